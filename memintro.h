@@ -1,0 +1,1705 @@
+/* memintro.h - guest-physical and guest-virtual memory access, freestanding core.
+
+   memintro reads (and, when asked, writes) the memory of virtual machines and memory
+   snapshots. This header is the core every other memintro header builds on:
+
+     - status codes and their descriptions;
+     - the physical-memory interface: a backend reads or writes a BATCH of operations in
+       one call, and each operation carries its own status;
+     - memory maps (sorted guest-physical ranges to backing offsets) and a buffer backend
+       that serves guest-physical memory from a caller's byte array;
+     - one data-driven paging walker for x86 32-bit (4 KiB, 4 MiB with PSE, PSE-36),
+       x86 PAE, x86-64 4-level and 5-level (LA57), and AArch64 with 4/16/64 KiB granules;
+     - batched translation that walks many addresses level by level, fetching every table
+       entry a level needs in ONE physical batch (shared entries fetched once);
+     - virtual reads and writes of one range or many, split at page boundaries;
+     - a TLB and a page cache, both on caller memory;
+     - byte-pattern search with a mask over physical or virtual ranges.
+
+   FREESTANDING: no standard library, no dynamic memory. The header includes only
+   <stddef.h> and <stdint.h>. The compiler may emit calls to memcpy, memset, memmove and
+   memcmp (and MEMINTRO_MEMCPY / MEMINTRO_MEMSET use the compiler builtins by default);
+   nothing else is needed at link time.
+
+   USAGE
+     In exactly one C or C++ file:
+         #define MEMINTRO_IMPLEMENTATION
+         #include "memintro.h"
+     Everywhere else just #include "memintro.h".
+
+   CONFIGURATION (define before including the implementation)
+     | macro                 | default                  | meaning                                |
+     |-----------------------|--------------------------|----------------------------------------|
+     | MEMINTRO_MEMCPY(d,s,n)| __builtin_memcpy / loop  | copy n bytes                           |
+     | MEMINTRO_MEMSET(d,v,n)| __builtin_memset / loop  | fill n bytes                           |
+     | MEMINTRO_ASSERT(x)    | nothing                  | internal consistency checks            |
+     | MEMINTRO_API          | extern                   | linkage of public functions            |
+     | MEMINTRO_STATIC       | undefined                | make every function static             |
+
+   THIS LIBRARY DOES NOT
+     - allocate: every buffer (translation scratch, TLB entries, cache lines) is yours;
+     - know about QEMU, files or operating systems: see memintro_qemu.h,
+       memintro_coredump.h, memintro_win32.h and memintro_linux.h;
+     - trust guest data: table entries are decoded with masks, never followed blindly;
+     - honour guest page protections on write: a write through memintro_virt_write is a
+       hypervisor write and lands on read-only pages too;
+     - lock anything: one object per thread.
+
+   REFERENCE (what each public function does, in the order declared below)
+     memintro_status_str         a status's one-line description
+     memintro_get_u16/32/64      little-endian loads from guest bytes
+     memintro_phys_read/write    run a batch of physical operations on a backend
+     memintro_phys_read1         read one physical range (a batch of one)
+     memintro_memmap_init/add/lookup/find   guest-physical ranges in caller storage
+     memintro_buffer_init        a backend over a byte array and a memory map
+     memintro_mmu_check          why a paging description is unusable, or NULL
+     memintro_virt_scratch_size  scratch bytes for a translation/read round of N pages
+     memintro_virt_init          bind a paging description, a backend and scratch
+     memintro_virt_set_dtb       switch address space (the TLB needs no flush)
+     memintro_virt_set_tlb       attach (or detach) a TLB
+     memintro_translate          translate a batch of virtual addresses
+     memintro_virt_read/write    a batch of virtual reads or writes
+     memintro_virt_read1         read one virtual range
+     memintro_tlb_init/flush     TLB on caller memory
+     memintro_cache_mem_size     bytes a page cache of N lines needs
+     memintro_cache_init         a page cache over a backend; it is a backend itself
+     memintro_cache_set_clock    give the cache a clock and a maximum line age
+     memintro_cache_invalidate   drop every cached line
+     memintro_scan_phys/virt     find a masked byte pattern in a range
+
+   EXAMPLE (a 4-level x86-64 guest image in memory; compiled by tests/test_example.c)
+
+       memintro_buffer img;
+       memintro_virt v;
+       memintro_mmu_desc d = {0};
+       static unsigned char scratch[64 * 1024];
+       uint64_t value = 0;
+       memintro_buffer_init(&img, image, image_size, NULL, 0);
+       d.arch = MEMINTRO_ARCH_X86_64;
+       d.dtb = cr3;
+       if (memintro_virt_init(&v, &img.phys, &d, scratch, sizeof scratch) != MEMINTRO_OK)
+           return 1;
+       if (memintro_virt_read1(&v, 0xffffffff81000000ull, &value, 8) != MEMINTRO_OK)
+           return 1;
+
+   LICENSE: MIT, see the end of this file. */
+
+#ifndef MEMINTRO_H
+#define MEMINTRO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEMINTRO_VERSION_MAJOR 0
+#define MEMINTRO_VERSION_MINOR 1
+
+#ifndef MEMINTRO_API
+#ifdef MEMINTRO_STATIC
+#define MEMINTRO_API static
+#else
+#define MEMINTRO_API extern
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Status codes --------------------------------------------------------------------- */
+
+/* One X-macro list yields the enum and the descriptions. */
+#define MEMINTRO_STATUS_LIST(X)                                                    \
+    X(MEMINTRO_OK, "ok")                                                           \
+    X(MEMINTRO_E_UNMAPPED, "virtual address is not mapped")                        \
+    X(MEMINTRO_E_NONCANONICAL, "virtual address is not canonical for this mode")   \
+    X(MEMINTRO_E_HOLE, "guest-physical address is not backed by memory")           \
+    X(MEMINTRO_E_IO, "backend I/O error")                                          \
+    X(MEMINTRO_E_GONE, "target is gone (the VM exited or the file vanished)")      \
+    X(MEMINTRO_E_READONLY, "backend is not open for writing")                      \
+    X(MEMINTRO_E_INVALID, "invalid argument")                                      \
+    X(MEMINTRO_E_NOSPACE, "caller-supplied buffer is too small")                   \
+    X(MEMINTRO_E_UNSUPPORTED, "not supported")                                     \
+    X(MEMINTRO_E_FORMAT, "malformed data")                                         \
+    X(MEMINTRO_E_NOTFOUND, "not found")                                            \
+    X(MEMINTRO_E_PERMISSION, "permission denied")                                  \
+    X(MEMINTRO_E_LIMIT, "a bound on guest data was exceeded")
+
+typedef enum memintro_status {
+#define MEMINTRO__ENUM(name, text) name,
+    MEMINTRO_STATUS_LIST(MEMINTRO__ENUM)
+#undef MEMINTRO__ENUM
+    MEMINTRO_STATUS_COUNT,
+    MEMINTRO__STATUS_FORCE32 = 0x7fffffff
+} memintro_status;
+
+/* The one-line description of a status ("unknown status" for values outside the enum). */
+MEMINTRO_API const char *memintro_status_str(memintro_status s);
+
+/* Little-endian loads from guest bytes (no alignment needed). */
+MEMINTRO_API uint16_t memintro_get_u16(const void *p);
+MEMINTRO_API uint32_t memintro_get_u32(const void *p);
+MEMINTRO_API uint64_t memintro_get_u64(const void *p);
+
+/* ---- Operations and the physical-memory interface ------------------------------------- */
+
+/* op.flags hints */
+#define MEMINTRO_OP_TABLE 0x1u /* the bytes are page-table entries (a page cache keeps them) */
+
+/* One operation of a batch: a guest-physical (or, for memintro_virt_*, guest-virtual)
+   range and the caller's buffer. After the call:
+     status == MEMINTRO_OK                  every byte was transferred, missing == 0;
+     status != MEMINTRO_OK, missing < len   partial: `missing` bytes were not transferred
+                                            (zeroed on read), status says why (first reason);
+     status != MEMINTRO_OK, missing == len  nothing was transferred. */
+typedef struct memintro_op {
+    uint64_t addr;          /* [in]  address of the first byte */
+    void *buf;              /* [in]  bytes to fill (read) or to store (write) */
+    size_t len;             /* [in]  length in bytes */
+    size_t missing;         /* [out] bytes that could not be transferred */
+    memintro_status status; /* [out] see above */
+    uint32_t flags;         /* [in]  MEMINTRO_OP_* hints */
+} memintro_op;
+
+typedef struct memintro_phys memintro_phys;
+
+/* A backend's batch function: performs `count` operations, sets each one's status and
+   missing, zero-fills what a read could not fill, and returns MEMINTRO_OK when every
+   operation completed, else the status of the first that did not. */
+typedef memintro_status (*memintro_phys_fn)(memintro_phys *self, memintro_op *ops, size_t count);
+
+/* The physical-memory interface. Backends embed it as their FIRST member and are used
+   through a pointer to it (`&backend.phys`). */
+struct memintro_phys {
+    memintro_phys_fn read;  /* required */
+    memintro_phys_fn write; /* NULL when the backend is read-only */
+    void *user;             /* free for backends written by callers */
+};
+
+/* Runs a batch of physical reads. Returns MEMINTRO_OK or the first failing op's status. */
+MEMINTRO_API memintro_status memintro_phys_read(memintro_phys *p, memintro_op *ops, size_t count);
+/* Runs a batch of physical writes; every op fails with MEMINTRO_E_READONLY when the
+   backend was not opened for writing. */
+MEMINTRO_API memintro_status memintro_phys_write(memintro_phys *p, memintro_op *ops, size_t count);
+/* Reads one physical range (a batch of one). */
+MEMINTRO_API memintro_status memintro_phys_read1(memintro_phys *p, uint64_t addr, void *buf, size_t len);
+
+/* ---- Memory maps ---------------------------------------------------------------------- */
+
+/* Guest-physical [start, start+size) is backed at [offset, offset+size) of something
+   (a buffer, a file, a host address space). */
+typedef struct memintro_range {
+    uint64_t start;
+    uint64_t size;
+    uint64_t offset;
+} memintro_range;
+
+/* Sorted, non-overlapping ranges in caller storage. */
+typedef struct memintro_memmap {
+    memintro_range *ranges;
+    size_t count;
+    size_t capacity;
+} memintro_memmap;
+
+/* Initialises an empty map over `capacity` ranges of caller storage. */
+MEMINTRO_API void memintro_memmap_init(memintro_memmap *m, memintro_range *storage, size_t capacity);
+/* Inserts a range in order. Merges with a neighbour that is contiguous both in address and
+   offset. Returns MEMINTRO_E_INVALID for an empty, wrapping or overlapping range,
+   MEMINTRO_E_NOSPACE when the storage is full. */
+MEMINTRO_API memintro_status memintro_memmap_add(memintro_memmap *m, uint64_t start, uint64_t size, uint64_t offset);
+/* Looks up `addr`. Returns 1 when it is backed: *offset is its backing offset and *run the
+   bytes backed contiguously from addr. Returns 0 in a hole: *run is the distance to the
+   next range (or to the end of the address space, saturated at UINT64_MAX). */
+MEMINTRO_API int memintro_memmap_lookup(const memintro_memmap *m, uint64_t addr, uint64_t *offset, uint64_t *run);
+/* The range containing addr, or NULL. */
+MEMINTRO_API const memintro_range *memintro_memmap_find(const memintro_memmap *m, uint64_t addr);
+
+/* ---- Buffer backend ------------------------------------------------------------------- */
+
+/* Serves guest-physical memory from a caller's byte array through a memory map. */
+typedef struct memintro_buffer {
+    memintro_phys phys; /* pass &b.phys to readers */
+    uint8_t *data;
+    uint64_t size;
+    const memintro_memmap *map;
+    memintro_memmap own_map;  /* identity map used when no map is given */
+    memintro_range own_range;
+} memintro_buffer;
+
+/* Initialises a buffer backend. map == NULL maps guest-physical [0, size) to the buffer
+   one to one. Every range of the map must lie inside the buffer (else MEMINTRO_E_INVALID).
+   The buffer is written only when `writable` is non-zero. The map must outlive b. */
+MEMINTRO_API memintro_status memintro_buffer_init(memintro_buffer *b, void *data, uint64_t size,
+                                                  const memintro_memmap *map, int writable);
+
+/* ---- Paging --------------------------------------------------------------------------- */
+
+typedef enum memintro_arch {
+    MEMINTRO_ARCH_NONE = 0,
+    MEMINTRO_ARCH_X86,        /* 32-bit, 2 levels, 4 KiB and (PSE) 4 MiB pages */
+    MEMINTRO_ARCH_X86_PAE,    /* 3 levels, 4 KiB and 2 MiB pages */
+    MEMINTRO_ARCH_X86_64,     /* 4 levels, 4 KiB, 2 MiB and 1 GiB pages */
+    MEMINTRO_ARCH_X86_64_LA57,/* 5 levels */
+    MEMINTRO_ARCH_AARCH64,    /* 4/16/64 KiB granules, TTBR0 and TTBR1 halves */
+    MEMINTRO__ARCH_FORCE32 = 0x7fffffff
+} memintro_arch;
+
+/* memintro_mmu_desc.flags */
+#define MEMINTRO_MMU_NO_PSE 0x1u         /* x86 32-bit: CR4.PSE clear, PDE bit 7 ignored */
+#define MEMINTRO_MMU_PSE36 0x2u          /* x86 32-bit: 4 MiB pages carry PA bits 39:32 */
+#define MEMINTRO_MMU_WIN_TRANSITION 0x4u /* x86: an entry with P=0, bit 11 set and bit 10
+                                            clear (Windows transition) counts as present */
+
+/* A paging description. A zero field means the default, noted per field. */
+typedef struct memintro_mmu_desc {
+    memintro_arch arch;
+    uint32_t flags;     /* MEMINTRO_MMU_* */
+    uint64_t dtb;       /* CR3 (PCID and flag bits are masked off) or TTBR0_EL1 */
+    uint64_t dtb_upper; /* AArch64: TTBR1_EL1 for the upper half; 0 = upper half unmapped */
+    uint32_t granule;   /* AArch64: 4096 (default), 16384 or 65536 */
+    uint32_t va_bits;   /* AArch64: 48 (default), 25..48; per half (64 - TxSZ) */
+    uint32_t pa_bits;   /* bits of physical address in entries: 52 for x86 PAE/64-bit,
+                           40 with PSE-36, 32 for x86; 48 for AArch64 (default) */
+    uint32_t reserved;
+} memintro_mmu_desc;
+
+/* Translation results (memintro_xlate.flags) */
+#define MEMINTRO_PAGE_WRITABLE 0x1u   /* writable at every level */
+#define MEMINTRO_PAGE_USER 0x2u       /* user-accessible at every level */
+#define MEMINTRO_PAGE_NX 0x4u         /* no-execute at some level */
+#define MEMINTRO_PAGE_TRANSITION 0x8u /* reached through a Windows transition entry */
+
+/* One translation: va in; pa, page_size, flags out. level counts from the leaf: 1 is the
+   last table (x86 PT, AArch64 L3), 2 the one above (PD, L2), ... 4 the x86-64 PML4. On
+   MEMINTRO_E_UNMAPPED, level is the table whose entry was not present; on a table that
+   could not be read (MEMINTRO_E_HOLE, _IO, _GONE) it is the table being read. */
+typedef struct memintro_xlate {
+    uint64_t va;            /* [in] */
+    uint64_t pa;            /* [out] physical address of va */
+    uint64_t page_size;     /* [out] size of the page that maps va */
+    uint32_t flags;         /* [out] MEMINTRO_PAGE_* */
+    uint32_t level;         /* [out] see above */
+    memintro_status status; /* [out] OK, E_UNMAPPED, E_NONCANONICAL or a backend status */
+    uint32_t reserved;
+} memintro_xlate;
+
+/* ---- TLB ------------------------------------------------------------------------------ */
+
+/* One cached translation (or cached "not mapped"), keyed by DTB and page. */
+typedef struct memintro_tlb_entry {
+    uint64_t dtb;
+    uint64_t vpage; /* va >> granule shift, plus one; 0 = empty */
+    uint64_t pa;    /* physical address of the page (granule) */
+    uint32_t info;  /* flags, page-size shift, level, status */
+    uint32_t reserved;
+} memintro_tlb_entry;
+
+typedef struct memintro_tlb {
+    memintro_tlb_entry *entries;
+    size_t mask;   /* entry count - 1 */
+    uint64_t hits; /* statistics */
+    uint64_t misses;
+} memintro_tlb;
+
+/* Initialises a direct-mapped TLB on caller storage: `count` is rounded down to a power
+   of two (at least 1). Not-mapped results are cached too; flush when the guest changes
+   its page tables (a live VM) or after writing guest page tables. */
+MEMINTRO_API void memintro_tlb_init(memintro_tlb *t, memintro_tlb_entry *storage, size_t count);
+/* Drops every entry. */
+MEMINTRO_API void memintro_tlb_flush(memintro_tlb *t);
+
+/* ---- Virtual memory ------------------------------------------------------------------- */
+
+typedef struct memintro__level {
+    uint8_t shift;   /* VA bit of the lowest index bit */
+    uint8_t bits;    /* index bits */
+    uint8_t large;   /* a large page or block may end the walk here */
+    uint8_t noflags; /* entry carries no permission bits (PAE PDPTE) */
+} memintro__level;
+
+/* A guest-virtual address space: paging description, physical backend, optional TLB and
+   the caller's scratch. Plain data; memintro_virt_init fills it. */
+typedef struct memintro_virt {
+    memintro_mmu_desc desc; /* effective description (defaults filled in) */
+    memintro_phys *phys;
+    memintro_tlb *tlb;
+    uint8_t *scratch;
+    size_t round;           /* pages per translation round the scratch allows */
+    uint64_t root[2];       /* root table address: lower and upper half */
+    uint64_t table_mask;    /* table address bits of an entry */
+    uint64_t leaf_mask;     /* frame address bits of a leaf or large entry */
+    memintro__level level[6];
+    uint8_t nlevels;
+    uint8_t esize;          /* entry size in bytes */
+    uint8_t page_shift;     /* smallest page: 12, 14 or 16 */
+    uint8_t va_bits;        /* canonical bits */
+} memintro_virt;
+
+/* Why a paging description cannot be used (unknown arch, DTB not aligned, granule or
+   va_bits out of range), as a one-line message; NULL when it is usable. */
+MEMINTRO_API const char *memintro_mmu_check(const memintro_mmu_desc *d);
+
+/* Scratch bytes memintro_virt_init needs to translate and read `pages` page pieces per
+   round (larger batches are processed in rounds, never failed). 1024 is a good size. */
+MEMINTRO_API size_t memintro_virt_scratch_size(size_t pages);
+
+/* Binds paging description d, backend phys and scratch (at least
+   memintro_virt_scratch_size(1) bytes, any alignment) into v. Returns MEMINTRO_E_INVALID
+   if memintro_mmu_check(d) complains, MEMINTRO_E_NOSPACE if the scratch is too small. */
+MEMINTRO_API memintro_status memintro_virt_init(memintro_virt *v, memintro_phys *phys, const memintro_mmu_desc *d,
+                                                void *scratch, size_t scratch_size);
+/* Switches to another address space of the same mode (another process). A TLB stays valid:
+   it is keyed by DTB. Returns MEMINTRO_E_INVALID for a DTB memintro_mmu_check rejects. */
+MEMINTRO_API memintro_status memintro_virt_set_dtb(memintro_virt *v, uint64_t dtb, uint64_t dtb_upper);
+/* Attaches a TLB (NULL detaches). */
+MEMINTRO_API void memintro_virt_set_tlb(memintro_virt *v, memintro_tlb *tlb);
+
+/* Translates a batch of virtual addresses, level by level: all entries one level needs are
+   read in one physical batch. Returns MEMINTRO_OK when every address translated, else the
+   first failing status (each xlate has its own). */
+MEMINTRO_API memintro_status memintro_translate(memintro_virt *v, memintro_xlate *x, size_t count);
+
+/* A batch of virtual reads: ops' addr are guest-virtual. Ranges are split at page
+   boundaries; each op gets OK, or the reason and the count of bytes not read (zeroed). */
+MEMINTRO_API memintro_status memintro_virt_read(memintro_virt *v, memintro_op *ops, size_t count);
+/* A batch of virtual writes (needs a backend opened for writing). */
+MEMINTRO_API memintro_status memintro_virt_write(memintro_virt *v, memintro_op *ops, size_t count);
+/* Reads one virtual range. */
+MEMINTRO_API memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va, void *buf, size_t len);
+
+/* ---- Page cache ----------------------------------------------------------------------- */
+
+#define MEMINTRO_CACHE_PAGE 4096u
+
+/* memintro_cache_init policy */
+#define MEMINTRO_CACHE_TABLES 0x0u /* keep page-table pages only (ops with MEMINTRO_OP_TABLE) */
+#define MEMINTRO_CACHE_ALL 0x1u    /* keep every page read (read-only data, dumps) */
+
+typedef struct memintro_cache_line {
+    uint64_t tag;   /* page address + 1; 0 = empty */
+    uint64_t stamp; /* clock value when filled */
+} memintro_cache_line;
+
+/* A page cache: wraps a backend and is a backend itself. Writes go through and drop the
+   lines they touch. */
+typedef struct memintro_cache {
+    memintro_phys phys; /* pass &c.phys to readers */
+    memintro_phys *below;
+    memintro_cache_line *lines;
+    uint8_t *data;
+    size_t mask;        /* line count - 1 */
+    uint32_t policy;
+    uint64_t (*clock)(void *user);
+    void *clock_user;
+    uint64_t max_age;
+    uint64_t hits, misses;
+} memintro_cache;
+
+/* Bytes of caller memory a cache of `lines` 4 KiB lines needs (lines a power of two). */
+MEMINTRO_API size_t memintro_cache_mem_size(size_t lines);
+/* Initialises a cache over `below` in `mem` (the line count is the largest power of two
+   that fits; MEMINTRO_E_NOSPACE if not even one). Writable iff below is. */
+MEMINTRO_API memintro_status memintro_cache_init(memintro_cache *c, memintro_phys *below, void *mem, size_t mem_size,
+                                                 uint32_t policy);
+/* Lines older than max_age clock units (clock(user) - stamp > max_age) are read again.
+   clock == NULL disables ageing. */
+MEMINTRO_API void memintro_cache_set_clock(memintro_cache *c, uint64_t (*clock)(void *user), void *user, uint64_t max_age);
+/* Drops every line. */
+MEMINTRO_API void memintro_cache_invalidate(memintro_cache *c);
+
+/* ---- Pattern search ------------------------------------------------------------------- */
+
+#define MEMINTRO_SCAN_WORK_MIN (3 * 4096)
+
+/* Called for each match; return non-zero to stop the search. */
+typedef int (*memintro_scan_fn)(void *user, uint64_t addr);
+
+/* Searches [start, end) for `len` bytes of `pattern` where `mask` (NULL = all 0xff) has bits
+   set; only matches at addresses that are multiples of `align` (0 or 1 = any) are reported.
+   Unreadable pages are skipped: a match never spans them. `work` is caller scratch of at
+   least MEMINTRO_SCAN_WORK_MIN bytes; more reads more pages per batch (256 KiB is a good
+   size). len must be in 1..4096. Returns MEMINTRO_OK (also when stopped by fn), or MEMINTRO_E_INVALID. */
+MEMINTRO_API memintro_status memintro_scan_phys(memintro_phys *p, uint64_t start, uint64_t end, const void *pattern,
+                                                const void *mask, size_t len, uint64_t align, void *work,
+                                                size_t work_size, memintro_scan_fn fn, void *user);
+/* The same over guest-virtual addresses. */
+MEMINTRO_API memintro_status memintro_scan_virt(memintro_virt *v, uint64_t start, uint64_t end, const void *pattern,
+                                                const void *mask, size_t len, uint64_t align, void *work,
+                                                size_t work_size, memintro_scan_fn fn, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMINTRO_H */
+
+/* =====================================================================================
+   Implementation. Stop reading here if you only want the API.
+   ===================================================================================== */
+
+#ifdef MEMINTRO_IMPLEMENTATION
+#ifndef MEMINTRO_IMPLEMENTATION_INCLUDED
+#define MEMINTRO_IMPLEMENTATION_INCLUDED
+
+#ifndef MEMINTRO_MEMCPY
+#if defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#else
+#define MEMINTRO_MEMCPY(d, s, n) memintro__copy((d), (s), (n))
+#define MEMINTRO__NEED_COPY
+#endif
+#endif
+#ifndef MEMINTRO_MEMSET
+#if defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO_MEMSET(d, v, n) __builtin_memset((d), (v), (n))
+#else
+#define MEMINTRO_MEMSET(d, v, n) memintro__fill((d), (v), (n))
+#define MEMINTRO__NEED_FILL
+#endif
+#endif
+#ifndef MEMINTRO_ASSERT
+#define MEMINTRO_ASSERT(x) ((void)0)
+#endif
+
+#ifdef MEMINTRO_STATIC
+#define MEMINTRO__DEF static
+#else
+#define MEMINTRO__DEF
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifdef MEMINTRO__NEED_COPY
+static void memintro__copy(void *d, const void *s, size_t n)
+{
+    unsigned char *dp = (unsigned char *)d;
+    const unsigned char *sp = (const unsigned char *)s;
+    while (n--) *dp++ = *sp++;
+}
+#endif
+#ifdef MEMINTRO__NEED_FILL
+static void memintro__fill(void *d, int v, size_t n)
+{
+    unsigned char *dp = (unsigned char *)d;
+    while (n--) *dp++ = (unsigned char)v;
+}
+#endif
+
+#define MEMINTRO__MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* ---- status, loads ---- */
+
+MEMINTRO__DEF const char *memintro_status_str(memintro_status s)
+{
+    static const char *const text[] = {
+#define MEMINTRO__TEXT(name, t) t,
+        MEMINTRO_STATUS_LIST(MEMINTRO__TEXT)
+#undef MEMINTRO__TEXT
+    };
+    if ((unsigned)s >= (unsigned)MEMINTRO_STATUS_COUNT) return "unknown status";
+    return text[s];
+}
+
+MEMINTRO__DEF uint16_t memintro_get_u16(const void *p)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    return (uint16_t)(b[0] | (b[1] << 8));
+}
+
+MEMINTRO__DEF uint32_t memintro_get_u32(const void *p)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
+}
+
+MEMINTRO__DEF uint64_t memintro_get_u64(const void *p)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    return (uint64_t)memintro_get_u32(b) | ((uint64_t)memintro_get_u32(b + 4) << 32);
+}
+
+/* ---- physical interface ---- */
+
+static void memintro__fail_ops(memintro_op *ops, size_t count, memintro_status s, int zero)
+{
+    size_t i;
+    for (i = 0; i < count; i++) {
+        ops[i].status = s;
+        ops[i].missing = ops[i].len;
+        if (zero && ops[i].len) MEMINTRO_MEMSET(ops[i].buf, 0, ops[i].len);
+    }
+}
+
+/* The status a batch function returns: OK, or the first failing op's. */
+static memintro_status memintro__batch_status(const memintro_op *ops, size_t count)
+{
+    size_t i;
+    for (i = 0; i < count; i++)
+        if (ops[i].status != MEMINTRO_OK) return ops[i].status;
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__DEF memintro_status memintro_phys_read(memintro_phys *p, memintro_op *ops, size_t count)
+{
+    if (!count) return MEMINTRO_OK;
+    if (!p || !p->read || !ops) return MEMINTRO_E_INVALID;
+    return p->read(p, ops, count);
+}
+
+MEMINTRO__DEF memintro_status memintro_phys_write(memintro_phys *p, memintro_op *ops, size_t count)
+{
+    if (!count) return MEMINTRO_OK;
+    if (!p || !ops) return MEMINTRO_E_INVALID;
+    if (!p->write) {
+        memintro__fail_ops(ops, count, MEMINTRO_E_READONLY, 0);
+        return MEMINTRO_E_READONLY;
+    }
+    return p->write(p, ops, count);
+}
+
+MEMINTRO__DEF memintro_status memintro_phys_read1(memintro_phys *p, uint64_t addr, void *buf, size_t len)
+{
+    memintro_op op;
+    op.addr = addr;
+    op.buf = buf;
+    op.len = len;
+    op.missing = 0;
+    op.status = MEMINTRO_OK;
+    op.flags = 0;
+    return memintro_phys_read(p, &op, 1);
+}
+
+/* ---- memory maps ---- */
+
+MEMINTRO__DEF void memintro_memmap_init(memintro_memmap *m, memintro_range *storage, size_t capacity)
+{
+    m->ranges = storage;
+    m->count = 0;
+    m->capacity = storage ? capacity : 0;
+}
+
+/* Index of the first range whose end is above addr (count if none). */
+static size_t memintro__memmap_search(const memintro_memmap *m, uint64_t addr)
+{
+    size_t lo = 0, hi = m->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const memintro_range *r = &m->ranges[mid];
+        if (addr - r->start >= r->size && addr >= r->start)
+            lo = mid + 1; /* range lies entirely below addr */
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+MEMINTRO__DEF memintro_status memintro_memmap_add(memintro_memmap *m, uint64_t start, uint64_t size, uint64_t offset)
+{
+    size_t i, j;
+    memintro_range *r;
+    if (!size || start + size - 1 < start || offset + size - 1 < offset) return MEMINTRO_E_INVALID;
+    i = memintro__memmap_search(m, start);
+    if (i < m->count && m->ranges[i].start <= start + size - 1) return MEMINTRO_E_INVALID; /* overlap */
+    /* merge with the range before, the range after, or both */
+    if (i > 0) {
+        r = &m->ranges[i - 1];
+        if (r->start + r->size == start && r->offset + r->size == offset) {
+            r->size += size;
+            if (i < m->count && r->start + r->size == m->ranges[i].start &&
+                r->offset + r->size == m->ranges[i].offset) {
+                r->size += m->ranges[i].size;
+                for (j = i; j + 1 < m->count; j++) m->ranges[j] = m->ranges[j + 1];
+                m->count--;
+            }
+            return MEMINTRO_OK;
+        }
+    }
+    if (i < m->count) {
+        r = &m->ranges[i];
+        if (start + size == r->start && offset + size == r->offset) {
+            r->start = start;
+            r->offset = offset;
+            r->size += size;
+            return MEMINTRO_OK;
+        }
+    }
+    if (m->count >= m->capacity) return MEMINTRO_E_NOSPACE;
+    for (j = m->count; j > i; j--) m->ranges[j] = m->ranges[j - 1];
+    m->ranges[i].start = start;
+    m->ranges[i].size = size;
+    m->ranges[i].offset = offset;
+    m->count++;
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__DEF int memintro_memmap_lookup(const memintro_memmap *m, uint64_t addr, uint64_t *offset, uint64_t *run)
+{
+    size_t i = memintro__memmap_search(m, addr);
+    const memintro_range *r;
+    if (i >= m->count) {
+        *offset = 0;
+        *run = addr ? (UINT64_MAX - addr) + 1 : UINT64_MAX;
+        return 0;
+    }
+    r = &m->ranges[i];
+    if (addr < r->start) {
+        *offset = 0;
+        *run = r->start - addr;
+        return 0;
+    }
+    *offset = r->offset + (addr - r->start);
+    *run = r->size - (addr - r->start);
+    return 1;
+}
+
+MEMINTRO__DEF const memintro_range *memintro_memmap_find(const memintro_memmap *m, uint64_t addr)
+{
+    size_t i = memintro__memmap_search(m, addr);
+    if (i >= m->count || addr < m->ranges[i].start) return 0;
+    return &m->ranges[i];
+}
+
+/* ---- buffer backend ---- */
+
+static memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops, size_t count, int write)
+{
+    memintro_buffer *b = (memintro_buffer *)self;
+    size_t i;
+    memintro_status ret = MEMINTRO_OK;
+    for (i = 0; i < count; i++) {
+        memintro_op *op = &ops[i];
+        uint8_t *buf = (uint8_t *)op->buf;
+        uint64_t addr = op->addr;
+        size_t left = op->len;
+        op->missing = 0;
+        op->status = MEMINTRO_OK;
+        while (left) {
+            uint64_t off, run;
+            size_t n;
+            int backed = memintro_memmap_lookup(b->map, addr, &off, &run);
+            n = run < left ? (size_t)run : left;
+            if (backed) {
+                if (write)
+                    MEMINTRO_MEMCPY(b->data + off, buf, n);
+                else
+                    MEMINTRO_MEMCPY(buf, b->data + off, n);
+            } else {
+                if (!write) MEMINTRO_MEMSET(buf, 0, n);
+                op->missing += n;
+                op->status = MEMINTRO_E_HOLE;
+            }
+            buf += n;
+            addr += n;
+            left -= n;
+        }
+        if (op->status != MEMINTRO_OK && ret == MEMINTRO_OK) ret = op->status;
+    }
+    return ret;
+}
+
+static memintro_status memintro__buffer_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__buffer_rw(self, ops, count, 0);
+}
+
+static memintro_status memintro__buffer_write(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__buffer_rw(self, ops, count, 1);
+}
+
+MEMINTRO__DEF memintro_status memintro_buffer_init(memintro_buffer *b, void *data, uint64_t size,
+                                                  const memintro_memmap *map, int writable)
+{
+    size_t i;
+    b->phys.read = memintro__buffer_read;
+    b->phys.write = writable ? memintro__buffer_write : 0;
+    b->phys.user = 0;
+    b->data = (uint8_t *)data;
+    b->size = size;
+    memintro_memmap_init(&b->own_map, &b->own_range, 1);
+    if (!map) {
+        if (size) memintro_memmap_add(&b->own_map, 0, size, 0);
+        map = &b->own_map;
+    }
+    b->map = map;
+    if (!data && size) return MEMINTRO_E_INVALID;
+    for (i = 0; i < map->count; i++) {
+        const memintro_range *r = &map->ranges[i];
+        if (r->offset > size || r->size > size - r->offset) return MEMINTRO_E_INVALID;
+    }
+    return MEMINTRO_OK;
+}
+
+/* ---- paging descriptions ---- */
+
+MEMINTRO__DEF const char *memintro_mmu_check(const memintro_mmu_desc *d)
+{
+    if (!d) return "no paging description";
+    switch (d->arch) {
+    case MEMINTRO_ARCH_X86:
+        if (d->dtb >> 32) return "x86 DTB must be below 4 GiB";
+        if (d->dtb & 0xfff) return "x86 DTB (CR3) must be 4 KiB aligned";
+        if (d->pa_bits > 40) return "x86 32-bit physical addresses have at most 40 bits";
+        return 0;
+    case MEMINTRO_ARCH_X86_PAE:
+        if (d->dtb >> 32) return "PAE DTB must be below 4 GiB";
+        if (d->dtb & 0x1f) return "PAE DTB (CR3) must be 32-byte aligned";
+        if (d->pa_bits > 52) return "physical addresses have at most 52 bits";
+        return 0;
+    case MEMINTRO_ARCH_X86_64:
+    case MEMINTRO_ARCH_X86_64_LA57:
+        /* CR3 bits 11:0 are PCID or flags and bit 63 is no-flush: masked, not rejected. */
+        if ((d->dtb & 0x7ffffffffffff000ull) >> 52) return "x86-64 DTB has bits above bit 51";
+        if (d->pa_bits > 52) return "physical addresses have at most 52 bits";
+        return 0;
+    case MEMINTRO_ARCH_AARCH64: {
+        uint32_t g = d->granule ? d->granule : 4096;
+        uint32_t vb = d->va_bits ? d->va_bits : 48;
+        if (g != 4096 && g != 16384 && g != 65536) return "AArch64 granule must be 4k, 16k or 64k";
+        if (vb < 25 || vb > 48) return "AArch64 va_bits must be 25..48";
+        if (d->pa_bits > 48) return "AArch64 physical addresses have at most 48 bits here";
+        if ((d->dtb & 0x0000fffffffffffeull) & 0x3e) return "AArch64 TTBR0 table address must be 64-byte aligned";
+        if ((d->dtb_upper & 0x0000fffffffffffeull) & 0x3e)
+            return "AArch64 TTBR1 table address must be 64-byte aligned";
+        return 0;
+    }
+    default:
+        return "unknown paging mode";
+    }
+}
+
+static uint64_t memintro__mask_bits(unsigned bits)
+{
+    return bits >= 64 ? ~0ull : ((1ull << bits) - 1);
+}
+
+MEMINTRO__DEF memintro_status memintro_virt_set_dtb(memintro_virt *v, uint64_t dtb, uint64_t dtb_upper)
+{
+    memintro_mmu_desc d = v->desc;
+    d.dtb = dtb;
+    d.dtb_upper = dtb_upper;
+    if (memintro_mmu_check(&d)) return MEMINTRO_E_INVALID;
+    v->desc.dtb = dtb;
+    v->desc.dtb_upper = dtb_upper;
+    switch (d.arch) {
+    case MEMINTRO_ARCH_X86:
+        v->root[0] = dtb & 0xfffff000ull;
+        break;
+    case MEMINTRO_ARCH_X86_PAE:
+        v->root[0] = dtb & 0xffffffe0ull;
+        break;
+    case MEMINTRO_ARCH_X86_64:
+    case MEMINTRO_ARCH_X86_64_LA57:
+        v->root[0] = dtb & 0x000ffffffffff000ull;
+        break;
+    default: {
+        /* AArch64: BADDR is bits 47:1, aligned to the size of the top table. */
+        uint64_t top = (uint64_t)8 << v->level[0].bits;
+        uint64_t m = 0x0000fffffffffffeull & ~((top < 64 ? 64 : top) - 1);
+        v->root[0] = dtb & m;
+        v->root[1] = dtb_upper & m;
+        break;
+    }
+    }
+    if (d.arch != MEMINTRO_ARCH_AARCH64) v->root[1] = 0;
+    return MEMINTRO_OK;
+}
+
+/* Per-round scratch: each page piece needs an xlate, a piece record, a sort key, an entry
+   value, a physical op and two indices. */
+typedef struct memintro__piece {
+    uint64_t off; /* offset into the op's buffer */
+    uint32_t op;  /* op index */
+    uint32_t len; /* bytes, at most one page */
+} memintro__piece;
+
+#define MEMINTRO__PER_PAGE                                                                                   \
+    (sizeof(memintro_xlate) + sizeof(memintro__piece) + sizeof(memintro_op) + 2 * sizeof(uint64_t) +        \
+     2 * sizeof(uint32_t))
+#define MEMINTRO__MAX_ROUND 4096u /* keys pack a 12-bit item index below a 52-bit address */
+
+MEMINTRO__DEF size_t memintro_virt_scratch_size(size_t pages)
+{
+    if (pages < 1) pages = 1;
+    if (pages > MEMINTRO__MAX_ROUND) pages = MEMINTRO__MAX_ROUND;
+    return pages * MEMINTRO__PER_PAGE + 16;
+}
+
+MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys *phys, const memintro_mmu_desc *d,
+                                                void *scratch, size_t scratch_size)
+{
+    unsigned i;
+    uintptr_t a;
+    MEMINTRO_MEMSET(v, 0, sizeof *v);
+    if (!phys || memintro_mmu_check(d)) return MEMINTRO_E_INVALID;
+    if (!scratch || scratch_size < memintro_virt_scratch_size(1)) return MEMINTRO_E_NOSPACE;
+    v->desc = *d;
+    v->phys = phys;
+    a = (uintptr_t)scratch;
+    v->scratch = (uint8_t *)scratch + ((16 - (a & 15)) & 15);
+    v->round = (scratch_size - 16) / MEMINTRO__PER_PAGE;
+    if (v->round > MEMINTRO__MAX_ROUND) v->round = MEMINTRO__MAX_ROUND;
+    v->page_shift = 12;
+    v->esize = 8;
+    switch (d->arch) {
+    case MEMINTRO_ARCH_X86: {
+        static const memintro__level lv[2] = {{22, 10, 1, 0}, {12, 10, 0, 0}};
+        if (!v->desc.pa_bits) v->desc.pa_bits = (d->flags & MEMINTRO_MMU_PSE36) ? 40 : 32;
+        v->nlevels = 2;
+        v->esize = 4;
+        v->va_bits = 32;
+        v->level[0] = lv[0];
+        v->level[1] = lv[1];
+        if (d->flags & MEMINTRO_MMU_NO_PSE) v->level[0].large = 0;
+        v->table_mask = 0xfffff000ull;
+        v->leaf_mask = 0xfffff000ull;
+        break;
+    }
+    case MEMINTRO_ARCH_X86_PAE: {
+        static const memintro__level lv[3] = {{30, 2, 0, 1}, {21, 9, 1, 0}, {12, 9, 0, 0}};
+        if (!v->desc.pa_bits) v->desc.pa_bits = 52;
+        v->nlevels = 3;
+        v->va_bits = 32;
+        for (i = 0; i < 3; i++) v->level[i] = lv[i];
+        break;
+    }
+    case MEMINTRO_ARCH_X86_64:
+    case MEMINTRO_ARCH_X86_64_LA57: {
+        static const memintro__level lv[5] = {{48, 9, 0, 0}, {39, 9, 0, 0}, {30, 9, 1, 0}, {21, 9, 1, 0}, {12, 9, 0, 0}};
+        int la57 = d->arch == MEMINTRO_ARCH_X86_64_LA57;
+        if (!v->desc.pa_bits) v->desc.pa_bits = 52;
+        v->nlevels = la57 ? 5 : 4;
+        v->va_bits = la57 ? 57 : 48;
+        for (i = 0; i < v->nlevels; i++) v->level[i] = lv[i + (la57 ? 0 : 1)];
+        break;
+    }
+    default: { /* AArch64 */
+        unsigned gs, per, vb, top, n;
+        uint32_t g = d->granule ? d->granule : 4096;
+        gs = g == 4096 ? 12 : g == 16384 ? 14 : 16;
+        per = gs - 3;
+        vb = d->va_bits ? d->va_bits : 48;
+        v->desc.granule = g;
+        v->desc.va_bits = vb;
+        if (!v->desc.pa_bits) v->desc.pa_bits = 48;
+        n = (vb - gs + per - 1) / per; /* levels */
+        top = vb - gs - (n - 1) * per;  /* index bits of the top level */
+        v->nlevels = (uint8_t)n;
+        v->va_bits = (uint8_t)vb;
+        v->page_shift = (uint8_t)gs;
+        for (i = 0; i < n; i++) {
+            unsigned from_leaf = n - 1 - i; /* 0 = last level (L3) */
+            v->level[i].shift = (uint8_t)(gs + from_leaf * per);
+            v->level[i].bits = (uint8_t)(i == 0 ? top : per);
+            v->level[i].noflags = 0;
+            /* blocks: L2 for every granule, L1 for 4 KiB */
+            v->level[i].large = (uint8_t)(from_leaf == 1 || (from_leaf == 2 && gs == 12));
+        }
+        break;
+    }
+    }
+    if (d->arch != MEMINTRO_ARCH_X86) {
+        v->table_mask = memintro__mask_bits(v->desc.pa_bits) & ~memintro__mask_bits(v->page_shift);
+        v->leaf_mask = v->table_mask;
+    }
+    return memintro_virt_set_dtb(v, d->dtb, d->dtb_upper);
+}
+
+MEMINTRO__DEF void memintro_virt_set_tlb(memintro_virt *v, memintro_tlb *tlb)
+{
+    v->tlb = tlb;
+}
+
+/* ---- TLB ---- */
+
+/* info layout: bits 0-7 flags, 8-15 page-size shift, 16-23 level, 24-31 status */
+#define MEMINTRO__INFO(fl, sh, lv, st) \
+    ((uint32_t)(fl) | ((uint32_t)(sh) << 8) | ((uint32_t)(lv) << 16) | ((uint32_t)(st) << 24))
+
+MEMINTRO__DEF void memintro_tlb_init(memintro_tlb *t, memintro_tlb_entry *storage, size_t count)
+{
+    size_t n = 1;
+    while (n * 2 <= count && n * 2 != 0) n *= 2;
+    t->entries = storage;
+    t->mask = storage && count ? n - 1 : 0;
+    t->hits = t->misses = 0;
+    if (!storage || !count) {
+        t->entries = 0;
+        return;
+    }
+    memintro_tlb_flush(t);
+}
+
+MEMINTRO__DEF void memintro_tlb_flush(memintro_tlb *t)
+{
+    if (t->entries) MEMINTRO_MEMSET(t->entries, 0, (t->mask + 1) * sizeof(memintro_tlb_entry));
+}
+
+static size_t memintro__tlb_slot(const memintro_tlb *t, uint64_t dtb, uint64_t vpage)
+{
+    uint64_t h = (vpage ^ (dtb >> 12) * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+    return (size_t)(h >> 40) & t->mask;
+}
+
+/* Returns 1 and fills x on a hit. */
+static int memintro__tlb_get(memintro_tlb *t, uint64_t dtb, unsigned page_shift, memintro_xlate *x)
+{
+    uint64_t vp = (x->va >> page_shift) + 1;
+    const memintro_tlb_entry *e = &t->entries[memintro__tlb_slot(t, dtb, vp)];
+    if (e->vpage != vp || e->dtb != dtb) {
+        t->misses++;
+        return 0;
+    }
+    t->hits++;
+    x->flags = e->info & 0xff;
+    x->page_size = (uint64_t)1 << ((e->info >> 8) & 0xff);
+    x->level = (e->info >> 16) & 0xff;
+    x->status = (memintro_status)(e->info >> 24);
+    x->pa = x->status == MEMINTRO_OK ? e->pa + (x->va & memintro__mask_bits(page_shift)) : 0;
+    if (x->status != MEMINTRO_OK) x->page_size = 0;
+    return 1;
+}
+
+static void memintro__tlb_put(memintro_tlb *t, uint64_t dtb, unsigned page_shift, const memintro_xlate *x)
+{
+    uint64_t vp = (x->va >> page_shift) + 1;
+    memintro_tlb_entry *e = &t->entries[memintro__tlb_slot(t, dtb, vp)];
+    unsigned sh = 0;
+    if (x->status != MEMINTRO_OK && x->status != MEMINTRO_E_UNMAPPED) return; /* transient */
+    if (x->status == MEMINTRO_OK)
+        while (sh < 63 && ((uint64_t)1 << sh) < x->page_size) sh++;
+    e->dtb = dtb;
+    e->vpage = vp;
+    e->pa = x->pa & ~memintro__mask_bits(page_shift);
+    e->info = MEMINTRO__INFO(x->flags, sh, x->level, x->status);
+}
+
+/* ---- batched translation ---- */
+
+static void memintro__sort_u64(uint64_t *a, size_t n)
+{
+    /* Quicksort with median of three; insertion sort below 16; recursion on the smaller
+       half keeps the depth logarithmic. */
+    while (n > 16) {
+        size_t i, j, mid = n / 2;
+        uint64_t p, t;
+        if (a[mid] < a[0]) { t = a[mid]; a[mid] = a[0]; a[0] = t; }
+        if (a[n - 1] < a[0]) { t = a[n - 1]; a[n - 1] = a[0]; a[0] = t; }
+        if (a[n - 1] < a[mid]) { t = a[n - 1]; a[n - 1] = a[mid]; a[mid] = t; }
+        p = a[mid];
+        i = 0;
+        j = n - 1;
+        for (;;) {
+            while (a[i] < p) i++;
+            while (p < a[j]) j--;
+            if (i >= j) break;
+            t = a[i]; a[i] = a[j]; a[j] = t;
+            i++;
+            j--;
+        }
+        /* [0, j] <= p <= [j+1, n) */
+        if (j + 1 < n - j - 1) {
+            memintro__sort_u64(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            memintro__sort_u64(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    {
+        size_t i, j;
+        for (i = 1; i < n; i++) {
+            uint64_t t = a[i];
+            for (j = i; j > 0 && a[j - 1] > t; j--) a[j] = a[j - 1];
+            a[j] = t;
+        }
+    }
+}
+
+/* Scratch carve-up for a round of `r` items. */
+typedef struct memintro__work {
+    memintro_xlate *x;      /* virt_read only */
+    memintro__piece *piece; /* virt_read only */
+    memintro_op *ops;
+    uint64_t *keys;
+    uint64_t *vals;
+    uint32_t *slot;  /* item -> unique entry */
+    uint32_t *opidx; /* unique entry -> op */
+} memintro__work;
+
+static memintro__work memintro__carve(const memintro_virt *v)
+{
+    memintro__work w;
+    uint8_t *p = v->scratch;
+    size_t r = v->round;
+    w.ops = (memintro_op *)p;
+    p += r * sizeof(memintro_op);
+    w.keys = (uint64_t *)p;
+    p += r * sizeof(uint64_t);
+    w.vals = (uint64_t *)p;
+    p += r * sizeof(uint64_t);
+    w.x = (memintro_xlate *)p;
+    p += r * sizeof(memintro_xlate);
+    w.piece = (memintro__piece *)p;
+    p += r * sizeof(memintro__piece);
+    w.slot = (uint32_t *)p;
+    p += r * sizeof(uint32_t);
+    w.opidx = (uint32_t *)p;
+    return w;
+}
+
+/* Walk state is kept in the xlate itself while the walk runs: pa holds the table being
+   read, level the index into v->level (from the top), flags the accumulated permissions. */
+
+static uint64_t memintro__entry_index(const memintro_virt *v, unsigned li, uint64_t va)
+{
+    return (va >> v->level[li].shift) & memintro__mask_bits(v->level[li].bits);
+}
+
+/* Decodes entry e at level li for x. Returns 1 when the walk continues, 0 when x is done. */
+static int memintro__decode(const memintro_virt *v, memintro_xlate *x, unsigned li, uint64_t e)
+{
+    const memintro__level *L = &v->level[li];
+    unsigned from_leaf = v->nlevels - li; /* 1 = last level */
+    int last = li + 1 == v->nlevels;
+    uint64_t size;
+    if (v->desc.arch == MEMINTRO_ARCH_AARCH64) {
+        int table = (e & 2) != 0;
+        if (!(e & 1) || (last && !table) || (!last && !table && !L->large)) {
+            x->status = MEMINTRO_E_UNMAPPED;
+            x->level = from_leaf;
+            x->flags = 0;
+            return 0;
+        }
+        if (!last && table) {
+            /* APTable[1] no writes, APTable[0] no EL0, UXNTable, PXNTable */
+            if (e & (1ull << 62)) x->flags &= ~MEMINTRO_PAGE_WRITABLE;
+            if (e & (1ull << 61)) x->flags &= ~MEMINTRO_PAGE_USER;
+            if (e & (1ull << 60)) x->flags |= 0x100; /* UXN seen in a table */
+            if (e & (1ull << 59)) x->flags |= 0x200; /* PXN seen in a table */
+            x->pa = e & v->table_mask;
+            return 1;
+        }
+        if (e & (1ull << 7)) x->flags &= ~MEMINTRO_PAGE_WRITABLE;
+        if (!(e & (1ull << 6))) x->flags &= ~MEMINTRO_PAGE_USER;
+        if (e & (1ull << 54)) x->flags |= 0x100;
+        if (e & (1ull << 53)) x->flags |= 0x200;
+        if (x->flags & ((x->flags & MEMINTRO_PAGE_USER) ? 0x100u : 0x200u)) x->flags |= MEMINTRO_PAGE_NX;
+        x->flags &= 0xff;
+    } else {
+        int present = (int)(e & 1);
+        if (!present && (v->desc.flags & MEMINTRO_MMU_WIN_TRANSITION) && (e & 0x800) && !(e & 0x400)) {
+            present = 1;
+            x->flags |= MEMINTRO_PAGE_TRANSITION;
+        }
+        if (!present) {
+            x->status = MEMINTRO_E_UNMAPPED;
+            x->level = from_leaf;
+            x->flags = 0;
+            return 0;
+        }
+        if (!L->noflags) {
+            if (!(e & 2)) x->flags &= ~MEMINTRO_PAGE_WRITABLE;
+            if (!(e & 4)) x->flags &= ~MEMINTRO_PAGE_USER;
+            if (v->esize == 8 && (e >> 63)) x->flags |= MEMINTRO_PAGE_NX;
+        }
+        if (!last && !(L->large && (e & 0x80))) {
+            x->pa = e & v->table_mask;
+            return 1;
+        }
+    }
+    size = (uint64_t)1 << L->shift;
+    if (v->desc.arch == MEMINTRO_ARCH_X86 && !last) {
+        /* 4 MiB page: PA 31:22 from the PDE, 39:32 from PDE bits 20:13 under PSE-36 */
+        uint64_t base = e & 0xffc00000ull;
+        if (v->desc.flags & MEMINTRO_MMU_PSE36) base |= ((e >> 13) & 0xff) << 32;
+        x->pa = base | (x->va & (size - 1));
+    } else {
+        x->pa = (e & v->leaf_mask & ~(size - 1)) | (x->va & (size - 1));
+    }
+    x->page_size = size;
+    x->level = from_leaf;
+    x->status = MEMINTRO_OK;
+    return 0;
+}
+
+/* Starts a walk; returns 1 if x needs table reads, 0 if it is already decided. */
+static int memintro__walk_start(const memintro_virt *v, memintro_xlate *x)
+{
+    uint64_t va = x->va;
+    int upper = 0;
+    x->pa = 0;
+    x->page_size = 0;
+    x->level = 0;
+    x->status = MEMINTRO_OK;
+    x->flags = 0;
+    if (v->va_bits == 32) {
+        if (va >> 32) {
+            x->status = MEMINTRO_E_NONCANONICAL;
+            return 0;
+        }
+    } else {
+        uint64_t top = va >> (v->va_bits - 1); /* the sign bit and everything above */
+        if (top != 0 && top != memintro__mask_bits(65 - v->va_bits)) {
+            x->status = MEMINTRO_E_NONCANONICAL;
+            return 0;
+        }
+        upper = top != 0;
+    }
+    if (v->desc.arch == MEMINTRO_ARCH_AARCH64) {
+        if (upper && !v->desc.dtb_upper) {
+            x->status = MEMINTRO_E_UNMAPPED;
+            x->level = v->nlevels;
+            return 0;
+        }
+        x->pa = v->root[upper];
+    } else {
+        x->pa = v->root[0];
+    }
+    x->flags = MEMINTRO_PAGE_WRITABLE | MEMINTRO_PAGE_USER;
+    return 1;
+}
+
+/* Translates the items of x listed in todo[0..n) (n <= v->round), level by level, without
+   the TLB. todo is w->slot; the walk reuses it. */
+static void memintro__walk(memintro_virt *v, memintro_xlate *x, size_t n, const memintro__work *w)
+{
+    size_t k, pending = 0;
+    unsigned esize = v->esize;
+    uint32_t *todo = w->slot;
+    for (k = 0; k < n; k++)
+        if (memintro__walk_start(v, &x[todo[k]])) todo[pending++] = todo[k];
+    for (; pending;) {
+        size_t nops = 0, nuniq = 0, still = 0;
+        int sorted = 1;
+        /* 1. entry addresses of every pending item, packed with the item index */
+        for (k = 0; k < pending; k++) {
+            memintro_xlate *xi = &x[todo[k]];
+            uint64_t ea = xi->pa + memintro__entry_index(v, xi->level, xi->va) * esize;
+            w->keys[k] = (ea << 12) | todo[k];
+            if (k && w->keys[k] < w->keys[k - 1]) sorted = 0;
+        }
+        if (!sorted) memintro__sort_u64(w->keys, pending);
+        /* 2. unique entries; runs of adjacent entries in one table become one op */
+        for (k = 0; k < pending; k++) {
+            uint64_t ea = w->keys[k] >> 12;
+            uint32_t item = (uint32_t)(w->keys[k] & 0xfff);
+            memintro_op *last = nops ? &w->ops[nops - 1] : 0;
+            if (nuniq && last && last->addr + last->len - esize == ea) {
+                w->slot[item] = (uint32_t)(nuniq - 1); /* same entry as before */
+                continue;
+            }
+            if (last && last->addr + last->len == ea && (ea & 0xfff) != 0) {
+                last->len += esize; /* next entry in the same table */
+            } else {
+                last = &w->ops[nops++];
+                last->addr = ea;
+                last->buf = (uint8_t *)w->vals + nuniq * esize;
+                last->len = esize;
+                last->flags = MEMINTRO_OP_TABLE;
+            }
+            w->opidx[nuniq] = (uint32_t)(nops - 1);
+            w->slot[item] = (uint32_t)nuniq++;
+        }
+        /* 3. one physical batch for the whole level */
+        memintro_phys_read(v->phys, w->ops, nops);
+        /* 4. decode; items that go on are collected again in todo (reusing keys' order) */
+        for (k = 0; k < pending; k++) {
+            uint32_t item = (uint32_t)(w->keys[k] & 0xfff);
+            memintro_xlate *xi = &x[item];
+            uint32_t u = w->slot[item];
+            const memintro_op *op = &w->ops[w->opidx[u]];
+            const uint8_t *raw = (const uint8_t *)w->vals + (size_t)u * esize;
+            unsigned li = xi->level;
+            if (op->status != MEMINTRO_OK) {
+                xi->status = op->status;
+                xi->level = v->nlevels - li;
+                xi->pa = 0;
+                xi->flags = 0;
+                continue;
+            }
+            if (memintro__decode(v, xi, li, esize == 8 ? memintro_get_u64(raw) : memintro_get_u32(raw))) {
+                xi->level = li + 1;
+                w->keys[still++] = item;
+            } else if (xi->status != MEMINTRO_OK) {
+                xi->pa = 0;
+                xi->page_size = 0;
+            }
+        }
+        for (k = 0; k < still; k++) todo[k] = (uint32_t)w->keys[k];
+        pending = still;
+    }
+}
+
+/* Translates x[0..n), n <= v->round, using and filling the TLB. */
+static void memintro__translate_round(memintro_virt *v, memintro_xlate *x, size_t n, const memintro__work *w)
+{
+    size_t i, m = 0;
+    memintro_tlb *t = v->tlb;
+    for (i = 0; i < n; i++) {
+        x[i].reserved = 0;
+        if (t && memintro__tlb_get(t, v->desc.dtb, v->page_shift, &x[i])) continue;
+        x[i].reserved = 1; /* walked: goes into the TLB afterwards */
+        w->slot[m++] = (uint32_t)i;
+    }
+    if (!m) return;
+    memintro__walk(v, x, m, w);
+    if (!t) return;
+    for (i = 0; i < n; i++)
+        if (x[i].reserved) {
+            memintro__tlb_put(t, v->desc.dtb, v->page_shift, &x[i]);
+            x[i].reserved = 0;
+        }
+}
+
+MEMINTRO__DEF memintro_status memintro_translate(memintro_virt *v, memintro_xlate *x, size_t count)
+{
+    memintro__work w = memintro__carve(v);
+    size_t done = 0, i;
+    while (done < count) {
+        size_t n = MEMINTRO__MIN(count - done, v->round);
+        memintro__translate_round(v, x + done, n, &w);
+        done += n;
+    }
+    for (i = 0; i < count; i++)
+        if (x[i].status != MEMINTRO_OK) return x[i].status;
+    return MEMINTRO_OK;
+}
+
+/* ---- virtual reads and writes ---- */
+
+static void memintro__op_fail(memintro_op *op, memintro_status s, size_t off, size_t n, int zero)
+{
+    if (zero) MEMINTRO_MEMSET((uint8_t *)op->buf + off, 0, n);
+    op->missing += n;
+    if (op->status == MEMINTRO_OK) op->status = s;
+}
+
+/* Translates the pieces of one round, then moves their data in one physical batch. */
+static void memintro__rw_round(memintro_virt *v, memintro_op *ops, size_t n, const memintro__work *w, int write)
+{
+    size_t i, nd = 0;
+    memintro__translate_round(v, w->x, n, w);
+    for (i = 0; i < n; i++) {
+        const memintro_xlate *x = &w->x[i];
+        const memintro__piece *p = &w->piece[i];
+        memintro_op *op = &ops[p->op];
+        uint8_t *buf = (uint8_t *)op->buf + p->off;
+        memintro_op *d = nd ? &w->ops[nd - 1] : 0;
+        if (x->status != MEMINTRO_OK) {
+            memintro__op_fail(op, x->status, (size_t)p->off, p->len, !write);
+            continue;
+        }
+        if (d && w->slot[nd - 1] == p->op && d->addr + d->len == x->pa && (uint8_t *)d->buf + d->len == buf) {
+            d->len += p->len; /* contiguous in both guest-physical memory and the buffer */
+            continue;
+        }
+        d = &w->ops[nd];
+        d->addr = x->pa;
+        d->buf = buf;
+        d->len = p->len;
+        d->flags = op->flags & ~MEMINTRO_OP_TABLE;
+        w->slot[nd] = p->op;
+        nd++;
+    }
+    if (!nd) return;
+    if (write)
+        memintro_phys_write(v->phys, w->ops, nd);
+    else
+        memintro_phys_read(v->phys, w->ops, nd);
+    for (i = 0; i < nd; i++) {
+        const memintro_op *d = &w->ops[i];
+        if (d->status != MEMINTRO_OK) memintro__op_fail(&ops[w->slot[i]], d->status, 0, d->missing, 0);
+    }
+}
+
+static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, size_t count, int write)
+{
+    memintro__work w = memintro__carve(v);
+    size_t i, n = 0;
+    uint64_t psize = (uint64_t)1 << v->page_shift;
+    if (!count) return MEMINTRO_OK;
+    if (!ops) return MEMINTRO_E_INVALID;
+    for (i = 0; i < count; i++) {
+        ops[i].status = MEMINTRO_OK;
+        ops[i].missing = 0;
+    }
+    for (i = 0; i < count; i++) {
+        memintro_op *op = &ops[i];
+        uint64_t off = 0;
+        while (off < op->len) {
+            uint64_t va = op->addr + off;
+            uint64_t room = psize - (va & (psize - 1));
+            uint64_t len = op->len - off;
+            if (len > room) len = room;
+            if (va < op->addr) { /* wrapped past the top of the address space */
+                memintro__op_fail(op, MEMINTRO_E_NONCANONICAL, (size_t)off, (size_t)(op->len - off), !write);
+                break;
+            }
+            w.x[n].va = va;
+            w.piece[n].op = (uint32_t)i;
+            w.piece[n].off = off;
+            w.piece[n].len = (uint32_t)len;
+            off += len;
+            if (++n == v->round) {
+                memintro__rw_round(v, ops, n, &w, write);
+                n = 0;
+            }
+        }
+    }
+    if (n) memintro__rw_round(v, ops, n, &w, write);
+    return memintro__batch_status(ops, count);
+}
+
+MEMINTRO__DEF memintro_status memintro_virt_read(memintro_virt *v, memintro_op *ops, size_t count)
+{
+    return memintro__virt_rw(v, ops, count, 0);
+}
+
+MEMINTRO__DEF memintro_status memintro_virt_write(memintro_virt *v, memintro_op *ops, size_t count)
+{
+    if (!v->phys->write) {
+        if (ops) memintro__fail_ops(ops, count, MEMINTRO_E_READONLY, 0);
+        return count ? MEMINTRO_E_READONLY : MEMINTRO_OK;
+    }
+    return memintro__virt_rw(v, ops, count, 1);
+}
+
+MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va, void *buf, size_t len)
+{
+    memintro_op op;
+    op.addr = va;
+    op.buf = buf;
+    op.len = len;
+    op.missing = 0;
+    op.status = MEMINTRO_OK;
+    op.flags = 0;
+    return memintro_virt_read(v, &op, 1);
+}
+
+/* ---- page cache ---- */
+
+#define MEMINTRO__CACHE_FWD 64 /* ops forwarded per call to the backend below */
+
+MEMINTRO__DEF size_t memintro_cache_mem_size(size_t lines)
+{
+    return lines * (MEMINTRO_CACHE_PAGE + sizeof(memintro_cache_line)) + 16;
+}
+
+static size_t memintro__cache_slot(const memintro_cache *c, uint64_t page)
+{
+    return (size_t)((page >> 12) ^ (page >> 24)) & c->mask;
+}
+
+static int memintro__cache_fresh(const memintro_cache *c, const memintro_cache_line *l, uint64_t now)
+{
+    return !c->clock || now - l->stamp <= c->max_age;
+}
+
+/* Forwards ops[idx[0..n)] to the backend below, through a bounded copy. */
+static void memintro__cache_forward(memintro_cache *c, memintro_op *ops, const uint32_t *idx, size_t n, int write)
+{
+    memintro_op fwd[MEMINTRO__CACHE_FWD];
+    size_t i;
+    for (i = 0; i < n; i++) fwd[i] = ops[idx[i]];
+    if (write)
+        memintro_phys_write(c->below, fwd, n);
+    else
+        memintro_phys_read(c->below, fwd, n);
+    for (i = 0; i < n; i++) {
+        ops[idx[i]].status = fwd[i].status;
+        ops[idx[i]].missing = fwd[i].missing;
+    }
+}
+
+static memintro_status memintro__cache_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    memintro_cache *c = (memintro_cache *)self;
+    uint64_t now = c->clock ? c->clock(c->clock_user) : 0;
+    size_t i = 0;
+    while (i < count) {
+        /* Gather up to MEMINTRO__CACHE_FWD backend reads: line fills and pass-throughs. */
+        memintro_op fill[MEMINTRO__CACHE_FWD];
+        uint32_t fill_op[MEMINTRO__CACHE_FWD], pass[MEMINTRO__CACHE_FWD];
+        size_t nfill = 0, npass = 0, f;
+        for (; i < count && nfill < MEMINTRO__CACHE_FWD && npass < MEMINTRO__CACHE_FWD; i++) {
+            memintro_op *op = &ops[i];
+            uint64_t page = op->addr & ~(uint64_t)(MEMINTRO_CACHE_PAGE - 1);
+            size_t line;
+            memintro_cache_line *l;
+            op->status = MEMINTRO_OK;
+            op->missing = 0;
+            if (!op->len) continue;
+            if (!((c->policy & MEMINTRO_CACHE_ALL) || (op->flags & MEMINTRO_OP_TABLE)) ||
+                (op->addr & (MEMINTRO_CACHE_PAGE - 1)) + op->len > MEMINTRO_CACHE_PAGE) {
+                pass[npass++] = (uint32_t)i;
+                continue;
+            }
+            line = memintro__cache_slot(c, page);
+            l = &c->lines[line];
+            if (l->tag == page + 1 && memintro__cache_fresh(c, l, now)) {
+                c->hits++;
+                MEMINTRO_MEMCPY(op->buf, c->data + line * MEMINTRO_CACHE_PAGE + (op->addr - page), op->len);
+                continue;
+            }
+            c->misses++;
+            /* a line already being filled in this round for another page: read directly */
+            for (f = 0; f < nfill; f++)
+                if (fill[f].buf == c->data + line * MEMINTRO_CACHE_PAGE) break;
+            if (f < nfill) {
+                pass[npass++] = (uint32_t)i; /* rare: served by the backend directly */
+                continue;
+            }
+            l->tag = 0;
+            fill[nfill].addr = page;
+            fill[nfill].buf = c->data + line * MEMINTRO_CACHE_PAGE;
+            fill[nfill].len = MEMINTRO_CACHE_PAGE;
+            fill[nfill].flags = op->flags;
+            fill_op[nfill++] = (uint32_t)i;
+        }
+        if (nfill) memintro_phys_read(c->below, fill, nfill);
+        for (f = 0; f < nfill; f++) {
+            memintro_op *op = &ops[fill_op[f]];
+            if (fill[f].status == MEMINTRO_OK) {
+                memintro_cache_line *l = &c->lines[((uint8_t *)fill[f].buf - c->data) / MEMINTRO_CACHE_PAGE];
+                l->tag = fill[f].addr + 1;
+                l->stamp = now;
+                MEMINTRO_MEMCPY(op->buf, (uint8_t *)fill[f].buf + (op->addr - fill[f].addr), op->len);
+            } else if (npass < MEMINTRO__CACHE_FWD) {
+                pass[npass++] = fill_op[f]; /* part of the page is missing: ask for the op itself */
+            } else {
+                memintro__cache_forward(c, ops, pass, npass, 0);
+                npass = 0;
+                pass[npass++] = fill_op[f];
+            }
+        }
+        if (npass) memintro__cache_forward(c, ops, pass, npass, 0);
+    }
+    return memintro__batch_status(ops, count);
+}
+
+static memintro_status memintro__cache_write(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    memintro_cache *c = (memintro_cache *)self;
+    size_t i;
+    memintro_status s = memintro_phys_write(c->below, ops, count);
+    for (i = 0; i < count; i++) {
+        uint64_t page, end;
+        if (!ops[i].len) continue;
+        page = ops[i].addr & ~(uint64_t)(MEMINTRO_CACHE_PAGE - 1);
+        end = (ops[i].addr + ops[i].len - 1) & ~(uint64_t)(MEMINTRO_CACHE_PAGE - 1);
+        for (;; page += MEMINTRO_CACHE_PAGE) {
+            memintro_cache_line *l = &c->lines[memintro__cache_slot(c, page)];
+            if (l->tag == page + 1) l->tag = 0;
+            if (page == end) break;
+        }
+    }
+    return s;
+}
+
+MEMINTRO__DEF memintro_status memintro_cache_init(memintro_cache *c, memintro_phys *below, void *mem, size_t mem_size,
+                                                 uint32_t policy)
+{
+    size_t n = 1;
+    uint8_t *p;
+    uintptr_t a;
+    MEMINTRO_MEMSET(c, 0, sizeof *c);
+    if (!below || !mem) return MEMINTRO_E_INVALID;
+    if (mem_size < memintro_cache_mem_size(1)) return MEMINTRO_E_NOSPACE;
+    while (memintro_cache_mem_size(n * 2) <= mem_size && n * 2 != 0) n *= 2;
+    a = (uintptr_t)mem;
+    p = (uint8_t *)mem + ((16 - (a & 15)) & 15);
+    c->phys.read = memintro__cache_read;
+    c->phys.write = below->write ? memintro__cache_write : 0;
+    c->below = below;
+    c->lines = (memintro_cache_line *)p;
+    c->data = p + n * sizeof(memintro_cache_line);
+    c->mask = n - 1;
+    c->policy = policy;
+    memintro_cache_invalidate(c);
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__DEF void memintro_cache_set_clock(memintro_cache *c, uint64_t (*clock)(void *user), void *user, uint64_t max_age)
+{
+    c->clock = clock;
+    c->clock_user = user;
+    c->max_age = max_age;
+}
+
+MEMINTRO__DEF void memintro_cache_invalidate(memintro_cache *c)
+{
+    MEMINTRO_MEMSET(c->lines, 0, (c->mask + 1) * sizeof(memintro_cache_line));
+}
+
+/* ---- pattern search ---- */
+
+typedef memintro_status (*memintro__read_fn)(void *ctx, memintro_op *ops, size_t count);
+
+static memintro_status memintro__scan_phys_read(void *ctx, memintro_op *ops, size_t count)
+{
+    return memintro_phys_read((memintro_phys *)ctx, ops, count);
+}
+
+static memintro_status memintro__scan_virt_read(void *ctx, memintro_op *ops, size_t count)
+{
+    return memintro_virt_read((memintro_virt *)ctx, ops, count);
+}
+
+static int memintro__match(const uint8_t *p, const uint8_t *pat, const uint8_t *mask, size_t len)
+{
+    size_t i;
+    if (mask) {
+        for (i = 0; i < len; i++)
+            if ((p[i] ^ pat[i]) & mask[i]) return 0;
+    } else {
+        for (i = 0; i < len; i++)
+            if (p[i] != pat[i]) return 0;
+    }
+    return 1;
+}
+
+/* Searches buf[0..n) (guest address base) for matches that start before buf + limit.
+   Returns 1 when fn asked to stop. */
+static int memintro__scan_buf(const uint8_t *buf, size_t n, size_t limit, uint64_t base, const uint8_t *pat,
+                              const uint8_t *mask, size_t len, uint64_t align, memintro_scan_fn fn, void *user)
+{
+    size_t i, anchor = 0;
+    if (n < len) return 0;
+    if (limit > n - len + 1) limit = n - len + 1;
+    /* anchor on the first byte the mask fully pins down */
+    if (mask) {
+        for (anchor = 0; anchor < len && mask[anchor] != 0xff; anchor++) {}
+        if (anchor == len) anchor = 0;
+    }
+    for (i = 0; i < limit; i++) {
+        if ((!mask || mask[anchor] == 0xff) && buf[i + anchor] != pat[anchor]) continue;
+        if (align > 1 && ((base + i) & (align - 1))) continue;
+        if (memintro__match(buf + i, pat, mask, len) && fn(user, base + i)) return 1;
+    }
+    return 0;
+}
+
+static memintro_status memintro__scan(memintro__read_fn rd, void *ctx, uint64_t start, uint64_t end,
+                                      const void *pattern, const void *mask, size_t len, uint64_t align, void *work,
+                                      size_t work_size, memintro_scan_fn fn, void *user)
+{
+    const size_t P = 4096;
+    uint8_t *base;
+    memintro_op *ops;
+    size_t npages, carry = 0;
+    uint64_t at, carry_addr = 0;
+    uintptr_t a;
+    if (!pattern || !fn || !work || len < 1 || len > P || end < start) return MEMINTRO_E_INVALID;
+    if (align > 1 && (align & (align - 1))) return MEMINTRO_E_INVALID;
+    a = (uintptr_t)work;
+    ops = (memintro_op *)((uint8_t *)work + ((16 - (a & 15)) & 15));
+    if (work_size < MEMINTRO_SCAN_WORK_MIN) return MEMINTRO_E_NOSPACE;
+    npages = (work_size - 16 - P) / (P + sizeof(memintro_op));
+    base = (uint8_t *)(ops + npages); /* P bytes of carry room, then npages pages */
+    at = start & ~(uint64_t)(P - 1);
+    while (at < end) {
+        size_t k, got = 0;
+        /* read up to npages pages, one op each, so an unreadable page fails alone */
+        for (k = 0; k < npages && at + k * P < end && at + k * P >= at; k++) {
+            ops[k].addr = at + k * P;
+            ops[k].buf = base + P + k * P;
+            ops[k].len = P;
+            ops[k].flags = 0;
+            got++;
+        }
+        rd(ctx, ops, got);
+        for (k = 0; k < got;) {
+            /* a run of readable pages [k, r) */
+            size_t r = k, run_len, skip;
+            uint8_t *run;
+            uint64_t run_addr;
+            if (ops[k].status != MEMINTRO_OK) {
+                carry = 0;
+                k++;
+                continue;
+            }
+            while (r < got && ops[r].status == MEMINTRO_OK) r++;
+            run = base + P + k * P;
+            run_addr = ops[k].addr;
+            run_len = (r - k) * P;
+            if (carry && carry_addr + carry == run_addr) { /* prepend the previous tail */
+                run -= carry;
+                run_addr -= carry;
+                run_len += carry;
+            }
+            /* clip to [start, end) */
+            skip = run_addr < start ? (size_t)(start - run_addr) : 0;
+            if (run_addr + run_len > end) run_len = (size_t)(end - run_addr);
+            if (skip < run_len &&
+                memintro__scan_buf(run + skip, run_len - skip, run_len - skip, run_addr + skip, (const uint8_t *)pattern,
+                                   (const uint8_t *)mask, len, align, fn, user))
+                return MEMINTRO_OK;
+            /* keep the last len-1 bytes when the run reaches the end of this chunk */
+            carry = 0;
+            if (r == got && len > 1 && run_len >= len - 1) {
+                carry = len - 1;
+                /* matches starting in the tail were not complete; they are re-tried next round
+                   only if they did not fit: scan_buf stops at n - len + 1, so tails are fresh */
+                MEMINTRO_MEMCPY(base + P - carry, run + run_len - carry, carry);
+                carry_addr = run_addr + run_len - carry;
+            }
+            k = r;
+        }
+        at += got * P;
+        if (!got || at < ops[0].addr) break; /* wrapped */
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__DEF memintro_status memintro_scan_phys(memintro_phys *p, uint64_t start, uint64_t end, const void *pattern,
+                                                const void *mask, size_t len, uint64_t align, void *work,
+                                                size_t work_size, memintro_scan_fn fn, void *user)
+{
+    return memintro__scan(memintro__scan_phys_read, p, start, end, pattern, mask, len, align, work, work_size, fn, user);
+}
+
+MEMINTRO__DEF memintro_status memintro_scan_virt(memintro_virt *v, uint64_t start, uint64_t end, const void *pattern,
+                                                const void *mask, size_t len, uint64_t align, void *work,
+                                                size_t work_size, memintro_scan_fn fn, void *user)
+{
+    return memintro__scan(memintro__scan_virt_read, v, start, end, pattern, mask, len, align, work, work_size, fn, user);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#undef MEMINTRO__MIN
+#undef MEMINTRO__INFO
+#undef MEMINTRO__PER_PAGE
+#undef MEMINTRO__MAX_ROUND
+#undef MEMINTRO__CACHE_FWD
+#undef MEMINTRO__DEF
+
+#endif /* MEMINTRO_IMPLEMENTATION_INCLUDED */
+#endif /* MEMINTRO_IMPLEMENTATION */
+
+/*
+MIT License
+
+Copyright (c) 2026 The memintro authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE
+FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+*/
