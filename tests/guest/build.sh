@@ -1,0 +1,104 @@
+#!/bin/sh
+# tests/guest/build.sh [OUTDIR]: build the memintro test guest from Debian
+# packages alone: a Debian kernel (vmlinuz taken from the .deb with
+# apt-get download + dpkg-deb, the host's /boot is not touched) and an
+# initramfs with busybox-static, tests/guest/init and mi-marker (marker.c).
+# Writes OUTDIR/vmlinuz, OUTDIR/initrd.img, OUTDIR/kernel-version (uname -r),
+# OUTDIR/kernel-package ("PACKAGE VERSION") and OUTDIR/kernel-config.
+# OUTDIR defaults to build/guest under the repo root. A rebuild with the same
+# inputs (guest sources, package versions, kernel .deb) is skipped via
+# OUTDIR/.stamp. MEMINTRO_GUEST_KERNEL names the kernel metapackage (default:
+# the one OUTDIR was last built with, else linux-image-cloud-amd64;
+# linux-image-amd64 also works); its .deb is kept in OUTDIR/cache/FLAVOUR/
+# (delete that to pick up a newer kernel).
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${1:-$root/build/guest}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+flavour=${MEMINTRO_GUEST_KERNEL:-$(cat "$out/kernel-flavour" 2>/dev/null || echo linux-image-cloud-amd64)}
+cache=$out/cache/$flavour
+log() { echo "guest/build: $*" >&2; }
+
+# One build at a time per OUTDIR (boot.sh calls us too).
+exec 9>"$out/.lock"
+flock 9
+
+inputs_key() {
+    { cat "$here/build.sh" "$here/init" "$here/marker.c"; echo "$flavour"
+      dpkg-query -W -f='${Package} ${Version}\n' busybox-static libc6-dev gcc 2>/dev/null
+      ls "$cache" 2>/dev/null; } | sha256sum | cut -d' ' -f1
+}
+if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$(inputs_key)" ] &&
+   [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] && [ -f "$out/kernel-version" ]; then
+    exit 0
+fi
+
+"$root/tests/deps.sh" busybox-static cpio gcc libc6-dev qemu-system-x86 socat
+
+apt_update() {   # same stamp as tests/deps.sh; $1=force ignores it
+    if [ "$1" = force ] || [ ! -f /tmp/memintro-apt-updated ]; then
+        log "apt-get update"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+        touch /tmp/memintro-apt-updated
+    fi
+}
+
+# Kernel: the package the metapackage depends on, downloaded once.
+mkdir -p "$cache"
+deb=$(ls "$cache"/linux-image-*.deb 2>/dev/null | tail -n 1)
+if [ -z "$deb" ]; then
+    kpkg=$(apt-cache depends "$flavour" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+    if [ -z "$kpkg" ]; then
+        apt_update force
+        kpkg=$(apt-cache depends "$flavour" | awk '/Depends: linux-image-/ {print $2; exit}')
+    fi
+    [ -n "$kpkg" ] || { log "cannot resolve $flavour"; exit 1; }
+    log "downloading $kpkg"
+    dl() { (cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$kpkg" >&2); }
+    dl || { apt_update force; dl; }
+    deb=$(ls "$cache"/"$kpkg"_*.deb | tail -n 1)
+fi
+kx="$out/.extract"
+rm -rf "$kx"
+mkdir -p "$kx"
+dpkg-deb --fsys-tarfile "$deb" |
+    tar -x -C "$kx" --wildcards './boot/vmlinuz-*' './boot/config-*' '*/qemu_fw_cfg.ko'
+kver=$(basename "$kx"/boot/vmlinuz-*)
+kver=${kver#vmlinuz-}
+for opt in CONFIG_KALLSYMS_ALL CONFIG_DEBUG_INFO_BTF CONFIG_SERIAL_8250_CONSOLE \
+           CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP CONFIG_DEVTMPFS CONFIG_PROC_PAGE_MONITOR; do
+    grep -qx "$opt=y" "$kx/boot/config-$kver" ||
+        { log "kernel $kver lacks $opt=y (try MEMINTRO_GUEST_KERNEL=linux-image-amd64)"; exit 1; }
+done
+
+# Initramfs: busybox + applet symlinks, /init, mi-marker, qemu_fw_cfg.ko.
+st="$out/.stage"
+rm -rf "$st"
+mkdir -p "$st/bin" "$st/sbin" "$st/usr/bin" "$st/usr/sbin" "$st/lib/modules" \
+         "$st/proc" "$st/sys" "$st/dev" "$st/tmp" "$st/run"
+cp /bin/busybox "$st/bin/busybox"
+for a in $("$st/bin/busybox" --list-full); do
+    [ -e "$st/$a" ] || ln -s /bin/busybox "$st/$a"
+done
+for s in a b c; do ln -s busybox "$st/bin/mi-sleeper-$s"; done
+gcc -static -O2 -Wall -o "$st/bin/mi-marker" "$here/marker.c"
+for i in 1 2; do ln -s mi-marker "$st/bin/mi-marker-$i"; done
+cp "$here/init" "$st/init"
+chmod 755 "$st/init"
+cp "$(find "$kx" -name qemu_fw_cfg.ko)" "$st/lib/modules/qemu_fw_cfg.ko"
+[ "$(id -u)" = 0 ] && mknod -m 600 "$st/dev/console" c 5 1
+(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 > "$out/initrd.img.tmp"
+
+cp "$kx/boot/vmlinuz-$kver" "$out/vmlinuz.tmp"
+cp "$kx/boot/config-$kver" "$out/kernel-config"
+dpkg-deb -f "$deb" Package Version | awk '{printf "%s%s", (NR > 1 ? " " : ""), $2} END {print ""}' \
+    > "$out/kernel-package"
+echo "$kver" > "$out/kernel-version"
+echo "$flavour" > "$out/kernel-flavour"
+mv "$out/initrd.img.tmp" "$out/initrd.img"
+mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+rm -rf "$st" "$kx"
+inputs_key > "$out/.stamp"
+log "built $out (kernel $kver)"

@@ -1,0 +1,147 @@
+/*
+ * mi-marker: guest helper for the memintro tests (built with gcc -static on
+ * the host by tests/guest/build.sh, run by the guest's /init).
+ *
+ *   mi-marker INSTANCE PAGES [READYFILE]
+ *
+ * Maps PAGES anonymous pages (page aligned), writes one marker string at
+ * offset 0 of every page, plus one "span" string that crosses the boundary
+ * between page 0 and page 1, mlock()s the pages, looks up each page's
+ * physical frame in /proc/self/pagemap and prints, one write() per line:
+ *
+ *   MARKER <comm> pid=<pid> va=0x<hex> pa=0x<hex> text=<marker string>
+ *   SPAN <comm> pid=<pid> va=0x<hex> pa=0x<hex> pa2=0x<hex> len=<n> text=<s>
+ *
+ * Marker k (k = 0..PAGES-1) of instance I is, with id = (I-1)*PAGES + k + 1:
+ *   MEMINTRO-MARKER-<id %04u>-<(id * 0x9e3779b1) mod 2^32 as %08x>
+ * e.g. instance 1 page 0: MEMINTRO-MARKER-0001-9e3779b1.
+ * The span string of instance I (needs PAGES >= 2) is
+ *   MEMINTRO-SPAN-<I %04u>-0123456789abcdefghijklmnopqrstuvwxyz
+ * and starts 24 bytes before the end of page 0; pa is the physical address of
+ * its first byte, pa2 that of page 1 (where the rest lives).
+ * Then it creates READYFILE (if given) and sleeps forever in pause().
+ *
+ * Invoked through a name starting with "mi-sleeper" it only pauses forever.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof buf, "MARKER-ERROR %s\n", what);
+    (void)!write(2, buf, (size_t)n);
+    exit(1);
+}
+
+/* Physical address of virtual address va, or 0 if unknown. */
+static uint64_t virt_to_phys(int pagemap, uintptr_t va, long psz)
+{
+    uint64_t e;
+    off_t off = (off_t)(va / (uintptr_t)psz) * 8;
+    if (pread(pagemap, &e, 8, off) != 8)
+        return 0;
+    if (!(e >> 63 & 1))                   /* not present */
+        return 0;
+    e &= (1ULL << 55) - 1;                /* bits 0-54: PFN (0 if not root) */
+    return e * (uint64_t)psz + va % (uintptr_t)psz;
+}
+
+static void say(const char *line)
+{
+    size_t n = strlen(line), off = 0;
+    while (off < n) {
+        ssize_t w = write(1, line + off, n - off);
+        if (w <= 0)
+            return;
+        off += (size_t)w;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    if (strncmp(base, "mi-sleeper", 10) == 0)
+        for (;;)
+            pause();
+    if (argc < 3)
+        die("usage: mi-marker INSTANCE PAGES [READYFILE]");
+
+    unsigned inst = (unsigned)strtoul(argv[1], NULL, 0);
+    unsigned pages = (unsigned)strtoul(argv[2], NULL, 0);
+    long psz = sysconf(_SC_PAGESIZE);
+    char comm[64] = "mi-marker", line[512];
+    pid_t pid = getpid();
+
+    int fd = open("/proc/self/comm", O_RDONLY);
+    if (fd >= 0) {
+        ssize_t n = read(fd, comm, sizeof comm - 1);
+        if (n > 0) {
+            comm[n] = 0;
+            comm[strcspn(comm, "\n")] = 0;
+        }
+        close(fd);
+    }
+
+    if (inst == 0 || pages == 0 || pages > 64)
+        die("bad INSTANCE or PAGES");
+    unsigned char *buf = mmap(NULL, (size_t)pages * (size_t)psz, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED)
+        die("mmap");
+
+    /* Write the strings (this faults the pages in), then pin them. */
+    char text[64][48];
+    for (unsigned k = 0; k < pages; k++) {
+        unsigned id = (inst - 1) * pages + k + 1;
+        snprintf(text[k], sizeof text[k], "MEMINTRO-MARKER-%04u-%08x", id,
+                 (unsigned)(id * 0x9e3779b1u));
+        memcpy(buf + (size_t)k * (size_t)psz, text[k], strlen(text[k]));
+    }
+    char span[80];
+    size_t span_off = (size_t)psz - 24;
+    snprintf(span, sizeof span, "MEMINTRO-SPAN-%04u-0123456789abcdefghijklmnopqrstuvwxyz", inst);
+    if (pages >= 2)
+        memcpy(buf + span_off, span, strlen(span));
+    if (mlock(buf, (size_t)pages * (size_t)psz) != 0)
+        die("mlock");
+
+    int pm = open("/proc/self/pagemap", O_RDONLY);
+    if (pm < 0)
+        die("open /proc/self/pagemap");
+    for (unsigned k = 0; k < pages; k++) {
+        uintptr_t va = (uintptr_t)(buf + (size_t)k * (size_t)psz);
+        snprintf(line, sizeof line, "MARKER %s pid=%d va=0x%lx pa=0x%llx text=%s\n", comm,
+                 (int)pid, (unsigned long)va, (unsigned long long)virt_to_phys(pm, va, psz),
+                 text[k]);
+        say(line);
+    }
+    if (pages >= 2) {
+        uintptr_t va = (uintptr_t)(buf + span_off);
+        snprintf(line, sizeof line, "SPAN %s pid=%d va=0x%lx pa=0x%llx pa2=0x%llx len=%zu text=%s\n",
+                 comm, (int)pid, (unsigned long)va,
+                 (unsigned long long)virt_to_phys(pm, va, psz),
+                 (unsigned long long)virt_to_phys(pm, va + 24, psz), strlen(span), span);
+        say(line);
+    }
+    close(pm);
+
+    /* Drop the stack copies, so a scan finds the strings mostly in the pages. */
+    explicit_bzero(text, sizeof text);
+    explicit_bzero(span, sizeof span);
+    explicit_bzero(line, sizeof line);
+
+    if (argc > 3) {
+        fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0)
+            close(fd);
+    }
+    for (;;)
+        pause();
+}
