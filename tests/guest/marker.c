@@ -5,8 +5,8 @@
  *   mi-marker INSTANCE PAGES [READYFILE]
  *
  * Maps PAGES anonymous pages (page aligned), writes one marker string at
- * offset 0 of every page, plus one "span" string that crosses the boundary
- * between page 0 and page 1, mlock()s the pages, looks up each page's
+ * offset 64 of every page (MARKER_OFF), plus one "span" string that crosses
+ * the boundary between page 0 and page 1 (its tail ends before offset 64), mlock()s the pages, looks up each page's
  * physical frame in /proc/self/pagemap and prints, one write() per line:
  *
  *   MARKER <comm> pid=<pid> va=0x<hex> pa=0x<hex> text=<marker string>
@@ -41,6 +41,9 @@ static void die(const char *what)
 }
 
 /* Physical address of virtual address va, or 0 if unknown. */
+/* Markers sit past the span's tail in page 1, so neither overwrites the other. */
+#define MARKER_OFF 64
+
 static uint64_t virt_to_phys(int pagemap, uintptr_t va, long psz)
 {
     uint64_t e;
@@ -102,7 +105,7 @@ int main(int argc, char **argv)
         unsigned id = (inst - 1) * pages + k + 1;
         snprintf(text[k], sizeof text[k], "MEMINTRO-MARKER-%04u-%08x", id,
                  (unsigned)(id * 0x9e3779b1u));
-        memcpy(buf + (size_t)k * (size_t)psz, text[k], strlen(text[k]));
+        memcpy(buf + (size_t)k * (size_t)psz + MARKER_OFF, text[k], strlen(text[k]));
     }
     char span[80];
     size_t span_off = (size_t)psz - 24;
@@ -116,7 +119,7 @@ int main(int argc, char **argv)
     if (pm < 0)
         die("open /proc/self/pagemap");
     for (unsigned k = 0; k < pages; k++) {
-        uintptr_t va = (uintptr_t)(buf + (size_t)k * (size_t)psz);
+        uintptr_t va = (uintptr_t)(buf + (size_t)k * (size_t)psz + MARKER_OFF);
         snprintf(line, sizeof line, "MARKER %s pid=%d va=0x%lx pa=0x%llx text=%s\n", comm,
                  (int)pid, (unsigned long)va, (unsigned long long)virt_to_phys(pm, va, psz),
                  text[k]);
