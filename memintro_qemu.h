@@ -1,0 +1,3135 @@
+/* memintro_qemu.h - guest-physical memory of a running QEMU VM, read from the host.
+
+   A physical-memory backend (memintro_phys, see memintro.h) over a live `qemu-system-*`
+   process on a Linux host:
+
+     - finds the VM: by `-name` (`-name foo` and `-name guest=foo,...`), by pid, or the only
+       QEMU running; lists every QEMU VM (pid, name, machine type, RAM size, QMP address);
+     - learns the guest-physical layout from QEMU itself when a QMP socket is available:
+       `info mtree -f` (flat view of address space "memory": every RAM/ROM range, its
+       memory region and the offset inside it) and `gpa2hva` (the host address of each
+       range), checked against /proc/PID/maps. Works for pc and q35, RAM above 4 GiB, RAM
+       blocks with any id (`-machine memory-backend=ID`), TCG and KVM;
+     - without QMP, infers the layout from the machine type and RAM size on QEMU's command
+       line (pc/i440fx and q35 low-memory splits, RAM above 4 GiB) and says so;
+     - reads and writes whole batches with process_vm_readv / process_vm_writev, up to
+       IOV_MAX iovecs per call, adjacent operations merged into one iovec;
+     - when guest RAM is a shared mapping (memory-backend-memfd, or memory-backend-file with
+       share=on) maps the same memory into the calling process and serves reads with plain
+       copies (zero-copy: no system call per batch);
+     - reports clear errors: no permission (CAP_SYS_PTRACE), VM gone (MEMINTRO_E_GONE, no
+       hang, no crash), QMP refused or malformed (falls back to the tables, with a warning),
+       a RAM mapping that disappeared or changed size.
+
+   HOSTED: Linux only (procfs, process_vm_readv, pidfd, memfd). The implementation needs
+   the GNU feature set: it defines _GNU_SOURCE itself when the implementation is the first
+   thing the file includes; otherwise put `#define _GNU_SOURCE` at the top of that file.
+
+   USAGE
+     In exactly one C or C++ file (memintro.h's implementation may live in the same file or
+     another; memintro_qemu.h includes memintro.h):
+         #define MEMINTRO_QEMU_IMPLEMENTATION
+         #define MEMINTRO_IMPLEMENTATION
+         #include "memintro_qemu.h"
+     Everywhere else just #include "memintro_qemu.h".
+
+   CONFIGURATION (define before including the implementation)
+     | macro                          | default        | meaning                                 |
+     |--------------------------------|----------------|-----------------------------------------|
+     | MEMINTRO_QEMU_MALLOC(size,user)| malloc(size)   | allocation when options.allocator.alloc |
+     |                                |                | is NULL                                 |
+     | MEMINTRO_QEMU_FREE(ptr,user)   | free(ptr)      | the matching release                    |
+     | MEMINTRO_QEMU_QMP_TIMEOUT_MS   | 3000           | default wait for one QMP reply          |
+     | MEMINTRO_QEMU_CHECK_US         | 1000           | default interval between liveness and   |
+     |                                |                | mapping-size checks (coarse clock: at   |
+     |                                |                | most a tick, 1-4 ms, late); the copy    |
+     |                                |                | path also notices an exit at once       |
+     | MEMINTRO_QEMU_MAX_VMS          | 256            | VMs open() looks at when choosing one   |
+     | MEMINTRO_API / MEMINTRO_STATIC | see memintro.h | linkage of public functions             |
+     Allocation can also be routed per object: options.allocator = {alloc, free, user}.
+     Everything allocated is released by memintro_qemu_close().
+
+   THIS LIBRARY DOES NOT
+     - attach to, pause or signal the VM: reads race with the running guest (pause it
+       with QMP `stop` for a consistent view);
+     - hold the QMP socket: it connects while opening, then disconnects (a QMP socket
+       serves one client at a time; a socket held by someone else times out, the next QMP
+       socket on the command line is tried, then the layout falls back to the tables);
+     - follow memory hot-plug or virtio-mem resizing after open: reopen to see new RAM;
+     - read MMIO or RAM device regions (`ramd`): only RAM, ROM and ROM-device ranges;
+     - scan the whole guest: pages the guest never touched cost host memory when read
+       (and the first read of a page through the zero-copy mapping costs a minor fault);
+     - work on non-Linux hosts or through libvirt's fd-passed monitor (give qmp=ADDR).
+
+   REFERENCE
+     memintro_qemu_list           every QEMU VM on the host (pid, name, machine, RAM, QMP)
+     memintro_qemu_options_parse  "name=vm,qmp=unix:/p,map=table,write" into options
+     memintro_qemu_open           find the VM, learn its layout, become a backend (q->phys)
+     memintro_qemu_close          release everything (safe on a failed or closed object)
+     memintro_qemu_error          one-line message naming the last problem
+     memintro_qemu_alive          is the QEMU process still running?
+     memintro_qemu_get_info       structured description: how the layout was found, each
+                                  range with its backing, total RAM
+     memintro_qemu_describe       the same as text
+     memintro_qemu_layout_str, memintro_qemu_backing_str   names of the enums
+     memintro_qemu_hmp            run one HMP command (e.g. "info registers -a") over QMP
+
+   EXAMPLE (compiled by tests/test_qemu_unit.c)
+
+       memintro_qemu q;
+       memintro_qemu_options o;
+       char banner[64];
+       memset(&o, 0, sizeof o);
+       o.name = "vm1";     // or set o.pid, or neither: the only VM
+       if (memintro_qemu_open(&q, &o) != MEMINTRO_OK) {
+           fprintf(stderr, "%s\n", memintro_qemu_error(&q));
+           return 1;
+       }
+       memintro_phys_read1(&q.phys, 0x1000000, banner, sizeof banner);
+       memintro_qemu_close(&q);
+
+   LICENSE: MIT, see the end of this file. */
+
+#if defined(MEMINTRO_QEMU_IMPLEMENTATION) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
+#endif
+
+#ifndef MEMINTRO_QEMU_H
+#define MEMINTRO_QEMU_H
+
+#include "memintro.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEMINTRO_QEMU_NAME_MAX 128 /* bytes of a VM name, machine type or block name kept */
+#define MEMINTRO_QEMU_ADDR_MAX 256 /* bytes of a QMP address or a backing path kept */
+#define MEMINTRO_QEMU_MSG_MAX 1024 /* bytes of an error or warning message */
+
+/* One QEMU VM found on the host. Strings are empty when unknown; truncated to fit. */
+typedef struct memintro_qemu_vm {
+    int pid;
+    int machine_default;                  /* 1: no -machine given (machine names the default) */
+    uint64_t ram_size;                    /* bytes: -m, or its memory backend's size, or the
+                                             128 MiB default */
+    char name[MEMINTRO_QEMU_NAME_MAX];    /* -name (guest=) */
+    char machine[MEMINTRO_QEMU_NAME_MAX]; /* -machine type as given ("q35", "pc-i440fx-7.2") */
+    char qmp[MEMINTRO_QEMU_ADDR_MAX];     /* first QMP address: "unix:/path" or "tcp:host:port" */
+    char binary[MEMINTRO_QEMU_NAME_MAX];  /* argv[0]'s base name ("qemu-system-x86_64") */
+} memintro_qemu_vm;
+
+/* Lists QEMU processes (argv[0] named qemu-system-*, qemu-kvm or kvm) from /proc.
+   Fills up to `capacity` entries of vms (NULL with capacity 0 just counts) sorted by pid
+   and sets *count to the number found (which may exceed capacity). Returns MEMINTRO_OK, or
+   MEMINTRO_E_IO when /proc cannot be read. */
+MEMINTRO_API memintro_status memintro_qemu_list(memintro_qemu_vm *vms, size_t capacity, size_t *count);
+
+/* How the guest-physical layout is found. */
+typedef enum memintro_qemu_layout {
+    MEMINTRO_QEMU_LAYOUT_AUTO = 0, /* options: QMP when available, else tables (with a warning) */
+    MEMINTRO_QEMU_LAYOUT_QMP,      /* options: QMP only (open fails without it); info: found by QMP */
+    MEMINTRO_QEMU_LAYOUT_TABLE,    /* options: tables only; info: inferred from the command line */
+    MEMINTRO__QEMU_LAYOUT_FORCE32 = 0x7fffffff
+} memintro_qemu_layout;
+
+/* What a guest-physical range is backed by in the QEMU process. */
+typedef enum memintro_qemu_backing {
+    MEMINTRO_QEMU_BACKING_ANON = 0, /* anonymous private memory (the default for -m) */
+    MEMINTRO_QEMU_BACKING_MEMFD,    /* memory-backend-memfd ("/memfd:NAME (deleted)") */
+    MEMINTRO_QEMU_BACKING_FILE,     /* memory-backend-file (path), hugetlbfs, /dev/shm */
+    MEMINTRO__QEMU_BACKING_FORCE32 = 0x7fffffff
+} memintro_qemu_backing;
+
+/* Allocation callbacks; zero fields mean MEMINTRO_QEMU_MALLOC / MEMINTRO_QEMU_FREE. */
+typedef struct memintro_qemu_allocator {
+    void *(*alloc)(size_t size, void *user);
+    void (*free)(void *ptr, void *user);
+    void *user;
+} memintro_qemu_allocator;
+
+/* memintro_qemu_open's options. A zero field means the default; so does a NULL string. */
+typedef struct memintro_qemu_options {
+    int pid;                       /* the VM's pid; 0: by name, or the only VM */
+    const char *name;              /* match -name; NULL: any */
+    const char *qmp;               /* "unix:PATH" or "tcp:HOST:PORT"; NULL: the first QMP
+                                      socket on QEMU's command line */
+    memintro_qemu_layout map;      /* AUTO (default), QMP or TABLE */
+    int write;                     /* non-zero: allow writes to guest memory */
+    int no_zero_copy;              /* non-zero: never map guest RAM, always process_vm_* */
+    int qmp_timeout_ms;            /* per QMP reply; 0: MEMINTRO_QEMU_QMP_TIMEOUT_MS */
+    int check_us;                  /* zero-copy liveness check interval; 0: MEMINTRO_QEMU_CHECK_US,
+                                      negative: check before every batch */
+    memintro_qemu_allocator allocator;
+} memintro_qemu_options;
+
+/* Parses a connector string into *o (zeroed first): an optional "qemu:" prefix, then
+   comma-separated keys: name=NAME, pid=N, qmp=unix:PATH|tcp:HOST:PORT, map=qmp|table|auto,
+   write, nozerocopy (e.g. "qemu:name=vm1,qmp=unix:/run/vm1.qmp,write"). Strings in *o point
+   into `storage` (a copy of spec; it needs strlen(spec)+1 bytes and must outlive o).
+   Returns NULL on success, else a one-line message naming the bad key (kept in storage). */
+MEMINTRO_API const char *memintro_qemu_options_parse(memintro_qemu_options *o, const char *spec, char *storage,
+                                                     size_t storage_size);
+
+/* One guest-physical range of the VM and what backs it. */
+typedef struct memintro_qemu_region {
+    uint64_t start;                      /* guest-physical */
+    uint64_t size;                       /* bytes (end = start + size, exclusive) */
+    uint64_t block_offset;               /* offset inside the RAM block */
+    uint64_t hva;                        /* host virtual address in the QEMU process */
+    uint64_t file_offset;                /* offset in the memfd or file (else 0) */
+    memintro_qemu_backing backing;
+    int zero_copy;                       /* reads are copies from this process's mapping */
+    int guest_ram;                       /* the block is a memory backend (guest RAM), not
+                                            device memory (VRAM) or firmware */
+    char type[8];                        /* as info mtree prints it: ram, rom, romd, nv-ram */
+    char block[MEMINTRO_QEMU_NAME_MAX];  /* memory region / RAM block name: pc.ram, mem0 */
+    char path[MEMINTRO_QEMU_ADDR_MAX];   /* backing path as /proc/PID/maps shows it */
+} memintro_qemu_region;
+
+/* A structured description of an open VM (pointers into the memintro_qemu object). */
+typedef struct memintro_qemu_info {
+    int pid;
+    int writable;
+    memintro_qemu_layout layout;           /* QMP or TABLE */
+    const char *name;                      /* -name ("" if none) */
+    const char *machine;                   /* machine type (QMP: QEMU's full type name) */
+    const char *qmp;                       /* QMP address used or tried ("" if none) */
+    const char *source;                    /* how the layout was found, one line */
+    const char *warning;                   /* why QMP was not used, or "" */
+    const memintro_qemu_region *regions;   /* sorted by start */
+    size_t count;
+    uint64_t ram_size;                     /* guest RAM: sum of memory backends (or -m) */
+    uint64_t mapped;                       /* bytes the regions cover */
+    size_t zero_copy_regions;              /* regions served from a local mapping */
+} memintro_qemu_info;
+
+/* A local mapping of a shared RAM file (private to the implementation). */
+typedef struct memintro_qemu__mapping {
+    uint64_t hva;       /* QEMU's address of the mapped range */
+    uint64_t size;
+    uint64_t file_off;  /* file offset of hva */
+    uint64_t file_size; /* file size when mapped */
+    unsigned char *local;
+    int fd;
+    int sealed;         /* F_SEAL_SHRINK: cannot shrink, no size check needed */
+    int dead;           /* shrank or vanished: reads fail */
+} memintro_qemu__mapping;
+
+/* One piece of a batch on its way to process_vm_readv (private). */
+typedef struct memintro_qemu__piece {
+    uint64_t hva;
+    unsigned char *buf;
+    size_t len;
+    size_t op;
+} memintro_qemu__piece;
+
+/* An open VM. Plain data: place it anywhere; pass &q.phys to readers. */
+typedef struct memintro_qemu {
+    memintro_phys phys; /* the backend interface: read always, write when opened for writing */
+    int pid;
+    int pidfd;          /* -1 when pidfd_open is unavailable */
+    int writable;
+    int gone;           /* the process exited */
+    int opened;
+    memintro_qemu_layout layout;
+    memintro_qemu_allocator al;
+    memintro_memmap map;               /* guest-physical -> host address in QEMU */
+    memintro_range *map_storage;
+    memintro_qemu_region *regions;
+    size_t nregions;
+    memintro_qemu__mapping *maps;      /* zero-copy mappings, sorted by hva */
+    size_t nmaps;
+    memintro_qemu__piece *pieces;      /* batch scratch */
+    unsigned char **zsrc;              /* zero-copy scratch: local address per operation */
+    void *iov;                         /* 2 * IOV_MAX struct iovec */
+    uint64_t ram_size;
+    uint64_t check_ns, last_check_ns;
+    uint64_t starttime;                /* /proc/PID/stat start time (pid reuse guard) */
+    uint64_t syscalls;                 /* process_vm_* calls made (statistics) */
+    char name[MEMINTRO_QEMU_NAME_MAX];
+    char machine[MEMINTRO_QEMU_NAME_MAX];
+    char qmp[MEMINTRO_QEMU_ADDR_MAX];
+    char source[MEMINTRO_QEMU_MSG_MAX];
+    char warning[MEMINTRO_QEMU_MSG_MAX];
+    char error[MEMINTRO_QEMU_MSG_MAX];
+} memintro_qemu;
+
+/* Finds the VM (options.pid, else options.name, else the only QEMU running), learns its
+   guest-physical layout (QMP, else tables per options.map), sets up zero-copy mappings when
+   possible and checks that its memory can be read. o may be NULL (all defaults).
+   On success q->phys is a backend. On failure q holds only the message
+   (memintro_qemu_error) and nothing to release. Returns:
+     MEMINTRO_E_NOTFOUND    no such VM / no QEMU running;
+     MEMINTRO_E_INVALID     several VMs match (the message lists them) or bad options;
+     MEMINTRO_E_PERMISSION  no permission to read the process (the message says how to
+                            grant it: root, the VM's user, or CAP_SYS_PTRACE);
+     MEMINTRO_E_UNSUPPORTED map=table for a machine without a table, or map=qmp without QMP;
+     MEMINTRO_E_FORMAT      QEMU's answers did not make sense (map=qmp);
+     MEMINTRO_E_GONE        the process exited while opening;
+     MEMINTRO_E_IO, MEMINTRO_E_NOSPACE  system errors, allocation failure. */
+MEMINTRO_API memintro_status memintro_qemu_open(memintro_qemu *q, const memintro_qemu_options *o);
+
+/* Unmaps, closes and frees everything q holds; q keeps its last message. Safe to call on a
+   closed or failed object. */
+MEMINTRO_API void memintro_qemu_close(memintro_qemu *q);
+
+/* The message about the last failure (open, or a batch that did not complete), naming the
+   problem; "" when nothing failed. */
+MEMINTRO_API const char *memintro_qemu_error(const memintro_qemu *q);
+
+/* 1 if the QEMU process is still running, 0 once it has exited (then every batch fails
+   with MEMINTRO_E_GONE). */
+MEMINTRO_API int memintro_qemu_alive(memintro_qemu *q);
+
+/* Fills *info with a description of the open VM (pointers stay valid until close). */
+MEMINTRO_API void memintro_qemu_get_info(const memintro_qemu *q, memintro_qemu_info *info);
+
+/* Writes a human-readable description (VM, how the layout was found, one line per range
+   with its backing, total RAM) into buf like snprintf: returns the length of the full text
+   (excluding the NUL); buf may be NULL when size is 0. */
+MEMINTRO_API size_t memintro_qemu_describe(const memintro_qemu *q, char *buf, size_t size);
+
+/* "auto", "qmp", "table" / "anonymous", "memfd", "file". */
+MEMINTRO_API const char *memintro_qemu_layout_str(memintro_qemu_layout l);
+MEMINTRO_API const char *memintro_qemu_backing_str(memintro_qemu_backing b);
+
+/* Runs one HMP command line (e.g. "info registers -a") through the VM's QMP monitor
+   (human-monitor-command) and copies its text output, without '\r', into buf like
+   snprintf; *len (may be NULL) gets the full length. qmp is "unix:PATH" or "tcp:HOST:PORT";
+   NULL or "" means the socket open() used (or tried). Connects, runs the command and
+   disconnects (a QMP socket serves one client at a time). Returns MEMINTRO_OK;
+   MEMINTRO_E_UNSUPPORTED when no QMP address is known; MEMINTRO_E_IO when QMP cannot be
+   reached or the command fails (memintro_qemu_error says why); MEMINTRO_E_GONE when the
+   VM exited; MEMINTRO_E_INVALID when q is not open. */
+MEMINTRO_API memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *qmp, const char *command, char *buf,
+                                               size_t size, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMINTRO_QEMU_H */
+
+/* =====================================================================================
+   Implementation. Stop reading here if you only want the API.
+   ===================================================================================== */
+
+#ifdef MEMINTRO_QEMU_IMPLEMENTATION
+#ifndef MEMINTRO_QEMU_IMPLEMENTATION_INCLUDED
+#define MEMINTRO_QEMU_IMPLEMENTATION_INCLUDED
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__GLIBC__) && !defined(__USE_GNU)
+#error "memintro_qemu.h: the implementation needs _GNU_SOURCE: #define it at the top of this file"
+#endif
+
+#ifndef MEMINTRO_QEMU_MALLOC
+#define MEMINTRO_QEMU_MALLOC(size, user) ((void)(user), malloc(size))
+#endif
+#ifndef MEMINTRO_QEMU_FREE
+#define MEMINTRO_QEMU_FREE(ptr, user) ((void)(user), free(ptr))
+#endif
+#ifndef MEMINTRO_QEMU_QMP_TIMEOUT_MS
+#define MEMINTRO_QEMU_QMP_TIMEOUT_MS 3000
+#endif
+#ifndef MEMINTRO_QEMU_CHECK_US
+#define MEMINTRO_QEMU_CHECK_US 1000
+#endif
+#ifndef MEMINTRO_QEMU_MAX_VMS
+#define MEMINTRO_QEMU_MAX_VMS 256
+#endif
+
+#ifdef MEMINTRO_STATIC
+#define MEMINTRO__QDEF static
+#else
+#define MEMINTRO__QDEF
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEMINTRO__QEMU_IOV 1024           /* iovecs per process_vm_* call (the kernel's UIO_MAXIOV) */
+#define MEMINTRO__QEMU_PIECES 1024        /* pieces gathered before a call */
+#define MEMINTRO__QEMU_CMDLINE_MAX (1u << 20)
+#define MEMINTRO__QEMU_REPLY_MAX (16u << 20) /* largest QMP reply accepted */
+#define MEMINTRO__QEMU_MAX_RANGES 4096    /* RAM ranges accepted from info mtree -f */
+#define MEMINTRO__QEMU_MAX_QMP 4          /* QMP addresses remembered per command line */
+#define MEMINTRO__QEMU_MAX_OBJ 16         /* memory-backend objects remembered */
+#define MEMINTRO__QEMU_PF_EXITING 0x4u    /* task flag in /proc/PID/stat field 9 */
+
+/* ---- small helpers ---- */
+
+static void *memintro__qemu_alloc(const memintro_qemu_allocator *al, size_t n)
+{
+    if (al && al->alloc) return al->alloc(n, al->user);
+    return MEMINTRO_QEMU_MALLOC(n, al ? al->user : NULL);
+}
+
+static void memintro__qemu_free(const memintro_qemu_allocator *al, void *p)
+{
+    if (!p) return;
+    if (al && al->free) {
+        al->free(p, al->user);
+        return;
+    }
+    MEMINTRO_QEMU_FREE(p, al ? al->user : NULL);
+}
+
+/* Copies at most cap-1 bytes of s[0..n) and terminates. */
+static void memintro__qemu_strn(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (!cap) return;
+    if (n > cap - 1) n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
+static void memintro__qemu_str(char *dst, size_t cap, const char *s)
+{
+    memintro__qemu_strn(dst, cap, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* snprintf into a fixed buffer, appending at its end. */
+static void memintro__qemu_cat(char *dst, size_t cap, const char *fmt, ...)
+{
+    size_t n = strlen(dst);
+    va_list ap;
+    if (n + 1 >= cap) return;
+    va_start(ap, fmt);
+    vsnprintf(dst + n, cap - n, fmt, ap);
+    va_end(ap);
+}
+
+/* Formats into a fixed buffer; messages are cut to fit on purpose. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void memintro__qemu_fmt(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    if (!cap) return;
+    va_start(ap, fmt);
+    vsnprintf(dst, cap, fmt, ap);
+    va_end(ap);
+}
+
+#define MEMINTRO__QEMU_FMT(dst, ...) memintro__qemu_fmt((dst), sizeof(dst), __VA_ARGS__)
+
+static int memintro__qemu_hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses hex digits (optional 0x) from s[0..n); *used gets the count consumed. Returns 0
+   when there is no digit or the value overflows. */
+static int memintro__qemu_hex(const char *s, size_t n, uint64_t *v, size_t *used)
+{
+    size_t i = 0, d0;
+    uint64_t x = 0;
+    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) i = 2;
+    d0 = i;
+    for (; i < n; i++) {
+        int h = memintro__qemu_hexval((unsigned char)s[i]);
+        if (h < 0) break;
+        if (x >> 60) return 0;
+        x = (x << 4) | (uint64_t)h;
+    }
+    if (i == d0) return 0;
+    *v = x;
+    if (used) *used = i;
+    return 1;
+}
+
+/* Parses a decimal number from s[0..n). */
+static int memintro__qemu_dec(const char *s, size_t n, uint64_t *v, size_t *used)
+{
+    size_t i = 0;
+    uint64_t x = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (x > (UINT64_MAX - 9) / 10) return 0;
+        x = x * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (!i) return 0;
+    *v = x;
+    if (used) *used = i;
+    return 1;
+}
+
+/* A size as QEMU reads -m and size= values: a number (fractions allowed) with an optional
+   binary suffix B/K/M/G/T/P/E; `unit` applies without a suffix (-m: MiB, size=: bytes).
+   Returns 0 if malformed or out of range. */
+static int memintro__qemu_size(const char *s, uint64_t unit, uint64_t *out)
+{
+    uint64_t ip = 0, frac = 0, fdiv = 1, mult = unit, r;
+    size_t n = strlen(s), i = 0, u;
+    if (!memintro__qemu_dec(s, n, &ip, &u)) return 0;
+    i = u;
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (fdiv < 1000000000ull) {
+                frac = frac * 10 + (uint64_t)(s[i] - '0');
+                fdiv *= 10;
+            }
+            i++;
+        }
+    }
+    if (i < n) {
+        switch (s[i]) {
+        case 'b': case 'B': mult = 1; break;
+        case 'k': case 'K': mult = 1ull << 10; break;
+        case 'm': case 'M': mult = 1ull << 20; break;
+        case 'g': case 'G': mult = 1ull << 30; break;
+        case 't': case 'T': mult = 1ull << 40; break;
+        case 'p': case 'P': mult = 1ull << 50; break;
+        case 'e': case 'E': mult = 1ull << 60; break;
+        default: return 0;
+        }
+        i++;
+        if (i < n && (s[i] == 'i' || s[i] == 'I') && i + 1 < n && (s[i + 1] == 'b' || s[i + 1] == 'B')) i += 2;
+        else if (i < n && (s[i] == 'b' || s[i] == 'B')) i++;
+    }
+    if (i != n) return 0;
+    if (ip && mult > UINT64_MAX / ip) return 0;
+    r = ip * mult;
+    if (frac) {
+        uint64_t f = (mult / fdiv) * frac + ((mult % fdiv) * frac) / fdiv;
+        if (r + f < r) return 0;
+        r += f;
+    }
+    *out = r;
+    return 1;
+}
+
+static uint64_t memintro__qemu_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Human size: "512 MiB", "640 KiB", "1.5 GiB", "4096 bytes". */
+static void memintro__qemu_human(char *out, size_t cap, uint64_t v)
+{
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    unsigned u = 0;
+    uint64_t whole = v, rem = 0;
+    while (whole >= 1024 && u < 6) {
+        rem = whole % 1024;
+        whole /= 1024;
+        u++;
+    }
+    if (rem && u)
+        snprintf(out, cap, "%llu.%llu %s", (unsigned long long)whole, (unsigned long long)(rem * 10 / 1024),
+                 unit[u]);
+    else
+        snprintf(out, cap, "%llu %s", (unsigned long long)whole, unit[u]);
+}
+
+/* Reads a whole (small) file into an allocated, NUL-terminated buffer of at most max
+   bytes. Returns the buffer (free with memintro__qemu_free) or NULL with errno set. */
+static char *memintro__qemu_slurp(const memintro_qemu_allocator *al, const char *path, size_t max, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t cap = 4096, n = 0;
+    char *buf;
+    if (fd < 0) return NULL;
+    buf = (char *)memintro__qemu_alloc(al, cap + 1);
+    if (!buf) {
+        close(fd);
+        errno = ENOMEM;
+        return NULL;
+    }
+    for (;;) {
+        ssize_t r;
+        if (n == cap) {
+            char *nb;
+            if (cap >= max) break;
+            nb = (char *)memintro__qemu_alloc(al, cap * 2 + 1);
+            if (!nb) {
+                memintro__qemu_free(al, buf);
+                close(fd);
+                errno = ENOMEM;
+                return NULL;
+            }
+            memcpy(nb, buf, n);
+            memintro__qemu_free(al, buf);
+            buf = nb;
+            cap *= 2;
+        }
+        r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int e = errno;
+            memintro__qemu_free(al, buf);
+            close(fd);
+            errno = e;
+            return NULL;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* Calls fn(ctx, line, len) for each line of a file (lines longer than 8 KiB are cut).
+   fn returns non-zero to stop. Returns 0, or -1 with errno when the file cannot be read. */
+static int memintro__qemu_lines(const char *path, int (*fn)(void *ctx, const char *line, size_t len), void *ctx)
+{
+    char buf[8192 + 1];
+    size_t have = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), skipping = 0;
+    if (fd < 0) return -1;
+    for (;;) {
+        ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+        size_t start = 0, i;
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (r == 0) {
+            if (have && !skipping) fn(ctx, buf, have);
+            break;
+        }
+        have += (size_t)r;
+        for (i = 0; i < have; i++) {
+            if (buf[i] != '\n') continue;
+            if (!skipping && fn(ctx, buf + start, i - start)) {
+                close(fd);
+                return 0;
+            }
+            skipping = 0;
+            start = i + 1;
+        }
+        if (start == 0 && have == sizeof buf - 1) {
+            /* an over-long line: pass its head, skip the rest */
+            if (!skipping && fn(ctx, buf, have)) {
+                close(fd);
+                return 0;
+            }
+            skipping = 1;
+            have = 0;
+            continue;
+        }
+        memmove(buf, buf + start, have - start);
+        have -= start;
+    }
+    close(fd);
+    return 0;
+}
+
+/* ---- QEMU command lines ---- */
+
+/* Options of one memory-backend object on the command line. */
+typedef struct memintro__qemu_obj {
+    char id[MEMINTRO_QEMU_NAME_MAX];
+    char type[32];
+    char path[MEMINTRO_QEMU_ADDR_MAX];
+    uint64_t size;
+    int share;
+} memintro__qemu_obj;
+
+/* What a command line says about a VM. */
+typedef struct memintro__qemu_cmd {
+    memintro_qemu_vm vm;
+    int is_qemu;
+    int has_m;                                   /* -m given */
+    uint64_t max_below_4g;                       /* -machine max-ram-below-4g (0: default) */
+    char backend[MEMINTRO_QEMU_NAME_MAX];        /* -machine memory-backend= */
+    char qmp[MEMINTRO__QEMU_MAX_QMP][MEMINTRO_QEMU_ADDR_MAX];
+    size_t nqmp;
+    memintro__qemu_obj obj[MEMINTRO__QEMU_MAX_OBJ];
+    size_t nobj;
+    char chardev_tmp[8][2][MEMINTRO_QEMU_ADDR_MAX]; /* socket chardevs: id, address */
+    size_t nchardev;
+} memintro__qemu_cmd;
+
+/* Looks up key in a QEMU option string ("a,key=val,b=c"; ",," is a literal comma). The
+   first element without '=' is the implied key `implied` (NULL: none). A bare "key" counts
+   as "key=on". The last occurrence wins. Returns 1 and fills out when found. */
+static int memintro__qemu_opt(const char *s, const char *key, const char *implied, char *out, size_t cap)
+{
+    int found = 0, first = 1;
+    size_t klen = strlen(key);
+    while (*s) {
+        /* one element: up to a single comma */
+        char elem[1024];
+        size_t n = 0;
+        const char *eq;
+        while (*s) {
+            if (*s == ',') {
+                if (s[1] == ',') {
+                    if (n < sizeof elem - 1) elem[n++] = ',';
+                    s += 2;
+                    continue;
+                }
+                s++;
+                break;
+            }
+            if (n < sizeof elem - 1) elem[n++] = *s;
+            s++;
+        }
+        elem[n] = 0;
+        eq = strchr(elem, '=');
+        if (!eq) {
+            if (first && implied) {
+                if (!strcmp(implied, key)) {
+                    memintro__qemu_str(out, cap, elem);
+                    found = 1;
+                }
+            } else if (!strcmp(elem, key)) {
+                memintro__qemu_str(out, cap, "on");
+                found = 1;
+            }
+        } else if ((size_t)(eq - elem) == klen && !strncmp(elem, key, klen)) {
+            memintro__qemu_str(out, cap, eq + 1);
+            found = 1;
+        }
+        first = 0;
+    }
+    return found;
+}
+
+static int memintro__qemu_bool(const char *v)
+{
+    return !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "y");
+}
+
+/* A chardev address of -qmp/-chardev into "unix:PATH" / "tcp:HOST:PORT"; 0 if not a
+   socket we can connect to. */
+static int memintro__qemu_qmp_addr(const char *spec, char *out, size_t cap)
+{
+    char first[MEMINTRO_QEMU_ADDR_MAX];
+    size_t i, n = 0;
+    /* the address is the first element (commas doubled inside it) */
+    for (i = 0; spec[i] && n < sizeof first - 1; i++) {
+        if (spec[i] == ',') {
+            if (spec[i + 1] != ',') break;
+            i++;
+        }
+        first[n++] = spec[i];
+    }
+    first[n] = 0;
+    if (!strncmp(first, "unix:", 5) && first[5]) {
+        memintro__qemu_str(out, cap, first);
+        return 1;
+    }
+    if (!strncmp(first, "tcp:", 4)) {
+        memintro__qemu_str(out, cap, first);
+        return 1;
+    }
+    return 0;
+}
+
+static void memintro__qemu_add_qmp(memintro__qemu_cmd *c, const char *addr)
+{
+    if (c->nqmp < MEMINTRO__QEMU_MAX_QMP) memintro__qemu_str(c->qmp[c->nqmp++], MEMINTRO_QEMU_ADDR_MAX, addr);
+}
+
+/* Base name of a path. */
+static const char *memintro__qemu_base(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int memintro__qemu_is_qemu_binary(const char *base)
+{
+    return !strncmp(base, "qemu-system-", 12) || !strcmp(base, "qemu-kvm") || !strcmp(base, "kvm");
+}
+
+/* Parses a NUL-separated command line (/proc/PID/cmdline) into *c. */
+static void memintro__qemu_parse_cmdline(const char *buf, size_t len, memintro__qemu_cmd *c)
+{
+    const char *opt = NULL;
+    size_t pos = 0;
+    int argi = 0;
+    char v[MEMINTRO_QEMU_ADDR_MAX];
+    char mon_chardev[8][MEMINTRO_QEMU_NAME_MAX];
+    size_t nmon = 0, i, j;
+    memset(c, 0, sizeof *c);
+    while (pos < len) {
+        const char *a = buf + pos;
+        size_t alen = strnlen(a, len - pos);
+        const char *val;
+        pos += alen + 1;
+        if (pos > len + 1) break;
+        if (argi == 0) {
+            char tmp[MEMINTRO_QEMU_ADDR_MAX];
+            memintro__qemu_strn(tmp, sizeof tmp, a, alen);
+            memintro__qemu_str(c->vm.binary, sizeof c->vm.binary, memintro__qemu_base(tmp));
+            c->is_qemu = memintro__qemu_is_qemu_binary(c->vm.binary);
+            argi = 1;
+            continue;
+        }
+        /* an option we read takes the next argument as its value, whatever it looks
+           like; any other argument starting with '-' is an option (possibly one that
+           takes no value, like -daemonize), anything else a value we ignore */
+        if (!opt) {
+            if (a[0] == '-' && a[1] == '-' && a[2]) a++; /* --opt is -opt */
+            opt = (a[0] == '-' && alen > 1) ? a : NULL;
+            if (opt && strcmp(opt, "-name") && strcmp(opt, "-machine") && strcmp(opt, "-M") &&
+                strcmp(opt, "-m") && strcmp(opt, "-qmp") && strcmp(opt, "-qmp-pretty") &&
+                strcmp(opt, "-chardev") && strcmp(opt, "-mon") && strcmp(opt, "-object"))
+                opt = NULL;
+            continue;
+        }
+        val = a;
+        if (!strcmp(opt, "-name")) {
+            if (memintro__qemu_opt(val, "guest", "guest", v, sizeof v))
+                memintro__qemu_str(c->vm.name, sizeof c->vm.name, v);
+        } else if (!strcmp(opt, "-machine") || !strcmp(opt, "-M")) {
+            if (memintro__qemu_opt(val, "type", "type", v, sizeof v) && v[0]) {
+                memintro__qemu_str(c->vm.machine, sizeof c->vm.machine, v);
+            }
+            if (memintro__qemu_opt(val, "memory-backend", "type", v, sizeof v))
+                memintro__qemu_str(c->backend, sizeof c->backend, v);
+            if (memintro__qemu_opt(val, "max-ram-below-4g", "type", v, sizeof v)) {
+                uint64_t s;
+                if (memintro__qemu_size(v, 1, &s)) c->max_below_4g = s;
+            }
+        } else if (!strcmp(opt, "-m")) {
+            uint64_t s;
+            if (memintro__qemu_opt(val, "size", "size", v, sizeof v) && memintro__qemu_size(v, 1ull << 20, &s)) {
+                c->vm.ram_size = s;
+                c->has_m = 1;
+            }
+        } else if (!strcmp(opt, "-qmp") || !strcmp(opt, "-qmp-pretty")) {
+            if (memintro__qemu_qmp_addr(val, v, sizeof v)) memintro__qemu_add_qmp(c, v);
+        } else if (!strcmp(opt, "-chardev")) {
+            /* socket,id=X,path=P | socket,id=X,host=H,port=N */
+            char type[32], id[MEMINTRO_QEMU_NAME_MAX];
+            if (memintro__qemu_opt(val, "backend", "backend", type, sizeof type) && !strcmp(type, "socket") &&
+                memintro__qemu_opt(val, "id", NULL, id, sizeof id) && c->nchardev < 8) {
+                char addr[MEMINTRO_QEMU_ADDR_MAX], host[MEMINTRO_QEMU_NAME_MAX], port[32];
+                addr[0] = 0;
+                if (memintro__qemu_opt(val, "path", NULL, v, sizeof v))
+                    memintro__qemu_fmt(addr, sizeof addr, "unix:%s", v);
+                else if (memintro__qemu_opt(val, "port", NULL, port, sizeof port)) {
+                    if (!memintro__qemu_opt(val, "host", NULL, host, sizeof host)) host[0] = 0;
+                    memintro__qemu_fmt(addr, sizeof addr, "tcp:%s:%s", host, port);
+                }
+                if (addr[0]) {
+                    memintro__qemu_str(c->chardev_tmp[c->nchardev][0], MEMINTRO_QEMU_ADDR_MAX, id);
+                    memintro__qemu_str(c->chardev_tmp[c->nchardev][1], MEMINTRO_QEMU_ADDR_MAX, addr);
+                    c->nchardev++;
+                }
+            }
+        } else if (!strcmp(opt, "-mon")) {
+            char mode[32];
+            if (memintro__qemu_opt(val, "mode", NULL, mode, sizeof mode) && !strcmp(mode, "control") &&
+                memintro__qemu_opt(val, "chardev", "chardev", v, sizeof v) && nmon < 8)
+                memintro__qemu_str(mon_chardev[nmon++], MEMINTRO_QEMU_NAME_MAX, v);
+        } else if (!strcmp(opt, "-object")) {
+            char type[32];
+            if (memintro__qemu_opt(val, "qom-type", "qom-type", type, sizeof type) &&
+                !strncmp(type, "memory-backend-", 15) && c->nobj < MEMINTRO__QEMU_MAX_OBJ) {
+                memintro__qemu_obj *o = &c->obj[c->nobj++];
+                uint64_t s;
+                memintro__qemu_str(o->type, sizeof o->type, type);
+                if (memintro__qemu_opt(val, "id", NULL, v, sizeof v)) memintro__qemu_str(o->id, sizeof o->id, v);
+                if (memintro__qemu_opt(val, "size", NULL, v, sizeof v) && memintro__qemu_size(v, 1, &s)) o->size = s;
+                if (memintro__qemu_opt(val, "mem-path", NULL, v, sizeof v))
+                    memintro__qemu_str(o->path, sizeof o->path, v);
+                o->share = !strcmp(type, "memory-backend-memfd"); /* memfd shares by default */
+                if (memintro__qemu_opt(val, "share", NULL, v, sizeof v)) o->share = memintro__qemu_bool(v);
+            }
+        }
+        opt = NULL;
+    }
+    /* QMP monitors on socket chardevs */
+    for (i = 0; i < nmon; i++)
+        for (j = 0; j < c->nchardev; j++)
+            if (!strcmp(mon_chardev[i], c->chardev_tmp[j][0])) memintro__qemu_add_qmp(c, c->chardev_tmp[j][1]);
+    if (c->nqmp) memintro__qemu_str(c->vm.qmp, sizeof c->vm.qmp, c->qmp[0]);
+    if (!c->vm.machine[0]) c->vm.machine_default = 1;
+    /* RAM size: -m, else the memory backend's size, else QEMU's x86 default of 128 MiB */
+    if (!c->has_m) {
+        c->vm.ram_size = 128ull << 20;
+        for (i = 0; i < c->nobj; i++)
+            if (c->backend[0] && !strcmp(c->obj[i].id, c->backend) && c->obj[i].size) c->vm.ram_size = c->obj[i].size;
+    }
+}
+
+/* Reads and parses /proc/PID/cmdline. Returns 0 (c filled), or -1 with errno. */
+static int memintro__qemu_read_cmd(const memintro_qemu_allocator *al, int pid, memintro__qemu_cmd *c)
+{
+    char path[64];
+    size_t len = 0;
+    char *buf;
+    snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+    buf = memintro__qemu_slurp(al, path, MEMINTRO__QEMU_CMDLINE_MAX, &len);
+    if (!buf) return -1;
+    memintro__qemu_parse_cmdline(buf, len, c);
+    c->vm.pid = pid;
+    memintro__qemu_free(al, buf);
+    return 0;
+}
+
+static void memintro__qemu_sort_vms(memintro_qemu_vm *v, size_t n)
+{
+    size_t i, j;
+    for (i = 1; i < n; i++) {
+        memintro_qemu_vm t = v[i];
+        for (j = i; j > 0 && v[j - 1].pid > t.pid; j--) v[j] = v[j - 1];
+        v[j] = t;
+    }
+}
+
+/* Fills up to cap VMs; returns the total count or -1 when /proc cannot be listed. */
+static long memintro__qemu_scan(const memintro_qemu_allocator *al, memintro_qemu_vm *vms, size_t cap)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    long n = 0;
+    memintro__qemu_cmd *c;
+    if (!d) return -1;
+    c = (memintro__qemu_cmd *)memintro__qemu_alloc(al, sizeof *c);
+    if (!c) {
+        closedir(d);
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        uint64_t pid;
+        size_t used;
+        char comm[64];
+        if (!memintro__qemu_dec(e->d_name, strlen(e->d_name), &pid, &used) || e->d_name[used] || pid > 0x7fffffff)
+            continue;
+        if ((int)pid == (int)getpid()) continue;
+        /* cheap filter first: kernel threads have an empty cmdline */
+        (void)comm;
+        if (memintro__qemu_read_cmd(al, (int)pid, c) != 0 || !c->is_qemu) continue;
+        if ((size_t)n < cap) vms[n] = c->vm;
+        n++;
+    }
+    closedir(d);
+    memintro__qemu_free(al, c);
+    memintro__qemu_sort_vms(vms, (size_t)n < cap ? (size_t)n : cap);
+    return n;
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_list(memintro_qemu_vm *vms, size_t capacity, size_t *count)
+{
+    long n;
+    if (!vms) capacity = 0;
+    n = memintro__qemu_scan(NULL, vms, capacity);
+    if (count) *count = n < 0 ? 0 : (size_t)n;
+    return n < 0 ? MEMINTRO_E_IO : MEMINTRO_OK;
+}
+
+/* ---- /proc/PID/maps ---- */
+
+typedef struct memintro__qemu_vma {
+    uint64_t start, end, offset, inode;
+    unsigned dev_major, dev_minor;
+    char perms[5];
+    const char *path; /* into the line; "" for anonymous */
+    size_t path_len;
+} memintro__qemu_vma;
+
+/* Parses one maps line: "start-end perms offset major:minor inode [path]". Returns 1 if
+   well-formed. */
+static int memintro__qemu_parse_vma(const char *s, size_t n, memintro__qemu_vma *v)
+{
+    size_t i = 0, u;
+    uint64_t x;
+    memset(v, 0, sizeof *v);
+    if (!memintro__qemu_hex(s, n, &v->start, &u)) return 0;
+    i = u;
+    if (i >= n || s[i] != '-') return 0;
+    i++;
+    if (!memintro__qemu_hex(s + i, n - i, &v->end, &u) || v->end < v->start) return 0;
+    i += u;
+    if (i + 5 >= n || s[i] != ' ') return 0;
+    memcpy(v->perms, s + i + 1, 4);
+    v->perms[4] = 0;
+    i += 5;
+    if (s[i] != ' ') return 0;
+    i++;
+    if (!memintro__qemu_hex(s + i, n - i, &v->offset, &u)) return 0;
+    i += u;
+    if (i >= n || s[i] != ' ') return 0;
+    i++;
+    if (!memintro__qemu_hex(s + i, n - i, &x, &u) || x > 0xffffffffu) return 0;
+    v->dev_major = (unsigned)x;
+    i += u;
+    if (i >= n || s[i] != ':') return 0;
+    i++;
+    if (!memintro__qemu_hex(s + i, n - i, &x, &u) || x > 0xffffffffu) return 0;
+    v->dev_minor = (unsigned)x;
+    i += u;
+    if (i >= n || s[i] != ' ') return 0;
+    i++;
+    if (!memintro__qemu_dec(s + i, n - i, &v->inode, &u)) return 0;
+    i += u;
+    while (i < n && s[i] == ' ') i++;
+    v->path = s + i;
+    v->path_len = n - i;
+    return 1;
+}
+
+static memintro_qemu_backing memintro__qemu_vma_backing(const memintro__qemu_vma *v)
+{
+    if (!v->path_len || v->path[0] == '[') return MEMINTRO_QEMU_BACKING_ANON;
+    if (v->path_len >= 7 && !memcmp(v->path, "/memfd:", 7)) return MEMINTRO_QEMU_BACKING_MEMFD;
+    return MEMINTRO_QEMU_BACKING_FILE;
+}
+
+/* ---- JSON (QMP replies) ---- */
+
+static const char *memintro__qj_ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    return p;
+}
+
+/* Skips a string starting at '"'; returns the byte after the closing quote, or NULL. */
+static const char *memintro__qj_skip_string(const char *p, const char *e)
+{
+    if (p >= e || *p != '"') return NULL;
+    for (p++; p < e; p++) {
+        if (*p == '\\') {
+            p++;
+            continue;
+        }
+        if (*p == '"') return p + 1;
+        if ((unsigned char)*p < 0x20) return NULL;
+    }
+    return NULL;
+}
+
+/* Skips one JSON value; returns the byte after it or NULL when malformed (depth-bounded). */
+static const char *memintro__qj_skip(const char *p, const char *e, int depth)
+{
+    p = memintro__qj_ws(p, e);
+    if (p >= e || depth > 64) return NULL;
+    if (*p == '"') return memintro__qj_skip_string(p, e);
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        int obj = *p == '{';
+        p = memintro__qj_ws(p + 1, e);
+        if (p < e && *p == close) return p + 1;
+        for (;;) {
+            if (obj) {
+                p = memintro__qj_skip_string(memintro__qj_ws(p, e), e);
+                if (!p) return NULL;
+                p = memintro__qj_ws(p, e);
+                if (p >= e || *p != ':') return NULL;
+                p++;
+            }
+            p = memintro__qj_skip(p, e, depth + 1);
+            if (!p) return NULL;
+            p = memintro__qj_ws(p, e);
+            if (p >= e) return NULL;
+            if (*p == close) return p + 1;
+            if (*p != ',') return NULL;
+            p++;
+        }
+    }
+    /* number, true, false, null */
+    {
+        const char *s = p;
+        while (p < e && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '+' ||
+                         *p == '.' || *p == 'E'))
+            p++;
+        return p > s ? p : NULL;
+    }
+}
+
+/* In the object at p, the value of member `key` (NULL if absent or malformed). */
+static const char *memintro__qj_member(const char *p, const char *e, const char *key)
+{
+    size_t klen = strlen(key);
+    p = memintro__qj_ws(p, e);
+    if (p >= e || *p != '{') return NULL;
+    p = memintro__qj_ws(p + 1, e);
+    if (p < e && *p == '}') return NULL;
+    for (;;) {
+        const char *k = memintro__qj_ws(p, e), *ke = memintro__qj_skip_string(k, e);
+        if (!ke) return NULL;
+        p = memintro__qj_ws(ke, e);
+        if (p >= e || *p != ':') return NULL;
+        p = memintro__qj_ws(p + 1, e);
+        if ((size_t)(ke - k) == klen + 2 && !memcmp(k + 1, key, klen)) return p;
+        p = memintro__qj_skip(p, e, 1);
+        if (!p) return NULL;
+        p = memintro__qj_ws(p, e);
+        if (p >= e || *p != ',') return NULL;
+        p++;
+    }
+}
+
+static size_t memintro__qj_utf8(char *o, uint32_t c)
+{
+    if (c < 0x80) {
+        o[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (char)(0xc0 | (c >> 6));
+        o[1] = (char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (char)(0xe0 | (c >> 12));
+        o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (c >> 18));
+    o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+    o[3] = (char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+static int memintro__qj_u4(const char *p, const char *e, uint32_t *c)
+{
+    int k;
+    *c = 0;
+    if (e - p < 4) return 0;
+    for (k = 0; k < 4; k++) {
+        int h = memintro__qemu_hexval((unsigned char)p[k]);
+        if (h < 0) return 0;
+        *c = (*c << 4) | (uint32_t)h;
+    }
+    return 1;
+}
+
+/* Decodes the string at p into out (cap bytes, NUL-terminated, truncated to fit; a
+   buffer of the raw length + 1 always fits). Returns the byte after the string or NULL. */
+static const char *memintro__qj_string(const char *p, const char *e, char *out, size_t cap, size_t *outlen)
+{
+    size_t n = 0;
+    p = memintro__qj_ws(p, e);
+    if (p >= e || *p != '"' || !cap) return NULL;
+    for (p++; p < e; p++) {
+        char tmp[4];
+        size_t k = 1, j;
+        if (*p == '"') {
+            out[n] = 0;
+            if (outlen) *outlen = n;
+            return p + 1;
+        }
+        if ((unsigned char)*p < 0x20) return NULL;
+        tmp[0] = *p;
+        if (*p == '\\') {
+            if (++p >= e) return NULL;
+            switch (*p) {
+            case 'n': tmp[0] = '\n'; break;
+            case 't': tmp[0] = '\t'; break;
+            case 'r': tmp[0] = '\r'; break;
+            case 'b': tmp[0] = '\b'; break;
+            case 'f': tmp[0] = '\f'; break;
+            case '/': case '\\': case '"': tmp[0] = *p; break;
+            case 'u': {
+                uint32_t c, lo;
+                if (!memintro__qj_u4(p + 1, e, &c)) return NULL;
+                p += 4;
+                if (c >= 0xd800 && c < 0xdc00 && e - p > 6 && p[1] == '\\' && p[2] == 'u' &&
+                    memintro__qj_u4(p + 3, e, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+                    c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+                    p += 6;
+                } else if (c >= 0xd800 && c < 0xe000) {
+                    c = 0xfffd; /* lone surrogate */
+                }
+                k = memintro__qj_utf8(tmp, c);
+                break;
+            }
+            default: return NULL;
+            }
+        }
+        for (j = 0; j < k; j++)
+            if (n + 1 < cap) out[n++] = tmp[j];
+    }
+    return NULL;
+}
+
+/* Length of the first complete top-level object in buf[0..n) (after leading whitespace):
+   >0 its end offset, 0 incomplete, -1 malformed (not an object). */
+static long memintro__qj_frame(const char *buf, size_t n)
+{
+    size_t i = 0;
+    int depth = 0, instr = 0, esc = 0;
+    while (i < n && (buf[i] == ' ' || buf[i] == '\r' || buf[i] == '\n' || buf[i] == '\t')) i++;
+    if (i == n) return 0;
+    if (buf[i] != '{') return -1;
+    for (; i < n; i++) {
+        char ch = buf[i];
+        if (instr) {
+            if (esc) esc = 0;
+            else if (ch == '\\') esc = 1;
+            else if (ch == '"') instr = 0;
+            continue;
+        }
+        if (ch == '"') instr = 1;
+        else if (ch == '{' || ch == '[') {
+            if (++depth > 64) return -1;
+        } else if (ch == '}' || ch == ']') {
+            if (--depth == 0) return (long)(i + 1);
+            if (depth < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- QMP client ---- */
+
+typedef struct memintro__qmp {
+    int fd;
+    char *buf;
+    size_t len, cap;
+    int timeout_ms;
+    unsigned id;
+    const memintro_qemu_allocator *al;
+    char err[MEMINTRO_QEMU_MSG_MAX];
+} memintro__qmp;
+
+/* Waits for fd to be ready for `events` until deadline; returns 1 ready, 0 timeout, -1 error. */
+static int memintro__qmp_wait(int fd, short events, uint64_t deadline)
+{
+    for (;;) {
+        struct pollfd p;
+        uint64_t now = memintro__qemu_now_ns();
+        int r, ms;
+        if (now >= deadline) return 0;
+        ms = (int)((deadline - now + 999999) / 1000000);
+        p.fd = fd;
+        p.events = events;
+        p.revents = 0;
+        r = poll(&p, 1, ms);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) continue; /* re-check the deadline */
+        return 1;
+    }
+}
+
+/* Connects to "unix:PATH" or "tcp:HOST:PORT". `cwd` resolves a relative unix path (QEMU's
+   working directory), may be NULL. Returns 0, or -1 with q->err set. */
+static int memintro__qmp_connect(memintro__qmp *q, const char *addr, const char *cwd)
+{
+    uint64_t deadline = memintro__qemu_now_ns() + (uint64_t)q->timeout_ms * 1000000ull;
+    int fd = -1, r;
+    q->fd = -1;
+    if (!strncmp(addr, "unix:", 5)) {
+        struct sockaddr_un sa;
+        char path[MEMINTRO_QEMU_ADDR_MAX * 2];
+        const char *p = addr + 5;
+        if (p[0] != '/' && cwd && cwd[0]) {
+            snprintf(path, sizeof path, "%s/%s", cwd, p);
+            if (access(path, F_OK) != 0) snprintf(path, sizeof path, "%s", p);
+        } else {
+            snprintf(path, sizeof path, "%s", p);
+        }
+        memset(&sa, 0, sizeof sa);
+        sa.sun_family = AF_UNIX;
+        if (strlen(path) >= sizeof sa.sun_path) {
+            MEMINTRO__QEMU_FMT(q->err, "QMP socket path %s is longer than %u bytes", path,
+                               (unsigned)sizeof sa.sun_path - 1);
+            return -1;
+        }
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            MEMINTRO__QEMU_FMT(q->err, "socket: %s", strerror(errno));
+            return -1;
+        }
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+            MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+    } else if (!strncmp(addr, "tcp:", 4)) {
+        char host[MEMINTRO_QEMU_ADDR_MAX], *colon;
+        struct addrinfo hints, *res = NULL, *ai;
+        int err = 0;
+        memintro__qemu_str(host, sizeof host, addr + 4);
+        colon = strrchr(host, ':');
+        if (!colon || !colon[1]) {
+            MEMINTRO__QEMU_FMT(q->err, "QMP address %s has no port (tcp:HOST:PORT)", addr);
+            return -1;
+        }
+        *colon = 0;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        r = getaddrinfo(host[0] ? host : "localhost", colon + 1, &hints, &res);
+        if (r != 0) {
+            MEMINTRO__QEMU_FMT(q->err, "QMP address %s: %s", addr, gai_strerror(r));
+            return -1;
+        }
+        for (ai = res; ai; ai = ai->ai_next) {
+            fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+            if (fd < 0) continue;
+            if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+            if (errno == EINPROGRESS && memintro__qmp_wait(fd, POLLOUT, deadline) == 1) {
+                socklen_t l = sizeof err;
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 && err == 0) break;
+            } else {
+                err = errno;
+            }
+            close(fd);
+            fd = -1;
+        }
+        freeaddrinfo(res);
+        if (fd < 0) {
+            MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP at %s: %s", addr, err ? strerror(err) : "timed out");
+            return -1;
+        }
+    } else {
+        MEMINTRO__QEMU_FMT(q->err, "QMP address %s is neither unix:PATH nor tcp:HOST:PORT", addr);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    q->fd = fd;
+    return 0;
+}
+
+static void memintro__qmp_close(memintro__qmp *q)
+{
+    if (q->fd >= 0) close(q->fd);
+    q->fd = -1;
+    memintro__qemu_free(q->al, q->buf);
+    q->buf = NULL;
+    q->len = q->cap = 0;
+}
+
+/* Receives the next complete JSON object; returns its length (it starts at q->buf), 0 with
+   q->err set on timeout, EOF or malformed data. Consume it with memintro__qmp_consume. */
+static size_t memintro__qmp_recv(memintro__qmp *q)
+{
+    uint64_t deadline = memintro__qemu_now_ns() + (uint64_t)q->timeout_ms * 1000000ull;
+    for (;;) {
+        long f = q->len ? memintro__qj_frame(q->buf, q->len) : 0;
+        ssize_t r;
+        int w;
+        if (f < 0) {
+            MEMINTRO__QEMU_FMT(q->err, "QMP sent malformed data (not a JSON object)");
+            return 0;
+        }
+        if (f > 0) return (size_t)f;
+        if (q->len == q->cap) {
+            size_t ncap = q->cap ? q->cap * 2 : 65536;
+            char *nb;
+            if (ncap > MEMINTRO__QEMU_REPLY_MAX) {
+                MEMINTRO__QEMU_FMT(q->err, "QMP reply larger than %u MiB", MEMINTRO__QEMU_REPLY_MAX >> 20);
+                return 0;
+            }
+            nb = (char *)memintro__qemu_alloc(q->al, ncap);
+            if (!nb) {
+                MEMINTRO__QEMU_FMT(q->err, "out of memory for a QMP reply");
+                return 0;
+            }
+            if (q->len) memcpy(nb, q->buf, q->len);
+            memintro__qemu_free(q->al, q->buf);
+            q->buf = nb;
+            q->cap = ncap;
+        }
+        r = recv(q->fd, q->buf + q->len, q->cap - q->len, MSG_DONTWAIT);
+        if (r > 0) {
+            q->len += (size_t)r;
+            continue;
+        }
+        if (r == 0) {
+            MEMINTRO__QEMU_FMT(q->err, "QMP connection closed by QEMU");
+            return 0;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            MEMINTRO__QEMU_FMT(q->err, "QMP read: %s", strerror(errno));
+            return 0;
+        }
+        w = memintro__qmp_wait(q->fd, POLLIN, deadline);
+        if (w <= 0) {
+            MEMINTRO__QEMU_FMT(q->err, "no answer from QMP within %d ms (is another client connected?)",
+                               q->timeout_ms);
+            return 0;
+        }
+    }
+}
+
+static void memintro__qmp_consume(memintro__qmp *q, size_t n)
+{
+    memmove(q->buf, q->buf + n, q->len - n);
+    q->len -= n;
+}
+
+static int memintro__qmp_send(memintro__qmp *q, const char *s, size_t n)
+{
+    uint64_t deadline = memintro__qemu_now_ns() + (uint64_t)q->timeout_ms * 1000000ull;
+    while (n) {
+        ssize_t r = send(q->fd, s, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (r > 0) {
+            s += r;
+            n -= (size_t)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && memintro__qmp_wait(q->fd, POLLOUT, deadline) == 1)
+            continue;
+        MEMINTRO__QEMU_FMT(q->err, "QMP write: %s", r < 0 ? strerror(errno) : "timed out");
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the greeting and negotiates capabilities. Returns 0 or -1 (q->err). */
+static int memintro__qmp_handshake(memintro__qmp *q)
+{
+    size_t n = memintro__qmp_recv(q);
+    const char *p;
+    if (!n) return -1;
+    if (!memintro__qj_member(q->buf, q->buf + n, "QMP")) {
+        MEMINTRO__QEMU_FMT(q->err, "no QMP greeting (is it a QMP monitor, not HMP?)");
+        return -1;
+    }
+    memintro__qmp_consume(q, n);
+    p = "{\"execute\":\"qmp_capabilities\",\"id\":0}\n";
+    if (memintro__qmp_send(q, p, strlen(p)) != 0) return -1;
+    for (;;) {
+        n = memintro__qmp_recv(q);
+        if (!n) return -1;
+        if (memintro__qj_member(q->buf, q->buf + n, "event")) {
+            memintro__qmp_consume(q, n);
+            continue;
+        }
+        if (!memintro__qj_member(q->buf, q->buf + n, "return")) {
+            MEMINTRO__QEMU_FMT(q->err, "QMP refused qmp_capabilities");
+            return -1;
+        }
+        memintro__qmp_consume(q, n);
+        return 0;
+    }
+}
+
+/* Runs `execute` with `args` (a JSON object text or NULL). On success returns the length
+   of the reply object at q->buf (consume it after use) and sets *ret to its "return"
+   value; 0 on failure (q->err names it: QMP error class and description, or I/O). */
+static size_t memintro__qmp_exec(memintro__qmp *q, const char *execute, const char *args, const char **ret)
+{
+    char head[256];
+    size_t n;
+    unsigned id = ++q->id;
+    snprintf(head, sizeof head, "{\"execute\":\"%s\",\"id\":%u%s", execute, id, args ? ",\"arguments\":" : "");
+    if (memintro__qmp_send(q, head, strlen(head)) != 0) return 0;
+    if (args && memintro__qmp_send(q, args, strlen(args)) != 0) return 0;
+    if (memintro__qmp_send(q, "}\n", 2) != 0) return 0;
+    for (;;) {
+        const char *e, *r, *idv;
+        uint64_t got;
+        n = memintro__qmp_recv(q);
+        if (!n) return 0;
+        e = q->buf + n;
+        if (!memintro__qj_skip(q->buf, e, 0)) {
+            MEMINTRO__QEMU_FMT(q->err, "QMP sent malformed JSON in reply to %s", execute);
+            return 0;
+        }
+        idv = memintro__qj_member(q->buf, e, "id");
+        if (memintro__qj_member(q->buf, e, "event") ||
+            (idv && (!memintro__qemu_dec(idv, (size_t)(e - idv), &got, NULL) || got != id))) {
+            memintro__qmp_consume(q, n);
+            continue;
+        }
+        r = memintro__qj_member(q->buf, e, "return");
+        if (r) {
+            *ret = r;
+            return n;
+        }
+        r = memintro__qj_member(q->buf, e, "error");
+        if (r) {
+            char cls[64], desc[256];
+            const char *c = memintro__qj_member(r, e, "class"), *d = memintro__qj_member(r, e, "desc");
+            if (!c || !memintro__qj_string(c, e, cls, sizeof cls, NULL)) memintro__qemu_str(cls, sizeof cls, "?");
+            if (!d || !memintro__qj_string(d, e, desc, sizeof desc, NULL)) memintro__qemu_str(desc, sizeof desc, "?");
+            MEMINTRO__QEMU_FMT(q->err, "QMP %s failed: %s: %s", execute, cls, desc);
+        } else {
+            MEMINTRO__QEMU_FMT(q->err, "QMP reply to %s has neither return nor error", execute);
+        }
+        memintro__qmp_consume(q, n);
+        return 0;
+    }
+}
+
+/* Runs an HMP command through human-monitor-command; returns an allocated, decoded text
+   (free with memintro__qemu_free) or NULL (q->err). */
+static char *memintro__qmp_hmp(memintro__qmp *q, const char *cmd)
+{
+    char args[512], esc[400];
+    size_t i, k = 0, n, raw;
+    const char *r, *end;
+    char *out;
+    for (i = 0; cmd[i] && k + 2 < sizeof esc; i++) {
+        if (cmd[i] == '"' || cmd[i] == '\\') esc[k++] = '\\';
+        esc[k++] = cmd[i];
+    }
+    esc[k] = 0;
+    snprintf(args, sizeof args, "{\"command-line\":\"%s\"}", esc);
+    n = memintro__qmp_exec(q, "human-monitor-command", args, &r);
+    if (!n) return NULL;
+    end = memintro__qj_skip(r, q->buf + n, 1);
+    if (!end || *memintro__qj_ws(r, end) != '"') {
+        MEMINTRO__QEMU_FMT(q->err, "QMP: human-monitor-command %s returned no text", cmd);
+        memintro__qmp_consume(q, n);
+        return NULL;
+    }
+    raw = (size_t)(end - r);
+    out = (char *)memintro__qemu_alloc(q->al, raw + 1);
+    if (!out || !memintro__qj_string(r, end, out, raw + 1, NULL)) {
+        MEMINTRO__QEMU_FMT(q->err, out ? "QMP: malformed string in reply to %s" : "out of memory (%s)", cmd);
+        memintro__qemu_free(q->al, out);
+        memintro__qmp_consume(q, n);
+        return NULL;
+    }
+    memintro__qmp_consume(q, n);
+    return out;
+}
+
+/* ---- info mtree -f and gpa2hva ---- */
+
+/* One range of the flat view of address space "memory". */
+typedef struct memintro__qemu_mrange {
+    uint64_t start, size, offset;
+    char type[8];
+    char name[MEMINTRO_QEMU_NAME_MAX];
+} memintro__qemu_mrange;
+
+/* Is an mtree type one whose bytes live in host RAM we can read? */
+static int memintro__qemu_ram_type(const char *t)
+{
+    if (!strncmp(t, "nv-", 3)) t += 3;
+    return !strcmp(t, "ram") || !strcmp(t, "rom") || !strcmp(t, "romd");
+}
+
+/* Parses one flat-view range line "  START-END (prio P, TYPE): NAME[ @OFF][ ACCEL]".
+   Returns 1 on success. */
+static int memintro__qemu_parse_mline(const char *s, size_t n, memintro__qemu_mrange *r)
+{
+    size_t i = 0, u, ne;
+    uint64_t end;
+    const char *p, *t, *colon;
+    memset(r, 0, sizeof *r);
+    while (i < n && s[i] == ' ') i++;
+    if (!memintro__qemu_hex(s + i, n - i, &r->start, &u) || u < 8) return 0;
+    i += u;
+    if (i >= n || s[i] != '-') return 0;
+    i++;
+    if (!memintro__qemu_hex(s + i, n - i, &end, &u) || end < r->start) return 0;
+    i += u;
+    r->size = end - r->start + 1;
+    if (!r->size) r->size = UINT64_MAX; /* the whole 64-bit space */
+    if (n - i < 8 || memcmp(s + i, " (prio ", 7)) return 0;
+    p = (const char *)memchr(s + i, ',', n - i);
+    if (!p || (size_t)(s + n - p) < 3) return 0;
+    t = p + 2;
+    colon = (const char *)memchr(t, ')', (size_t)(s + n - t));
+    if (!colon || colon - t >= (long)sizeof r->type || (size_t)(s + n - colon) < 3 || colon[1] != ':') return 0;
+    memintro__qemu_strn(r->type, sizeof r->type, t, (size_t)(colon - t));
+    p = colon + 2;
+    if (p < s + n && *p == ' ') p++;
+    ne = (size_t)(s + n - p);
+    while (ne && (p[ne - 1] == ' ' || p[ne - 1] == '\r')) ne--;
+    /* accelerator names that back the range (" KVM") end the line */
+    for (;;) {
+        static const char *const acc[] = {" KVM", " HVF", " WHPX", " NVMM", " HAX", " kvm", " hvf", " whpx", " nvmm"};
+        size_t k, hit = 0;
+        for (k = 0; k < sizeof acc / sizeof acc[0]; k++) {
+            size_t al = strlen(acc[k]);
+            if (ne > al && !memcmp(p + ne - al, acc[k], al)) {
+                ne -= al;
+                hit = 1;
+            }
+        }
+        if (!hit) break;
+    }
+    /* " @OFFSET" (16 hex digits) is the offset inside the region */
+    if (ne > 18 && p[ne - 18] == ' ' && p[ne - 17] == '@') {
+        uint64_t off;
+        if (memintro__qemu_hex(p + ne - 16, 16, &off, &u) && u == 16) {
+            r->offset = off;
+            ne -= 18;
+        }
+    }
+    if (!ne) return 0;
+    memintro__qemu_strn(r->name, sizeof r->name, p, ne);
+    return 1;
+}
+
+/* Extracts the RAM-like ranges (ram, rom, romd, nv-*) of address space "memory" from the
+   text of `info mtree -f`. Returns OK, E_FORMAT (no such view / bad line in it, message in
+   err) or E_LIMIT (more than cap ranges). */
+static memintro_status memintro__qemu_parse_mtree(const char *text, size_t len, memintro__qemu_mrange *out,
+                                                  size_t cap, size_t *count, char *err, size_t errcap)
+{
+    const char *p = text, *e = text + len;
+    int in_view = 0, is_memory = 0, seen = 0;
+    size_t n = 0;
+    *count = 0;
+    while (p < e) {
+        const char *nl = (const char *)memchr(p, '\n', (size_t)(e - p));
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(e - p);
+        if (ll && p[ll - 1] == '\r') ll--;
+        if (ll >= 9 && !memcmp(p, "FlatView ", 9)) {
+            if (seen) break; /* the view of "memory" is complete */
+            in_view = 1;
+            is_memory = 0;
+        } else if (ll >= 33 && !memcmp(p, "address-space (flat view): memory", 33) &&
+                   (ll == 33 || p[33] == ' ')) {
+            /* older QEMU (before 2.12): one section per address space */
+            if (seen) break;
+            in_view = 1;
+            is_memory = 1;
+            seen = 1;
+        } else if (ll >= 15 && !memcmp(p, "address-space ", 14)) {
+            if (seen) break;
+            in_view = 0;
+            is_memory = 0;
+        } else if (in_view && ll > 13 && !memcmp(p, " AS \"memory\",", 13)) {
+            is_memory = 1;
+            seen = 1;
+        } else if (in_view && is_memory && ll > 2 && p[0] == ' ' && p[1] == ' ' && memintro__qemu_hexval(p[2]) >= 0) {
+            memintro__qemu_mrange r;
+            if (!memintro__qemu_parse_mline(p, ll, &r)) {
+                memintro__qemu_fmt(err, errcap, "info mtree -f: cannot parse \"%.*s\"", (int)(ll > 100 ? 100 : ll), p);
+                return MEMINTRO_E_FORMAT;
+            }
+            if (memintro__qemu_ram_type(r.type)) {
+                if (n >= cap) {
+                    memintro__qemu_fmt(err, errcap, "info mtree -f: more than %u RAM ranges", (unsigned)cap);
+                    return MEMINTRO_E_LIMIT;
+                }
+                out[n++] = r;
+            }
+        }
+        p = nl ? nl + 1 : e;
+    }
+    if (!seen) {
+        memintro__qemu_fmt(err, errcap, "info mtree -f shows no address space \"memory\"");
+        return MEMINTRO_E_FORMAT;
+    }
+    *count = n;
+    return MEMINTRO_OK;
+}
+
+/* Parses gpa2hva's answer "Host virtual address for 0x... (NAME) is 0x...". Returns 1 and
+   *hva on success (name checked when given). */
+static int memintro__qemu_parse_gpa2hva(const char *t, const char *name, uint64_t *hva)
+{
+    static const char pre[] = "Host virtual address for ";
+    const char *p = strstr(t, pre), *is, *nl;
+    size_t u;
+    if (!p) return 0;
+    nl = strchr(p, '\n');
+    is = strstr(p, ") is ");
+    if (!is || (nl && is > nl)) return 0;
+    if (name) {
+        size_t k = strlen(name);
+        if ((size_t)(is - p) < k + 1 || is[-(long)k - 1] != '(' || memcmp(is - k, name, k)) return 0;
+    }
+    if (!memintro__qemu_hex(is + 5, strlen(is + 5), hva, &u)) return 0;
+    return is[5] == '0' && (is[6] == 'x' || is[6] == 'X');
+}
+
+/* ---- per-machine tables ---- */
+
+/* Guest RAM below and above 4 GiB for a machine type and RAM size (QEMU's pc_piix.c and
+   pc_q35.c rules). Returns 1, or 0 (with why) for machines without a table. */
+static int memintro__qemu_table(const char *machine, int machine_default, const char *binary, uint64_t ram,
+                                uint64_t max_below_4g, uint64_t *low, uint64_t *high, const char **why)
+{
+    const uint64_t G = 1ull << 30;
+    uint64_t lowmem;
+    int q35 = 0, i440fx = 0, gig_align = 1;
+    *why = NULL;
+    if (machine_default || !machine[0]) {
+        if (strcmp(binary, "qemu-system-x86_64") && strcmp(binary, "qemu-system-i386") &&
+            strcmp(binary, "qemu-kvm") && strcmp(binary, "kvm")) {
+            *why = "the default machine of this QEMU binary has no built-in layout table";
+            return 0;
+        }
+        i440fx = 1;
+    } else if (!strcmp(machine, "q35") || !strncmp(machine, "pc-q35-", 7)) {
+        q35 = 1;
+    } else if (!strcmp(machine, "pc") || !strncmp(machine, "pc-i440fx-", 10) || !strncmp(machine, "pc-0.", 5) ||
+               !strncmp(machine, "pc-1.", 5) || !strcmp(machine, "isapc")) {
+        i440fx = 1;
+        /* machine types up to 1.7 did not align the split to 1 GiB */
+        if (!strncmp(machine, "pc-0.", 5) || !strncmp(machine, "pc-1.", 5) ||
+            (!strncmp(machine, "pc-i440fx-1.", 12) && machine[12] >= '0' && machine[12] <= '7' && !machine[13]))
+            gig_align = 0;
+    } else {
+        *why = "no built-in layout table for this machine type";
+        return 0;
+    }
+    if (q35) {
+        lowmem = ram >= 0xb0000000ull ? 0x80000000ull : 0xb0000000ull;
+        if (!max_below_4g) max_below_4g = 4 * G;
+        if (lowmem > max_below_4g) lowmem = max_below_4g;
+    } else {
+        (void)i440fx;
+        if (!max_below_4g) max_below_4g = 0xe0000000ull;
+        if (max_below_4g > 4 * G) max_below_4g = 4 * G;
+        lowmem = max_below_4g;
+        if (ram >= lowmem && gig_align && lowmem > 0xc0000000ull) lowmem = 0xc0000000ull;
+    }
+    if (ram >= lowmem) {
+        *low = lowmem;
+        *high = ram - lowmem;
+    } else {
+        *low = ram;
+        *high = 0;
+    }
+    return 1;
+}
+
+/* ---- liveness ---- */
+
+/* Reads /proc/PID/stat: state, flags and start time. Returns 0, or -1 if the process is gone. */
+static int memintro__qemu_stat(int pid, char *state, uint64_t *flags, uint64_t *starttime)
+{
+    char path[64], buf[1024];
+    const char *p;
+    int fd, field;
+    ssize_t n;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    p = strrchr(buf, ')'); /* comm may contain spaces and parentheses */
+    if (!p || p[1] != ' ') return -1;
+    p += 2;
+    *state = *p;
+    *flags = *starttime = 0;
+    for (field = 3; *p && field < 22; p++) {
+        if (*p != ' ') continue;
+        field++;
+        if (field == 9) memintro__qemu_dec(p + 1, strlen(p + 1), flags, NULL);
+        if (field == 22) memintro__qemu_dec(p + 1, strlen(p + 1), starttime, NULL);
+    }
+    return 0;
+}
+
+/* 1 when the process has exited or is exiting (checked now, not rate-limited). */
+static int memintro__qemu_exited(memintro_qemu *q)
+{
+    char st;
+    uint64_t fl, start;
+    if (q->gone) return 1;
+    if (q->pidfd >= 0) {
+        struct pollfd p;
+        p.fd = q->pidfd;
+        p.events = POLLIN;
+        p.revents = 0;
+        if (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP))) q->gone = 1;
+    }
+    if (!q->gone) {
+        if (memintro__qemu_stat(q->pid, &st, &fl, &start) != 0 || start != q->starttime || st == 'Z' || st == 'X' ||
+            st == 'x' || (fl & MEMINTRO__QEMU_PF_EXITING))
+            q->gone = 1;
+    }
+    if (q->gone)
+        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d (%s) has exited", q->pid, q->name[0] ? q->name : "no name");
+    return q->gone;
+}
+
+/* The rate-limited check before a batch: process still there, shared RAM files still the
+   size they were. Returns 1 when the VM is gone. */
+static int memintro__qemu_check(memintro_qemu *q)
+{
+    uint64_t now;
+    size_t i;
+    if (q->gone) return 1;
+    if (q->check_ns) {
+#ifdef CLOCK_MONOTONIC_COARSE
+        /* the coarse clock costs a few nanoseconds; its tick (1-4 ms) bounds how late the
+           check may come */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+#else
+        now = memintro__qemu_now_ns();
+#endif
+        if (now - q->last_check_ns < q->check_ns) return 0;
+        q->last_check_ns = now;
+    }
+    if (q->pidfd >= 0) {
+        struct pollfd p;
+        p.fd = q->pidfd;
+        p.events = POLLIN;
+        p.revents = 0;
+        if (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP))) return memintro__qemu_exited(q);
+    } else if (kill(q->pid, 0) != 0 && errno == ESRCH) {
+        return memintro__qemu_exited(q);
+    }
+    for (i = 0; i < q->nmaps; i++) {
+        memintro_qemu__mapping *m = &q->maps[i];
+        struct stat sb;
+        if (m->dead || m->sealed) continue;
+        if (fstat(m->fd, &sb) != 0 || (uint64_t)sb.st_size < m->file_off + m->size) {
+            m->dead = 1;
+            MEMINTRO__QEMU_FMT(q->error,
+                               "the shared RAM file mapped at host 0x%llx shrank from %llu to %llu bytes; reopen the VM",
+                               (unsigned long long)m->hva, (unsigned long long)m->file_size,
+                               (unsigned long long)sb.st_size);
+        }
+    }
+    return 0;
+}
+
+MEMINTRO__QDEF int memintro_qemu_alive(memintro_qemu *q)
+{
+    if (!q || !q->opened) return 0;
+    return !memintro__qemu_exited(q);
+}
+
+/* Why process_vm_* faulted at QEMU address hva: the process is exiting (E_GONE) or the
+   mapping disappeared or changed (E_IO); sets q->error. */
+typedef struct memintro__qemu_findvma {
+    uint64_t hva;
+    uint64_t start, end;
+    int found;
+} memintro__qemu_findvma;
+
+static int memintro__qemu_findvma_fn(void *ctx, const char *line, size_t len)
+{
+    memintro__qemu_findvma *f = (memintro__qemu_findvma *)ctx;
+    memintro__qemu_vma v;
+    if (!memintro__qemu_parse_vma(line, len, &v)) return 0;
+    if (f->hva >= v.start && f->hva < v.end) {
+        f->start = v.start;
+        f->end = v.end;
+        f->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static memintro_status memintro__qemu_diagnose(memintro_qemu *q, uint64_t hva, int err)
+{
+    char path[64];
+    memintro__qemu_findvma f;
+    if (memintro__qemu_exited(q)) return MEMINTRO_E_GONE;
+    snprintf(path, sizeof path, "/proc/%d/maps", q->pid);
+    memset(&f, 0, sizeof f);
+    f.hva = hva;
+    if (memintro__qemu_lines(path, memintro__qemu_findvma_fn, &f) != 0) {
+        if (memintro__qemu_exited(q)) return MEMINTRO_E_GONE;
+        MEMINTRO__QEMU_FMT(q->error, "cannot read /proc/%d/maps: %s", q->pid, strerror(errno));
+        return MEMINTRO_E_IO;
+    }
+    if (!f.found)
+        MEMINTRO__QEMU_FMT(q->error,
+                           "guest RAM mapping at QEMU address 0x%llx disappeared from /proc/%d/maps (%s); reopen the VM",
+                           (unsigned long long)hva, q->pid, strerror(err));
+    else
+        MEMINTRO__QEMU_FMT(q->error,
+                           "guest RAM at QEMU address 0x%llx cannot be read (%s); its mapping is now 0x%llx-0x%llx: "
+                           "it changed, reopen the VM",
+                           (unsigned long long)hva, strerror(err), (unsigned long long)f.start,
+                           (unsigned long long)f.end);
+    return MEMINTRO_E_IO;
+}
+
+/* ---- batches ---- */
+
+static void memintro__qemu_op_fail(memintro_op *op, size_t off, size_t n, memintro_status s, int write)
+{
+    if (!n) return;
+    if (!write) memset((unsigned char *)op->buf + off, 0, n);
+    op->missing += n;
+    if (op->status == MEMINTRO_OK) op->status = s;
+}
+
+static void memintro__qemu_piece_fail(memintro_op *ops, const memintro_qemu__piece *p, size_t from,
+                                      memintro_status s, int write)
+{
+    memintro_op *op = &ops[p->op];
+    memintro__qemu_op_fail(op, (size_t)(p->buf - (unsigned char *)op->buf) + from, p->len - from, s, write);
+}
+
+static void memintro__qemu_sys_status(memintro_qemu *q, int err, memintro_status *s)
+{
+    if (err == ESRCH) {
+        q->gone = 1;
+        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d (%s) has exited", q->pid, q->name[0] ? q->name : "no name");
+        *s = MEMINTRO_E_GONE;
+    } else if (err == EPERM || err == EACCES) {
+        MEMINTRO__QEMU_FMT(q->error,
+                           "no permission to access the memory of QEMU process %d (%s): run as root or as the VM's "
+                           "user, or grant CAP_SYS_PTRACE (setcap cap_sys_ptrace+ep PROGRAM)",
+                           q->pid, strerror(err));
+        *s = MEMINTRO_E_PERMISSION;
+    } else {
+        *s = MEMINTRO_E_IO;
+    }
+}
+
+/* One piece by itself, from byte `from` on; marks what fails. Returns 0, or -1 when the
+   process is gone or access is denied (the caller fails the rest). */
+static int memintro__qemu_single(memintro_qemu *q, memintro_op *ops, const memintro_qemu__piece *p, size_t from,
+                                 int write, memintro_status *stop)
+{
+    struct iovec l, r;
+    ssize_t n;
+    l.iov_base = p->buf + from;
+    l.iov_len = p->len - from;
+    r.iov_base = (void *)(uintptr_t)(p->hva + from);
+    r.iov_len = p->len - from;
+    n = write ? process_vm_writev(q->pid, &l, 1, &r, 1, 0) : process_vm_readv(q->pid, &l, 1, &r, 1, 0);
+    q->syscalls++;
+    if (n == (ssize_t)(p->len - from)) return 0;
+    if (n < 0 && (errno == ESRCH || errno == EPERM || errno == EACCES)) {
+        memintro__qemu_sys_status(q, errno, stop);
+        return -1;
+    }
+    {
+        int err = n < 0 ? errno : EFAULT;
+        size_t done = n < 0 ? 0 : (size_t)n;
+        memintro_status s = memintro__qemu_diagnose(q, p->hva + from + done, err);
+        memintro__qemu_piece_fail(ops, p, from + done, s, write);
+        if (s == MEMINTRO_E_GONE) {
+            *stop = s;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Moves pieces[0..np) with as few process_vm_* calls as the iovec limit allows. Adjacent
+   pieces are merged into one iovec on each side independently (the calls copy a byte
+   stream: remote runs and local runs need not line up). */
+static void memintro__qemu_flush(memintro_qemu *q, memintro_op *ops, size_t np, int write)
+{
+    struct iovec *L = (struct iovec *)q->iov, *R = L + MEMINTRO__QEMU_IOV;
+    const memintro_qemu__piece *pc = q->pieces;
+    size_t i = 0, k;
+    memintro_status stop = MEMINTRO_OK;
+    while (i < np && stop == MEMINTRO_OK) {
+        size_t nl = 0, nr = 0, j = i, total = 0, done;
+        ssize_t n;
+        for (; j < np; j++) {
+            const memintro_qemu__piece *p = &pc[j];
+            int mr = nr && (uint64_t)(uintptr_t)R[nr - 1].iov_base + R[nr - 1].iov_len == p->hva;
+            int ml = nl && (unsigned char *)L[nl - 1].iov_base + L[nl - 1].iov_len == p->buf;
+            if (nr + !mr > MEMINTRO__QEMU_IOV || nl + !ml > MEMINTRO__QEMU_IOV) break;
+            if (mr) R[nr - 1].iov_len += p->len;
+            else {
+                R[nr].iov_base = (void *)(uintptr_t)p->hva;
+                R[nr++].iov_len = p->len;
+            }
+            if (ml) L[nl - 1].iov_len += p->len;
+            else {
+                L[nl].iov_base = p->buf;
+                L[nl++].iov_len = p->len;
+            }
+            total += p->len;
+        }
+        n = write ? process_vm_writev(q->pid, L, (unsigned long)nl, R, (unsigned long)nr, 0)
+                  : process_vm_readv(q->pid, L, (unsigned long)nl, R, (unsigned long)nr, 0);
+        q->syscalls++;
+        if (n == (ssize_t)total) {
+            i = j;
+            continue;
+        }
+        if (n < 0 && (errno == ESRCH || errno == EPERM || errno == EACCES)) {
+            memintro__qemu_sys_status(q, errno, &stop);
+            break;
+        }
+        /* a fault part of the way: what came before it is in place; go on piece by piece */
+        done = n < 0 ? 0 : (size_t)n;
+        for (k = i; k < j && stop == MEMINTRO_OK; k++) {
+            if (done >= pc[k].len) {
+                done -= pc[k].len;
+                continue;
+            }
+            memintro__qemu_single(q, ops, &pc[k], done, write, &stop);
+            done = 0;
+            if (stop != MEMINTRO_OK) {
+                k++;
+                break;
+            }
+        }
+        i = k;
+    }
+    if (stop != MEMINTRO_OK)
+        for (; i < np; i++) memintro__qemu_piece_fail(ops, &pc[i], 0, stop, write);
+}
+
+/* The zero-copy mapping holding QEMU address hva, or NULL. */
+static memintro_qemu__mapping *memintro__qemu_find_map(memintro_qemu *q, uint64_t hva)
+{
+    size_t lo = 0, hi = q->nmaps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        memintro_qemu__mapping *m = &q->maps[mid];
+        if (hva < m->hva) hi = mid;
+        else if (hva - m->hva >= m->size) lo = mid + 1;
+        else return m;
+    }
+    return NULL;
+}
+
+/* Copies with fixed-size moves for the common small sizes (the compiler inlines them). */
+static void memintro__qemu_copy(unsigned char *d, const unsigned char *s, size_t n)
+{
+    switch (n) {
+    case 1: *d = *s; return;
+    case 2: memcpy(d, s, 2); return;
+    case 4: memcpy(d, s, 4); return;
+    case 8: memcpy(d, s, 8); return;
+    case 16: memcpy(d, s, 16); return;
+    default: memcpy(d, s, n); return;
+    }
+}
+
+/* One operation the general way: split at range ends, holes, zero-copy mappings, and
+   pieces for process_vm_* (flushed when the piece array fills). */
+static void memintro__qemu_op(memintro_qemu *q, memintro_op *ops, size_t i, size_t *np, int write)
+{
+    memintro_op *op = &ops[i];
+    unsigned char *buf = (unsigned char *)op->buf;
+    uint64_t a = op->addr;
+    size_t left = op->len;
+    while (left) {
+        uint64_t hva, run;
+        size_t n;
+        int backed = memintro_memmap_lookup(&q->map, a, &hva, &run);
+        n = run && run < left ? (size_t)run : left;
+        if (q->gone) {
+            memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), left, MEMINTRO_E_GONE, write);
+            return;
+        }
+        if (!backed) {
+            memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), n, MEMINTRO_E_HOLE, write);
+        } else {
+            memintro_qemu__mapping *m = q->nmaps ? memintro__qemu_find_map(q, hva) : NULL;
+            if (m) {
+                uint64_t room = m->size - (hva - m->hva);
+                if (room < n) n = (size_t)room;
+                if (m->dead)
+                    memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), n, MEMINTRO_E_IO, write);
+                else if (write)
+                    memcpy(m->local + (hva - m->hva), buf, n);
+                else
+                    memcpy(buf, m->local + (hva - m->hva), n);
+            } else {
+                memintro_qemu__piece *p = &q->pieces[(*np)++];
+                p->hva = hva;
+                p->buf = buf;
+                p->len = n;
+                p->op = i;
+                if (*np == MEMINTRO__QEMU_PIECES) {
+                    memintro__qemu_flush(q, ops, *np, write);
+                    *np = 0;
+                }
+            }
+        }
+        buf += n;
+        a += n;
+        left -= n;
+    }
+}
+
+#ifndef MEMINTRO__QEMU_AHEAD
+#define MEMINTRO__QEMU_AHEAD 16 /* zero-copy: operations prefetched ahead of the copy */
+#endif
+
+static memintro_status memintro__qemu_rw(memintro_phys *self, memintro_op *ops, size_t count, int write)
+{
+    memintro_qemu *q = (memintro_qemu *)self;
+    size_t i, np = 0;
+    memintro_status ret = MEMINTRO_OK;
+    if (!q->opened) {
+        for (i = 0; i < count; i++) {
+            ops[i].missing = 0;
+            ops[i].status = MEMINTRO_OK;
+            memintro__qemu_op_fail(&ops[i], 0, ops[i].len, MEMINTRO_E_INVALID, write);
+        }
+        return MEMINTRO_E_INVALID;
+    }
+    q->error[0] = 0;
+    if (memintro__qemu_check(q)) {
+        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d (%s) has exited", q->pid, q->name[0] ? q->name : "no name");
+        for (i = 0; i < count; i++) {
+            ops[i].missing = 0;
+            ops[i].status = MEMINTRO_OK;
+            memintro__qemu_op_fail(&ops[i], 0, ops[i].len, MEMINTRO_E_GONE, write);
+        }
+        return MEMINTRO_E_GONE;
+    }
+    if (!q->nmaps) {
+        for (i = 0; i < count; i++) {
+            ops[i].status = MEMINTRO_OK;
+            ops[i].missing = 0;
+            memintro__qemu_op(q, ops, i, &np, write);
+        }
+    } else {
+        /* Zero-copy: first resolve a round of operations to local addresses (remembering
+           the last range and mapping: batches tend to stay in one), then copy, prefetching
+           a few operations ahead so the cache misses of random reads overlap. Operations
+           that are not wholly inside one live mapping go the general way. */
+        unsigned char **src = q->zsrc;
+        uint64_t cs = 1, clen = 0; /* cached guest-physical run [cs, cs+clen) ... */
+        unsigned char *cbase = NULL; /* ... and its local address */
+        size_t base, round, j;
+        for (base = 0; base < count; base += round) {
+            round = count - base < MEMINTRO__QEMU_PIECES ? count - base : MEMINTRO__QEMU_PIECES;
+            for (j = 0; j < round; j++) {
+                memintro_op *op = &ops[base + j];
+                uint64_t a = op->addr;
+                op->status = MEMINTRO_OK;
+                op->missing = 0;
+                src[j] = NULL;
+                if (!(a - cs < clen && op->len <= clen - (a - cs))) {
+                    const memintro_range *r = memintro_memmap_find(&q->map, a);
+                    memintro_qemu__mapping *m;
+                    uint64_t lo, hi;
+                    if (!r) continue;
+                    m = memintro__qemu_find_map(q, r->offset + (a - r->start));
+                    if (!m || m->dead) continue;
+                    /* the part of range r inside mapping m */
+                    lo = m->hva > r->offset ? r->start + (m->hva - r->offset) : r->start;
+                    hi = r->offset + r->size > m->hva + m->size ? r->start + (m->hva + m->size - r->offset)
+                                                                : r->start + r->size;
+                    cs = lo;
+                    clen = hi - lo;
+                    cbase = m->local + (r->offset + (lo - r->start) - m->hva);
+                    if (!(a - cs < clen && op->len <= clen - (a - cs))) {
+                        clen = 0;
+                        continue;
+                    }
+                }
+                src[j] = cbase + (a - cs);
+            }
+            for (j = 0; j < round; j++) {
+#if defined(__GNUC__) || defined(__clang__)
+                if (j + MEMINTRO__QEMU_AHEAD < round && src[j + MEMINTRO__QEMU_AHEAD])
+                    __builtin_prefetch(src[j + MEMINTRO__QEMU_AHEAD]);
+#endif
+                if (src[j]) {
+                    memintro_op *op = &ops[base + j];
+                    if (write)
+                        memintro__qemu_copy(src[j], (const unsigned char *)op->buf, op->len);
+                    else
+                        memintro__qemu_copy((unsigned char *)op->buf, src[j], op->len);
+                } else {
+                    memintro__qemu_op(q, ops, base + j, &np, write);
+                }
+            }
+        }
+    }
+    if (np) memintro__qemu_flush(q, ops, np, write);
+    for (i = 0; i < count; i++)
+        if (ops[i].status != MEMINTRO_OK) {
+            ret = ops[i].status;
+            if (ret == MEMINTRO_E_HOLE && !q->error[0])
+                MEMINTRO__QEMU_FMT(q->error, "guest-physical 0x%llx is not backed by RAM", (unsigned long long)ops[i].addr);
+            break;
+        }
+    return ret;
+}
+
+static memintro_status memintro__qemu_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__qemu_rw(self, ops, count, 0);
+}
+
+static memintro_status memintro__qemu_write(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__qemu_rw(self, ops, count, 1);
+}
+
+/* ---- open: layout ---- */
+
+/* Per-region facts from /proc/PID/maps while the layout is checked. */
+typedef struct memintro__qemu_rcheck {
+    uint64_t cur;       /* covered up to here (QEMU address) */
+    uint64_t vstart, vend, voff, inode;
+    unsigned dev_major, dev_minor;
+    int shared, readable_all, first_seen;
+} memintro__qemu_rcheck;
+
+typedef struct memintro__qemu_mapsctx {
+    memintro_qemu_region *reg;
+    memintro__qemu_rcheck *chk;
+    size_t n;
+    /* table mode: candidates of exactly `want` bytes */
+    uint64_t want;
+    size_t ncand;
+    memintro__qemu_vma cand;
+    char cand_path[MEMINTRO_QEMU_ADDR_MAX];
+    const char *prefer_path; /* a memory backend's mem-path or "/memfd:" */
+    int prefer_hits;
+} memintro__qemu_mapsctx;
+
+static int memintro__qemu_maps_fn(void *ctx, const char *line, size_t len)
+{
+    memintro__qemu_mapsctx *c = (memintro__qemu_mapsctx *)ctx;
+    memintro__qemu_vma v;
+    size_t i;
+    if (!memintro__qemu_parse_vma(line, len, &v)) return 0;
+    if (c->want && v.end - v.start == c->want && v.perms[0] == 'r' && v.perms[1] == 'w' && v.perms[2] != 'x' &&
+        (!v.path_len || memintro__qemu_vma_backing(&v) != MEMINTRO_QEMU_BACKING_ANON)) {
+        int pref = c->prefer_path && v.path_len >= strlen(c->prefer_path) &&
+                   !memcmp(v.path, c->prefer_path, strlen(c->prefer_path));
+        if (!c->ncand || (pref && !c->prefer_hits)) {
+            c->cand = v;
+            memintro__qemu_strn(c->cand_path, sizeof c->cand_path, v.path, v.path_len);
+            c->cand.path = c->cand_path;
+        }
+        c->ncand++;
+        c->prefer_hits += pref;
+    }
+    for (i = 0; i < c->n; i++) {
+        memintro_qemu_region *r = &c->reg[i];
+        memintro__qemu_rcheck *k = &c->chk[i];
+        uint64_t end = r->hva + r->size;
+        if (k->cur >= end || k->cur < v.start || k->cur >= v.end) continue;
+        if (!k->first_seen) {
+            k->first_seen = 1;
+            k->vstart = v.start;
+            k->vend = v.end;
+            k->voff = v.offset;
+            k->inode = v.inode;
+            k->dev_major = v.dev_major;
+            k->dev_minor = v.dev_minor;
+            k->shared = v.perms[3] == 's';
+            r->backing = memintro__qemu_vma_backing(&v);
+            if (r->backing != MEMINTRO_QEMU_BACKING_ANON) {
+                memintro__qemu_strn(r->path, sizeof r->path, v.path, v.path_len);
+                r->file_offset = v.offset + (r->hva - v.start);
+            }
+        }
+        if (v.perms[0] != 'r') k->readable_all = 0;
+        k->cur = v.end < end ? v.end : end;
+    }
+    return 0;
+}
+
+/* Checks every region against /proc/PID/maps and fills its backing; drops regions that are
+   not mapped (noting them in q->warning). Table mode (want != 0) also finds the one RAM
+   mapping of exactly `want` bytes. */
+static memintro_status memintro__qemu_check_maps(memintro_qemu *q, memintro__qemu_mapsctx *c)
+{
+    char path[64];
+    size_t i, kept = 0;
+    snprintf(path, sizeof path, "/proc/%d/maps", q->pid);
+    for (i = 0; i < c->n; i++) {
+        memset(&c->chk[i], 0, sizeof c->chk[i]);
+        c->chk[i].cur = c->reg[i].hva;
+        c->chk[i].readable_all = 1;
+    }
+    if (memintro__qemu_lines(path, memintro__qemu_maps_fn, c) != 0) {
+        int e = errno;
+        if (e == ENOENT || e == ESRCH) {
+            MEMINTRO__QEMU_FMT(q->error, "QEMU process %d has exited", q->pid);
+            return MEMINTRO_E_GONE;
+        }
+        MEMINTRO__QEMU_FMT(q->error,
+                           "cannot read /proc/%d/maps (%s): run as root or as the VM's user, or grant CAP_SYS_PTRACE "
+                           "(setcap cap_sys_ptrace+ep PROGRAM)",
+                           q->pid, strerror(e));
+        return e == EACCES || e == EPERM ? MEMINTRO_E_PERMISSION : MEMINTRO_E_IO;
+    }
+    for (i = 0; i < c->n; i++) {
+        memintro_qemu_region *r = &c->reg[i];
+        if (c->chk[i].cur < r->hva + r->size || !c->chk[i].readable_all) {
+            memintro__qemu_cat(q->warning, sizeof q->warning, "%s%s range 0x%llx+0x%llx at QEMU address 0x%llx is not "
+                               "(readably) mapped in /proc/%d/maps: left out",
+                               q->warning[0] ? "; " : "", r->block, (unsigned long long)r->start,
+                               (unsigned long long)r->size, (unsigned long long)r->hva, q->pid);
+            continue;
+        }
+        c->reg[kept] = *r;
+        c->chk[kept] = c->chk[i];
+        kept++;
+    }
+    c->n = kept;
+    return MEMINTRO_OK;
+}
+
+static void memintro__qemu_sort_regions(memintro_qemu_region *r, size_t n)
+{
+    size_t i, j;
+    for (i = 1; i < n; i++) {
+        memintro_qemu_region t = r[i];
+        for (j = i; j > 0 && r[j - 1].start > t.start; j--) r[j] = r[j - 1];
+        r[j] = t;
+    }
+}
+
+/* Working directory of the QEMU process, for relative socket paths. */
+static void memintro__qemu_cwd(int pid, char *out, size_t cap)
+{
+    char path[64];
+    ssize_t n;
+    snprintf(path, sizeof path, "/proc/%d/cwd", pid);
+    n = readlink(path, out, cap - 1);
+    out[n > 0 ? n : 0] = 0;
+}
+
+/* Asks QEMU for the layout over QMP. On success q->regions/nregions hold the ranges with
+   their QEMU addresses (not yet checked against maps). Returns OK or a status with the
+   reason in why. */
+static memintro_status memintro__qemu_layout_qmp(memintro_qemu *q, const memintro__qemu_cmd *cmd, const char *addr,
+                                                 int timeout_ms, char *why, size_t whycap)
+{
+    memintro__qmp m;
+    char cwd[MEMINTRO_QEMU_ADDR_MAX];
+    char *text = NULL;
+    memintro__qemu_mrange *mr = NULL;
+    size_t nmr = 0, i, j, n;
+    memintro_status st = MEMINTRO_E_FORMAT;
+    const char *ret;
+    memset(&m, 0, sizeof m);
+    m.fd = -1;
+    m.al = &q->al;
+    m.timeout_ms = timeout_ms;
+    (void)cmd;
+    memintro__qemu_cwd(q->pid, cwd, sizeof cwd);
+    if (memintro__qmp_connect(&m, addr, cwd) != 0 || memintro__qmp_handshake(&m) != 0) {
+        memintro__qemu_fmt(why, whycap, "%s", m.err);
+        memintro__qmp_close(&m);
+        return MEMINTRO_E_IO;
+    }
+    text = memintro__qmp_hmp(&m, "info mtree -f");
+    if (!text) {
+        memintro__qemu_fmt(why, whycap, "%s", m.err);
+        goto out;
+    }
+    mr = (memintro__qemu_mrange *)memintro__qemu_alloc(&q->al, MEMINTRO__QEMU_MAX_RANGES * sizeof *mr);
+    if (!mr) {
+        memintro__qemu_fmt(why, whycap, "out of memory");
+        st = MEMINTRO_E_NOSPACE;
+        goto out;
+    }
+    st = memintro__qemu_parse_mtree(text, strlen(text), mr, MEMINTRO__QEMU_MAX_RANGES, &nmr, why, whycap);
+    if (st != MEMINTRO_OK) goto out;
+    if (!nmr) {
+        memintro__qemu_fmt(why, whycap, "info mtree -f shows no RAM in address space \"memory\"");
+        st = MEMINTRO_E_FORMAT;
+        goto out;
+    }
+    q->regions = (memintro_qemu_region *)memintro__qemu_alloc(&q->al, nmr * sizeof *q->regions);
+    if (!q->regions) {
+        memintro__qemu_fmt(why, whycap, "out of memory");
+        st = MEMINTRO_E_NOSPACE;
+        goto out;
+    }
+    memset(q->regions, 0, nmr * sizeof *q->regions);
+    n = 0;
+    for (i = 0; i < nmr; i++) {
+        memintro_qemu_region *r = &q->regions[n];
+        char c[64];
+        char *t;
+        uint64_t hva = 0;
+        int ok = 0;
+        r->start = mr[i].start;
+        r->size = mr[i].size;
+        r->block_offset = mr[i].offset;
+        memintro__qemu_str(r->type, sizeof r->type, mr[i].type);
+        memintro__qemu_str(r->block, sizeof r->block, mr[i].name);
+        /* the host address of the range, from QEMU itself */
+        snprintf(c, sizeof c, "gpa2hva 0x%llx", (unsigned long long)r->start);
+        t = memintro__qmp_hmp(&m, c);
+        if (!t) {
+            memintro__qemu_fmt(why, whycap, "%s", m.err);
+            st = MEMINTRO_E_IO;
+            goto out;
+        }
+        ok = memintro__qemu_parse_gpa2hva(t, NULL, &hva);
+        memintro__qemu_free(&q->al, t);
+        if (!ok) {
+            /* e.g. a ROM device: same block, another range answered */
+            for (j = 0; j < n; j++)
+                if (!strcmp(q->regions[j].block, r->block)) {
+                    hva = q->regions[j].hva - q->regions[j].block_offset + r->block_offset;
+                    ok = 1;
+                    break;
+                }
+        }
+        if (!ok) {
+            memintro__qemu_cat(q->warning, sizeof q->warning, "%s%s at 0x%llx: gpa2hva gives no host address; left out",
+                               q->warning[0] ? "; " : "", r->block, (unsigned long long)r->start);
+            continue;
+        }
+        r->hva = hva;
+        n++;
+    }
+    q->nregions = n;
+    /* guest RAM = the memory backends; the rest is device memory and firmware */
+    q->ram_size = 0;
+    if ((n = memintro__qmp_exec(&m, "query-memdev", NULL, &ret)) != 0) {
+        const char *e = m.buf + n, *p = memintro__qj_ws(ret, e);
+        if (p < e && *p == '[') {
+            p = memintro__qj_ws(p + 1, e);
+            while (p < e && *p == '{') {
+                const char *idv = memintro__qj_member(p, e, "id"), *sz = memintro__qj_member(p, e, "size");
+                char id[MEMINTRO_QEMU_NAME_MAX];
+                uint64_t s = 0;
+                if (sz && memintro__qemu_dec(sz, (size_t)(e - sz), &s, NULL)) q->ram_size += s;
+                if (idv && memintro__qj_string(idv, e, id, sizeof id, NULL))
+                    for (j = 0; j < q->nregions; j++)
+                        if (!strcmp(q->regions[j].block, id)) q->regions[j].guest_ram = 1;
+                p = memintro__qj_skip(p, e, 1);
+                if (!p) break;
+                p = memintro__qj_ws(p, e);
+                if (p < e && *p == ',') p = memintro__qj_ws(p + 1, e);
+            }
+        }
+        memintro__qmp_consume(&m, n);
+    }
+    if (!q->ram_size) {
+        q->ram_size = cmd->vm.ram_size;
+        for (j = 0; j < q->nregions; j++)
+            if (!strcmp(q->regions[j].block, "pc.ram") || !strcmp(q->regions[j].block, cmd->backend))
+                q->regions[j].guest_ram = 1;
+    }
+    /* the machine's full type name */
+    if ((n = memintro__qmp_exec(&m, "qom-get", "{\"path\":\"/machine\",\"property\":\"type\"}", &ret)) != 0) {
+        char t[MEMINTRO_QEMU_NAME_MAX];
+        size_t tl = 0;
+        if (memintro__qj_string(ret, m.buf + n, t, sizeof t, &tl)) {
+            if (tl > 8 && !strcmp(t + tl - 8, "-machine")) t[tl - 8] = 0;
+            memintro__qemu_str(q->machine, sizeof q->machine, t);
+        }
+        memintro__qmp_consume(&m, n);
+    }
+    st = q->nregions ? MEMINTRO_OK : MEMINTRO_E_FORMAT;
+    if (st != MEMINTRO_OK) memintro__qemu_fmt(why, whycap, "no RAM range of info mtree -f has a host address");
+out:
+    memintro__qemu_free(&q->al, mr);
+    memintro__qemu_free(&q->al, text);
+    memintro__qmp_close(&m);
+    if (st != MEMINTRO_OK) {
+        memintro__qemu_free(&q->al, q->regions);
+        q->regions = NULL;
+        q->nregions = 0;
+    }
+    return st;
+}
+
+/* The layout from the machine type and RAM size on the command line: regions get their
+   QEMU addresses from the one mapping of exactly the RAM size. */
+static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memintro__qemu_cmd *cmd,
+                                                   memintro__qemu_mapsctx *c)
+{
+    uint64_t low, high, ram = cmd->vm.ram_size;
+    const char *why;
+    char hs[32], lows[32], highs[32];
+    size_t n = 0, i;
+    memintro_status st;
+    if (!memintro__qemu_table(cmd->vm.machine, cmd->vm.machine_default, cmd->vm.binary, ram, cmd->max_below_4g, &low,
+                              &high, &why)) {
+        MEMINTRO__QEMU_FMT(q->error, "machine %s: %s, so the layout needs QMP",
+                           cmd->vm.machine[0] ? cmd->vm.machine : "(default)", why);
+        return MEMINTRO_E_UNSUPPORTED;
+    }
+    q->regions = (memintro_qemu_region *)memintro__qemu_alloc(&q->al, 3 * sizeof *q->regions);
+    if (!q->regions) {
+        MEMINTRO__QEMU_FMT(q->error, "out of memory");
+        return MEMINTRO_E_NOSPACE;
+    }
+    memset(q->regions, 0, 3 * sizeof *q->regions);
+    /* the legacy VGA window 0xa0000-0xbffff is not RAM to the guest */
+    if (low) {
+        q->regions[n].start = 0;
+        q->regions[n].size = low < 0xa0000 ? low : 0xa0000;
+        n++;
+    }
+    if (low > 0xc0000) {
+        q->regions[n].start = 0xc0000;
+        q->regions[n].size = low - 0xc0000;
+        q->regions[n].block_offset = 0xc0000;
+        n++;
+    }
+    if (high) {
+        q->regions[n].start = 1ull << 32;
+        q->regions[n].size = high;
+        q->regions[n].block_offset = low;
+        n++;
+    }
+    for (i = 0; i < n; i++) {
+        memintro__qemu_str(q->regions[i].type, sizeof q->regions[i].type, "ram");
+        memintro__qemu_str(q->regions[i].block, sizeof q->regions[i].block, cmd->backend[0] ? cmd->backend : "pc.ram");
+        q->regions[i].guest_ram = 1;
+    }
+    q->nregions = n;
+    q->ram_size = ram;
+    /* find the RAM mapping: exactly `ram` bytes, read-write, not executable */
+    c->reg = NULL;
+    c->n = 0;
+    c->want = ram;
+    c->prefer_path = NULL;
+    for (i = 0; i < cmd->nobj; i++)
+        if (cmd->backend[0] && !strcmp(cmd->obj[i].id, cmd->backend))
+            c->prefer_path = cmd->obj[i].path[0] ? cmd->obj[i].path
+                             : !strcmp(cmd->obj[i].type, "memory-backend-memfd") ? "/memfd:" : NULL;
+    st = memintro__qemu_check_maps(q, c);
+    if (st != MEMINTRO_OK) return st;
+    memintro__qemu_human(hs, sizeof hs, ram);
+    if (!c->ncand || (c->ncand > 1 && c->prefer_hits != 1)) {
+        MEMINTRO__QEMU_FMT(q->error,
+                           "%s mapping%s of exactly %s (the -m size) in /proc/%d/maps: cannot tell which is guest RAM "
+                           "without QMP",
+                           c->ncand ? "several" : "no", c->ncand ? "s" : "", hs, q->pid);
+        return MEMINTRO_E_NOTFOUND;
+    }
+    for (i = 0; i < n; i++) q->regions[i].hva = c->cand.start + q->regions[i].block_offset;
+    memintro__qemu_human(lows, sizeof lows, low);
+    memintro__qemu_human(highs, sizeof highs, high);
+    MEMINTRO__QEMU_FMT(q->source,
+                       "inferred (no QMP): machine %s, -m %s: %s below 4 GiB, %s above; RAM mapping of exactly %s found in "
+                       "/proc/%d/maps",
+                       cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)", hs, lows, highs, hs, q->pid);
+    if (high && (1ull << 32) + high > 0xfd00000000ull)
+        memintro__qemu_cat(q->warning, sizeof q->warning,
+                           "%sRAM reaches the AMD HyperTransport hole: QEMU may have moved it above 1 TiB; use QMP",
+                           q->warning[0] ? "; " : "");
+    return MEMINTRO_OK;
+}
+
+/* ---- open: zero-copy ---- */
+
+/* Opens the shared file behind a VMA (dev, inode) of the QEMU process: through
+   /proc/PID/map_files (root), a matching /proc/PID/fd entry, or the path itself. */
+static int memintro__qemu_open_backing(memintro_qemu *q, const memintro__qemu_rcheck *k, const char *path, int flags)
+{
+    char p[96];
+    int fd;
+    struct stat sb;
+    DIR *d;
+    struct dirent *e;
+    snprintf(p, sizeof p, "/proc/%d/map_files/%llx-%llx", q->pid, (unsigned long long)k->vstart,
+             (unsigned long long)k->vend);
+    fd = open(p, flags | O_CLOEXEC);
+    if (fd >= 0) {
+        if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_ino == k->inode && major(sb.st_dev) == k->dev_major &&
+            minor(sb.st_dev) == k->dev_minor)
+            return fd;
+        close(fd);
+    }
+    snprintf(p, sizeof p, "/proc/%d/fd", q->pid);
+    d = opendir(p);
+    if (d) {
+        while ((e = readdir(d)) != NULL) {
+            char fp[128];
+            if (e->d_name[0] == '.') continue;
+            memintro__qemu_fmt(fp, sizeof fp, "/proc/%d/fd/%s", q->pid, e->d_name);
+            if (stat(fp, &sb) != 0 || (uint64_t)sb.st_ino != k->inode || major(sb.st_dev) != k->dev_major ||
+                minor(sb.st_dev) != k->dev_minor)
+                continue;
+            fd = open(fp, flags | O_CLOEXEC);
+            if (fd >= 0) {
+                closedir(d);
+                return fd;
+            }
+        }
+        closedir(d);
+    }
+    if (path[0] == '/' && strncmp(path, "/memfd:", 7) && !strstr(path, " (deleted)")) {
+        fd = open(path, flags | O_CLOEXEC);
+        if (fd >= 0) {
+            if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_ino == k->inode && major(sb.st_dev) == k->dev_major &&
+                minor(sb.st_dev) == k->dev_minor)
+                return fd;
+            close(fd);
+        }
+    }
+    return -1;
+}
+
+/* Maps the shared RAM files of the regions into this process where possible. */
+static void memintro__qemu_zero_copy(memintro_qemu *q, const memintro__qemu_rcheck *chk)
+{
+    size_t i, j;
+    q->maps = (memintro_qemu__mapping *)memintro__qemu_alloc(&q->al, (q->nregions ? q->nregions : 1) * sizeof *q->maps);
+    if (!q->maps) return;
+    for (i = 0; i < q->nregions; i++) {
+        memintro_qemu_region *r = &q->regions[i];
+        const memintro__qemu_rcheck *k = &chk[i];
+        memintro_qemu__mapping *m = NULL;
+        if (!k->shared || r->backing == MEMINTRO_QEMU_BACKING_ANON || r->hva + r->size > k->vend) continue;
+        for (j = 0; j < q->nmaps; j++)
+            if (q->maps[j].hva == k->vstart) m = &q->maps[j];
+        if (!m) {
+            struct stat sb;
+            int fd = memintro__qemu_open_backing(q, k, r->path, q->writable ? O_RDWR : O_RDONLY);
+            void *p;
+            uint64_t len = k->vend - k->vstart;
+            if (fd < 0) continue;
+            if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size < k->voff + len) {
+                close(fd);
+                continue;
+            }
+            p = mmap(NULL, (size_t)len, PROT_READ | (q->writable ? PROT_WRITE : 0), MAP_SHARED, fd, (off_t)k->voff);
+            if (p == MAP_FAILED) {
+                close(fd);
+                continue;
+            }
+            m = &q->maps[q->nmaps++];
+            memset(m, 0, sizeof *m);
+            m->hva = k->vstart;
+            m->size = len;
+            m->file_off = k->voff;
+            m->file_size = (uint64_t)sb.st_size;
+            m->local = (unsigned char *)p;
+            m->fd = fd;
+#ifdef F_GET_SEALS
+            {
+                int seals = fcntl(fd, F_GET_SEALS);
+                m->sealed = seals > 0 && (seals & F_SEAL_SHRINK);
+            }
+#endif
+        }
+        r->zero_copy = 1;
+    }
+    /* sorted by QEMU address for the lookup */
+    for (i = 1; i < q->nmaps; i++) {
+        memintro_qemu__mapping t = q->maps[i];
+        for (j = i; j > 0 && q->maps[j - 1].hva > t.hva; j--) q->maps[j] = q->maps[j - 1];
+        q->maps[j] = t;
+    }
+}
+
+/* ---- open, close, info ---- */
+
+MEMINTRO__QDEF void memintro_qemu_close(memintro_qemu *q)
+{
+    size_t i;
+    if (!q) return;
+    for (i = 0; i < q->nmaps; i++) {
+        if (q->maps[i].local) munmap(q->maps[i].local, (size_t)q->maps[i].size);
+        if (q->maps[i].fd >= 0) close(q->maps[i].fd);
+    }
+    memintro__qemu_free(&q->al, q->maps);
+    memintro__qemu_free(&q->al, q->regions);
+    memintro__qemu_free(&q->al, q->map_storage);
+    memintro__qemu_free(&q->al, q->pieces);
+    memintro__qemu_free(&q->al, q->iov);
+    memintro__qemu_free(&q->al, q->zsrc);
+    if (q->pidfd >= 0) close(q->pidfd);
+    q->maps = NULL;
+    q->regions = NULL;
+    q->map_storage = NULL;
+    q->pieces = NULL;
+    q->iov = NULL;
+    q->zsrc = NULL;
+    q->nmaps = q->nregions = 0;
+    q->pidfd = -1;
+    q->opened = 0;
+    memintro_memmap_init(&q->map, NULL, 0);
+    q->phys.read = memintro__qemu_read; /* fails every op with E_INVALID once closed */
+    q->phys.write = NULL;
+}
+
+/* "pid 123 \"vm\" (q35, 512 MiB)" appended to out. */
+static void memintro__qemu_vm_line(char *out, size_t cap, const memintro_qemu_vm *v)
+{
+    char hs[32];
+    memintro__qemu_human(hs, sizeof hs, v->ram_size);
+    memintro__qemu_cat(out, cap, "pid %d \"%s\" (%s, %s%s)", v->pid, v->name,
+                       v->machine[0] ? v->machine : "default machine", hs, v->qmp[0] ? "" : ", no QMP");
+}
+
+/* Chooses the VM: by pid, by name, or the only one. Fills cmd. */
+static memintro_status memintro__qemu_choose(memintro_qemu *q, const memintro_qemu_options *o, memintro__qemu_cmd *cmd)
+{
+    const char *want = o->name && o->name[0] ? o->name : NULL;
+    memintro_qemu_vm *vms;
+    long total;
+    size_t i, nmatch = 0, shown;
+    int pid = 0;
+    if (o->pid > 0) {
+        if (memintro__qemu_read_cmd(&q->al, o->pid, cmd) != 0) {
+            int e = errno;
+            MEMINTRO__QEMU_FMT(q->error, "no process %d (%s)", o->pid, strerror(e));
+            return e == EACCES ? MEMINTRO_E_PERMISSION : MEMINTRO_E_NOTFOUND;
+        }
+        if (!cmd->is_qemu) {
+            MEMINTRO__QEMU_FMT(q->error, "process %d (%s) is not a QEMU VM", o->pid,
+                               cmd->vm.binary[0] ? cmd->vm.binary : "kernel thread");
+            return MEMINTRO_E_NOTFOUND;
+        }
+        if (want && strcmp(want, cmd->vm.name)) {
+            MEMINTRO__QEMU_FMT(q->error, "QEMU process %d is VM \"%s\", not \"%s\"", o->pid, cmd->vm.name, want);
+            return MEMINTRO_E_NOTFOUND;
+        }
+        return MEMINTRO_OK;
+    }
+    vms = (memintro_qemu_vm *)memintro__qemu_alloc(&q->al, MEMINTRO_QEMU_MAX_VMS * sizeof *vms);
+    if (!vms) {
+        MEMINTRO__QEMU_FMT(q->error, "out of memory");
+        return MEMINTRO_E_NOSPACE;
+    }
+    total = memintro__qemu_scan(&q->al, vms, MEMINTRO_QEMU_MAX_VMS);
+    if (total < 0) {
+        memintro__qemu_free(&q->al, vms);
+        MEMINTRO__QEMU_FMT(q->error, "cannot list /proc: %s", strerror(errno));
+        return MEMINTRO_E_IO;
+    }
+    if (total > MEMINTRO_QEMU_MAX_VMS) total = MEMINTRO_QEMU_MAX_VMS;
+    for (i = 0; i < (size_t)total; i++)
+        if (!want || !strcmp(vms[i].name, want)) {
+            if (!nmatch) pid = vms[i].pid;
+            vms[nmatch++] = vms[i];
+        }
+    if (nmatch != 1) {
+        if (!nmatch && want)
+            MEMINTRO__QEMU_FMT(q->error, "no QEMU VM named \"%s\" is running (%ld other QEMU VM%s)", want, total,
+                               total == 1 ? "" : "s");
+        else if (!nmatch)
+            MEMINTRO__QEMU_FMT(q->error, "no QEMU VM is running");
+        else
+            MEMINTRO__QEMU_FMT(q->error, "%u QEMU VMs%s%s%s are running; choose one with name= or pid=: ",
+                               (unsigned)nmatch, want ? " named \"" : "", want ? want : "", want ? "\"" : "");
+        for (shown = 0; nmatch > 1 && shown < nmatch; shown++) {
+            if (shown) memintro__qemu_cat(q->error, sizeof q->error, "; ");
+            memintro__qemu_vm_line(q->error, sizeof q->error, &vms[shown]);
+        }
+        memintro__qemu_free(&q->al, vms);
+        return nmatch ? MEMINTRO_E_INVALID : MEMINTRO_E_NOTFOUND;
+    }
+    memintro__qemu_free(&q->al, vms);
+    if (memintro__qemu_read_cmd(&q->al, pid, cmd) != 0 || !cmd->is_qemu) {
+        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d exited", pid);
+        return MEMINTRO_E_GONE;
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memintro_qemu_options *o)
+{
+    memintro_qemu_options def;
+    memintro__qemu_cmd *cmd;
+    memintro__qemu_mapsctx mc;
+    memintro_status st;
+    char why[MEMINTRO_QEMU_MSG_MAX], st_c;
+    uint64_t fl;
+    size_t i;
+    int timeout;
+    memset(q, 0, sizeof *q);
+    q->pidfd = -1;
+    q->phys.read = memintro__qemu_read;
+    memset(&mc, 0, sizeof mc);
+    if (!o) {
+        memset(&def, 0, sizeof def);
+        o = &def;
+    }
+    q->al = o->allocator;
+    cmd = (memintro__qemu_cmd *)memintro__qemu_alloc(&q->al, sizeof *cmd);
+    if (!cmd) {
+        MEMINTRO__QEMU_FMT(q->error, "out of memory");
+        return MEMINTRO_E_NOSPACE;
+    }
+    st = memintro__qemu_choose(q, o, cmd);
+    if (st != MEMINTRO_OK) goto fail;
+    q->pid = cmd->vm.pid;
+    q->writable = o->write != 0;
+    memintro__qemu_str(q->name, sizeof q->name, cmd->vm.name);
+    memintro__qemu_str(q->machine, sizeof q->machine, cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)");
+    if (memintro__qemu_stat(q->pid, &st_c, &fl, &q->starttime) != 0) {
+        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d exited", q->pid);
+        st = MEMINTRO_E_GONE;
+        goto fail;
+    }
+#ifdef SYS_pidfd_open
+    q->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)q->pid, 0);
+    if (q->pidfd < 0) q->pidfd = -1;
+    else fcntl(q->pidfd, F_SETFD, FD_CLOEXEC);
+#endif
+    q->check_ns = o->check_us < 0 ? 0 : (uint64_t)(o->check_us ? o->check_us : MEMINTRO_QEMU_CHECK_US) * 1000ull;
+    timeout = o->qmp_timeout_ms > 0 ? o->qmp_timeout_ms : MEMINTRO_QEMU_QMP_TIMEOUT_MS;
+
+    /* the layout: QMP first (unless map=table), tables otherwise */
+    why[0] = 0;
+    if (o->map != MEMINTRO_QEMU_LAYOUT_TABLE) {
+        size_t naddr = o->qmp && o->qmp[0] ? 1 : cmd->nqmp;
+        st = MEMINTRO_E_UNSUPPORTED;
+        if (!naddr)
+            snprintf(why, sizeof why, "QEMU has no QMP socket on its command line (-qmp unix:PATH,server=on,wait=off; "
+                                      "or give qmp=ADDR)");
+        for (i = 0; i < naddr && st != MEMINTRO_OK; i++) {
+            const char *addr = o->qmp && o->qmp[0] ? o->qmp : cmd->qmp[i];
+            char w[MEMINTRO_QEMU_MSG_MAX];
+            memintro__qemu_str(q->qmp, sizeof q->qmp, addr);
+            st = memintro__qemu_layout_qmp(q, cmd, addr, timeout, w, sizeof w);
+            if (st != MEMINTRO_OK) MEMINTRO__QEMU_FMT(why, "QMP %s: %s", addr, w);
+        }
+        if (st == MEMINTRO_OK) {
+            q->layout = MEMINTRO_QEMU_LAYOUT_QMP;
+            MEMINTRO__QEMU_FMT(q->source, "QMP %s: info mtree -f (address space \"memory\") and gpa2hva, checked "
+                                          "against /proc/%d/maps", q->qmp, q->pid);
+        } else if (o->map == MEMINTRO_QEMU_LAYOUT_QMP) {
+            MEMINTRO__QEMU_FMT(q->error, "map=qmp: %s", why);
+            if (st == MEMINTRO_E_IO) st = MEMINTRO_E_UNSUPPORTED;
+            goto fail;
+        } else {
+            memintro__qemu_cat(q->warning, sizeof q->warning, "%s%s; layout inferred from the machine type and RAM size",
+                               q->warning[0] ? "; " : "", why);
+        }
+    }
+    mc.chk = NULL;
+    if (q->layout != MEMINTRO_QEMU_LAYOUT_QMP) {
+        q->layout = MEMINTRO_QEMU_LAYOUT_TABLE;
+        st = memintro__qemu_layout_table(q, cmd, &mc);
+        if (st != MEMINTRO_OK) {
+            memintro__qemu_cat(q->error, sizeof q->error, ": %s", why[0] ? why : "map=table was asked for");
+            goto fail;
+        }
+    }
+    /* every range against /proc/PID/maps: backing, and what zero-copy needs */
+    mc.chk = (memintro__qemu_rcheck *)memintro__qemu_alloc(&q->al, (q->nregions + 1) * sizeof *mc.chk);
+    if (!mc.chk) {
+        MEMINTRO__QEMU_FMT(q->error, "out of memory");
+        st = MEMINTRO_E_NOSPACE;
+        goto fail;
+    }
+    mc.reg = q->regions;
+    mc.n = q->nregions;
+    mc.want = 0;
+    st = memintro__qemu_check_maps(q, &mc);
+    if (st != MEMINTRO_OK) goto fail;
+    q->nregions = mc.n;
+    if (!q->nregions) {
+        MEMINTRO__QEMU_FMT(q->error, "no guest RAM of QEMU process %d is mapped (%s)", q->pid, q->warning);
+        st = MEMINTRO_E_NOTFOUND;
+        goto fail;
+    }
+    memintro__qemu_sort_regions(q->regions, q->nregions);
+    if (!o->no_zero_copy) memintro__qemu_zero_copy(q, mc.chk);
+    memintro__qemu_free(&q->al, mc.chk);
+    mc.chk = NULL;
+
+    /* the guest-physical -> QEMU address map the batches use */
+    q->map_storage = (memintro_range *)memintro__qemu_alloc(&q->al, q->nregions * sizeof *q->map_storage);
+    q->pieces = (memintro_qemu__piece *)memintro__qemu_alloc(&q->al, MEMINTRO__QEMU_PIECES * sizeof *q->pieces);
+    q->iov = memintro__qemu_alloc(&q->al, 2 * MEMINTRO__QEMU_IOV * sizeof(struct iovec));
+    q->zsrc = (unsigned char **)memintro__qemu_alloc(&q->al, MEMINTRO__QEMU_PIECES * sizeof *q->zsrc);
+    if (!q->map_storage || !q->pieces || !q->iov || !q->zsrc) {
+        MEMINTRO__QEMU_FMT(q->error, "out of memory");
+        st = MEMINTRO_E_NOSPACE;
+        goto fail;
+    }
+    memintro_memmap_init(&q->map, q->map_storage, q->nregions);
+    for (i = 0; i < q->nregions; i++) {
+        const memintro_qemu_region *r = &q->regions[i];
+        if (memintro_memmap_add(&q->map, r->start, r->size, r->hva) != MEMINTRO_OK) {
+            MEMINTRO__QEMU_FMT(q->error, "guest-physical ranges overlap at 0x%llx (%s)", (unsigned long long)r->start,
+                               r->block);
+            st = MEMINTRO_E_FORMAT;
+            goto fail;
+        }
+    }
+    q->phys.read = memintro__qemu_read;
+    q->phys.write = q->writable ? memintro__qemu_write : NULL;
+    q->opened = 1;
+    memintro__qemu_free(&q->al, cmd);
+    cmd = NULL;
+
+    /* can we read it? one byte of the first range */
+    {
+        unsigned char b;
+        memintro_qemu_region *r = &q->regions[0];
+        if (r->zero_copy) {
+            /* the mapping works; check process access too (reads of other ranges need it) */
+            for (i = 0; i < q->nregions && q->regions[i].zero_copy; i++) {}
+            r = i < q->nregions ? &q->regions[i] : NULL;
+        }
+        if (r) {
+            st = memintro_phys_read1(&q->phys, r->start, &b, 1);
+            if (st != MEMINTRO_OK) {
+                char keep[MEMINTRO_QEMU_MSG_MAX];
+                memintro__qemu_str(keep, sizeof keep, q->error);
+                memintro_qemu_close(q);
+                memintro__qemu_str(q->error, sizeof q->error, keep);
+                return st;
+            }
+        }
+    }
+    q->error[0] = 0;
+    return MEMINTRO_OK;
+
+fail:
+    memintro__qemu_free(&q->al, mc.chk);
+    memintro__qemu_free(&q->al, cmd);
+    memintro_qemu_close(q);
+    return st;
+}
+
+MEMINTRO__QDEF const char *memintro_qemu_error(const memintro_qemu *q)
+{
+    return q ? q->error : "";
+}
+
+MEMINTRO__QDEF void memintro_qemu_get_info(const memintro_qemu *q, memintro_qemu_info *info)
+{
+    size_t i;
+    memset(info, 0, sizeof *info);
+    info->pid = q->pid;
+    info->writable = q->writable;
+    info->layout = q->layout;
+    info->name = q->name;
+    info->machine = q->machine;
+    info->qmp = q->qmp;
+    info->source = q->source;
+    info->warning = q->warning;
+    info->regions = q->regions;
+    info->count = q->nregions;
+    info->ram_size = q->ram_size;
+    for (i = 0; i < q->nregions; i++) {
+        info->mapped += q->regions[i].size;
+        info->zero_copy_regions += q->regions[i].zero_copy != 0;
+    }
+}
+
+MEMINTRO__QDEF const char *memintro_qemu_layout_str(memintro_qemu_layout l)
+{
+    switch (l) {
+    case MEMINTRO_QEMU_LAYOUT_AUTO: return "auto";
+    case MEMINTRO_QEMU_LAYOUT_QMP: return "qmp";
+    case MEMINTRO_QEMU_LAYOUT_TABLE: return "table";
+    default: return "unknown";
+    }
+}
+
+MEMINTRO__QDEF const char *memintro_qemu_backing_str(memintro_qemu_backing b)
+{
+    switch (b) {
+    case MEMINTRO_QEMU_BACKING_ANON: return "anonymous";
+    case MEMINTRO_QEMU_BACKING_MEMFD: return "memfd";
+    case MEMINTRO_QEMU_BACKING_FILE: return "file";
+    default: return "unknown";
+    }
+}
+
+/* snprintf-like appending that keeps counting past the end of buf. */
+typedef struct memintro__qemu_out {
+    char *buf;
+    size_t size, len;
+} memintro__qemu_out;
+
+static void memintro__qemu_put(memintro__qemu_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(o->len < o->size ? o->buf + o->len : NULL, o->len < o->size ? o->size - o->len : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0) o->len += (size_t)n;
+}
+
+MEMINTRO__QDEF size_t memintro_qemu_describe(const memintro_qemu *q, char *buf, size_t size)
+{
+    memintro__qemu_out o;
+    memintro_qemu_info in;
+    char hs[32], ms[32];
+    size_t i;
+    o.buf = buf;
+    o.size = buf ? size : 0;
+    o.len = 0;
+    if (o.size) buf[0] = 0;
+    memintro_qemu_get_info(q, &in);
+    memintro__qemu_human(hs, sizeof hs, in.ram_size);
+    memintro__qemu_human(ms, sizeof ms, in.mapped);
+    memintro__qemu_put(&o, "QEMU process %d \"%s\": machine %s, guest RAM %s, %s\n", in.pid, in.name, in.machine, hs,
+                       in.writable ? "read-write" : "read-only");
+    memintro__qemu_put(&o, "layout: %s\n", in.source);
+    if (in.warning[0]) memintro__qemu_put(&o, "warning: %s\n", in.warning);
+    memintro__qemu_put(&o, "guest-physical ranges (end exclusive):\n");
+    for (i = 0; i < in.count; i++) {
+        const memintro_qemu_region *r = &in.regions[i];
+        char rs[32];
+        memintro__qemu_human(rs, sizeof rs, r->size);
+        memintro__qemu_put(&o, "  0x%016llx-0x%016llx %10s %-4s %s+0x%llx  host 0x%llx  %s%s%s%s%s\n",
+                           (unsigned long long)r->start, (unsigned long long)(r->start + r->size), rs, r->type,
+                           r->block, (unsigned long long)r->block_offset, (unsigned long long)r->hva,
+                           memintro_qemu_backing_str(r->backing), r->path[0] ? " " : "", r->path,
+                           r->zero_copy ? " (zero-copy)" : "", r->guest_ram ? "" : " [device/firmware]");
+    }
+    memintro__qemu_put(&o, "total: %u ranges, %s mapped, guest RAM %s; reads: %s\n", (unsigned)in.count, ms, hs,
+                       in.zero_copy_regions == in.count ? "zero-copy from a shared mapping"
+                       : in.zero_copy_regions     ? "zero-copy where shared, process_vm_readv elsewhere"
+                                                  : "process_vm_readv");
+    return o.len;
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *qmp, const char *command, char *buf,
+                                                size_t size, size_t *len)
+{
+    memintro__qmp m;
+    char cwd[MEMINTRO_QEMU_ADDR_MAX];
+    char *text;
+    size_t i, n = 0;
+    if (len) *len = 0;
+    if (buf && size) buf[0] = 0;
+    if (!q || !q->opened || !command) {
+        if (q) MEMINTRO__QEMU_FMT(q->error, "hmp: the VM is not open");
+        return MEMINTRO_E_INVALID;
+    }
+    if (!qmp || !qmp[0]) qmp = q->qmp;
+    if (!qmp[0]) {
+        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d has no QMP socket on its command line (give qmp=ADDR)", q->pid);
+        return MEMINTRO_E_UNSUPPORTED;
+    }
+    memset(&m, 0, sizeof m);
+    m.fd = -1;
+    m.al = &q->al;
+    m.timeout_ms = MEMINTRO_QEMU_QMP_TIMEOUT_MS;
+    memintro__qemu_cwd(q->pid, cwd, sizeof cwd);
+    text = NULL;
+    if (memintro__qmp_connect(&m, qmp, cwd) != 0 || memintro__qmp_handshake(&m) != 0 ||
+        !(text = memintro__qmp_hmp(&m, command))) {
+        MEMINTRO__QEMU_FMT(q->error, "QMP %s: %s", qmp, m.err);
+        memintro__qmp_close(&m);
+        return memintro_qemu_alive(q) ? MEMINTRO_E_IO : MEMINTRO_E_GONE;
+    }
+    memintro__qmp_close(&m);
+    for (i = 0; text[i]; i++) {
+        if (text[i] == '\r') continue;
+        if (buf && n + 1 < size) buf[n] = text[i];
+        n++;
+    }
+    if (buf && size) buf[n < size ? n : size - 1] = 0;
+    if (len) *len = n;
+    memintro__qemu_free(&q->al, text);
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__QDEF const char *memintro_qemu_options_parse(memintro_qemu_options *o, const char *spec, char *storage,
+                                                     size_t storage_size)
+{
+    size_t n;
+    char *p;
+    char val[96];
+    memset(o, 0, sizeof *o);
+    if (!spec || !storage || !storage_size) return "no connector string";
+    n = strlen(spec);
+    if (n + 1 > storage_size) {
+        memintro__qemu_str(storage, storage_size, "connector string too long");
+        return storage;
+    }
+    memcpy(storage, spec, n + 1);
+    p = storage;
+    if (!strncmp(p, "qemu", 4) && (p[4] == 0 || p[4] == ':')) p += p[4] ? 5 : 4;
+    while (*p) {
+        char *k = p, *v, *end = strchr(p, ',');
+        if (end) *end = 0;
+        p = end ? end + 1 : p + strlen(p);
+        v = strchr(k, '=');
+        if (v) *v++ = 0;
+        if (!*k) continue;
+        memintro__qemu_str(val, sizeof val, v);
+        if (!strcmp(k, "name") && v) o->name = v;
+        else if (!strcmp(k, "pid") && v) {
+            uint64_t x;
+            size_t u;
+            if (!memintro__qemu_dec(v, strlen(v), &x, &u) || v[u] || !x || x > 0x7fffffff) {
+                memintro__qemu_fmt(storage, storage_size, "qemu: pid=%s is not a process id", val);
+                return storage;
+            }
+            o->pid = (int)x;
+        } else if (!strcmp(k, "qmp") && v) {
+            if (strncmp(v, "unix:", 5) && strncmp(v, "tcp:", 4)) {
+                memintro__qemu_fmt(storage, storage_size, "qemu: qmp=%s: expected unix:PATH or tcp:HOST:PORT", val);
+                return storage;
+            }
+            o->qmp = v;
+        } else if (!strcmp(k, "map") && v) {
+            if (!strcmp(v, "qmp")) o->map = MEMINTRO_QEMU_LAYOUT_QMP;
+            else if (!strcmp(v, "table")) o->map = MEMINTRO_QEMU_LAYOUT_TABLE;
+            else if (!strcmp(v, "auto")) o->map = MEMINTRO_QEMU_LAYOUT_AUTO;
+            else {
+                memintro__qemu_fmt(storage, storage_size, "qemu: map=%s: expected qmp, table or auto", val);
+                return storage;
+            }
+        } else if (!strcmp(k, "write") && (!v || !strcmp(v, "on") || !strcmp(v, "1"))) {
+            o->write = 1;
+        } else if (!strcmp(k, "nozerocopy") && !v) {
+            o->no_zero_copy = 1;
+        } else {
+            char key[64];
+            memintro__qemu_str(key, sizeof key, k);
+            memintro__qemu_fmt(storage, storage_size, "qemu: unknown option \"%s\" (name=, pid=, qmp=, map=, write, nozerocopy)",
+                     key);
+            return storage;
+        }
+    }
+    return NULL;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#undef MEMINTRO__QEMU_IOV
+#undef MEMINTRO__QEMU_PIECES
+#undef MEMINTRO__QEMU_CMDLINE_MAX
+#undef MEMINTRO__QEMU_REPLY_MAX
+#undef MEMINTRO__QEMU_MAX_RANGES
+#undef MEMINTRO__QEMU_MAX_QMP
+#undef MEMINTRO__QEMU_MAX_OBJ
+#undef MEMINTRO__QEMU_PF_EXITING
+#undef MEMINTRO__QEMU_AHEAD
+#undef MEMINTRO__QEMU_FMT
+#undef MEMINTRO__QDEF
+
+#endif /* MEMINTRO_QEMU_IMPLEMENTATION_INCLUDED */
+#endif /* MEMINTRO_QEMU_IMPLEMENTATION */
+
+/* ------------------------------------------------------------------------------------
+   MIT License
+
+   Copyright (c) 2025 the memintro authors
+
+   Permission is hereby granted, free of charge, to any person obtaining a copy of this
+   software and associated documentation files (the "Software"), to deal in the Software
+   without restriction, including without limitation the rights to use, copy, modify,
+   merge, publish, distribute, sublicense, and/or sell copies of the Software, and to
+   permit persons to whom the Software is furnished to do so, subject to the following
+   conditions:
+
+   The above copyright notice and this permission notice shall be included in all copies
+   or substantial portions of the Software.
+
+   THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+   INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A
+   PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT
+   HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF
+   CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR
+   THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+   ------------------------------------------------------------------------------------ */
