@@ -7,8 +7,15 @@
 # mapped where, with which permissions, what it left unmapped and at which level), never
 # from memintro itself. The output formats checked are the documented ones (--help).
 #
-# The whole suite runs against build/memintro and again against build/memintro-san
-# (AddressSanitizer + UndefinedBehaviorSanitizer) when that exists.
+# The new commands (search, dump, write, the dump: connector) are checked on the same images
+# and on files built here byte by byte (a sparse image with patterns at chunk boundaries, a
+# truncated and a garbage ELF core); tests/t_cli_live.sh checks them on a real QEMU guest.
+#
+# The whole suite runs against build/memintro; build/memintro-san (AddressSanitizer +
+# UndefinedBehaviorSanitizer, about 10x slower to start) runs alongside it over every check
+# but with three of the eight images and a few stamped qwords (the per-image checks walk the
+# same code for each paging mode; every mode still meets the sanitizers in the hostile-table
+# walk of test_misc).
 cd "$(dirname "$0")/.." || exit 1
 S=build/sample
 T=$(mktemp -d)
@@ -136,20 +143,38 @@ test_image() { # NAME
         check "$tag: physical read $pa 16 gives the string's first bytes" cmp -s "$T/want16" "$T/raw"
     done
 
-    # stamped qwords: the qword at VA holds its physical address (read virtually and
-    # physically, 8 bytes each, appended raw to one file per kind, compared at once)
-    grep '^stamp ' "$man" | head -n "$STAMPS" >"$T/stamps"
+    # stamped qwords: the qword at VA holds its physical address. All of them: one
+    # translate call (VA -> the manifest's PA) and one read of the whole image (the 8 bytes
+    # at each PA are PA); the first $STAMPS also through read --virt and read, 8 bytes each.
+    grep '^stamp ' "$man" >"$T/stamps"
+    cnt=$(wc -l <"$T/stamps")
+    run $M $C $opts translate $(awk '{ print $2 }' "$T/stamps")
+    awk '{ print $2 " -> " $3 }' "$T/stamps" >"$T/exp"
+    sed 's/ (.*//' "$T/out" >"$T/got"
+    check "$tag: all $cnt stamped VAs translate to their manifest PAs (one call)" \
+        eval '[ "$rc" = 0 ] && [ "$cnt" -gt 0 ] && cmp -s "$T/exp" "$T/got"'
+    run $M $C read 0 "$size" -o "$T/phys"
+    : >"$T/sp"
+    while read -r _ va pa; do
+        od -An -v -tx1 -j $((pa)) -N 8 "$T/phys" >>"$T/sp"
+    done <"$T/stamps"
+    awk '{ h = substr($3, 3); while (length(h) < 16) h = "0" h
+           for (i = 15; i >= 1; i -= 2) printf "%s ", substr(h, i, 2) }' "$T/stamps" | sed 's/ *$//' >"$T/swant"
+    check "$tag: the image read physically in one call holds each stamp's PA at that PA" \
+        eval '[ "$rc" = 0 ] && [ "$(tr -s " \n" "  " <"$T/sp" | sed "s/^ *//; s/ *$//")" = "$(cat "$T/swant")" ]'
+    head -n "$STAMPS" "$T/stamps" >"$T/stamps1"
     : >"$T/sv"
     : >"$T/sp"
     while read -r _ va pa; do
         $M $C $opts read --virt "$va" 8 -o - >>"$T/sv" 2>>"$T/serr"
         $M $C read "$pa" 8 -o - >>"$T/sp" 2>>"$T/serr"
-    done <"$T/stamps"
+    done <"$T/stamps1"
     awk '{ h = substr($3, 3); while (length(h) < 16) h = "0" h
-           for (i = 15; i >= 1; i -= 2) printf "%s ", substr(h, i, 2) }' "$T/stamps" | sed 's/ *$//' >"$T/swant"
-    cnt=$(wc -l <"$T/stamps")
+           for (i = 15; i >= 1; i -= 2) printf "%s ", substr(h, i, 2) }' "$T/stamps1" | sed 's/ *$//' >"$T/swant"
+    cnt=$(wc -l <"$T/stamps1")
     check "$tag: $cnt stamped qwords read back their own physical address (virtual and physical)" \
         eval '[ "$cnt" -gt 0 ] && [ "$(hexbytes "$T/sv")" = "$(cat "$T/swant")" ] && [ "$(hexbytes "$T/sp")" = "$(cat "$T/swant")" ]'
+    rm -f "$T/phys"
 
     # a mapped page whose frame is outside the image: 16 readable bytes then 16 unreadable
     for va in $(awk '$1 == "unbacked" { print $2 }' "$man"); do
@@ -351,30 +376,176 @@ test_misc() {
     fi
 }
 
+# --- search, dump, write, dump: (synthetic images; expected values from the manifests) ----
+test_new() {
+    I=$S/x86_64.img
+    C="-c raw:$I"
+    b=$(basename "$M")
+    size=$(field size "$S/x86_64.txt")
+    # search: the kernel-text string at the physical address the manifest gives
+    set -- $(grep '^string ' "$S/x86_64.txt" | head -1)
+    spa=$3 stext=$(grep '^string ' "$S/x86_64.txt" | head -1 | cut -d' ' -f5-)
+    run $M $C search "$stext"
+    check "$b: search finds the manifest's string at $spa (exit 0, address and text)" \
+        eval '[ "$rc" = 0 ] && grep -q "^$spa  $stext" "$T/out"'
+    run $M $C --json search "$stext"
+    check "$b: search --json lists $spa" \
+        eval '[ "$rc" = 0 ] && [ "$(jq -r ".matches[].address" "$T/out" 2>/dev/null | grep -c "^$spa\$")" = 1 ] && [ "$(jq -r .space "$T/out")" = physical ]'
+    # the same with two wildcard bytes (memintro_scan's mask)
+    hexpat=$(printf '%s' "$stext" | od -An -v -tx1 | tr -s ' \n' '  ' | sed 's/^ *//; s/ *$//' | awk '{$3 = "??"; $7 = "??"; print}')
+    run $M $C search --hex "$hexpat"
+    check "$b: search --hex with ?? wildcards finds $spa" eval '[ "$rc" = 0 ] && grep -q "^$spa " "$T/out"'
+    # a string that crosses two user pages whose frames are not adjacent: found virtually,
+    # not physically
+    set -- $(grep '^string ' "$S/x86_64.txt" | sed -n 2p)
+    cva=$2 cpa=$3 ctext=$(grep '^string ' "$S/x86_64.txt" | sed -n 2p | cut -d' ' -f5-)
+    from=$(printf '0x%x' $((cva & ~0xfff)))
+    run $M $C --arch x86_64 --dtb 0x1000 search --virt "$ctext" "$from" 8k
+    check "$b: search --virt finds the page-crossing string at $cva" \
+        eval '[ "$rc" = 0 ] && [ "$(wc -l <"$T/out")" = 1 ] && grep -q "^$cva  $ctext" "$T/out"'
+    run $M $C search "$ctext"
+    check "$b: search (physical) does not find the page-crossing string: exit 1, nothing on stdout" \
+        eval '[ "$rc" = 1 ] && [ ! -s "$T/out" ] && grep -q "no match" "$T/err"'
+    run $M $C search --hex "00 00 00 00" --max 3
+    check "$b: search --max 3 stops after 3 matches and says so" \
+        eval '[ "$rc" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ] && grep -q "stopped after 3" "$T/err"'
+    # matches at and around the 64 MiB scanning step, in a sparse 80 MiB image built here
+    if [ ! -f "$T/sparse.img" ]; then
+        truncate -s 80M "$T/sparse.img"
+        # 15 bytes each: well before the step, across it, just after it, ending at the end
+        for off in $((0x3ffffe0)) $((0x4000000 - 7)) $((0x4000010)) $((0x5000000 - 15)); do
+            printf 'NEEDLE-%08x' "$off" | dd of="$T/sparse.img" bs=1 seek="$off" conv=notrunc 2>/dev/null
+        done
+    fi
+    run $M -c raw:$T/sparse.img search NEEDLE-
+    got=$(awk '{print $1}' "$T/out" | tr '\n' ' ')
+    check "$b: search across the 64 MiB scanning steps: each match once, in order" \
+        [ "$rc" = 0 -a "$got" = "0x3ffffe0 0x3fffff9 0x4000010 0x4fffff1 " ]
+    # dump: an ELF core of the raw image; read back through dump: it equals the image
+    rm -f "$T/x.elf" "$T/x2.elf"
+    run $M $C dump -o "$T/x.elf"
+    check "$b: dump -o writes an ELF core and one summary line" \
+        eval '[ "$rc" = 0 ] && [ ! -s "$T/err" ] && [ "$(wc -l <"$T/out")" = 1 ] && grep -q "^wrote $T/x.elf: ELF core" "$T/out"'
+    if command -v readelf >/dev/null 2>&1; then
+        readelf -lW "$T/x.elf" 2>/dev/null | awk '$1 == "LOAD" { print $4, $5, $6 }' >"$T/loads"
+        check "$b: readelf sees one PT_LOAD at physical 0 of the image's size" \
+            [ "$(cat "$T/loads")" = "$(printf '0x%016x 0x%06x 0x%06x' 0 "$size" "$size")" ]
+    fi
+    run $M -c dump:$T/x.elf --json info
+    check "$b: -c dump: detects the ELF core: one range [0, size)" \
+        [ "$rc" = 0 -a "$(jq -r '.connector + " " + .facts.format + " " + .layout + " " + ([.ranges[] | .start + "-" + .end] | join(","))' "$T/out" 2>/dev/null)" = "dump elf dump 0x0-$(printf '0x%x' "$size")" ]
+    run $M -c dump:$T/x.elf read 0 "$size" -o "$T/back"
+    check "$b: every byte read through the ELF core equals the image" eval '[ "$rc" = 0 ] && cmp -s "$I" "$T/back"'
+    run $M -c dump:$T/x.elf --arch x86_64 --dtb 0x1000 translate $(awk '$1 == "ok" { print $2 }' "$S/x86_64.txt")
+    cp "$T/out" "$T/viaelf"
+    run $M $C --arch x86_64 --dtb 0x1000 translate $(awk '$1 == "ok" { print $2 }' "$S/x86_64.txt")
+    check "$b: translate through the ELF core equals translate through the image" cmp -s "$T/out" "$T/viaelf"
+    run $M -c dump:$T/x.elf translate 0xffffffff81000000
+    check "$b: an ELF core without CPU notes has no default paging: usage error naming --arch" \
+        eval '[ "$rc" = 2 ] && grep -q -- "--arch" "$T/err" && grep -q "no CPU state" "$T/err"'
+    run $M -c dump:$I --json info
+    check "$b: -c dump: reads a file with no known signature as raw" \
+        [ "$rc" = 0 -a "$(jq -r '.facts.format' "$T/out" 2>/dev/null)" = raw ]
+    # dump refuses to replace a file; --force replaces it; -o - streams the same bytes
+    echo keep >"$T/x2.elf"
+    run $M $C dump -o "$T/x2.elf"
+    check "$b: dump refuses to replace an existing file (exit 1, one line, file untouched)" \
+        eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "--force" "$T/err" && [ "$(cat "$T/x2.elf")" = keep ]'
+    run $M $C dump -o "$T/x2.elf" --force
+    check "$b: dump --force replaces it" eval '[ "$rc" = 0 ] && cmp -s "$T/x.elf" "$T/x2.elf"'
+    $M $C dump -o - >"$T/x3.elf" 2>"$T/err"
+    check "$b: dump -o - writes the same ELF core to stdout, the summary to stderr" \
+        eval '[ $? = 0 ] && cmp -s "$T/x.elf" "$T/x3.elf" && grep -q "^wrote stdout" "$T/err"'
+    run $M $C dump -o "$T/nodir/x.elf"
+    check "$b: dump into a missing directory: exit 1, one line, nothing left behind" \
+        eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "cannot create" "$T/err" && [ ! -e "$T/nodir" ]'
+    check "$b: no .partial files are left" eval '[ -z "$(ls "$T" | grep partial)" ]'
+    # damaged dumps: one line naming the problem, exit 1
+    head -c 3000 "$T/x.elf" >"$T/trunc.elf"
+    err_case "truncated ELF core" 1 "trunc.elf" -c dump:$T/trunc.elf info
+    { printf '\177ELF\002\001\001'; head -c 200 /dev/zero | tr '\0' 'Z'; } >"$T/garbage.elf"
+    err_case "garbage after an ELF signature" 1 "ELF" -c dump:$T/garbage.elf info
+    err_case "missing dump file" 1 "no such file" -c dump:$T/nonexistent.elf info
+    err_case "dump: without a path" 2 "dump:PATH" -c dump: info
+    # write: images and dumps are read-only; usage errors before the target is opened
+    err_case "write to a raw image" 1 "read-only" $C write 0 00
+    err_case "write to a dump" 1 "read-only" -c dump:$T/x.elf write 0 00
+    err_case "write: bad bytes" 2 "hex" $C write 0 0g
+    err_case "write: missing bytes" 2 "HEXBYTES" $C write 0
+    err_case "search: no pattern" 2 "PATTERN" $C search
+    err_case "search: START without LEN" 2 "LEN" $C search abc 0x1000
+    err_case "search: --virt without a range" 2 "START" $C --arch x86_64 --dtb 0x1000 search --virt abc
+    err_case "search: bad --hex" 2 "hex" $C search --hex "4x"
+    err_case "search: all wildcards" 2 "wildcards" $C search --hex "?? ??"
+    err_case "search: --align not a power of two" 2 "power of two" $C search --align 3 abc
+    err_case "dump: no -o" 2 "-o FILE" $C dump
+    err_case "dump: unknown option" 2 "--bogus" $C dump -o "$T/y.elf" --bogus
+    err_case "qemu: unknown option" 2 "bogus" -c qemu:bogus=1 info
+    err_case "qemu: non-numeric pid" 2 "abc" -c qemu:pid=abc info
+    err_case "qemu: bad map=" 2 "map" -c qemu:name=x,map=xyz info
+    err_case "qemu: bad qmp=" 2 "qmp" -c qemu:name=x,qmp=/tmp/sock info
+    err_case "qemu: no VM of that name" 1 "no-such-vm-$$" -c qemu:name=no-such-vm-$$ info
+    err_case "qemu: a pid that is not QEMU" 1 "not a QEMU" -c qemu:pid=$$ info
+    # every dump format through -c dump:, from build/mkdump (tests/tools/mkdump.c, synthetic:
+    # one known image written in each format): the detected format, and the bytes of
+    # [1 MiB, 2 MiB) equal the raw image's (complete dumps only: an SDMP kernel dump holds
+    # some pages; plain build only: the formats' own tests run the parsers under the
+    # sanitizers)
+    if [ -x build/mkdump ] && [ "$b" = memintro ]; then
+        build/mkdump raw "$T/k.raw" >/dev/null 2>&1
+        dd if="$T/k.raw" of="$T/k.want" bs=1M skip=1 count=1 2>/dev/null
+        for k in elf64 elf32 elf64-xnum lime win64-full win64-fdmp win32-fdmp kdump-zlib kdump-lzo-flat kdump-snappy kdump-zstd-32; do
+            case $k in elf*) f=elf ;; win*) f=windows ;; kdump*) f=kdump ;; *) f=$k ;; esac
+            build/mkdump "$k" "$T/k.dump" >/dev/null 2>&1
+            fmt=$($M -c "dump:$T/k.dump" --json info 2>"$T/err" | jq -r .facts.format 2>/dev/null)
+            $M -c "dump:$T/k.dump" read 0x100000 1M -o "$T/k.got" >/dev/null 2>>"$T/err"
+            check "$b: -c dump: on mkdump's $k: format $f, [1 MiB, 2 MiB) equals the raw image" \
+                eval '[ "$fmt" = "$f" ] && cmp -s "$T/k.want" "$T/k.got"'
+        done
+        rm -f "$T/k.raw" "$T/k.want" "$T/k.got" "$T/k.dump"
+    fi
+    run $M --json targets
+    check "$b: targets --json is a JSON array" eval '[ "$rc" = 0 ] && [ "$(jq -r type "$T/out" 2>/dev/null)" = array ]'
+    rm -f "$T/x.elf" "$T/x2.elf" "$T/x3.elf" "$T/back"
+}
+
 # --- main ---------------------------------------------------------------------------------
 if [ ! -x build/memintro ] || [ ! -f $S/.stamp ]; then
     fail "build/memintro and build/sample are missing (run make all build/sample/.stamp)"
     exit 1
 fi
 names=$(cd $S && ls *.txt | sed 's/\.txt$//')
-# The plain build and the sanitizer build run side by side, each with its own scratch dir.
-i=0
-for M in build/memintro build/memintro-san; do
-    if [ ! -x "$M" ]; then
-        echo "skip - $M: not built"
-        continue
-    fi
+# Three jobs side by side, each with its own scratch dir: the plain build over everything,
+# and the sanitizer build split in two halves (it is the slow one).
+# job INDEX BINARY PARTS...: PARTS are "images", "errors", "misc", "new"
+job() {
+    i=$1 M=$2
+    shift 2
+    [ -x "$M" ] || { echo "skip - $M: not built"; return; }
     (
         T=$T/$i
         mkdir -p "$T"
-        # every stamped qword with the plain build; a few under the (slower) sanitizers
-        case $M in *-san) STAMPS=4 ;; *) STAMPS=1000 ;; esac
-        for n in $names; do test_image "$n"; done
-        test_errors
-        test_misc
+        # every image with the plain build; three images (4-level x86, PAE, AArch64 16k)
+        # under the sanitizers
+        case $M in
+            *-san) STAMPS=2 images="x86_64 pae aarch64-16k" ;;
+            *) STAMPS=6 images=$names ;;
+        esac
+        for part in "$@"; do
+            case $part in
+                # LeakSanitizer's exit-time scan triples a sanitized run's cost: it stays
+                # on for the error paths, the hostile-table walk and the new commands
+                images) (export ASAN_OPTIONS=detect_leaks=0; for n in $images; do test_image "$n"; done) ;;
+                errors) test_errors ;;
+                misc) test_misc ;;
+                new) test_new ;;
+            esac
+        done
     ) >"$T/log.$i" 2>&1 &
-    i=$((i + 1))
-done
+}
+job 0 build/memintro images errors misc new
+job 1 build/memintro-san images errors
+job 2 build/memintro-san misc new
 wait
 cat "$T"/log.*
 # the small example agrees with the manifest too
