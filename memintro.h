@@ -1307,6 +1307,36 @@ static void memintro__walk(memintro_virt *v, memintro_xlate *x, size_t n, const 
     for (k = 0; k < n; k++)
         if (memintro__walk_start(v, &x[todo[k]])) todo[pending++] = todo[k];
     if (!pending) return;
+    if (pending == 1) { /* one address (a single read that missed the TLB): one entry per level */
+        memintro_xlate *xi = &x[todo[0]];
+        for (;;) {
+            unsigned li = xi->level;
+            uint8_t raw[8];
+            memintro_op op;
+            op.addr = xi->pa + memintro__entry_index(v, li, xi->va) * esize;
+            op.buf = raw;
+            op.len = esize;
+            op.missing = 0;
+            op.status = MEMINTRO_OK;
+            op.flags = MEMINTRO_OP_TABLE;
+            memintro_phys_read(v->phys, &op, 1);
+            if (op.status != MEMINTRO_OK) {
+                xi->status = op.status;
+                xi->level = v->nlevels - li;
+                xi->pa = 0;
+                xi->flags = 0;
+                return;
+            }
+            if (!memintro__decode(v, xi, li, esize == 8 ? memintro_get_u64(raw) : memintro_get_u32(raw))) {
+                if (xi->status != MEMINTRO_OK) {
+                    xi->pa = 0;
+                    xi->page_size = 0;
+                }
+                return;
+            }
+            xi->level = li + 1;
+        }
+    }
     /* 0. address order, then the runs of the top level */
     for (k = 0; k < pending; k++) {
         w->keys[k] = (x[todo[k]].va & ~(uint64_t)0xfff) | todo[k];

@@ -24,7 +24,7 @@ COREDUMP_TESTS = formats writer nocomp dlopen api
 
 TEST_PKGS   += $(COREDUMP_PKGS) makedumpfile qemu-system-x86 socat clang g++ binutils
 TEST_LDLIBS += $(COREDUMP_LIBS)
-BENCH_LDLIBS += $(COREDUMP_LIBS)
+BENCH_LDLIBS_coredump += $(COREDUMP_LIBS)
 TEST_EXTRA  += $(B)/mkdump $(B)/dumpcheck $(COREDUMP_FUZZERS) $(B)/fuzz/seeds/.stamp
 
 $(foreach t,$(COREDUMP_TESTS),$(B)/tests/test_coredump_$(t) $(B)/tests-san/test_coredump_$(t)): tests/tools/mkdump_gen.h
