@@ -39,8 +39,8 @@
 
    THIS LIBRARY DOES NOT
      - allocate: every buffer (translation scratch, TLB entries, cache lines) is yours;
-     - know about QEMU, files or operating systems: see memintro_qemu.h,
-       memintro_coredump.h, memintro_win32.h and memintro_linux.h;
+     - know about QEMU, files or operating systems: see memintro_qemu.h and
+       memintro_coredump.h (the guest-OS layers build on this header the same way);
      - trust guest data: table entries are decoded with masks, never followed blindly;
      - honour guest page protections on write: a write through memintro_virt_write is a
        hypervisor write and lands on read-only pages too;
@@ -156,7 +156,8 @@ MEMINTRO_API uint64_t memintro_get_u64(const void *p);
    range and the caller's buffer. After the call:
      status == MEMINTRO_OK                  every byte was transferred, missing == 0;
      status != MEMINTRO_OK, missing < len   partial: `missing` bytes were not transferred
-                                            (zeroed on read), status says why (first reason);
+                                            (zeroed on read), status says why (when several
+                                            pieces failed, the reason of one of them);
      status != MEMINTRO_OK, missing == len  nothing was transferred. */
 typedef struct memintro_op {
     uint64_t addr;          /* [in]  address of the first byte */
