@@ -52,7 +52,14 @@
      memintro_phys_read/write    run a batch of physical operations on a backend
      memintro_phys_read1         read one physical range (a batch of one)
      memintro_memmap_init/add/lookup/find   guest-physical ranges in caller storage
-     memintro_buffer_init        a backend over a byte array and a memory map
+     memintro_phys_direct        a host pointer to guest-physical bytes (backends in memory)
+     memintro_ops_begin/op_fail/ops_fail/ops_status   filling in op results (for backends)
+     memintro_buffer_init/_init_host   the mapped-memory backend: host memory + memory map
+     memintro_buffer_set_fallback     a backend for what the map does not hold
+     memintro_cpu_mmu            the paging description a vCPU's registers select
+     memintro_mmu_geometry/root  root table size, alignment, address bits of a description
+     memintro_arch_name/describe/parse   paging-mode names
+     memintro_parse_u64/hex/size numbers in text (0x hex or decimal, bare hex, sizes)
      memintro_mmu_check          why a paging description is unusable, or NULL
      memintro_virt_scratch_size  scratch bytes for a translation/read round of N pages
      memintro_virt_init          bind a paging description, a backend and scratch
@@ -156,9 +163,16 @@ MEMINTRO_API uint64_t memintro_get_u64(const void *p);
    range and the caller's buffer. After the call:
      status == MEMINTRO_OK                  every byte was transferred, missing == 0;
      status != MEMINTRO_OK, missing < len   partial: `missing` bytes were not transferred
-                                            (zeroed on read), status says why (when several
-                                            pieces failed, the reason of one of them);
-     status != MEMINTRO_OK, missing == len  nothing was transferred. */
+                                            (zeroed on read), status says why;
+     status != MEMINTRO_OK, missing == len  nothing was transferred.
+   WHICH bytes a partial op misses: whole pieces, never scattered bytes. A virtual op is
+   cut at guest page boundaries (the mode's smallest page) and a piece is missed whole: the
+   part of a page that did not translate, or whose physical bytes failed. A physical op is
+   cut at the boundaries of the backend's memory map and at its own unit (a dump's 4 KiB
+   page, a host mapping): a hole or a failed unit is missed whole. When pieces fail for
+   different reasons, status is the reason of the lowest-addressed failed piece. To learn
+   which pieces failed, read the op's pages one by one (memintro_virt_read1 for each page,
+   memintro_phys_read1 for each 4 KiB): every read fails or succeeds as a whole. */
 typedef struct memintro_op {
     uint64_t addr;          /* [in]  address of the first byte */
     void *buf;              /* [in]  bytes to fill (read) or to store (write) */
@@ -175,12 +189,20 @@ typedef struct memintro_phys memintro_phys;
    operation completed, else the status of the first that did not. */
 typedef memintro_status (*memintro_phys_fn)(memintro_phys *self, memintro_op *ops, size_t count);
 
+/* Direct access (optional): a backend whose bytes are in host memory returns a host
+   pointer to guest-physical `addr` and sets *avail to the bytes readable contiguously from
+   it (at least 1), or returns NULL when addr is not served from host memory (a hole, a
+   compressed page, a range read by system calls: use `read` for it). The pointer is valid
+   until the next call into the backend. Readers copy from it; they never write to it. */
+typedef const void *(*memintro_phys_direct_fn)(memintro_phys *self, uint64_t addr, uint64_t *avail);
+
 /* The physical-memory interface. Backends embed it as their FIRST member and are used
-   through a pointer to it (`&backend.phys`). */
+   through a pointer to it (`&backend.phys`). A zeroed field is "not offered". */
 struct memintro_phys {
-    memintro_phys_fn read;  /* required */
-    memintro_phys_fn write; /* NULL when the backend is read-only */
-    void *user;             /* free for backends written by callers */
+    memintro_phys_fn read;          /* required */
+    memintro_phys_fn write;         /* NULL when the backend is read-only */
+    void *user;                     /* free for backends written by callers */
+    memintro_phys_direct_fn direct; /* NULL when the bytes are not in host memory */
 };
 
 /* Runs a batch of physical reads. Returns MEMINTRO_OK or the first failing op's status. */
@@ -190,6 +212,21 @@ MEMINTRO_API memintro_status memintro_phys_read(memintro_phys *p, memintro_op *o
 MEMINTRO_API memintro_status memintro_phys_write(memintro_phys *p, memintro_op *ops, size_t count);
 /* Reads one physical range (a batch of one). */
 MEMINTRO_API memintro_status memintro_phys_read1(memintro_phys *p, uint64_t addr, void *buf, size_t len);
+/* A host pointer to guest-physical addr with *avail contiguous bytes, or NULL (the backend
+   offers no direct access there; see memintro_phys_direct_fn). */
+MEMINTRO_API const void *memintro_phys_direct(memintro_phys *p, uint64_t addr, uint64_t *avail);
+
+/* Helpers for backends (and layers above them) that fill in op results by the contract
+   above. memintro_ops_begin marks ops as complete (status OK, missing 0) before work
+   starts. memintro_op_fail records that op->buf[offset, offset+n) was not transferred:
+   zeroes those bytes when `zero` (reads), adds n to missing and keeps the FIRST failure's
+   status (so the status always names the reason of the lowest failed piece recorded first).
+   memintro_ops_fail fails whole ops. memintro_ops_status is what a batch function returns:
+   MEMINTRO_OK, or the status of the first op that did not complete. */
+MEMINTRO_API void memintro_ops_begin(memintro_op *ops, size_t count);
+MEMINTRO_API void memintro_op_fail(memintro_op *op, memintro_status s, size_t offset, size_t n, int zero);
+MEMINTRO_API void memintro_ops_fail(memintro_op *ops, size_t count, memintro_status s, int zero);
+MEMINTRO_API memintro_status memintro_ops_status(const memintro_op *ops, size_t count);
 
 /* ---- Memory maps ---------------------------------------------------------------------- */
 
@@ -221,23 +258,39 @@ MEMINTRO_API int memintro_memmap_lookup(const memintro_memmap *m, uint64_t addr,
 /* The range containing addr, or NULL. */
 MEMINTRO_API const memintro_range *memintro_memmap_find(const memintro_memmap *m, uint64_t addr);
 
-/* ---- Buffer backend ------------------------------------------------------------------- */
+/* ---- The mapped-memory backend ------------------------------------------------------ */
 
-/* Serves guest-physical memory from a caller's byte array through a memory map. */
+/* Guest-physical memory that lies in host memory: a byte array, a memory-mapped dump
+   file, the guest RAM of a VM mapped into this process. The memory map says where each
+   guest-physical range lies: at `data + offset` (memintro_buffer_init), or, for memory
+   scattered over host mappings, at host address `offset` (memintro_buffer_init_host).
+   It offers direct access (phys.direct). Addresses the map does not hold are holes
+   (MEMINTRO_E_HOLE), or go to a fallback backend when one is set (for example the system
+   calls that read the rest of a VM, or the decompressor of a dump's compressed pages). */
 typedef struct memintro_buffer {
-    memintro_phys phys; /* pass &b.phys to readers */
-    uint8_t *data;
-    uint64_t size;
+    memintro_phys phys;         /* pass &b.phys to readers */
+    uint8_t *data;              /* base of the offsets (NULL: offsets are host addresses) */
+    uint64_t size;              /* bytes at data (UINT64_MAX for host addresses) */
     const memintro_memmap *map;
-    memintro_memmap own_map;  /* identity map used when no map is given */
+    memintro_phys *fallback;    /* serves what the map does not hold; NULL: holes */
+    size_t hint;                /* index of the range the last lookup hit */
+    memintro_memmap own_map;    /* identity map used when no map is given */
     memintro_range own_range;
 } memintro_buffer;
 
-/* Initialises a buffer backend. map == NULL maps guest-physical [0, size) to the buffer
-   one to one. Every range of the map must lie inside the buffer (else MEMINTRO_E_INVALID).
-   The buffer is written only when `writable` is non-zero. The map must outlive b. */
+/* Initialises a backend over the byte array data[0, size). map == NULL maps guest-physical
+   [0, size) to the array one to one. Every range of the map must lie inside the array
+   (else MEMINTRO_E_INVALID). The array is written only when `writable` is non-zero. The
+   map must outlive b (its ranges may be added to later, within the array). */
 MEMINTRO_API memintro_status memintro_buffer_init(memintro_buffer *b, void *data, uint64_t size,
                                                   const memintro_memmap *map, int writable);
+/* Initialises a backend whose map's offsets are host addresses in this process (each
+   range [offset, offset+size) must be readable memory, and writable when `writable`). */
+MEMINTRO_API memintro_status memintro_buffer_init_host(memintro_buffer *b, const memintro_memmap *map, int writable);
+/* Sends ops (and parts of ops) the map does not hold to `fallback` instead of failing
+   them as holes; NULL restores holes. A fallback that is read-only makes writes to those
+   parts fail with MEMINTRO_E_READONLY. */
+MEMINTRO_API void memintro_buffer_set_fallback(memintro_buffer *b, memintro_phys *fallback);
 
 /* ---- Paging --------------------------------------------------------------------------- */
 
@@ -270,6 +323,141 @@ typedef struct memintro_mmu_desc {
                            40 with PSE-36, 32 for x86; 48 for AArch64 (default) */
     uint32_t reserved;
 } memintro_mmu_desc;
+
+/* ---- CPU state ------------------------------------------------------------------------ */
+
+/* The instruction-set family of a vCPU (which of memintro_cpu's fields apply). */
+typedef enum memintro_isa {
+    MEMINTRO_ISA_NONE = 0, /* unknown */
+    MEMINTRO_ISA_X86,      /* i386: no long mode */
+    MEMINTRO_ISA_X86_64,   /* x86-64 CPU (long mode when EFER.LMA, or CS.L without EFER) */
+    MEMINTRO_ISA_AARCH64,
+    MEMINTRO__ISA_FORCE32 = 0x7fffffff
+} memintro_isa;
+
+/* One segment register as QEMU records it; flags are QEMU's descriptor flag bits
+   (bit 21 = L, 64-bit code). */
+typedef struct memintro_seg {
+    uint32_t selector;
+    uint32_t limit;
+    uint32_t flags;
+    uint32_t reserved;
+    uint64_t base;
+} memintro_seg;
+
+/* memintro_cpu.seg[] indexes (QEMU's order) */
+#define MEMINTRO_SEG_CS 0
+#define MEMINTRO_SEG_DS 1
+#define MEMINTRO_SEG_ES 2
+#define MEMINTRO_SEG_FS 3
+#define MEMINTRO_SEG_GS 4
+#define MEMINTRO_SEG_SS 5
+#define MEMINTRO_SEG_LDT 6
+#define MEMINTRO_SEG_TR 7
+#define MEMINTRO_SEG_GDT 8
+#define MEMINTRO_SEG_IDT 9
+
+/* memintro_cpu.gpr[] indexes: the x86 register numbering (r8..r15 are 8..15) */
+#define MEMINTRO_REG_RAX 0
+#define MEMINTRO_REG_RCX 1
+#define MEMINTRO_REG_RDX 2
+#define MEMINTRO_REG_RBX 3
+#define MEMINTRO_REG_RSP 4
+#define MEMINTRO_REG_RBP 5
+#define MEMINTRO_REG_RSI 6
+#define MEMINTRO_REG_RDI 7
+
+/* memintro_cpu.flags: which fields are known */
+#define MEMINTRO_CPU_GPRS 0x1u    /* x86 gpr[], rip, rflags, selectors */
+#define MEMINTRO_CPU_SYSTEM 0x2u  /* x86 cr[], seg[] bases, limits and flags */
+#define MEMINTRO_CPU_KGSBASE 0x4u /* x86 kernel_gs_base */
+#define MEMINTRO_CPU_EFER 0x8u    /* x86 efer */
+#define MEMINTRO_CPU_A64_REGS 0x10u /* AArch64 x[], sp, pc, pstate */
+#define MEMINTRO_CPU_A64_MMU 0x20u  /* AArch64 ttbr0, ttbr1, tcr, sctlr */
+
+/* One vCPU's registers, as far as the target knows them (a live VM's registers, a dump's
+   CPU notes, a gdbstub). Plain data; zero what is unknown. */
+typedef struct memintro_cpu {
+    uint32_t index;        /* 0-based CPU number */
+    uint32_t flags;        /* MEMINTRO_CPU_* */
+    memintro_isa isa;
+    uint32_t reserved;
+    /* x86 */
+    uint64_t gpr[16];      /* MEMINTRO_REG_* order */
+    uint64_t rip;
+    uint64_t rflags;
+    uint64_t cr[5];        /* CR0..CR4 (CR1 is always 0) */
+    uint64_t efer;
+    uint64_t kernel_gs_base;
+    memintro_seg seg[10];  /* MEMINTRO_SEG_* order */
+    /* AArch64 (EL1) */
+    uint64_t x[31];
+    uint64_t sp, pc, pstate;
+    uint64_t ttbr0, ttbr1, tcr, sctlr;
+} memintro_cpu;
+
+/* The paging description a vCPU is using (mode from CR0.PG, CR4.PAE/PSE/LA57 and EFER.LMA,
+   or on AArch64 from SCTLR.M, TCR.TnSZ/TGn/EPDn; dtb from CR3 or TTBR0/TTBR1). Returns
+   MEMINTRO_OK; MEMINTRO_E_NOTFOUND when paging is off or the registers it needs are
+   unknown; MEMINTRO_E_UNSUPPORTED for a setting this core does not walk (AArch64 halves of
+   different sizes or granules). */
+MEMINTRO_API memintro_status memintro_cpu_mmu(const memintro_cpu *cpu, memintro_mmu_desc *d);
+
+/* ---- Paging geometry and names ---------------------------------------------------------- */
+
+/* The shape of a paging description's tables (defaults filled in). */
+typedef struct memintro_mmu_geom {
+    uint32_t levels;     /* tables walked, root included */
+    uint32_t page_shift; /* smallest page: 12, 14 or 16 */
+    uint32_t va_bits;    /* virtual address bits translated (per half on AArch64) */
+    uint32_t entry_size; /* 4 or 8 */
+    uint64_t root_size;  /* bytes of the root table */
+    uint64_t root_align; /* the root table's alignment */
+    uint64_t root_mask;  /* DTB bits that are the root table's address; the others (x86
+                            PCID and flag bits, AArch64 ASID and CnP, bits below the
+                            alignment) are masked off, never rejected */
+} memintro_mmu_geom;
+
+/* Fills *g for d. Returns MEMINTRO_OK, or MEMINTRO_E_INVALID when memintro_mmu_check(d)
+   complains. */
+MEMINTRO_API memintro_status memintro_mmu_geometry(const memintro_mmu_desc *d, memintro_mmu_geom *g);
+/* The root table address of d's lower (upper = 0) or AArch64 upper (upper = 1) half:
+   its DTB with the bits outside root_mask cleared. */
+MEMINTRO_API uint64_t memintro_mmu_root(const memintro_mmu_desc *d, int upper);
+
+/* Short names: "none", "x86", "pae", "x86_64", "la57", "aarch64". */
+MEMINTRO_API const char *memintro_arch_name(memintro_arch a);
+/* Descriptions: "no paging", "x86 32-bit", "x86 PAE", "x86-64 4-level", "x86-64 5-level",
+   "AArch64". */
+MEMINTRO_API const char *memintro_arch_describe(memintro_arch a);
+/* The mode a name stands for: the short names, also "i386"/"x86-32", "x86-64"/"amd64"/
+   "x64", "x86_64_la57"/"5-level", "arm64"; case-insensitive. Returns MEMINTRO_ARCH_NONE
+   for "none" and -1 cast to the enum for a name it does not know. */
+MEMINTRO_API memintro_arch memintro_arch_parse(const char *name);
+
+/* ---- Numbers in text ---------------------------------------------------------------------- */
+
+/* Parses an unsigned number at s[0, n): "0x" followed by hex digits, or decimal digits.
+   Returns the characters used (0: no number there, or it overflows 64 bits). */
+MEMINTRO_API size_t memintro_parse_u64(const char *s, size_t n, uint64_t *out);
+/* Parses bare hex digits (no prefix, as QEMU prints registers). Returns the digits used (0:
+   none, or more than 64 bits). */
+MEMINTRO_API size_t memintro_parse_hex(const char *s, size_t n, uint64_t *out);
+/* Parses a size: a number as memintro_parse_u64 then an optional unit k/K, m/M, g/G, t/T
+   (powers of 1024; an optional "iB" or "B" after it). Returns the characters used (0: no
+   size, or it overflows). */
+MEMINTRO_API size_t memintro_parse_size(const char *s, size_t n, uint64_t *out);
+
+/* ---- Allocation (for the hosted headers) -------------------------------------------------- */
+
+/* The allocation hook every hosted memintro header takes: set both functions, or neither
+   (then the header's MALLOC/FREE macros are used). A hook with only one of them is
+   refused with MEMINTRO_E_INVALID. This header itself never allocates. */
+typedef struct memintro_allocator {
+    void *(*alloc)(void *user, size_t size); /* NULL on failure */
+    void (*free)(void *user, void *ptr);
+    void *user;
+} memintro_allocator;
 
 /* Translation results (memintro_xlate.flags). On AArch64, USER means EL0 access (AP[1]
    and no APTable[0]), WRITABLE no AP[2] and no APTable[1], and NX is UXN/UXNTable for a
@@ -543,7 +731,24 @@ MEMINTRO__DEF uint64_t memintro_get_u64(const void *p)
 
 /* ---- physical interface ---- */
 
-static void memintro__fail_ops(memintro_op *ops, size_t count, memintro_status s, int zero)
+MEMINTRO__DEF void memintro_ops_begin(memintro_op *ops, size_t count)
+{
+    size_t i;
+    for (i = 0; i < count; i++) {
+        ops[i].status = MEMINTRO_OK;
+        ops[i].missing = 0;
+    }
+}
+
+MEMINTRO__DEF void memintro_op_fail(memintro_op *op, memintro_status s, size_t offset, size_t n, int zero)
+{
+    if (!n) return;
+    if (zero) MEMINTRO_MEMSET((uint8_t *)op->buf + offset, 0, n);
+    op->missing += n;
+    if (op->status == MEMINTRO_OK) op->status = s;
+}
+
+MEMINTRO__DEF void memintro_ops_fail(memintro_op *ops, size_t count, memintro_status s, int zero)
 {
     size_t i;
     for (i = 0; i < count; i++) {
@@ -553,13 +758,18 @@ static void memintro__fail_ops(memintro_op *ops, size_t count, memintro_status s
     }
 }
 
-/* The status a batch function returns: OK, or the first failing op's. */
-static memintro_status memintro__batch_status(const memintro_op *ops, size_t count)
+MEMINTRO__DEF memintro_status memintro_ops_status(const memintro_op *ops, size_t count)
 {
     size_t i;
     for (i = 0; i < count; i++)
         if (ops[i].status != MEMINTRO_OK) return ops[i].status;
     return MEMINTRO_OK;
+}
+
+MEMINTRO__DEF const void *memintro_phys_direct(memintro_phys *p, uint64_t addr, uint64_t *avail)
+{
+    if (!p || !p->direct) return 0;
+    return p->direct(p, addr, avail);
 }
 
 MEMINTRO__DEF memintro_status memintro_phys_read(memintro_phys *p, memintro_op *ops, size_t count)
@@ -574,7 +784,7 @@ MEMINTRO__DEF memintro_status memintro_phys_write(memintro_phys *p, memintro_op 
     if (!count) return MEMINTRO_OK;
     if (!p || !ops) return MEMINTRO_E_INVALID;
     if (!p->write) {
-        memintro__fail_ops(ops, count, MEMINTRO_E_READONLY, 0);
+        memintro_ops_fail(ops, count, MEMINTRO_E_READONLY, 0);
         return MEMINTRO_E_READONLY;
     }
     return p->write(p, ops, count);
@@ -682,15 +892,72 @@ MEMINTRO__DEF const memintro_range *memintro_memmap_find(const memintro_memmap *
     return &m->ranges[i];
 }
 
-/* ---- buffer backend ---- */
+/* ---- the mapped-memory backend ---- */
+
+/* Host address of backing offset off (data == NULL: off is a host address). */
+#define MEMINTRO__AT(b, off) ((uint8_t *)((uintptr_t)(b)->data + (uintptr_t)(off)))
+#define MEMINTRO__FALLBACK_OPS 64 /* fallback pieces gathered per call */
+
+/* The range of b's map that holds addr, or NULL; tries the last hit first. */
+static const memintro_range *memintro__buffer_range(memintro_buffer *b, uint64_t addr)
+{
+    const memintro_memmap *m = b->map;
+    const memintro_range *r;
+    size_t k;
+    if (b->hint < m->count) {
+        r = &m->ranges[b->hint];
+        if (addr - r->start < r->size) return r;
+    }
+    k = memintro__memmap_search(m, addr);
+    if (k >= m->count) return 0;
+    r = &m->ranges[k];
+    if (addr - r->start >= r->size) return 0;
+    b->hint = k;
+    return r;
+}
+
+static const void *memintro__buffer_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
+{
+    memintro_buffer *b = (memintro_buffer *)self;
+    const memintro_range *r = memintro__buffer_range(b, addr);
+    if (!r) return 0;
+    *avail = r->size - (addr - r->start);
+    return MEMINTRO__AT(b, r->offset + (addr - r->start));
+}
+
+typedef struct memintro__fallback {
+    memintro_op op[MEMINTRO__FALLBACK_OPS];
+    uint32_t owner[MEMINTRO__FALLBACK_OPS];
+    size_t n;
+} memintro__fallback;
+
+/* Runs the gathered fallback pieces and folds their results into the caller's ops. */
+static void memintro__fallback_flush(memintro_buffer *b, memintro__fallback *f, memintro_op *ops, int write)
+{
+    size_t k;
+    if (!f->n) return;
+    if (write)
+        memintro_phys_write(b->fallback, f->op, f->n);
+    else
+        memintro_phys_read(b->fallback, f->op, f->n);
+    for (k = 0; k < f->n; k++) {
+        const memintro_op *d = &f->op[k];
+        if (d->status != MEMINTRO_OK) {
+            memintro_op *op = &ops[f->owner[k]];
+            memintro_op_fail(op, d->status, 0, d->missing ? d->missing : d->len, 0);
+        }
+    }
+    f->n = 0;
+}
 
 static memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops, size_t count, int write)
 {
     memintro_buffer *b = (memintro_buffer *)self;
     const memintro_memmap *m = b->map;
     const memintro_range *last = 0; /* the range the previous op came from */
+    memintro__fallback fb;
     size_t i;
-    memintro_status ret = MEMINTRO_OK;
+    fb.n = 0;
     for (i = 0; i < count; i++) {
         memintro_op *op = &ops[i];
         uint8_t *buf = (uint8_t *)op->buf;
@@ -700,7 +967,7 @@ static memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops
         op->status = MEMINTRO_OK;
         if (last && i + MEMINTRO__AHEAD < count) { /* start loading a later op's bytes */
             uint64_t a = ops[i + MEMINTRO__AHEAD].addr;
-            if (a - last->start < last->size) MEMINTRO_PREFETCH(b->data + last->offset + (a - last->start));
+            if (a - last->start < last->size) MEMINTRO_PREFETCH(MEMINTRO__AT(b, last->offset + (a - last->start)));
         }
         /* Fast path: the op lies inside one range (the previous op's, else a search).
            8-byte copies, the common guest read, get a fixed-size copy the compiler inlines. */
@@ -709,7 +976,7 @@ static memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops
             last = k < m->count ? &m->ranges[k] : 0;
         }
         if (last && addr - last->start < last->size && left <= last->size - (addr - last->start)) {
-            uint8_t *mem = b->data + last->offset + (addr - last->start);
+            uint8_t *mem = MEMINTRO__AT(b, last->offset + (addr - last->start));
             if (left == 8) {
                 if (write)
                     MEMINTRO_MEMCPY(mem, buf, 8);
@@ -729,27 +996,34 @@ static memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops
             n = run < left ? (size_t)run : left;
             if (backed) {
                 if (write)
-                    MEMINTRO_MEMCPY(b->data + off, buf, n);
+                    MEMINTRO_MEMCPY(MEMINTRO__AT(b, off), buf, n);
                 else
-                    MEMINTRO_MEMCPY(buf, b->data + off, n);
+                    MEMINTRO_MEMCPY(buf, MEMINTRO__AT(b, off), n);
+            } else if (b->fallback) {
+                memintro_op *d;
+                if (fb.n == MEMINTRO__FALLBACK_OPS) memintro__fallback_flush(b, &fb, ops, write);
+                d = &fb.op[fb.n];
+                d->addr = addr;
+                d->buf = buf;
+                d->len = n;
+                d->missing = 0;
+                d->status = MEMINTRO_OK;
+                d->flags = op->flags;
+                fb.owner[fb.n++] = (uint32_t)i;
             } else {
-                if (!write) MEMINTRO_MEMSET(buf, 0, n);
-                op->missing += n;
-                op->status = MEMINTRO_E_HOLE;
+                memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), n, !write);
             }
             buf += n;
             addr += n;
             left -= n;
             if (left && !addr) { /* ran past the top of the physical space: no wrap to 0 */
-                if (!write) MEMINTRO_MEMSET(buf, 0, left);
-                op->missing += left;
-                op->status = MEMINTRO_E_HOLE;
+                memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), left, !write);
                 break;
             }
         }
-        if (op->status != MEMINTRO_OK && ret == MEMINTRO_OK) ret = op->status;
     }
-    return ret;
+    memintro__fallback_flush(b, &fb, ops, write);
+    return memintro_ops_status(ops, count);
 }
 
 static memintro_status memintro__buffer_read(memintro_phys *self, memintro_op *ops, size_t count)
@@ -762,16 +1036,24 @@ static memintro_status memintro__buffer_write(memintro_phys *self, memintro_op *
     return memintro__buffer_rw(self, ops, count, 1);
 }
 
+static void memintro__buffer_setup(memintro_buffer *b, void *data, uint64_t size, int writable)
+{
+    b->phys.read = memintro__buffer_read;
+    b->phys.write = writable ? memintro__buffer_write : 0;
+    b->phys.user = 0;
+    b->phys.direct = memintro__buffer_direct;
+    b->data = (uint8_t *)data;
+    b->size = size;
+    b->fallback = 0;
+    b->hint = 0;
+    memintro_memmap_init(&b->own_map, &b->own_range, 1);
+}
+
 MEMINTRO__DEF memintro_status memintro_buffer_init(memintro_buffer *b, void *data, uint64_t size,
                                                   const memintro_memmap *map, int writable)
 {
     size_t i;
-    b->phys.read = memintro__buffer_read;
-    b->phys.write = writable ? memintro__buffer_write : 0;
-    b->phys.user = 0;
-    b->data = (uint8_t *)data;
-    b->size = size;
-    memintro_memmap_init(&b->own_map, &b->own_range, 1);
+    memintro__buffer_setup(b, data, size, writable);
     if (!map) {
         if (size) memintro_memmap_add(&b->own_map, 0, size, 0);
         map = &b->own_map;
@@ -785,6 +1067,18 @@ MEMINTRO__DEF memintro_status memintro_buffer_init(memintro_buffer *b, void *dat
     return MEMINTRO_OK;
 }
 
+MEMINTRO__DEF memintro_status memintro_buffer_init_host(memintro_buffer *b, const memintro_memmap *map, int writable)
+{
+    memintro__buffer_setup(b, 0, UINT64_MAX, writable);
+    b->map = map ? map : &b->own_map;
+    return map ? MEMINTRO_OK : MEMINTRO_E_INVALID;
+}
+
+MEMINTRO__DEF void memintro_buffer_set_fallback(memintro_buffer *b, memintro_phys *fallback)
+{
+    b->fallback = fallback;
+}
+
 /* ---- paging descriptions ---- */
 
 MEMINTRO__DEF const char *memintro_mmu_check(const memintro_mmu_desc *d)
@@ -793,19 +1087,16 @@ MEMINTRO__DEF const char *memintro_mmu_check(const memintro_mmu_desc *d)
     if (d->pa_bits && d->pa_bits < 32) return "pa_bits must be 0 (the mode's default) or at least 32";
     switch (d->arch) {
     case MEMINTRO_ARCH_X86:
-        if (d->dtb >> 32) return "x86 DTB must be below 4 GiB";
-        if (d->dtb & 0xfff) return "x86 DTB (CR3) must be 4 KiB aligned";
+        if (d->dtb >> 32) return "x86 DTB (CR3) must be below 4 GiB";
         if (d->pa_bits > 40) return "x86 32-bit physical addresses have at most 40 bits";
         return 0;
     case MEMINTRO_ARCH_X86_PAE:
-        if (d->dtb >> 32) return "PAE DTB must be below 4 GiB";
-        if (d->dtb & 0x1f) return "PAE DTB (CR3) must be 32-byte aligned";
+        if (d->dtb >> 32) return "PAE DTB (CR3) must be below 4 GiB";
         if (d->pa_bits > 52) return "physical addresses have at most 52 bits";
         return 0;
     case MEMINTRO_ARCH_X86_64:
     case MEMINTRO_ARCH_X86_64_LA57:
-        /* CR3 bits 11:0 are PCID or flags and bit 63 is no-flush: masked, not rejected. */
-        if ((d->dtb & 0x7ffffffffffff000ull) >> 52) return "x86-64 DTB has bits above bit 51";
+        /* CR3 bits 11:0 are PCID or flags, bits 63:52 no-flush and LAM: masked, not rejected */
         if (d->pa_bits > 52) return "physical addresses have at most 52 bits";
         return 0;
     case MEMINTRO_ARCH_AARCH64: {
@@ -814,17 +1105,6 @@ MEMINTRO__DEF const char *memintro_mmu_check(const memintro_mmu_desc *d)
         if (g != 4096 && g != 16384 && g != 65536) return "AArch64 granule must be 4k, 16k or 64k";
         if (vb < 25 || vb > 48) return "AArch64 va_bits must be 25..48";
         if (d->pa_bits > 48) return "AArch64 physical addresses have at most 48 bits here";
-        {
-            /* the top-level table is aligned to its size (8 bytes per entry, 64 at least) */
-            unsigned gs = g == 4096 ? 12 : g == 16384 ? 14 : 16, per = gs - 3;
-            unsigned n = (vb - gs + per - 1) / per, top = vb - gs - (n - 1) * per;
-            uint64_t align = (uint64_t)8 << top;
-            if (align < 64) align = 64;
-            if (d->dtb & 0x0000fffffffffffeull & (align - 1))
-                return "AArch64 TTBR0 table address is not aligned to the size of its top-level table";
-            if (d->dtb_upper & 0x0000fffffffffffeull & (align - 1))
-                return "AArch64 TTBR1 table address is not aligned to the size of its top-level table";
-        }
         return 0;
     }
     default:
@@ -837,6 +1117,61 @@ static uint64_t memintro__mask_bits(unsigned bits)
     return bits >= 64 ? ~0ull : ((1ull << bits) - 1);
 }
 
+MEMINTRO__DEF memintro_status memintro_mmu_geometry(const memintro_mmu_desc *d, memintro_mmu_geom *g)
+{
+    MEMINTRO_MEMSET(g, 0, sizeof *g);
+    if (memintro_mmu_check(d)) return MEMINTRO_E_INVALID;
+    g->page_shift = 12;
+    g->entry_size = 8;
+    g->root_size = 4096;
+    switch (d->arch) {
+    case MEMINTRO_ARCH_X86:
+        g->levels = 2;
+        g->va_bits = 32;
+        g->entry_size = 4;
+        g->root_mask = 0xfffff000ull;
+        break;
+    case MEMINTRO_ARCH_X86_PAE:
+        g->levels = 3;
+        g->va_bits = 32;
+        g->root_size = 32;
+        g->root_mask = 0xffffffe0ull;
+        break;
+    case MEMINTRO_ARCH_X86_64:
+    case MEMINTRO_ARCH_X86_64_LA57: {
+        unsigned pa = d->pa_bits ? d->pa_bits : 52;
+        int la57 = d->arch == MEMINTRO_ARCH_X86_64_LA57;
+        g->levels = la57 ? 5 : 4;
+        g->va_bits = la57 ? 57 : 48;
+        g->root_mask = memintro__mask_bits(pa) & ~0xfffull;
+        break;
+    }
+    default: { /* AArch64: levels of (granule shift - 3) index bits each, the top one takes the rest */
+        uint32_t gr = d->granule ? d->granule : 4096;
+        unsigned gs = gr == 4096 ? 12 : gr == 16384 ? 14 : 16, per = gs - 3;
+        unsigned vb = d->va_bits ? d->va_bits : 48, pa = d->pa_bits ? d->pa_bits : 48;
+        unsigned n = (vb - gs + per - 1) / per, top = vb - gs - (n - 1) * per;
+        g->levels = n;
+        g->va_bits = vb;
+        g->page_shift = gs;
+        g->root_size = (uint64_t)8 << top;
+        /* BADDR: bits 47:1 (bit 0 is CnP, 63:48 the ASID), aligned to the table's size */
+        g->root_mask = memintro__mask_bits(pa) & ~(uint64_t)1 & ~((g->root_size < 64 ? 64 : g->root_size) - 1);
+        break;
+    }
+    }
+    g->root_align = g->root_size < 64 && d->arch == MEMINTRO_ARCH_AARCH64 ? 64 : g->root_size;
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__DEF uint64_t memintro_mmu_root(const memintro_mmu_desc *d, int upper)
+{
+    memintro_mmu_geom g;
+    if (memintro_mmu_geometry(d, &g) != MEMINTRO_OK) return 0;
+    if (upper) return d->arch == MEMINTRO_ARCH_AARCH64 ? d->dtb_upper & g.root_mask : 0;
+    return d->dtb & g.root_mask;
+}
+
 MEMINTRO__DEF memintro_status memintro_virt_set_dtb(memintro_virt *v, uint64_t dtb, uint64_t dtb_upper)
 {
     memintro_mmu_desc d = v->desc;
@@ -845,28 +1180,172 @@ MEMINTRO__DEF memintro_status memintro_virt_set_dtb(memintro_virt *v, uint64_t d
     if (memintro_mmu_check(&d)) return MEMINTRO_E_INVALID;
     v->desc.dtb = dtb;
     v->desc.dtb_upper = dtb_upper;
-    switch (d.arch) {
-    case MEMINTRO_ARCH_X86:
-        v->root[0] = dtb & 0xfffff000ull;
-        break;
-    case MEMINTRO_ARCH_X86_PAE:
-        v->root[0] = dtb & 0xffffffe0ull;
-        break;
-    case MEMINTRO_ARCH_X86_64:
-    case MEMINTRO_ARCH_X86_64_LA57:
-        v->root[0] = dtb & 0x000ffffffffff000ull;
-        break;
-    default: {
-        /* AArch64: BADDR is bits 47:1, aligned to the size of the top table. */
-        uint64_t top = (uint64_t)8 << v->level[0].bits;
-        uint64_t m = 0x0000fffffffffffeull & ~((top < 64 ? 64 : top) - 1);
-        v->root[0] = dtb & m;
-        v->root[1] = dtb_upper & m;
-        break;
-    }
-    }
-    if (d.arch != MEMINTRO_ARCH_AARCH64) v->root[1] = 0;
+    v->root[0] = memintro_mmu_root(&d, 0);
+    v->root[1] = memintro_mmu_root(&d, 1);
     return MEMINTRO_OK;
+}
+
+/* ---- CPU state ---- */
+
+MEMINTRO__DEF memintro_status memintro_cpu_mmu(const memintro_cpu *cpu, memintro_mmu_desc *d)
+{
+    if (!cpu || !d) return MEMINTRO_E_INVALID;
+    MEMINTRO_MEMSET(d, 0, sizeof *d);
+    if (cpu->isa == MEMINTRO_ISA_AARCH64) {
+        uint64_t tcr = cpu->tcr;
+        unsigned t0sz = (unsigned)(tcr & 0x3f), t1sz = (unsigned)((tcr >> 16) & 0x3f);
+        unsigned tg0 = (unsigned)((tcr >> 14) & 3), tg1 = (unsigned)((tcr >> 30) & 3);
+        int epd0 = (tcr >> 7) & 1, epd1 = (tcr >> 23) & 1;
+        uint32_t g0 = tg0 == 1 ? 65536 : tg0 == 2 ? 16384 : 4096;   /* TG0: 00 4K, 01 64K, 10 16K */
+        uint32_t g1 = tg1 == 1 ? 16384 : tg1 == 3 ? 65536 : 4096;   /* TG1: 01 16K, 10 4K, 11 64K */
+        if (!(cpu->flags & MEMINTRO_CPU_A64_MMU) || !(cpu->sctlr & 1)) return MEMINTRO_E_NOTFOUND;
+        if (epd0 && epd1) return MEMINTRO_E_NOTFOUND;
+        if (!epd0 && !epd1 && (t0sz != t1sz || g0 != g1)) return MEMINTRO_E_UNSUPPORTED;
+        d->arch = MEMINTRO_ARCH_AARCH64;
+        d->granule = epd0 ? g1 : g0;
+        d->va_bits = 64 - (epd0 ? t1sz : t0sz);
+        d->dtb = epd0 ? 0 : cpu->ttbr0;
+        d->dtb_upper = epd1 ? 0 : cpu->ttbr1;
+        if (memintro_mmu_check(d)) {
+            MEMINTRO_MEMSET(d, 0, sizeof *d);
+            return MEMINTRO_E_UNSUPPORTED;
+        }
+        return MEMINTRO_OK;
+    }
+    if (cpu->isa != MEMINTRO_ISA_X86 && cpu->isa != MEMINTRO_ISA_X86_64) return MEMINTRO_E_NOTFOUND;
+    if (!(cpu->flags & MEMINTRO_CPU_SYSTEM) || !(cpu->cr[0] & 0x80000000ull)) return MEMINTRO_E_NOTFOUND;
+    if (cpu->cr[4] & 0x20) { /* PAE; long mode when EFER.LMA (or, unknown EFER, CS.L) */
+        int lma = 0;
+        if (cpu->isa == MEMINTRO_ISA_X86_64)
+            lma = (cpu->flags & MEMINTRO_CPU_EFER) ? (cpu->efer & 0x400) != 0
+                                                   : (cpu->seg[MEMINTRO_SEG_CS].flags & (1u << 21)) != 0;
+        d->arch = !lma ? MEMINTRO_ARCH_X86_PAE : (cpu->cr[4] & 0x1000) ? MEMINTRO_ARCH_X86_64_LA57 : MEMINTRO_ARCH_X86_64;
+    } else {
+        d->arch = MEMINTRO_ARCH_X86;
+        if (!(cpu->cr[4] & 0x10)) d->flags |= MEMINTRO_MMU_NO_PSE;
+    }
+    d->dtb = d->arch == MEMINTRO_ARCH_X86 || d->arch == MEMINTRO_ARCH_X86_PAE ? cpu->cr[3] & 0xffffffffull : cpu->cr[3];
+    return MEMINTRO_OK;
+}
+
+/* ---- names and numbers ---- */
+
+MEMINTRO__DEF const char *memintro_arch_name(memintro_arch a)
+{
+    switch (a) {
+    case MEMINTRO_ARCH_NONE: return "none";
+    case MEMINTRO_ARCH_X86: return "x86";
+    case MEMINTRO_ARCH_X86_PAE: return "pae";
+    case MEMINTRO_ARCH_X86_64: return "x86_64";
+    case MEMINTRO_ARCH_X86_64_LA57: return "la57";
+    case MEMINTRO_ARCH_AARCH64: return "aarch64";
+    default: return "?";
+    }
+}
+
+MEMINTRO__DEF const char *memintro_arch_describe(memintro_arch a)
+{
+    switch (a) {
+    case MEMINTRO_ARCH_NONE: return "no paging";
+    case MEMINTRO_ARCH_X86: return "x86 32-bit";
+    case MEMINTRO_ARCH_X86_PAE: return "x86 PAE";
+    case MEMINTRO_ARCH_X86_64: return "x86-64 4-level";
+    case MEMINTRO_ARCH_X86_64_LA57: return "x86-64 5-level";
+    case MEMINTRO_ARCH_AARCH64: return "AArch64";
+    default: return "?";
+    }
+}
+
+/* Case-insensitive equality of a NUL-terminated name with a lower-case word. */
+static int memintro__word_is(const char *s, const char *word)
+{
+    for (; *s && *word; s++, word++) {
+        char c = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+        if (c != *word) return 0;
+    }
+    return !*s && !*word;
+}
+
+MEMINTRO__DEF memintro_arch memintro_arch_parse(const char *name)
+{
+    static const struct { const char *name; memintro_arch arch; } names[] = {
+        {"none", MEMINTRO_ARCH_NONE},        {"x86", MEMINTRO_ARCH_X86},
+        {"i386", MEMINTRO_ARCH_X86},         {"x86-32", MEMINTRO_ARCH_X86},
+        {"pae", MEMINTRO_ARCH_X86_PAE},      {"x86_64", MEMINTRO_ARCH_X86_64},
+        {"x86-64", MEMINTRO_ARCH_X86_64},    {"amd64", MEMINTRO_ARCH_X86_64},
+        {"x64", MEMINTRO_ARCH_X86_64},       {"la57", MEMINTRO_ARCH_X86_64_LA57},
+        {"x86_64_la57", MEMINTRO_ARCH_X86_64_LA57}, {"5-level", MEMINTRO_ARCH_X86_64_LA57},
+        {"aarch64", MEMINTRO_ARCH_AARCH64},  {"arm64", MEMINTRO_ARCH_AARCH64},
+    };
+    size_t i;
+    if (!name) return (memintro_arch)-1;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (memintro__word_is(name, names[i].name)) return names[i].arch;
+    return (memintro_arch)-1;
+}
+
+static int memintro__digit(char c, unsigned base)
+{
+    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+    return v < (int)base ? v : -1;
+}
+
+/* Digits of `base` (10 or 16) at s[0, n); 0 when none or on overflow. */
+static size_t memintro__digits(const char *s, size_t n, unsigned base, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    int d;
+    while (i < n && (d = memintro__digit(s[i], base)) >= 0) {
+        if (v > (UINT64_MAX - (uint64_t)d) / base) return 0;
+        v = v * base + (uint64_t)d;
+        i++;
+    }
+    if (i) *out = v;
+    return i;
+}
+
+MEMINTRO__DEF size_t memintro_parse_hex(const char *s, size_t n, uint64_t *out)
+{
+    return s ? memintro__digits(s, n, 16, out) : 0;
+}
+
+MEMINTRO__DEF size_t memintro_parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    size_t k;
+    if (!s) return 0;
+    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        k = memintro__digits(s + 2, n - 2, 16, out);
+        return k ? k + 2 : 0;
+    }
+    return memintro__digits(s, n, 10, out);
+}
+
+MEMINTRO__DEF size_t memintro_parse_size(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v;
+    size_t k = memintro_parse_u64(s, n, &v);
+    unsigned shift = 0;
+    if (!k) return 0;
+    if (k < n) {
+        switch (s[k]) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        default: break;
+        }
+        if (shift) {
+            k++;
+            if (k + 1 < n && s[k] == 'i' && s[k + 1] == 'B')
+                k += 2;
+            else if (k < n && s[k] == 'B')
+                k++;
+        }
+    }
+    if (shift && v > (UINT64_MAX >> shift)) return 0;
+    *out = v << shift;
+    return k;
 }
 
 /* Per-round scratch: each page piece needs an xlate (when it is walked), a data operation
@@ -1485,13 +1964,6 @@ MEMINTRO__DEF memintro_status memintro_translate(memintro_virt *v, memintro_xlat
 
 /* ---- virtual reads and writes ---- */
 
-static void memintro__op_fail(memintro_op *op, memintro_status s, size_t off, size_t n, int zero)
-{
-    if (zero) MEMINTRO_MEMSET((uint8_t *)op->buf + off, 0, n);
-    op->missing += n;
-    if (op->status == MEMINTRO_OK) op->status = s;
-}
-
 /* A virtual read or write in progress. Each page piece becomes a data operation at once:
    on a TLB hit with its physical address, on a miss as a placeholder that the walk at the
    end of the round fills in. The round then moves every piece's data in ONE physical batch,
@@ -1533,7 +2005,7 @@ static void memintro__rw_flush(memintro__rw *r)
             memintro_op *p = nd ? &w->data[nd - 1] : 0;
             if (d->status != MEMINTRO_OK) {
                 memintro_op *op = &r->ops[w->owner[i]];
-                memintro__op_fail(op, d->status, (size_t)((uint8_t *)d->buf - (uint8_t *)op->buf), d->len, !r->write);
+                memintro_op_fail(op, d->status, (size_t)((uint8_t *)d->buf - (uint8_t *)op->buf), d->len, !r->write);
                 continue;
             }
             if (p && w->owner[nd - 1] == w->owner[i] && p->addr + p->len == d->addr &&
@@ -1557,7 +2029,7 @@ static void memintro__rw_flush(memintro__rw *r)
         memintro_phys_read(r->v->phys, w->data, nd);
     for (i = 0; i < nd; i++) {
         const memintro_op *d = &w->data[i];
-        if (d->status != MEMINTRO_OK) memintro__op_fail(&r->ops[w->owner[i]], d->status, 0, d->missing, 0);
+        if (d->status != MEMINTRO_OK) memintro_op_fail(&r->ops[w->owner[i]], d->status, 0, d->missing, 0);
     }
 }
 
@@ -1574,7 +2046,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
     if (!count) return MEMINTRO_OK;
     if (!ops) return MEMINTRO_E_INVALID;
     if (!v->round) { /* memintro_virt_init failed or was not called */
-        memintro__fail_ops(ops, count, MEMINTRO_E_INVALID, !write);
+        memintro_ops_fail(ops, count, MEMINTRO_E_INVALID, !write);
         return MEMINTRO_E_INVALID;
     }
     r.key[0] = v->desc.dtb;
@@ -1633,7 +2105,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
             memintro_status st = MEMINTRO_OK;
             if (len > op->len - off) len = op->len - off;
             if (va < op->addr) { /* wrapped past the top of the address space */
-                memintro__op_fail(op, MEMINTRO_E_NONCANONICAL, (size_t)off, (size_t)(op->len - off), !write);
+                memintro_op_fail(op, MEMINTRO_E_NONCANONICAL, (size_t)off, (size_t)(op->len - off), !write);
                 break;
             }
             if (big_mask && (va & ~big_mask) == big_va) {
@@ -1688,7 +2160,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
         t->hits += hits;
         t->misses += misses;
     }
-    return memintro__batch_status(ops, count);
+    return memintro_ops_status(ops, count);
 }
 
 MEMINTRO__DEF memintro_status memintro_virt_read(memintro_virt *v, memintro_op *ops, size_t count)
@@ -1699,7 +2171,7 @@ MEMINTRO__DEF memintro_status memintro_virt_read(memintro_virt *v, memintro_op *
 MEMINTRO__DEF memintro_status memintro_virt_write(memintro_virt *v, memintro_op *ops, size_t count)
 {
     if (v->phys && !v->phys->write) {
-        if (ops) memintro__fail_ops(ops, count, MEMINTRO_E_READONLY, 0);
+        if (ops) memintro_ops_fail(ops, count, MEMINTRO_E_READONLY, 0);
         return count ? MEMINTRO_E_READONLY : MEMINTRO_OK;
     }
     return memintro__virt_rw(v, ops, count, 1);
@@ -1837,7 +2309,7 @@ static memintro_status memintro__cache_read(memintro_phys *self, memintro_op *op
         }
         if (npass) memintro__cache_forward(c, ops, pass, npass, 0);
     }
-    return memintro__batch_status(ops, count);
+    return memintro_ops_status(ops, count);
 }
 
 static memintro_status memintro__cache_write(memintro_phys *self, memintro_op *ops, size_t count)
@@ -2040,6 +2512,8 @@ MEMINTRO__DEF memintro_status memintro_scan_virt(memintro_virt *v, uint64_t star
 #undef MEMINTRO__MAX_ROUND
 #undef MEMINTRO__AHEAD
 #undef MEMINTRO__CACHE_FWD
+#undef MEMINTRO__AT
+#undef MEMINTRO__FALLBACK_OPS
 #undef MEMINTRO__DEF
 
 #endif /* MEMINTRO_IMPLEMENTATION_INCLUDED */
