@@ -1297,8 +1297,10 @@ static size_t memintro__digits(const char *s, size_t n, unsigned base, uint64_t 
     size_t i = 0;
     int d;
     while (i < n && (d = memintro__digit(s[i], base)) >= 0) {
-        if (v > (UINT64_MAX - (uint64_t)d) / base) return 0;
-        v = v * base + (uint64_t)d;
+        /* overflow checks without 64-bit division (no libgcc helper on 32-bit hosts) */
+        if (base == 16 ? (v >> 60) != 0 : v > 1844674407370955161ull || (v == 1844674407370955161ull && d > 5))
+            return 0;
+        v = base == 16 ? v << 4 | (uint64_t)d : v * 10 + (uint64_t)d;
         i++;
     }
     if (i) *out = v;
@@ -1364,10 +1366,15 @@ MEMINTRO__DEF size_t memintro_virt_scratch_size(size_t pages)
 MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys *phys, const memintro_mmu_desc *d,
                                                 void *scratch, size_t scratch_size)
 {
+    /* index bits and large-page levels per x86 mode, top level first */
+    static const memintro__level x86[2] = {{22, 10, 1, 0}, {12, 10, 0, 0}};
+    static const memintro__level pae[3] = {{30, 2, 0, 1}, {21, 9, 1, 0}, {12, 9, 0, 0}};
+    static const memintro__level x64[5] = {{48, 9, 0, 0}, {39, 9, 0, 0}, {30, 9, 1, 0}, {21, 9, 1, 0}, {12, 9, 0, 0}};
+    memintro_mmu_geom g;
     unsigned i;
     uintptr_t a;
     MEMINTRO_MEMSET(v, 0, sizeof *v);
-    if (!phys || memintro_mmu_check(d)) return MEMINTRO_E_INVALID;
+    if (!phys || memintro_mmu_geometry(d, &g) != MEMINTRO_OK) return MEMINTRO_E_INVALID;
     if (!scratch || scratch_size < memintro_virt_scratch_size(1)) return MEMINTRO_E_NOSPACE;
     v->desc = *d;
     v->phys = phys;
@@ -1375,66 +1382,45 @@ MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys
     v->scratch = (uint8_t *)scratch + ((16 - (a & 15)) & 15);
     v->round = (scratch_size - 16) / MEMINTRO__PER_PAGE;
     if (v->round > MEMINTRO__MAX_ROUND) v->round = MEMINTRO__MAX_ROUND;
-    v->page_shift = 12;
-    v->esize = 8;
+    v->nlevels = (uint8_t)g.levels;
+    v->esize = (uint8_t)g.entry_size;
+    v->page_shift = (uint8_t)g.page_shift;
+    v->va_bits = (uint8_t)g.va_bits;
     switch (d->arch) {
-    case MEMINTRO_ARCH_X86: {
-        static const memintro__level lv[2] = {{22, 10, 1, 0}, {12, 10, 0, 0}};
+    case MEMINTRO_ARCH_X86:
         if (!v->desc.pa_bits) v->desc.pa_bits = (d->flags & MEMINTRO_MMU_PSE36) ? 40 : 32;
-        v->nlevels = 2;
-        v->esize = 4;
-        v->va_bits = 32;
-        v->level[0] = lv[0];
-        v->level[1] = lv[1];
+        for (i = 0; i < 2; i++) v->level[i] = x86[i];
         if (d->flags & MEMINTRO_MMU_NO_PSE) v->level[0].large = 0;
-        v->table_mask = 0xfffff000ull;
-        v->leaf_mask = 0xfffff000ull;
         break;
-    }
-    case MEMINTRO_ARCH_X86_PAE: {
-        static const memintro__level lv[3] = {{30, 2, 0, 1}, {21, 9, 1, 0}, {12, 9, 0, 0}};
+    case MEMINTRO_ARCH_X86_PAE:
         if (!v->desc.pa_bits) v->desc.pa_bits = 52;
-        v->nlevels = 3;
-        v->va_bits = 32;
-        for (i = 0; i < 3; i++) v->level[i] = lv[i];
+        for (i = 0; i < 3; i++) v->level[i] = pae[i];
         break;
-    }
     case MEMINTRO_ARCH_X86_64:
-    case MEMINTRO_ARCH_X86_64_LA57: {
-        static const memintro__level lv[5] = {{48, 9, 0, 0}, {39, 9, 0, 0}, {30, 9, 1, 0}, {21, 9, 1, 0}, {12, 9, 0, 0}};
-        int la57 = d->arch == MEMINTRO_ARCH_X86_64_LA57;
+    case MEMINTRO_ARCH_X86_64_LA57:
         if (!v->desc.pa_bits) v->desc.pa_bits = 52;
-        v->nlevels = la57 ? 5 : 4;
-        v->va_bits = la57 ? 57 : 48;
-        for (i = 0; i < v->nlevels; i++) v->level[i] = lv[i + (la57 ? 0 : 1)];
+        for (i = 0; i < g.levels; i++) v->level[i] = x64[i + 5 - g.levels];
         break;
-    }
-    default: { /* AArch64 */
-        unsigned gs, per, vb, top, n;
-        uint32_t g = d->granule ? d->granule : 4096;
-        gs = g == 4096 ? 12 : g == 16384 ? 14 : 16;
-        per = gs - 3;
-        vb = d->va_bits ? d->va_bits : 48;
-        v->desc.granule = g;
-        v->desc.va_bits = vb;
+    default: { /* AArch64: the geometry's levels, (page shift - 3) index bits each, the top one the rest */
+        unsigned per = g.page_shift - 3;
+        v->desc.granule = 1u << g.page_shift;
+        v->desc.va_bits = g.va_bits;
         if (!v->desc.pa_bits) v->desc.pa_bits = 48;
-        n = (vb - gs + per - 1) / per; /* levels */
-        top = vb - gs - (n - 1) * per;  /* index bits of the top level */
-        v->nlevels = (uint8_t)n;
-        v->va_bits = (uint8_t)vb;
-        v->page_shift = (uint8_t)gs;
-        for (i = 0; i < n; i++) {
-            unsigned from_leaf = n - 1 - i; /* 0 = last level (L3) */
-            v->level[i].shift = (uint8_t)(gs + from_leaf * per);
-            v->level[i].bits = (uint8_t)(i == 0 ? top : per);
+        for (i = 0; i < g.levels; i++) {
+            unsigned from_leaf = g.levels - 1 - i; /* 0 = last level (L3) */
+            v->level[i].shift = (uint8_t)(g.page_shift + from_leaf * per);
+            v->level[i].bits = (uint8_t)(i == 0 ? g.va_bits - v->level[i].shift : per);
             v->level[i].noflags = 0;
             /* blocks: L2 for every granule, L1 for 4 KiB */
-            v->level[i].large = (uint8_t)(from_leaf == 1 || (from_leaf == 2 && gs == 12));
+            v->level[i].large = (uint8_t)(from_leaf == 1 || (from_leaf == 2 && g.page_shift == 12));
         }
         break;
     }
     }
-    if (d->arch != MEMINTRO_ARCH_X86) {
+    if (d->arch == MEMINTRO_ARCH_X86) {
+        v->table_mask = 0xfffff000ull;
+        v->leaf_mask = 0xfffff000ull;
+    } else {
         v->table_mask = memintro__mask_bits(v->desc.pa_bits) & ~memintro__mask_bits(v->page_shift);
         v->leaf_mask = v->table_mask;
     }
