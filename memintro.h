@@ -438,7 +438,8 @@ MEMINTRO_API memintro_arch memintro_arch_parse(const char *name);
 /* ---- Numbers in text ---------------------------------------------------------------------- */
 
 /* Parses an unsigned number at s[0, n): "0x" followed by hex digits, or decimal digits.
-   Returns the characters used (0: no number there, or it overflows 64 bits). */
+   Returns the characters used (0: no number there, "0x" without hex digits, or it overflows
+   64 bits). */
 MEMINTRO_API size_t memintro_parse_u64(const char *s, size_t n, uint64_t *out);
 /* Parses bare hex digits (no prefix, as QEMU prints registers). Returns the digits used (0:
    none, or more than 64 bits). */
@@ -1316,7 +1317,7 @@ MEMINTRO__DEF size_t memintro_parse_u64(const char *s, size_t n, uint64_t *out)
 {
     size_t k;
     if (!s) return 0;
-    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { /* "0x" without digits is no number */
         k = memintro__digits(s + 2, n - 2, 16, out);
         return k ? k + 2 : 0;
     }
