@@ -615,9 +615,13 @@ typedef int (*memintro_scan_fn)(void *user, uint64_t addr);
 
 /* Searches [start, end) for `len` bytes of `pattern` where `mask` (NULL = all 0xff) has bits
    set; only matches at addresses that are multiples of `align` (0 or 1 = any) are reported.
-   Unreadable pages are skipped: a match never spans them. `work` is caller scratch of at
-   least MEMINTRO_SCAN_WORK_MIN bytes; more reads more pages per batch (256 KiB is a good
-   size). len must be in 1..4096. Returns MEMINTRO_OK (also when stopped by fn), or MEMINTRO_E_INVALID. */
+   Pages that are not there (MEMINTRO_E_HOLE, and for virtual ranges MEMINTRO_E_UNMAPPED or
+   MEMINTRO_E_NONCANONICAL) are skipped: a match never spans them. Any other read failure
+   (MEMINTRO_E_GONE: the target went away, MEMINTRO_E_IO, ...) ends the search with that
+   status after the matches before the failed page were reported: a failed target is never
+   "no match". `work` is caller scratch of at least MEMINTRO_SCAN_WORK_MIN bytes; more reads
+   more pages per batch (256 KiB is a good size). len must be in 1..4096. Returns MEMINTRO_OK
+   (also when stopped by fn), the read failure, MEMINTRO_E_NOSPACE or MEMINTRO_E_INVALID. */
 MEMINTRO_API memintro_status memintro_scan_phys(memintro_phys *p, uint64_t start, uint64_t end, const void *pattern,
                                                 const void *mask, size_t len, uint64_t align, void *work,
                                                 size_t work_size, memintro_scan_fn fn, void *user);
@@ -2401,6 +2405,13 @@ static int memintro__scan_buf(const uint8_t *buf, size_t n, size_t limit, uint64
     return 0;
 }
 
+/* Pages a search steps over: memory that is not there. Any other failure (the target went
+   away, an I/O error, a malformed dump page) ends the search with that status. */
+static int memintro__scan_skips(memintro_status s)
+{
+    return s == MEMINTRO_E_HOLE || s == MEMINTRO_E_UNMAPPED || s == MEMINTRO_E_NONCANONICAL;
+}
+
 static memintro_status memintro__scan(memintro__read_fn rd, void *ctx, uint64_t start, uint64_t end,
                                       const void *pattern, const void *mask, size_t len, uint64_t align, void *work,
                                       size_t work_size, memintro_scan_fn fn, void *user)
@@ -2436,6 +2447,7 @@ static memintro_status memintro__scan(memintro__read_fn rd, void *ctx, uint64_t 
             uint8_t *run;
             uint64_t run_addr;
             if (ops[k].status != MEMINTRO_OK) {
+                if (!memintro__scan_skips(ops[k].status)) return ops[k].status; /* the target failed */
                 carry = 0;
                 k++;
                 continue;
