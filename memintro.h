@@ -1732,8 +1732,84 @@ static int memintro__walk_start(const memintro_virt *v, memintro_xlate *x)
     return 1;
 }
 
-/* Translates the items of x listed in todo[0..n) (n <= v->round), level by level, without
-   the TLB. todo is w->slot; the walk reuses it. */
+/* ---- direct access: reading guest memory that lies in host memory ---- */
+
+/* Host pointer to guest-physical addr and the bytes readable from it (*avail), or NULL when
+   the backend offers no direct access there. The core's own mapped-memory backend is looked
+   up inline, without the indirect call. */
+static const uint8_t *memintro__direct(memintro_phys *p, uint64_t addr, uint64_t *avail)
+{
+    if (p->direct == memintro__buffer_direct) {
+        memintro_buffer *b = (memintro_buffer *)p;
+        const memintro_range *r = memintro__buffer_range(b, addr);
+        if (!r) return 0;
+        *avail = r->size - (addr - r->start);
+        return MEMINTRO__AT(b, r->offset + (addr - r->start));
+    }
+    return p->direct ? (const uint8_t *)p->direct(p, addr, avail) : 0;
+}
+
+/* The little-endian table entry of esize bytes at host pointer h. */
+static uint64_t memintro__entry_at(const uint8_t *h, unsigned esize)
+{
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (esize == 8) {
+        uint64_t e;
+        MEMINTRO_MEMCPY(&e, h, 8);
+        return e;
+    } else {
+        uint32_t e;
+        MEMINTRO_MEMCPY(&e, h, 4);
+        return e;
+    }
+#else
+    return esize == 8 ? memintro_get_u64(h) : memintro_get_u32(h);
+#endif
+}
+
+/* Walks one started address (memintro__walk_start returned 1) entry by entry: an entry is
+   loaded through a direct pointer where the backend offers one, else read as a one-entry
+   op (a hole, a fallback region, a backend without direct access). */
+static void memintro__walk_one(memintro_virt *v, memintro_xlate *x)
+{
+    memintro_phys *p = v->phys;
+    unsigned esize = v->esize;
+    for (;;) {
+        unsigned li = x->level;
+        uint64_t ea = x->pa + memintro__entry_index(v, li, x->va) * esize, avail = 0, e;
+        const uint8_t *h = memintro__direct(p, ea, &avail);
+        if (h && avail >= esize) {
+            e = memintro__entry_at(h, esize);
+        } else {
+            uint8_t raw[8];
+            memintro_op op;
+            op.addr = ea;
+            op.buf = raw;
+            op.len = esize;
+            op.missing = 0;
+            op.status = MEMINTRO_OK;
+            op.flags = MEMINTRO_OP_TABLE;
+            memintro_phys_read(p, &op, 1);
+            if (op.status != MEMINTRO_OK) {
+                x->status = op.status;
+                x->level = v->nlevels - li;
+                x->pa = 0;
+                x->flags = 0;
+                return;
+            }
+            e = esize == 8 ? memintro_get_u64(raw) : memintro_get_u32(raw);
+        }
+        if (!memintro__decode(v, x, li, e)) {
+            if (x->status != MEMINTRO_OK) {
+                x->pa = 0;
+                x->page_size = 0;
+            }
+            return;
+        }
+        x->level = li + 1;
+    }
+}
+
 /* Appends to out[] the runs of equal (va >> shift) in todo[s..e) (items in address order),
    each packed as first position | count << 16. With copy set, the first item of each run
    gets the walk state (table, permissions, level) of todo[s]: runs split from one run of
@@ -1778,35 +1854,11 @@ static void memintro__walk(memintro_virt *v, memintro_xlate *x, size_t n, const 
     for (k = 0; k < n; k++)
         if (memintro__walk_start(v, &x[todo[k]])) todo[pending++] = todo[k];
     if (!pending) return;
-    if (pending == 1) { /* one address (a single read that missed the TLB): one entry per level */
-        memintro_xlate *xi = &x[todo[0]];
-        for (;;) {
-            unsigned li = xi->level;
-            uint8_t raw[8];
-            memintro_op op;
-            op.addr = xi->pa + memintro__entry_index(v, li, xi->va) * esize;
-            op.buf = raw;
-            op.len = esize;
-            op.missing = 0;
-            op.status = MEMINTRO_OK;
-            op.flags = MEMINTRO_OP_TABLE;
-            memintro_phys_read(v->phys, &op, 1);
-            if (op.status != MEMINTRO_OK) {
-                xi->status = op.status;
-                xi->level = v->nlevels - li;
-                xi->pa = 0;
-                xi->flags = 0;
-                return;
-            }
-            if (!memintro__decode(v, xi, li, esize == 8 ? memintro_get_u64(raw) : memintro_get_u32(raw))) {
-                if (xi->status != MEMINTRO_OK) {
-                    xi->pa = 0;
-                    xi->page_size = 0;
-                }
-                return;
-            }
-            xi->level = li + 1;
-        }
+    if (pending == 1 || v->phys->direct) {
+        /* One address, or tables in host memory: batching saves backend calls, and a backend
+           with direct access costs none; each address walks alone, entry by entry. */
+        for (k = 0; k < pending; k++) memintro__walk_one(v, &x[todo[k]]);
+        return;
     }
     /* 0. address order, then the runs of the top level */
     for (k = 0; k < pending; k++) {
@@ -2024,6 +2076,62 @@ static void memintro__rw_flush(memintro__rw *r)
     }
 }
 
+/* One virtual read from a backend with direct access, without the round machinery: each
+   piece is translated by the TLB or a one-address walk (entries loaded through direct
+   pointers; the result goes into the TLB) and copied straight from host memory. Returns 1
+   when the whole op was read (status OK), 0 when some piece did not translate or is not in
+   host memory: the caller then runs the general path, which reports what failed. */
+static int memintro__read_direct(memintro_virt *v, memintro_op *op)
+{
+    memintro_tlb *t = v->tlb;
+    unsigned shift = v->page_shift;
+    uint64_t gmask = ((uint64_t)1 << shift) - 1, off = 0;
+    uint8_t *buf = (uint8_t *)op->buf;
+    while (off < op->len) {
+        uint64_t va = op->addr + off, pa, run, avail = 0, n;
+        uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
+        const memintro_tlb_entry *e = 0;
+        const uint8_t *h;
+        if (va < op->addr) return 0; /* wrapped past the top of the address space */
+        if (t) {
+            uint64_t vp = (va >> shift) + 1;
+            e = &t->entries[memintro__tlb_slot(t, key, vp)];
+            if (e->vpage != vp || e->dtb != key) e = 0;
+        }
+        if (e) {
+            unsigned sh = (e->info >> 8) & 0xff;
+            if ((memintro_status)(e->info >> 24) != MEMINTRO_OK) return 0;
+            t->hits++;
+            pa = e->pa + (va & gmask);
+            run = ((uint64_t)1 << sh) - (va & (((uint64_t)1 << sh) - 1));
+        } else {
+            memintro_xlate x;
+            x.va = va;
+            if (memintro__walk_start(v, &x)) memintro__walk_one(v, &x);
+            if (t) {
+                t->misses++;
+                memintro__tlb_put(t, key, shift, &x);
+            }
+            if (x.status != MEMINTRO_OK) return 0;
+            pa = x.pa;
+            run = x.page_size - (va & (x.page_size - 1));
+        }
+        h = memintro__direct(v->phys, pa, &avail);
+        if (!h) return 0;
+        n = op->len - off;
+        if (n > run) n = run;
+        if (n > avail) n = avail;
+        if (n == 8)
+            MEMINTRO_MEMCPY(buf + off, h, 8); /* the common guest read: a fixed-size copy */
+        else
+            MEMINTRO_MEMCPY(buf + off, h, (size_t)n);
+        off += n;
+    }
+    op->status = MEMINTRO_OK;
+    op->missing = 0;
+    return 1;
+}
+
 static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, size_t count, int write)
 {
     memintro__rw r;
@@ -2040,6 +2148,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
         memintro_ops_fail(ops, count, MEMINTRO_E_INVALID, !write);
         return MEMINTRO_E_INVALID;
     }
+    if (count == 1 && !write && v->phys->direct && memintro__read_direct(v, ops)) return MEMINTRO_OK;
     r.key[0] = v->desc.dtb;
     r.key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
     if (count == 1 && t && ops->len && ops->len - 1 <= gmask - (ops->addr & gmask)) {
