@@ -1809,41 +1809,49 @@ MEMINTRO__INLINE int memintro__x86_fast(const memintro_virt *v)
     return v->esize == 8 && v->desc.arch != MEMINTRO_ARCH_AARCH64 && !(v->desc.flags & MEMINTRO_MMU_WIN_TRANSITION);
 }
 
+/* Loads the 8-byte entry at guest-physical ea for memintro__walk_x86: from the host range
+   [*l0, *l0 + *last + 8) at *b when ea lies in it, else from the range a direct lookup
+   finds (kept for the next entries and in *base, *lo, *len for the next walk). Returns 0
+   when ea is not in host memory. */
+MEMINTRO__INLINE int memintro__x86_entry(memintro_phys *p, uint64_t ea, const uint8_t **b, uint64_t *l0, uint64_t *last,
+                                         const uint8_t **base, uint64_t *lo, uint64_t *len, uint64_t *e)
+{
+    if (ea - *l0 > *last) {
+        uint64_t nlo = 0, nlen = 0;
+        const uint8_t *h = memintro__direct_range(p, ea, &nlo, &nlen);
+        if (!h || nlen - (ea - nlo) < 8) return 0;
+        *b = *base = h;
+        *l0 = *lo = nlo;
+        *len = nlen;
+        *last = nlen - 8;
+    }
+    *e = memintro__entry_at(*b + (ea - *l0), 8);
+    return 1;
+}
+
 MEMINTRO__INLINE int memintro__walk_x86(memintro_virt *v, memintro_xlate *x, const uint8_t **base, uint64_t *lo,
                                         uint64_t *len)
 {
-    /* the x86 layout written out: 9 index bits per level from bit 12 up (the PAE PDPT's 2
-       bits are all a 32-bit address has there), large pages at the PD (2 MiB) and, with 4 or
-       5 levels, the PDPT (1 GiB); the PAE PDPTE carries no permission bits */
+    /* the x86 layout written out: 9 index bits per level from bit 12 up, large pages at the
+       PD (2 MiB) and the 4- and 5-level PDPT (1 GiB); the PAE PDPT (2 index bits, entries
+       without permission bits) is read first, on its own */
     const uint64_t va = x->va, tmask = v->table_mask;
-    const int pae = v->nlevels == 3;
     const uint8_t *b = *base; /* locals: the compiler keeps them in registers */
-    uint64_t table = x->pa, all = ~(uint64_t)0, any = 0; /* AND and OR of the flag bits */
-    uint64_t l0 = *lo, last = *len >= 8 ? *len - 8 : 0; /* entries at [l0, l0 + last] are in b */
+    uint64_t table = x->pa, all = ~(uint64_t)0, any = 0, e; /* AND and OR of the flag bits */
+    uint64_t l0 = *len >= 8 ? *lo : 1, last = *len >= 8 ? *len - 8 : 0; /* entries at [l0, l0 + last] are in b */
     unsigned sh = 12 + 9 * (v->nlevels - 1u);
-    if (*len < 8) l0 = 1; /* nothing: no aligned entry address passes the check below */
+    if (v->nlevels == 3) {
+        if (!memintro__x86_entry(v->phys, table + ((va >> 30) & 3) * 8, &b, &l0, &last, base, lo, len, &e) || !(e & 1))
+            return 0;
+        table = e & tmask;
+        sh = 21;
+    }
     for (;; sh -= 9) {
-        uint64_t ea = table + (((va >> sh) & 511) << 3), e;
-        if (ea - l0 > last) {
-            uint64_t nlo = 0, nlen = 0;
-            b = memintro__direct_range(v->phys, ea, &nlo, &nlen);
-            *base = b;
-            *lo = nlo;
-            *len = nlen;
-            if (!b || nlen - (ea - nlo) < 8) {
-                *len = 0;
-                return 0;
-            }
-            l0 = nlo;
-            last = nlen - 8;
-        }
-        e = memintro__entry_at(b + (ea - l0), 8);
-        if (!(e & 1)) return 0;
-        if (!pae || sh != 30) {
-            all &= e;
-            any |= e;
-        }
-        if (sh == 12 || ((e & 0x80) && (sh == 21 || (sh == 30 && !pae)))) { /* a 4 KiB, 2 MiB or 1 GiB page */
+        if (!memintro__x86_entry(v->phys, table + (((va >> sh) & 511) << 3), &b, &l0, &last, base, lo, len, &e) || !(e & 1))
+            return 0;
+        all &= e;
+        any |= e;
+        if (sh == 12 || ((e & 0x80) && sh <= 30)) { /* a 4 KiB, 2 MiB or 1 GiB page */
             uint64_t size = (uint64_t)1 << sh;
             x->pa = (e & v->leaf_mask & ~(size - 1)) | (va & (size - 1));
             x->page_size = size;
@@ -2163,9 +2171,9 @@ static void memintro__translate_direct(memintro_virt *v, memintro_xlate *x, size
     const int fast = memintro__x86_fast(v);
     key[0] = v->desc.dtb;
     key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
-    for (i = 0; i < count; i++) x[i].reserved = t ? !memintro__tlb_get(t, key[x[i].va >> 63], v->page_shift, &x[i]) : 1;
+    for (i = 0; i < count && t; i++) x[i].reserved = !memintro__tlb_get(t, key[x[i].va >> 63], v->page_shift, &x[i]);
     for (i = 0; i < count; i++) {
-        if (!x[i].reserved || !memintro__walk_start(v, &x[i])) continue;
+        if ((t && !x[i].reserved) || !memintro__walk_start(v, &x[i])) continue;
         if (fast && memintro__walk_x86(v, &x[i], &base, &lo, &len)) continue;
         xs[nx++] = &x[i];
         if (nx == MEMINTRO__GROUP) {
@@ -2174,8 +2182,8 @@ static void memintro__translate_direct(memintro_virt *v, memintro_xlate *x, size
         }
     }
     if (nx) memintro__walk_group(v, xs, nx);
-    for (i = 0; i < count; i++) {
-        if (t && x[i].reserved) memintro__tlb_put(t, key[x[i].va >> 63], v->page_shift, &x[i]);
+    for (i = 0; i < count && t; i++) {
+        if (x[i].reserved) memintro__tlb_put(t, key[x[i].va >> 63], v->page_shift, &x[i]);
         x[i].reserved = 0;
     }
 }
