@@ -6,12 +6,18 @@
      - status codes and their descriptions;
      - the physical-memory interface: a backend reads or writes a BATCH of operations in
        one call, and each operation carries its own status;
-     - memory maps (sorted guest-physical ranges to backing offsets) and a buffer backend
-       that serves guest-physical memory from a caller's byte array;
+     - memory maps (sorted guest-physical ranges to backing offsets) and THE mapped-memory
+       backend, memintro_buffer: guest-physical memory that lies in host memory (a byte
+       array, a memory-mapped dump, a VM's RAM mapped into this process), with a fallback
+       backend for what the map does not hold, and direct access (see below);
+     - helpers for backends that fill in op results by the op contract;
+     - CPU state (memintro_cpu) and the paging description its registers select; paging
+       geometry, mode names, number parsers, and the allocator type the hosted headers take;
      - one data-driven paging walker for x86 32-bit (4 KiB, 4 MiB with PSE, PSE-36),
        x86 PAE, x86-64 4-level and 5-level (LA57), and AArch64 with 4/16/64 KiB granules;
      - batched translation that walks many addresses level by level, fetching every table
-       entry a level needs in ONE physical batch (shared entries fetched once);
+       entry a level needs in ONE physical batch (shared entries fetched once), for
+       backends whose reads are system calls; over direct access each address walks alone;
      - virtual reads and writes of one range or many, split at page boundaries;
      - a TLB and a page cache, both on caller memory;
      - byte-pattern search with a mask over physical or virtual ranges.
@@ -20,6 +26,31 @@
    <stddef.h> and <stdint.h>. The compiler may emit calls to memcpy, memset, memmove and
    memcmp (and MEMINTRO_MEMCPY / MEMINTRO_MEMSET use the compiler builtins by default);
    nothing else is needed at link time.
+
+   DIRECT ACCESS
+     A backend whose bytes lie in host memory sets phys.direct: it returns a host pointer to
+     a guest-physical address and how many bytes follow it contiguously, or NULL where it
+     has none (a hole, a compressed page, a part read by system calls). memintro_buffer
+     offers it. Over such a backend the core skips the batch machinery: memintro_translate
+     and the walks of memintro_virt_read load each table entry through a direct pointer (no
+     ops, no sorting), and a one-op read (memintro_virt_read1, memintro_virt_read of one op)
+     goes TLB hit or one-address walk -> host pointer -> one copy, the walk's result going
+     into the TLB. Wherever direct returns NULL the ordinary read path is used, so results
+     are the same with and without direct access (tests/test_diff.c checks both).
+
+   DTB LOW BITS
+     A DTB (CR3, TTBR0/TTBR1) may carry bits that are not the root table's address: x86 PCID
+     and PWT/PCD, CR3 bit 63 (no flush) and LAM bits, AArch64 ASID (63:48) and CnP (bit 0),
+     bits below the root table's alignment, bits above the mode's physical address width.
+     The core MASKS them (memintro_mmu_geometry's root_mask, memintro_mmu_root); it never
+     rejects a DTB for them. Only a DTB that cannot be an address of the mode is refused (an
+     x86 32-bit or PAE CR3 of 4 GiB or more).
+
+   SEARCH ON A FAILED TARGET
+     memintro_scan_phys/virt step over memory that is not there (holes, unmapped pages). A
+     read that fails for another reason (MEMINTRO_E_GONE: the VM exited or the file
+     vanished, MEMINTRO_E_IO, ...) ends the search with that status: a target that went away
+     is an error, never "no match".
 
    USAGE
      In exactly one C or C++ file:
@@ -54,7 +85,8 @@
      memintro_memmap_init/add/lookup/find   guest-physical ranges in caller storage
      memintro_phys_direct        a host pointer to guest-physical bytes (backends in memory)
      memintro_ops_begin/op_fail/ops_fail/ops_status   filling in op results (for backends)
-     memintro_buffer_init/_init_host   the mapped-memory backend: host memory + memory map
+     memintro_buffer_init        the mapped-memory backend over a byte array and a memory map
+     memintro_buffer_init_host   the same where the map's offsets are host addresses
      memintro_buffer_set_fallback     a backend for what the map does not hold
      memintro_cpu_mmu            the paging description a vCPU's registers select
      memintro_mmu_geometry/root  root table size, alignment, address bits of a description
@@ -73,16 +105,17 @@
      memintro_cache_init         a page cache over a backend; it is a backend itself
      memintro_cache_set_clock    give the cache a clock and a maximum line age
      memintro_cache_invalidate   drop every cached line
-     memintro_scan_phys/virt     find a masked byte pattern in a range
+     memintro_scan_phys/virt     find a masked byte pattern in a range (stops on a failed target)
 
    EXAMPLE (a 4-level x86-64 guest image in memory; compiled by tests/test_example.c)
 
        memintro_buffer img;
        memintro_virt v;
-       memintro_mmu_desc d = {0};
+       memintro_mmu_desc d;
        static unsigned char scratch[64 * 1024];
        unsigned char bytes[8];
        uint64_t value;
+       memset(&d, 0, sizeof d);
        memintro_buffer_init(&img, image, image_size, NULL, 0);
        d.arch = MEMINTRO_ARCH_X86_64;
        d.dtb = cr3;
@@ -314,7 +347,8 @@ typedef enum memintro_arch {
 typedef struct memintro_mmu_desc {
     memintro_arch arch;
     uint32_t flags;     /* MEMINTRO_MMU_* */
-    uint64_t dtb;       /* CR3 (PCID and flag bits are masked off) or TTBR0_EL1 */
+    uint64_t dtb;       /* CR3 or TTBR0_EL1; bits that are not the root's address (PCID,
+                           flags, ASID, CnP, below the alignment) are masked off */
     uint64_t dtb_upper; /* AArch64: TTBR1_EL1 for the upper half; 0 = upper half unmapped */
     uint32_t granule;   /* AArch64: 4096 (default), 16384 or 65536 */
     uint32_t va_bits;   /* AArch64: 48 (default), 25..48; per half (64 - TxSZ): TTBR0 maps
@@ -534,8 +568,9 @@ typedef struct memintro_virt {
     uint8_t va_bits;        /* canonical bits */
 } memintro_virt;
 
-/* Why a paging description cannot be used (unknown arch, DTB not aligned, granule or
-   va_bits out of range), as a one-line message; NULL when it is usable. */
+/* Why a paging description cannot be used (unknown arch, an x86 32-bit or PAE DTB of 4 GiB
+   or more, granule, va_bits or pa_bits out of range), as a one-line message; NULL when it
+   is usable. DTB bits that are not the root's address are masked, never a reason. */
 MEMINTRO_API const char *memintro_mmu_check(const memintro_mmu_desc *d);
 
 /* Scratch bytes memintro_virt_init needs to translate and read `pages` page pieces per
@@ -553,9 +588,10 @@ MEMINTRO_API memintro_status memintro_virt_set_dtb(memintro_virt *v, uint64_t dt
 /* Attaches a TLB (NULL, or a TLB initialised without storage, detaches). */
 MEMINTRO_API void memintro_virt_set_tlb(memintro_virt *v, memintro_tlb *tlb);
 
-/* Translates a batch of virtual addresses, level by level: all entries one level needs are
-   read in one physical batch. Returns MEMINTRO_OK when every address translated, else the
-   first failing status (each xlate has its own). */
+/* Translates a batch of virtual addresses. Over a backend without direct access the walk
+   goes level by level: all entries one level needs are read in one physical batch; with
+   direct access each address walks alone through host pointers. Returns MEMINTRO_OK when
+   every address translated, else the first failing status (each xlate has its own). */
 MEMINTRO_API memintro_status memintro_translate(memintro_virt *v, memintro_xlate *x, size_t count);
 
 /* A batch of virtual reads: ops' addr are guest-virtual. Ranges are split at page
@@ -563,7 +599,9 @@ MEMINTRO_API memintro_status memintro_translate(memintro_virt *v, memintro_xlate
 MEMINTRO_API memintro_status memintro_virt_read(memintro_virt *v, memintro_op *ops, size_t count);
 /* A batch of virtual writes (needs a backend opened for writing). */
 MEMINTRO_API memintro_status memintro_virt_write(memintro_virt *v, memintro_op *ops, size_t count);
-/* Reads one virtual range. */
+/* Reads one virtual range. Over direct access a range inside one page is a TLB lookup (or
+   a walk through host pointers) and one copy. Returns MEMINTRO_OK or why bytes are missing
+   (zeroed). */
 MEMINTRO_API memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va, void *buf, size_t len);
 
 /* ---- Page cache ----------------------------------------------------------------------- */
