@@ -2323,59 +2323,53 @@ static void memintro__rw_flush(memintro__rw *r)
     }
 }
 
-/* One virtual read from a backend with direct access, without the round machinery: each
-   piece is translated by the TLB or a one-address walk (entries loaded through direct
-   pointers; the result goes into the TLB) and copied straight from host memory. Returns 1
-   when all len bytes were read, 0 when some piece did not translate or is not in host
-   memory: the caller then runs the general path, which reports what failed. */
-static int memintro__read_direct(memintro_virt *v, uint64_t va0, uint8_t *buf, size_t len)
+/* One virtual read from a backend with direct access, without the round machinery, when
+   it lies in one page (of any size) and in host memory: translated by the TLB or a
+   one-address walk through host pointers (the result goes into the TLB), then one copy.
+   Returns 1 when the len bytes were read, 0 otherwise: the caller then runs the general
+   path, which reports what failed, and which moves reads over several pages faster (it
+   loads the next piece while copying one). */
+static int memintro__read_direct(memintro_virt *v, uint64_t va, uint8_t *buf, size_t len)
 {
     memintro_tlb *t = v->tlb;
     const unsigned shift = v->page_shift;
     const uint64_t gmask = ((uint64_t)1 << shift) - 1;
-    const uint8_t *tbase = 0; /* host memory of the tables, kept between pieces */
-    uint64_t off = 0, tlo = 0, tlen = 0;
-    while (off < len) {
-        uint64_t va = va0 + off, pa, run, avail = 0, n;
-        uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
-        const memintro_tlb_entry *e = 0;
-        const uint8_t *h;
-        if (va < va0) return 0; /* wrapped past the top of the address space */
-        if (t) {
-            uint64_t vp = (va >> shift) + 1;
-            e = &t->entries[memintro__tlb_slot(t, key, vp)];
-            if (e->vpage != vp || e->dtb != key) e = 0;
-        }
-        if (e) {
-            unsigned sh = (e->info >> 8) & 0xff;
-            if ((memintro_status)(e->info >> 24) != MEMINTRO_OK) return 0;
-            t->hits++;
-            pa = e->pa + (va & gmask);
-            run = ((uint64_t)1 << sh) - (va & (((uint64_t)1 << sh) - 1));
-        } else {
-            memintro_xlate x;
-            x.va = va;
-            if (memintro__walk_start(v, &x) && !(memintro__x86_fast(v) && memintro__walk_x86(v, &x, &tbase, &tlo, &tlen)))
-                memintro__walk_one(v, &x);
-            if (t) {
-                t->misses++;
-                memintro__tlb_put(t, key, shift, &x);
-            }
-            if (x.status != MEMINTRO_OK) return 0;
-            pa = x.pa;
-            run = x.page_size - (va & (x.page_size - 1));
-        }
-        h = memintro__direct(v->phys, pa, &avail);
-        if (!h) return 0;
-        n = len - off;
-        if (n > run) n = run;
-        if (n > avail) n = avail;
-        if (n == 8)
-            MEMINTRO_MEMCPY(buf + off, h, 8); /* the common guest read: a fixed-size copy */
-        else
-            MEMINTRO_MEMCPY(buf + off, h, (size_t)n);
-        off += n;
+    const uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
+    const memintro_tlb_entry *e = 0;
+    const uint8_t *h, *tbase = 0;
+    uint64_t pa, run, avail = 0, tlo = 0, tlen = 0;
+    if (!len || va + (len - 1) < va) return 0; /* nothing to read, or past the top of the address space */
+    if (t) {
+        uint64_t vp = (va >> shift) + 1;
+        e = &t->entries[memintro__tlb_slot(t, key, vp)];
+        if (e->vpage != vp || e->dtb != key) e = 0;
     }
+    if (e) {
+        unsigned sh = (e->info >> 8) & 0xff;
+        if ((memintro_status)(e->info >> 24) != MEMINTRO_OK) return 0;
+        t->hits++;
+        pa = e->pa + (va & gmask);
+        run = ((uint64_t)1 << sh) - (va & (((uint64_t)1 << sh) - 1));
+    } else {
+        memintro_xlate x;
+        x.va = va;
+        if (memintro__walk_start(v, &x) && !(memintro__x86_fast(v) && memintro__walk_x86(v, &x, &tbase, &tlo, &tlen)))
+            memintro__walk_one(v, &x);
+        if (t) {
+            t->misses++;
+            memintro__tlb_put(t, key, shift, &x);
+        }
+        if (x.status != MEMINTRO_OK) return 0;
+        pa = x.pa;
+        run = x.page_size - (va & (x.page_size - 1));
+    }
+    if (run < len) return 0;
+    h = memintro__direct(v->phys, pa, &avail);
+    if (!h || avail < len) return 0;
+    if (len == 8)
+        MEMINTRO_MEMCPY(buf, h, 8); /* the common guest read: a fixed-size copy */
+    else
+        MEMINTRO_MEMCPY(buf, h, len);
     return 1;
 }
 
