@@ -1847,59 +1847,54 @@ MEMINTRO__INLINE int memintro__x86_fast(const memintro_virt *v)
     return v->esize == 8 && v->desc.arch != MEMINTRO_ARCH_AARCH64 && !(v->desc.flags & MEMINTRO_MMU_WIN_TRANSITION);
 }
 
-/* Loads the 8-byte entry at guest-physical ea for memintro__walk_x86: from the host range
-   [*l0, *l0 + *last + 8) at *b when ea lies in it, else from the range a direct lookup
-   finds (kept for the next entries and in *base, *lo, *len for the next walk). Returns 0
-   when ea is not in host memory. */
-MEMINTRO__INLINE int memintro__x86_entry(memintro_phys *p, uint64_t ea, const uint8_t **b, uint64_t *l0, uint64_t *last,
-                                         const uint8_t **base, uint64_t *lo, uint64_t *len, uint64_t *e)
-{
-    if (ea - *l0 > *last) {
-        uint64_t nlo = 0, nlen = 0;
-        const uint8_t *h = memintro__direct_range(p, ea, &nlo, &nlen);
-        if (!h || nlen - (ea - nlo) < 8) return 0;
-        *b = *base = h;
-        *l0 = *lo = nlo;
-        *len = nlen;
-        *last = nlen - 8;
-    }
-    *e = memintro__entry_at(*b + (ea - *l0), 8);
-    return 1;
-}
-
 MEMINTRO__INLINE int memintro__walk_x86(memintro_virt *v, memintro_xlate *x, const uint8_t **base, uint64_t *lo,
                                         uint64_t *len)
 {
     /* the x86 layout written out: 9 index bits per level from bit 12 up, large pages at the
        PD (2 MiB) and the 4- and 5-level PDPT (1 GiB); the PAE PDPT (2 index bits, entries
-       without permission bits) is read first, on its own */
+       without permission bits) is read first, on its own. Entries are loaded from the host
+       range [l0, l0 + last + 8) at b, another range being looked up (and handed back in
+       *base, *lo, *len for the next walk) when an entry lies outside it. */
     const uint64_t va = x->va, tmask = v->table_mask;
-    const uint8_t *b = *base; /* locals: the compiler keeps them in registers */
-    uint64_t table = x->pa, all = ~(uint64_t)0, any = 0, e; /* AND and OR of the flag bits */
-    uint64_t l0 = *len >= 8 ? *lo : 1, last = *len >= 8 ? *len - 8 : 0; /* entries at [l0, l0 + last] are in b */
+    const uint8_t *b = *base;
+    uint64_t table = x->pa, all = ~(uint64_t)0, any = 0, e, ea; /* AND and OR of the flag bits */
+    uint64_t l0 = *len >= 8 ? *lo : 1, last = *len >= 8 ? *len - 8 : 0; /* 1, 0: nothing matches */
     unsigned sh = 12 + 9 * (v->nlevels - 1u);
-    if (v->nlevels == 3) {
-        if (!memintro__x86_entry(v->phys, table + ((va >> 30) & 3) * 8, &b, &l0, &last, base, lo, len, &e) || !(e & 1))
-            return 0;
-        table = e & tmask;
-        sh = 21;
-    }
-    for (;; sh -= 9) {
-        if (!memintro__x86_entry(v->phys, table + (((va >> sh) & 511) << 3), &b, &l0, &last, base, lo, len, &e) || !(e & 1))
-            return 0;
+    int pdpt = v->nlevels == 3;
+    for (;;) {
+        ea = pdpt ? table + ((va >> 30) & 3) * 8 : table + (((va >> sh) & 511) << 3);
+        if (ea - l0 > last) {
+            uint64_t nlo = 0, nlen = 0;
+            const uint8_t *h = memintro__direct_range(v->phys, ea, &nlo, &nlen);
+            if (!h || nlen - (ea - nlo) < 8) return 0;
+            *base = b = h;
+            *lo = l0 = nlo;
+            *len = nlen;
+            last = nlen - 8;
+        }
+        e = memintro__entry_at(b + (ea - l0), 8);
+        if (!(e & 1)) return 0;
+        if (pdpt) { /* the PAE PDPTE: a table, no permission bits */
+            pdpt = 0;
+            table = e & tmask;
+            sh = 21;
+            continue;
+        }
         all &= e;
         any |= e;
-        if (sh == 12 || ((e & 0x80) && sh <= 30)) { /* a 4 KiB, 2 MiB or 1 GiB page */
-            uint64_t size = (uint64_t)1 << sh;
-            x->pa = (e & v->leaf_mask & ~(size - 1)) | (va & (size - 1));
-            x->page_size = size;
-            x->flags = (uint32_t)((all >> 1) & 3) | (uint32_t)(any >> 63) << 2; /* R/W, U/S; XD */
-            x->level = (sh - 3) / 9;
-            x->status = MEMINTRO_OK;
-            return 1;
-        }
+        if (sh == 12 || ((e & 0x80) && sh <= 30)) break; /* a 4 KiB, 2 MiB or 1 GiB page */
         table = e & tmask;
+        sh -= 9;
     }
+    {
+        uint64_t size = (uint64_t)1 << sh;
+        x->pa = (e & v->leaf_mask & ~(size - 1)) | (va & (size - 1));
+        x->page_size = size;
+        x->flags = (uint32_t)((all >> 1) & 3) | (uint32_t)(any >> 63) << 2; /* R/W, U/S; XD */
+        x->level = (sh - 3) / 9;
+        x->status = MEMINTRO_OK;
+    }
+    return 1;
 }
 
 /* Walks up to MEMINTRO__GROUP started addresses (memintro__walk_start returned 1 for each)
