@@ -1836,10 +1836,10 @@ MEMINTRO__INLINE uint64_t memintro__entry_at(const uint8_t *h, unsigned esize)
 
 /* The common case of a walk over direct access, kept short because a translation from host
    memory costs instructions more than memory: x86 PAE or 64-bit entries, every entry
-   present (tables, 4 KiB pages, large pages), no Windows transition entries. Walks the
-   started x (memintro__walk_start returned 1) and returns 1 with x filled, or 0 with x
-   untouched when the walk leaves that case (an entry not present, a table that is not in
-   host memory): the general walker then walks it from the start. *base, *lo and *len hold
+   present (tables, 4 KiB pages, large pages), no Windows transition entries. Walks x->va
+   (no memintro__walk_start needed) and returns 1 with x filled, or 0 with x untouched when
+   the walk leaves that case (a non-canonical address, an entry not present, a table that
+   is not in host memory): the general walker then walks it from the start. *base, *lo and *len hold
    the host memory of the last direct lookup across calls. */
 /* Whether memintro__walk_x86 applies to v's mode. */
 MEMINTRO__INLINE int memintro__x86_fast(const memintro_virt *v)
@@ -1857,10 +1857,16 @@ MEMINTRO__INLINE int memintro__walk_x86(memintro_virt *v, memintro_xlate *x, con
        *base, *lo, *len for the next walk) when an entry lies outside it. */
     const uint64_t va = x->va, tmask = v->table_mask;
     const uint8_t *b = *base;
-    uint64_t table = x->pa, all = ~(uint64_t)0, any = 0, e, ea; /* AND and OR of the flag bits */
+    uint64_t table = v->root[0], all = ~(uint64_t)0, any = 0, e, ea; /* AND and OR of the flag bits */
     uint64_t l0 = *len >= 8 ? *lo : 1, last = *len >= 8 ? *len - 8 : 0; /* 1, 0: nothing matches */
     unsigned sh = 12 + 9 * (v->nlevels - 1u);
     int pdpt = v->nlevels == 3;
+    if (pdpt) { /* not canonical: the general walk says so */
+        if (va >> 32) return 0;
+    } else {
+        uint64_t top = va >> (v->va_bits - 1); /* the sign bit and the bits above it */
+        if (top != 0 && top != (~(uint64_t)0 >> (v->va_bits - 1))) return 0;
+    }
     for (;;) {
         ea = pdpt ? table + ((va >> 30) & 3) * 8 : table + (((va >> sh) & 511) << 3);
         if (ea - l0 > last) {
@@ -2206,8 +2212,9 @@ static void memintro__translate_direct(memintro_virt *v, memintro_xlate *x, size
     key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
     for (i = 0; i < count && t; i++) x[i].reserved = !memintro__tlb_get(t, key[x[i].va >> 63], v->page_shift, &x[i]);
     for (i = 0; i < count; i++) {
-        if ((t && !x[i].reserved) || !memintro__walk_start(v, &x[i])) continue;
+        if (t && !x[i].reserved) continue;
         if (fast && memintro__walk_x86(v, &x[i], &base, &lo, &len)) continue;
+        if (!memintro__walk_start(v, &x[i])) continue;
         xs[nx++] = &x[i];
         if (nx == MEMINTRO__GROUP) {
             memintro__walk_group(v, xs, nx);
@@ -2348,7 +2355,7 @@ static int memintro__read_direct(memintro_virt *v, uint64_t va, uint8_t *buf, si
     } else {
         memintro_xlate x;
         x.va = va;
-        if (memintro__walk_start(v, &x) && !(memintro__x86_fast(v) && memintro__walk_x86(v, &x, &tbase, &tlo, &tlen)))
+        if (!(memintro__x86_fast(v) && memintro__walk_x86(v, &x, &tbase, &tlo, &tlen)) && memintro__walk_start(v, &x))
             memintro__walk_one(v, &x);
         if (t) {
             t->misses++;
@@ -2387,7 +2394,7 @@ MEMINTRO__INLINE const uint8_t *memintro__field_direct(memintro_virt *v, uint64_
     } else {
         memintro_xlate x;
         x.va = va;
-        if (!memintro__x86_fast(v) || !memintro__walk_start(v, &x) || !memintro__walk_x86(v, &x, &base, &lo, &n)) return 0;
+        if (!memintro__x86_fast(v) || !memintro__walk_x86(v, &x, &base, &lo, &n)) return 0;
         pa = x.pa;
     }
     if (!base || pa - lo >= n || n - (pa - lo) < len) { /* not in the tables' range */
