@@ -2062,16 +2062,23 @@ static void memintro__walk(memintro_virt *v, memintro_xlate *x, size_t n, const 
     if (!pending) return;
     if (pending == 1 || v->phys->direct) {
         /* One address, or tables in host memory: batching saves backend calls, and a backend
-           with direct access costs none; each address walks alone, entry by entry. */
+           with direct access costs none. Each address walks on its own (the inline x86 walk
+           where it applies), the rest in small groups, entry by entry. */
         memintro_xlate *xs[MEMINTRO__GROUP];
+        const uint8_t *base = 0;
+        uint64_t lo = 0, len = 0;
         size_t nx = 0;
+        const int fast = v->phys->direct && memintro__x86_fast(v);
         for (k = 0; k < pending; k++) {
-            xs[nx++] = &x[todo[k]];
-            if (nx == MEMINTRO__GROUP || k + 1 == pending) {
+            memintro_xlate *xi = &x[todo[k]];
+            if (fast && memintro__walk_x86(v, xi, &base, &lo, &len)) continue;
+            xs[nx++] = xi;
+            if (nx == MEMINTRO__GROUP) {
                 memintro__walk_group(v, xs, nx);
                 nx = 0;
             }
         }
+        if (nx) memintro__walk_group(v, xs, nx);
         return;
     }
     /* 0. address order, then the runs of the top level */
