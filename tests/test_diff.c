@@ -6,8 +6,9 @@
    entries and levels, entries pointing into holes, past the image or at garbage pages,
    random flag and ignored bits. Millions of random addresses (biased to mapped regions)
    are then translated in batches by memintro_translate (with and without a TLB, over a
-   backend with direct access, the same without it, and a page cache, with small and large
-   scratch, switching between two address spaces) and compared field by field with a naive one-address reference walker written
+   backend with direct access, the same without it, one with direct access to half of the
+   memory, and a page cache, with small and large scratch, switching between two address
+   spaces) and compared field by field with a naive one-address reference walker written
    below, one plain function per mode, sharing no code with memintro.h. Random virtual
    reads (batches of four, batches of one, memintro_virt_read1) are compared with bytes
    gathered through the reference walker.
@@ -544,9 +545,29 @@ static int same(const memintro_xlate *x, const rres *e)
 
 static memintro_buffer BUF;
 static memintro_buffer NODIRECT; /* BUF without direct access: the batched walker and reads */
+
+/* BUF with direct access to only part of its memory: tables and data in the other part are
+   read by ops (walks and reads that switch between the two paths midway). */
+static memintro_phys PARTIAL;
+static int partial_direct_at(uint64_t pa) { return !((pa >> 22) & 1); } /* every other 4 MiB */
+static memintro_status partial_read(memintro_phys *self, memintro_op *ops, size_t n)
+{
+    (void)self;
+    return memintro_phys_read(&BUF.phys, ops, n);
+}
+static const void *partial_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
+{
+    const void *h;
+    uint64_t to_edge = (((addr >> 22) + 1) << 22) - addr;
+    (void)self;
+    if (!partial_direct_at(addr)) return NULL;
+    h = memintro_phys_direct(&BUF.phys, addr, avail);
+    if (h && *avail > to_edge) *avail = to_edge;
+    return h;
+}
 static memintro_range ST[4];
 static memintro_memmap MAP;
-#define NVIRT 12
+#define NVIRT 16
 static uint8_t scratch_small[NVIRT][4096], scratch_large[NVIRT][1 << 18];
 static uint8_t cache_mem[64 * (4096 + 64) + 64]; /* 64 lines */
 static memintro_xlate X[3000];
@@ -598,8 +619,10 @@ static void run_cfg(const cfg *c, uint64_t seed)
     static memintro_tlb_entry te[512];
     memintro_cache cache;
     memintro_mmu_desc d[2];
+    trng rs; /* the translators' scratch sizes: the tables and addresses do not depend on them */
     memset(count, 0, sizeof count);
     trng_seed(&r, seed);
+    trng_seed(&rs, seed + 77);
     memintro_tlb_init(&tlb, te, 512);
     memintro_cache_init(&cache, &BUF.phys, cache_mem, sizeof cache_mem, MEMINTRO_CACHE_TABLES);
     for (tree = 0; tree < TREES; tree++) {
@@ -630,12 +653,12 @@ static void run_cfg(const cfg *c, uint64_t seed)
         }
         memintro_tlb_flush(&tlb);
         memintro_cache_invalidate(&cache);
-        /* twelve translators: {no TLB, TLB} x {direct access, no direct access, page cache} x
-           {small, large scratch} */
+        /* sixteen translators: {no TLB, TLB} x {direct access, no direct access, page cache,
+           direct access to half the memory} x {small, large scratch} */
         for (v = 0; v < NVIRT; v++) {
-            int kind = (v >> 1) % 3, large = v >= 6;
-            memintro_phys *p = kind == 0 ? &BUF.phys : kind == 1 ? &NODIRECT.phys : &cache.phys;
-            size_t ss = large ? sizeof scratch_large[v] : memintro_virt_scratch_size(1 + (size_t)trng_below(&r, 7));
+            int kind = (v >> 1) % 4, large = v >= 8;
+            memintro_phys *p = kind == 0 ? &BUF.phys : kind == 1 ? &NODIRECT.phys : kind == 2 ? &cache.phys : &PARTIAL;
+            size_t ss = large ? sizeof scratch_large[v] : memintro_virt_scratch_size(1 + (size_t)trng_below(&rs, 7));
             memintro_status st = memintro_virt_init(&virt[v], p, &d[0], large ? scratch_large[v] : scratch_small[v], ss);
             if (st != MEMINTRO_OK) {
                 CHECK(0, "%s: virt_init failed: %s (%s)", c->name, memintro_status_str(st), memintro_mmu_check(&d[0]));
@@ -743,6 +766,8 @@ int main(void)
     memintro_buffer_init(&BUF, mem, IMG_SIZE, &MAP, 0);
     NODIRECT = BUF;
     NODIRECT.phys.direct = NULL;
+    PARTIAL.read = partial_read;
+    PARTIAL.direct = partial_direct;
     for (i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) run_cfg(&cfgs[i], 1000 + i);
     return check_done();
 }
