@@ -12,6 +12,7 @@
      qemu_live readonly CONNECTOR PA    a write without the write option is refused
      qemu_live same LABEL CONN1 CONN2 SERIAL.LOG     the two connectors read the same bytes
      qemu_live tablecheck CONNECTOR    map=table agrees with map=qmp for every table range
+     qemu_live cpus CONNECTOR          "IDX NAME VALUE" per register of every vCPU
      qemu_live list                    V lines "PID NAME MACHINE RAMBYTES QMP"
      qemu_live open CONNECTOR          S line "STATUS", E line with the message
      qemu_live gone LABEL CONNECTOR SIGNAL DELAY_MS   kill QEMU while reading
@@ -479,6 +480,47 @@ static void cmd_gone(const char *label, const char *connector, int sig, int dela
     memintro_qemu_close(&q);
 }
 
+/* ---- vCPU registers ---- */
+
+/* Prints "IDX NAME VALUE" (16 hex digits) per register of every vCPU, and "IDX ISA name". */
+static void cmd_cpus(const char *connector)
+{
+    static const char *const gpr[16] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+                                        "R8",  "R9",  "R10", "R11", "R12", "R13", "R14", "R15"};
+    static const char *const seg[8] = {"CS", "DS", "ES", "FS", "GS", "SS", "LDT", "TR"};
+    static const int segi[8] = {MEMINTRO_SEG_CS, MEMINTRO_SEG_DS, MEMINTRO_SEG_ES, MEMINTRO_SEG_FS,
+                                MEMINTRO_SEG_GS, MEMINTRO_SEG_SS, MEMINTRO_SEG_LDT, MEMINTRO_SEG_TR};
+    memintro_qemu q;
+    memintro_cpu c[16];
+    size_t n = 0, i, k;
+    memintro_status st;
+    must_open(&q, connector, 0);
+    st = memintro_qemu_cpus(&q, c, 16, &n);
+    if (st != MEMINTRO_OK) printf("not ok - cpus %s: %s: %s\n", connector, memintro_status_str(st), memintro_qemu_error(&q));
+    for (i = 0; st == MEMINTRO_OK && i < n; i++) {
+        const memintro_cpu *u = &c[i];
+        unsigned x = u->index;
+        printf("%u ISA %s\n", x, u->isa == MEMINTRO_ISA_X86_64 ? "x86_64" : u->isa == MEMINTRO_ISA_X86 ? "x86" : "?");
+        for (k = 0; k < 16; k++) printf("%u %s %016llx\n", x, gpr[k], (unsigned long long)u->gpr[k]);
+        printf("%u RIP %016llx\n%u RFL %016llx\n", x, (unsigned long long)u->rip, x, (unsigned long long)u->rflags);
+        printf("%u CR0 %016llx\n%u CR2 %016llx\n", x, (unsigned long long)u->cr[0], x, (unsigned long long)u->cr[2]);
+        printf("%u CR3 %016llx\n%u CR4 %016llx\n", x, (unsigned long long)u->cr[3], x, (unsigned long long)u->cr[4]);
+        printf("%u EFER %016llx\n", x, (unsigned long long)u->efer);
+        for (k = 0; k < 8; k++) {
+            const memintro_seg *g = &u->seg[segi[k]];
+            printf("%u %s.sel %016llx\n%u %s.base %016llx\n", x, seg[k], (unsigned long long)g->selector, x, seg[k],
+                   (unsigned long long)g->base);
+            printf("%u %s.limit %016llx\n%u %s.flags %016llx\n", x, seg[k], (unsigned long long)g->limit, x, seg[k],
+                   (unsigned long long)g->flags);
+        }
+        printf("%u GDT.base %016llx\n%u GDT.limit %016llx\n", x, (unsigned long long)u->seg[MEMINTRO_SEG_GDT].base, x,
+               (unsigned long long)u->seg[MEMINTRO_SEG_GDT].limit);
+        printf("%u IDT.base %016llx\n%u IDT.limit %016llx\n", x, (unsigned long long)u->seg[MEMINTRO_SEG_IDT].base, x,
+               (unsigned long long)u->seg[MEMINTRO_SEG_IDT].limit);
+    }
+    memintro_qemu_close(&q);
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -490,6 +532,7 @@ int main(int argc, char **argv)
     else if (!strcmp(c, "same") && argc == 6) cmd_same(argv[2], argv[3], argv[4], argv[5]);
     else if (!strcmp(c, "tablecheck") && argc == 3) cmd_tablecheck(argv[2]);
     else if (!strcmp(c, "list") && argc == 2) cmd_list();
+    else if (!strcmp(c, "cpus") && argc == 3) cmd_cpus(argv[2]);
     else if (!strcmp(c, "open") && argc == 3) cmd_open(argv[2]);
     else if (!strcmp(c, "gone") && argc == 6) cmd_gone(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
     else {
