@@ -306,6 +306,22 @@ MEMINTRO_API const char *memintro_qemu_backing_str(memintro_qemu_backing b);
 MEMINTRO_API memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *qmp, const char *command, char *buf,
                                                size_t size, size_t *len);
 
+/* Pauses every vCPU of the VM (QMP `stop`; the guest's memory stops changing, apart from
+   device DMA still in flight). Pausing a paused VM is not an error. Connects to the QMP
+   socket open() used, or the first one on QEMU's command line, runs it and disconnects.
+   Returns MEMINTRO_OK; MEMINTRO_E_UNSUPPORTED without a QMP address; MEMINTRO_E_IO when
+   QMP cannot be reached in time or refuses (memintro_qemu_error says why); MEMINTRO_E_GONE
+   when the VM exited; MEMINTRO_E_INVALID when q is not open. */
+MEMINTRO_API memintro_status memintro_qemu_pause(memintro_qemu *q);
+
+/* Resumes the vCPUs (QMP `cont`); the same rules and returns as memintro_qemu_pause. */
+MEMINTRO_API memintro_status memintro_qemu_resume(memintro_qemu *q);
+
+/* *running = 1 when the vCPUs run, 0 when the VM is paused (by QMP `stop`, -S, a
+   breakpoint, an error, or after it shut down) (QMP query-status). The same returns as
+   memintro_qemu_pause, plus MEMINTRO_E_FORMAT when the reply has no "running" field. */
+MEMINTRO_API memintro_status memintro_qemu_running(memintro_qemu *q, int *running);
+
 /* Parses the text of HMP `info registers -a` (or `info registers`): one "CPU#N" block per
    vCPU, or a single block without a header (index 0). Reads the x86-64 layout (RAX=, RIP=,
    RFL=; isa MEMINTRO_ISA_X86_64) and the i386 layout (EAX=, EIP=, EFL=; isa MEMINTRO_ISA_X86,
@@ -3211,38 +3227,114 @@ MEMINTRO__QDEF memintro_status memintro_qemu_parse_registers(const char *text, s
     return memintro__qemu_regs(text, len, cpus, capacity, count, NULL, 0);
 }
 
+/* Connects to the VM's QMP socket (qmp, or the one open() used or tried) and negotiates.
+   Returns MEMINTRO_OK with m connected, or the status with q->error set (m closed). */
+static memintro_status memintro__qemu_session(memintro_qemu *q, const char *qmp, memintro__qmp *m, const char *what)
+{
+    char cwd[MEMINTRO_QEMU_ADDR_MAX];
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+    if (!q || !q->opened) {
+        if (q) MEMINTRO__QEMU_FMT(q->error, "%s: the VM is not open", what);
+        return MEMINTRO_E_INVALID;
+    }
+    if (!qmp || !qmp[0]) qmp = q->qmp;
+    if (!qmp[0]) {
+        MEMINTRO__QEMU_FMT(q->error, "%s: QEMU process %d has no QMP socket on its command line (give qmp=ADDR)", what,
+                           q->pid);
+        return MEMINTRO_E_UNSUPPORTED;
+    }
+    m->al = &q->al;
+    m->timeout_ms = MEMINTRO_QEMU_QMP_TIMEOUT_MS;
+    memintro__qemu_cwd(q->pid, cwd, sizeof cwd);
+    if (memintro__qmp_connect(m, qmp, cwd) != 0 || memintro__qmp_handshake(m) != 0) {
+        MEMINTRO__QEMU_FMT(q->error, "%s: QMP %s: %s", what, qmp, m->err);
+        memintro__qmp_close(m);
+        return memintro_qemu_alive(q) ? MEMINTRO_E_IO : MEMINTRO_E_GONE;
+    }
+    return MEMINTRO_OK;
+}
+
+/* Ends a session after a failed command: q->error gets m->err. */
+static memintro_status memintro__qemu_session_fail(memintro_qemu *q, memintro__qmp *m, const char *what)
+{
+    MEMINTRO__QEMU_FMT(q->error, "%s: %s", what, m->err);
+    memintro__qmp_close(m);
+    return memintro_qemu_alive(q) ? MEMINTRO_E_IO : MEMINTRO_E_GONE;
+}
+
+/* Runs one QMP command without arguments whose reply does not matter. */
+static memintro_status memintro__qemu_simple(memintro_qemu *q, const char *execute)
+{
+    memintro__qmp m;
+    const char *r;
+    size_t n;
+    memintro_status s = memintro__qemu_session(q, NULL, &m, execute);
+    if (s != MEMINTRO_OK) return s;
+    n = memintro__qmp_exec(&m, execute, NULL, &r);
+    if (!n) return memintro__qemu_session_fail(q, &m, execute);
+    memintro__qmp_consume(&m, n);
+    memintro__qmp_close(&m);
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_pause(memintro_qemu *q)
+{
+    return memintro__qemu_simple(q, "stop");
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_resume(memintro_qemu *q)
+{
+    return memintro__qemu_simple(q, "cont");
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_running(memintro_qemu *q, int *running)
+{
+    memintro__qmp m;
+    const char *r, *v;
+    size_t n;
+    memintro_status s;
+    if (running) *running = 0;
+    if (!running) {
+        if (q) MEMINTRO__QEMU_FMT(q->error, "query-status: no place for the answer");
+        return MEMINTRO_E_INVALID;
+    }
+    s = memintro__qemu_session(q, NULL, &m, "query-status");
+    if (s != MEMINTRO_OK) return s;
+    n = memintro__qmp_exec(&m, "query-status", NULL, &r);
+    if (!n) return memintro__qemu_session_fail(q, &m, "query-status");
+    v = memintro__qj_member(r, m.buf + n, "running");
+    if (v && (size_t)(m.buf + n - v) >= 4 && !memcmp(v, "true", 4)) *running = 1;
+    else if (!v || (size_t)(m.buf + n - v) < 5 || memcmp(v, "false", 5)) {
+        MEMINTRO__QEMU_FMT(m.err, "the reply to query-status has no \"running\": true/false");
+        memintro__qmp_consume(&m, n);
+        s = memintro__qemu_session_fail(q, &m, "query-status");
+        return s == MEMINTRO_E_IO ? MEMINTRO_E_FORMAT : s;
+    }
+    memintro__qmp_consume(&m, n);
+    memintro__qmp_close(&m);
+    return MEMINTRO_OK;
+}
+
 /* Runs an HMP command over QMP; *text gets an allocated copy of its output without '\r'
    (free with memintro__qemu_free), *n its length. Sets q->error on failure. */
 static memintro_status memintro__qemu_hmp_text(memintro_qemu *q, const char *qmp, const char *command, char **text,
                                                size_t *n)
 {
     memintro__qmp m;
-    char cwd[MEMINTRO_QEMU_ADDR_MAX];
     char *t;
     size_t i, k = 0;
+    memintro_status s;
     *text = NULL;
     *n = 0;
-    if (!q || !q->opened || !command) {
-        if (q) MEMINTRO__QEMU_FMT(q->error, "hmp: the VM is not open");
+    if (q && !command) {
+        MEMINTRO__QEMU_FMT(q->error, "hmp: no command");
         return MEMINTRO_E_INVALID;
     }
-    if (!qmp || !qmp[0]) qmp = q->qmp;
-    if (!qmp[0]) {
-        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d has no QMP socket on its command line (give qmp=ADDR)", q->pid);
-        return MEMINTRO_E_UNSUPPORTED;
-    }
-    memset(&m, 0, sizeof m);
-    m.fd = -1;
-    m.al = &q->al;
-    m.timeout_ms = MEMINTRO_QEMU_QMP_TIMEOUT_MS;
-    memintro__qemu_cwd(q->pid, cwd, sizeof cwd);
-    t = NULL;
-    if (memintro__qmp_connect(&m, qmp, cwd) != 0 || memintro__qmp_handshake(&m) != 0 ||
-        !(t = memintro__qmp_hmp(&m, command))) {
-        MEMINTRO__QEMU_FMT(q->error, "QMP %s: %s", qmp, m.err);
-        memintro__qmp_close(&m);
-        return memintro_qemu_alive(q) ? MEMINTRO_E_IO : MEMINTRO_E_GONE;
-    }
+    s = memintro__qemu_session(q, qmp, &m, "hmp");
+    if (s != MEMINTRO_OK) return s;
+    t = memintro__qmp_hmp(&m, command);
+    if (!t) return memintro__qemu_session_fail(q, &m, "hmp");
     memintro__qmp_close(&m);
     for (i = 0; t[i]; i++)
         if (t[i] != '\r') t[k++] = t[i];

@@ -184,6 +184,8 @@ if is_up q35; then
         sed 's/^/    # /' "$tmp/diff" | head -20
     fi
     check "q35: both vCPUs are x86-64" sh -c "[ \$(grep -c ' ISA x86_64\$' '$tmp/q35.cpus') = 2 ]"
+    # pause / resume over QMP
+    run pause q35 qemu:name=mi-t-q35
     # map=table on a VM that has QMP: says so, agrees with QMP, reads the same facts
     run regions qemu:name=mi-t-q35,map=table >"$tmp/q35.table"
     check "q35 map=table: layout says it was inferred" grep -q "^SOURCE inferred (no QMP)" "$tmp/q35.table"

@@ -955,6 +955,12 @@ static void test_registers(void)
         memset(&q, 0, sizeof q);
         CHECK(memintro_qemu_cpus(&q, c, 4, &n) == MEMINTRO_E_INVALID && n == 0 && memintro_qemu_error(&q)[0],
               "cpus on an object that is not open: INVALID with a message");
+        {
+            int running = 7;
+            CHECK(memintro_qemu_pause(&q) == MEMINTRO_E_INVALID && memintro_qemu_resume(&q) == MEMINTRO_E_INVALID &&
+                      memintro_qemu_running(&q, &running) == MEMINTRO_E_INVALID && running == 0,
+                  "pause/resume/running on an object that is not open: INVALID");
+        }
     }
     free(t);
     free(t32);
