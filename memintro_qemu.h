@@ -245,6 +245,7 @@ typedef struct memintro_qemu {
     void *iov;                         /* 2 * IOV_MAX struct iovec */
     uint64_t ram_size;
     uint64_t check_ns, last_check_ns;
+    int qmp_timeout_ms;                /* per QMP reply (options.qmp_timeout_ms or the default) */
     uint64_t starttime;                /* /proc/PID/stat start time (pid reuse guard) */
     uint64_t syscalls;                 /* process_vm_* calls made (statistics) */
     char name[MEMINTRO_QEMU_NAME_MAX];
@@ -298,11 +299,16 @@ MEMINTRO_API const char *memintro_qemu_backing_str(memintro_qemu_backing b);
 /* Runs one HMP command line (e.g. "info registers -a") through the VM's QMP monitor
    (human-monitor-command) and copies its text output, without '\r', into buf like
    snprintf; *len (may be NULL) gets the full length. qmp is "unix:PATH" or "tcp:HOST:PORT";
-   NULL or "" means the socket open() used (or tried). Connects, runs the command and
-   disconnects (a QMP socket serves one client at a time). Returns MEMINTRO_OK;
+   NULL or "" means the socket open() used, or with map=table the first on QEMU's command
+   line (or options.qmp). Connects, runs the command and disconnects (a QMP socket serves
+   one client at a time); connecting and each reply wait at most options.qmp_timeout_ms.
+   The command is sent as a JSON string (quotes, backslashes and control characters
+   escaped); it may be at most 4096 bytes once escaped. Returns MEMINTRO_OK;
    MEMINTRO_E_UNSUPPORTED when no QMP address is known; MEMINTRO_E_IO when QMP cannot be
-   reached or the command fails (memintro_qemu_error says why); MEMINTRO_E_GONE when the
-   VM exited; MEMINTRO_E_INVALID when q is not open. */
+   reached in time, answers with an error, or QEMU rejects the command ("unknown command:",
+   a parse error followed by "Try \"help ...\"", a line "Error: ..."; its text is still
+   copied to buf); memintro_qemu_error names the problem; MEMINTRO_E_GONE when the VM
+   exited; MEMINTRO_E_INVALID when q is not open or the command is too long. */
 MEMINTRO_API memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *qmp, const char *command, char *buf,
                                                size_t size, size_t *len);
 
@@ -416,6 +422,7 @@ extern "C" {
 #define MEMINTRO__QEMU_MAX_RANGES 4096    /* RAM ranges accepted from info mtree -f */
 #define MEMINTRO__QEMU_MAX_QMP 4          /* QMP addresses remembered per command line */
 #define MEMINTRO__QEMU_MAX_OBJ 16         /* memory-backend objects remembered */
+#define MEMINTRO__QEMU_HMP_MAX 4096       /* bytes of an HMP command line, JSON-escaped */
 #define MEMINTRO__QEMU_PF_EXITING 0x4u    /* task flag in /proc/PID/stat field 9 */
 
 /* ---- small helpers ---- */
@@ -1521,38 +1528,98 @@ static size_t memintro__qmp_exec(memintro__qmp *q, const char *execute, const ch
     }
 }
 
+/* Writes cmd as the inside of a JSON string into out (cap bytes, NUL-terminated): quotes
+   and backslashes escaped, control characters as \uXXXX. Returns the escaped length
+   (excluding the NUL), which may exceed cap - 1 (then out is not usable). */
+static size_t memintro__qj_escape(const char *cmd, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+    for (; *cmd; cmd++) {
+        unsigned char c = (unsigned char)*cmd;
+        char e[7];
+        size_t el = 0, j;
+        if (c == '"' || c == '\\') {
+            e[el++] = '\\';
+            e[el++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            e[el++] = '\\';
+            e[el++] = 'u';
+            e[el++] = '0';
+            e[el++] = '0';
+            e[el++] = hex[c >> 4];
+            e[el++] = hex[c & 15];
+        } else {
+            e[el++] = (char)c;
+        }
+        for (j = 0; j < el; j++, k++)
+            if (k + 1 < cap) out[k] = e[j];
+    }
+    if (cap) out[k < cap ? k : cap - 1] = 0;
+    return k;
+}
+
 /* Runs an HMP command through human-monitor-command; returns an allocated, decoded text
-   (free with memintro__qemu_free) or NULL (q->err). */
+   (free with memintro__qemu_free) or NULL (q->err). The command must fit
+   MEMINTRO__QEMU_HMP_MAX bytes once escaped (callers check). */
 static char *memintro__qmp_hmp(memintro__qmp *q, const char *cmd)
 {
-    char args[512], esc[400];
-    size_t i, k = 0, n, raw;
+    char args[MEMINTRO__QEMU_HMP_MAX + 32], esc[MEMINTRO__QEMU_HMP_MAX + 1];
+    size_t n, raw;
     const char *r, *end;
     char *out;
-    for (i = 0; cmd[i] && k + 2 < sizeof esc; i++) {
-        if (cmd[i] == '"' || cmd[i] == '\\') esc[k++] = '\\';
-        esc[k++] = cmd[i];
+    if (memintro__qj_escape(cmd, esc, sizeof esc) >= sizeof esc) {
+        MEMINTRO__QEMU_FMT(q->err, "HMP command longer than %u bytes", (unsigned)MEMINTRO__QEMU_HMP_MAX);
+        return NULL;
     }
-    esc[k] = 0;
     snprintf(args, sizeof args, "{\"command-line\":\"%s\"}", esc);
     n = memintro__qmp_exec(q, "human-monitor-command", args, &r);
     if (!n) return NULL;
     end = memintro__qj_skip(r, q->buf + n, 1);
     if (!end || *memintro__qj_ws(r, end) != '"') {
-        MEMINTRO__QEMU_FMT(q->err, "QMP: human-monitor-command %s returned no text", cmd);
+        MEMINTRO__QEMU_FMT(q->err, "QMP: human-monitor-command %.64s returned no text", cmd);
         memintro__qmp_consume(q, n);
         return NULL;
     }
     raw = (size_t)(end - r);
     out = (char *)memintro__qemu_alloc(q->al, raw + 1);
     if (!out || !memintro__qj_string(r, end, out, raw + 1, NULL)) {
-        MEMINTRO__QEMU_FMT(q->err, out ? "QMP: malformed string in reply to %s" : "out of memory (%s)", cmd);
+        MEMINTRO__QEMU_FMT(q->err, out ? "QMP: malformed string in reply to %.64s" : "out of memory (%.64s)", cmd);
         memintro__qemu_free(q->al, out);
         memintro__qmp_consume(q, n);
         return NULL;
     }
     memintro__qmp_consume(q, n);
     return out;
+}
+
+/* Is HMP output an error message? QEMU 7.2 answers a bad command line with a "return"
+   holding text: "unknown command: 'x'", a parse error followed by a line
+   "Try \"help x\" for more information", or "Error: ..." from the command itself.
+   Returns the line that names the problem, or NULL. */
+static const char *memintro__qemu_hmp_error(const char *t, size_t *linelen)
+{
+    const char *p = t, *first = NULL;
+    size_t firstlen = 0;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t l = eol ? (size_t)(eol - p) : strlen(p);
+        if (l && !first) {
+            first = p;
+            firstlen = l;
+        }
+        if ((p == t && !strncmp(p, "unknown command: ", 17)) || !strncmp(p, "Error: ", 7)) {
+            *linelen = l;
+            return p;
+        }
+        if (!strncmp(p, "Try \"help", 9)) { /* the parse error is the line before */
+            *linelen = firstlen;
+            return first;
+        }
+        if (!eol) break;
+        p = eol + 1;
+    }
+    return NULL;
 }
 
 /* ---- info mtree -f and gpa2hva ---- */
@@ -2814,6 +2881,10 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
 #endif
     q->check_ns = o->check_us < 0 ? 0 : (uint64_t)(o->check_us ? o->check_us : MEMINTRO_QEMU_CHECK_US) * 1000ull;
     timeout = o->qmp_timeout_ms > 0 ? o->qmp_timeout_ms : MEMINTRO_QEMU_QMP_TIMEOUT_MS;
+    q->qmp_timeout_ms = timeout;
+    /* the QMP address memintro_qemu_hmp and the VM control calls use (map=qmp and auto
+       replace it with the one that answered) */
+    memintro__qemu_str(q->qmp, sizeof q->qmp, o->qmp && o->qmp[0] ? o->qmp : cmd->nqmp ? cmd->qmp[0] : "");
 
     /* the layout: QMP first (unless map=table), tables otherwise */
     why[0] = 0;
@@ -3245,7 +3316,7 @@ static memintro_status memintro__qemu_session(memintro_qemu *q, const char *qmp,
         return MEMINTRO_E_UNSUPPORTED;
     }
     m->al = &q->al;
-    m->timeout_ms = MEMINTRO_QEMU_QMP_TIMEOUT_MS;
+    m->timeout_ms = q->qmp_timeout_ms > 0 ? q->qmp_timeout_ms : MEMINTRO_QEMU_QMP_TIMEOUT_MS;
     memintro__qemu_cwd(q->pid, cwd, sizeof cwd);
     if (memintro__qmp_connect(m, qmp, cwd) != 0 || memintro__qmp_handshake(m) != 0) {
         MEMINTRO__QEMU_FMT(q->error, "%s: QMP %s: %s", what, qmp, m->err);
@@ -3331,6 +3402,12 @@ static memintro_status memintro__qemu_hmp_text(memintro_qemu *q, const char *qmp
         MEMINTRO__QEMU_FMT(q->error, "hmp: no command");
         return MEMINTRO_E_INVALID;
     }
+    if (q && (k = memintro__qj_escape(command, NULL, 0)) > MEMINTRO__QEMU_HMP_MAX) {
+        MEMINTRO__QEMU_FMT(q->error, "hmp: the command is %u bytes once escaped, more than the %u accepted",
+                           (unsigned)k, (unsigned)MEMINTRO__QEMU_HMP_MAX);
+        return MEMINTRO_E_INVALID;
+    }
+    k = 0;
     s = memintro__qemu_session(q, qmp, &m, "hmp");
     if (s != MEMINTRO_OK) return s;
     t = memintro__qmp_hmp(&m, command);
@@ -3341,6 +3418,14 @@ static memintro_status memintro__qemu_hmp_text(memintro_qemu *q, const char *qmp
     t[k] = 0;
     *text = t;
     *n = k;
+    {
+        size_t el = 0;
+        const char *e = memintro__qemu_hmp_error(t, &el);
+        if (e) {
+            MEMINTRO__QEMU_FMT(q->error, "hmp: QEMU rejected \"%.100s\": %.*s", command, (int)(el > 300 ? 300 : el), e);
+            return MEMINTRO_E_IO;
+        }
+    }
     return MEMINTRO_OK;
 }
 
@@ -3353,7 +3438,7 @@ MEMINTRO__QDEF memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *q
     if (len) *len = 0;
     if (buf && size) buf[0] = 0;
     s = memintro__qemu_hmp_text(q, qmp, command, &text, &n);
-    if (s != MEMINTRO_OK) return s;
+    if (!text) return s;
     if (buf && size) {
         size_t c = n < size ? n : size - 1;
         memcpy(buf, text, c);
@@ -3361,7 +3446,7 @@ MEMINTRO__QDEF memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *q
     }
     if (len) *len = n;
     memintro__qemu_free(&q->al, text);
-    return MEMINTRO_OK;
+    return s;
 }
 
 MEMINTRO__QDEF memintro_status memintro_qemu_cpus(memintro_qemu *q, memintro_cpu *cpus, size_t capacity, size_t *count)
@@ -3371,7 +3456,10 @@ MEMINTRO__QDEF memintro_status memintro_qemu_cpus(memintro_qemu *q, memintro_cpu
     memintro_status s;
     if (count) *count = 0;
     s = memintro__qemu_hmp_text(q, NULL, "info registers -a", &text, &n);
-    if (s != MEMINTRO_OK) return s;
+    if (s != MEMINTRO_OK) {
+        if (text) memintro__qemu_free(&q->al, text);
+        return s;
+    }
     s = memintro__qemu_regs(text, n, cpus, capacity, &got, msg, sizeof msg);
     memintro__qemu_free(&q->al, text);
     if (s != MEMINTRO_OK) MEMINTRO__QEMU_FMT(q->error, "QEMU process %d: %s", q->pid, msg);
@@ -3458,6 +3546,7 @@ MEMINTRO__QDEF const char *memintro_qemu_options_parse(memintro_qemu_options *o,
 #undef MEMINTRO__QEMU_MAX_RANGES
 #undef MEMINTRO__QEMU_MAX_QMP
 #undef MEMINTRO__QEMU_MAX_OBJ
+#undef MEMINTRO__QEMU_HMP_MAX
 #undef MEMINTRO__QEMU_PF_EXITING
 #undef MEMINTRO__QEMU_AHEAD
 #undef MEMINTRO__QEMU_FMT

@@ -14,6 +14,7 @@
      qemu_live tablecheck CONNECTOR    map=table agrees with map=qmp for every table range
      qemu_live cpus CONNECTOR          "IDX NAME VALUE" per register of every vCPU
      qemu_live pause LABEL CONNECTOR   pause/resume: query-status, guest RAM frozen while paused
+     qemu_live hmp CONNECTOR COMMAND   S line "STATUS", E line, L line "LENGTH", the text
      qemu_live list                    V lines "PID NAME MACHINE RAMBYTES QMP"
      qemu_live open CONNECTOR          S line "STATUS", E line with the message
      qemu_live gone LABEL CONNECTOR SIGNAL DELAY_MS   kill QEMU while reading
@@ -599,6 +600,19 @@ static void cmd_pause(const char *label, const char *connector)
     memintro_qemu_close(&q);
 }
 
+/* Runs one HMP command: "S STATUS", "E MESSAGE", then the text. */
+static void cmd_hmp(const char *connector, const char *command)
+{
+    memintro_qemu q;
+    static char buf[1 << 16];
+    size_t len = 0;
+    memintro_status st;
+    must_open(&q, connector, 0);
+    st = memintro_qemu_hmp(&q, NULL, command, buf, sizeof buf, &len);
+    printf("S %s\nE %s\nL %u\n%s", memintro_status_str(st), memintro_qemu_error(&q), (unsigned)len, buf);
+    memintro_qemu_close(&q);
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -611,6 +625,7 @@ int main(int argc, char **argv)
     else if (!strcmp(c, "tablecheck") && argc == 3) cmd_tablecheck(argv[2]);
     else if (!strcmp(c, "list") && argc == 2) cmd_list();
     else if (!strcmp(c, "cpus") && argc == 3) cmd_cpus(argv[2]);
+    else if (!strcmp(c, "hmp") && argc == 4) cmd_hmp(argv[2], argv[3]);
     else if (!strcmp(c, "pause") && argc == 4) cmd_pause(argv[2], argv[3]);
     else if (!strcmp(c, "open") && argc == 3) cmd_open(argv[2]);
     else if (!strcmp(c, "gone") && argc == 6) cmd_gone(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));

@@ -191,6 +191,14 @@ if is_up q35; then
     check "q35 map=table: layout says it was inferred" grep -q "^SOURCE inferred (no QMP)" "$tmp/q35.table"
     run tablecheck qemu:name=mi-t-q35
     facts q35-table q35 qemu:name=mi-t-q35,map=table
+    # HMP over QMP with the layout from the tables: the VM's QMP address is still known;
+    # a command QEMU rejects is an error naming QEMU's message
+    run hmp qemu:name=mi-t-q35,map=table 'info status' >"$tmp/hmp"
+    check "map=table: memintro_qemu_hmp reaches the VM's QMP socket" \
+        sh -c "grep -qx 'S ok' '$tmp/hmp' && grep -qx 'VM status: running' '$tmp/hmp'"
+    run hmp qemu:name=mi-t-q35 'info no-such-thing' >"$tmp/hmp"
+    check "hmp: an unknown command is an error with QEMU's message" \
+        sh -c "grep -qx 'S backend I/O error' '$tmp/hmp' && grep -q \"^E .*unknown command: 'info no-such-thing'\" '$tmp/hmp'"
     # a QMP address that does not work: fall back to the tables, with a warning
     run regions "qemu:name=mi-t-q35,qmp=unix:$tmp/nonexistent.sock" >"$tmp/q35.bad"
     check "bad QMP address: falls back to the tables" grep -qx "LAYOUT table" "$tmp/q35.bad"

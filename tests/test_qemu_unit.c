@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -966,6 +968,221 @@ static void test_registers(void)
     free(t32);
 }
 
+/* A canned QMP server on a unix socket (synthetic): a child accepts one client, greets
+   it, acknowledges qmp_capabilities, passes the next line it receives (the command) to
+   the parent through a pipe, waits delay_ms and sends `reply`. */
+typedef struct qmp_server {
+    int pid;
+    int rd; /* what the client sent */
+    char path[108];
+} qmp_server;
+
+static int serve_line(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n + 1 < cap) {
+        ssize_t r = read(fd, buf + n, 1);
+        if (r <= 0) return -1;
+        if (buf[n] == '\n') break;
+        n++;
+    }
+    buf[n] = 0;
+    return (int)n;
+}
+
+static int serve(qmp_server *sv, const char *reply, int delay_ms)
+{
+    struct sockaddr_un sa;
+    int ls, pfd[2];
+    static int seq;
+    memset(sv, 0, sizeof *sv);
+    snprintf(sv->path, sizeof sv->path, "/tmp/mi-qmp-unit-%d-%d.sock", (int)getpid(), seq++);
+    unlink(sv->path);
+    ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, sv->path, strlen(sv->path) + 1);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0 || pipe(pfd) != 0) return -1;
+    sv->pid = (int)fork();
+    if (sv->pid == 0) {
+        static char line[16384];
+        const char *g = "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n", *ack = "{\"return\": {}, \"id\": 0}\r\n";
+        int c = accept(ls, NULL, NULL);
+        int n;
+        close(pfd[0]);
+        if (c < 0 || write(c, g, strlen(g)) < 0 || serve_line(c, line, sizeof line) < 0 ||
+            write(c, ack, strlen(ack)) < 0)
+            _exit(1);
+        n = serve_line(c, line, sizeof line);
+        if (n >= 0 && write(pfd[1], line, (size_t)n) < 0) _exit(1);
+        close(pfd[1]);
+        if (delay_ms) usleep((useconds_t)delay_ms * 1000);
+        if (reply && write(c, reply, strlen(reply)) < 0) _exit(1);
+        while (read(c, line, sizeof line) > 0) {
+        }
+        _exit(0);
+    }
+    close(ls);
+    close(pfd[1]);
+    sv->rd = pfd[0];
+    return sv->pid > 0 ? 0 : -1;
+}
+
+/* What the client sent (NUL-terminated into buf); reaps the server. */
+static void serve_end(qmp_server *sv, char *buf, size_t cap)
+{
+    size_t n = 0;
+    ssize_t r;
+    int status;
+    while (n + 1 < cap && (r = read(sv->rd, buf + n, cap - 1 - n)) > 0) n += (size_t)r;
+    buf[n] = 0;
+    close(sv->rd);
+    kill(sv->pid, SIGKILL);
+    waitpid(sv->pid, &status, 0);
+    unlink(sv->path);
+}
+
+/* An object that looks open on this process, with its QMP address at the canned server. */
+static void fake_open(memintro_qemu *q, const qmp_server *sv, int timeout_ms)
+{
+    char st;
+    uint64_t fl;
+    memset(q, 0, sizeof *q);
+    q->pid = (int)getpid();
+    q->pidfd = -1;
+    q->opened = 1;
+    q->qmp_timeout_ms = timeout_ms;
+    memintro__qemu_stat(q->pid, &st, &fl, &q->starttime);
+    snprintf(q->qmp, sizeof q->qmp, "unix:%s", sv->path);
+}
+
+/* memintro_qemu_hmp and the VM control calls against the canned server. */
+static void test_hmp_public(void)
+{
+    static char sent[16384], buf[4096], cmd[5000];
+    qmp_server sv;
+    memintro_qemu q;
+    size_t len = 0;
+    int running = -1;
+    memintro_status st;
+
+    /* the reply comes after 600 ms: a 200 ms timeout gives up, a 2000 ms one waits */
+    if (serve(&sv, "{\"return\": \"VM status: running\\r\\n\", \"id\": 1}\r\n", 600) == 0) {
+        fake_open(&q, &sv, 200);
+        st = memintro_qemu_hmp(&q, NULL, "info status", buf, sizeof buf, &len);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "200 ms"),
+              "hmp: options.qmp_timeout_ms (200) is honoured (%s)", memintro_qemu_error(&q));
+        serve_end(&sv, sent, sizeof sent);
+    }
+    if (serve(&sv, "{\"return\": \"VM status: running\\r\\n\", \"id\": 1}\r\n", 600) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "info status", buf, sizeof buf, &len);
+        CHECK(st == MEMINTRO_OK && !strcmp(buf, "VM status: running\n") && len == 19,
+              "hmp: a 2000 ms timeout waits for a reply after 600 ms ('\\r' dropped)");
+        serve_end(&sv, sent, sizeof sent);
+    }
+
+    /* escaping: quotes, backslashes, control characters */
+    if (serve(&sv, "{\"return\": \"\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "a\"b\\c\td\ne\x01", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && strstr(sent, "\"command-line\":\"a\\\"b\\\\c\\u0009d\\u000ae\\u0001\"}"),
+              "hmp: quote, backslash, tab, newline, ^A escaped in the JSON sent (%s)", sent);
+    }
+
+    /* length: 4000 bytes go through whole; 5000 bytes, or 2100 quotes (4200 escaped), refused */
+    memset(cmd, 'a', 4000);
+    cmd[4000] = 0;
+    if (serve(&sv, "{\"return\": \"\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, cmd, buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && strstr(sent, cmd) && strstr(sent, cmd)[4000] == '"', "hmp: a 4000-byte command is sent whole");
+    }
+    memset(cmd, 'a', 4999);
+    cmd[4999] = 0;
+    fake_open(&q, &sv, 2000);
+    q.qmp[0] = 0; /* nothing may be sent */
+    CHECK(memintro_qemu_hmp(&q, "unix:/nonexistent", cmd, buf, sizeof buf, &len) == MEMINTRO_E_INVALID &&
+              strstr(memintro_qemu_error(&q), "4096"),
+          "hmp: a 4999-byte command is refused, not cut (%s)", memintro_qemu_error(&q));
+    memset(cmd, '"', 2100);
+    cmd[2100] = 0;
+    CHECK(memintro_qemu_hmp(&q, "unix:/nonexistent", cmd, buf, sizeof buf, &len) == MEMINTRO_E_INVALID,
+          "hmp: 2100 quotes (4200 bytes escaped) refused");
+
+    /* errors: a QMP error object; HMP's own error text (as QEMU 7.2 answers) */
+    if (serve(&sv, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"boom\"}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "info status", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "GenericError: boom"), "hmp: QMP error object (%s)",
+              memintro_qemu_error(&q));
+    }
+    if (serve(&sv, "{\"return\": \"unknown command: 'info bogus'\\r\\n\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "info bogus", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "unknown command: 'info bogus'") &&
+                  !strcmp(buf, "unknown command: 'info bogus'\n"),
+              "hmp: unknown command is an error, text kept (%s)", memintro_qemu_error(&q));
+    }
+    if (serve(&sv, "{\"return\": \"unexpected end of expression\\r\\nTry \\\"help x\\\" for more information\\r\\n\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "x /1", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "unexpected end of expression"),
+              "hmp: parse error + Try \"help\" is an error (%s)", memintro_qemu_error(&q));
+    }
+    if (serve(&sv, "{\"return\": \"Error: Device 'nosuch' not found\\r\\n\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "device_del nosuch", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "Device 'nosuch' not found"),
+              "hmp: \"Error: ...\" is an error (%s)", memintro_qemu_error(&q));
+    }
+
+    /* VM control */
+    if (serve(&sv, "{\"return\": {}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_pause(&q);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && strstr(sent, "\"execute\":\"stop\""), "pause sends stop (%s)", sent);
+    }
+    if (serve(&sv, "{\"return\": {}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_resume(&q);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && strstr(sent, "\"execute\":\"cont\""), "resume sends cont");
+    }
+    if (serve(&sv, "{\"return\": {\"status\": \"paused\", \"singlestep\": false, \"running\": false}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_running(&q, &running);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && running == 0 && strstr(sent, "query-status"), "running: paused -> 0");
+    }
+    if (serve(&sv, "{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_running(&q, &running);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && running == 1, "running: running -> 1");
+    }
+    if (serve(&sv, "{\"return\": {\"status\": \"running\"}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_running(&q, &running);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_FORMAT && strstr(memintro_qemu_error(&q), "running"), "running: reply without running -> FORMAT");
+    }
+    if (serve(&sv, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"nope\"}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_resume(&q);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "nope"), "resume: QMP error named (%s)",
+              memintro_qemu_error(&q));
+    }
+}
+
 int main(void)
 {
     test_cmdline();
@@ -980,5 +1197,6 @@ int main(void)
     test_describe();
     test_open_errors();
     test_registers();
+    test_hmp_public();
     return check_done();
 }
