@@ -1307,15 +1307,45 @@ static int memintro__qmp_connect(memintro__qmp *q, const char *addr, const char 
             return -1;
         }
         memcpy(sa.sun_path, path, strlen(path) + 1);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) {
             MEMINTRO__QEMU_FMT(q->err, "socket: %s", strerror(errno));
             return -1;
         }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-            MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: %s", path, strerror(errno));
-            close(fd);
-            return -1;
+        /* non-blocking: a full backlog (QEMU stopped, or busy with another client) answers
+           EAGAIN at once instead of blocking; retry until the deadline */
+        for (;;) {
+            uint64_t now;
+            if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) break;
+            if (errno == EINTR) continue;
+            if (errno == EINPROGRESS) {
+                int err = 0;
+                socklen_t l = sizeof err;
+                if (memintro__qmp_wait(fd, POLLOUT, deadline) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 &&
+                    err == 0)
+                    break;
+                MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: %s", path,
+                                   err ? strerror(err) : "no connection within the timeout");
+                close(fd);
+                return -1;
+            }
+            now = memintro__qemu_now_ns();
+            if (errno != EAGAIN || now >= deadline) {
+                if (errno == EAGAIN)
+                    MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: its backlog stayed full for %d ms "
+                                               "(QEMU stopped, or another client holds it)", path, q->timeout_ms);
+                else
+                    MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: %s", path, strerror(errno));
+                close(fd);
+                return -1;
+            }
+            {
+                uint64_t left = deadline - now;
+                struct timespec ts;
+                ts.tv_sec = 0;
+                ts.tv_nsec = (long)(left < 5000000ull ? left : 5000000ull);
+                nanosleep(&ts, NULL);
+            }
         }
     } else if (!strncmp(addr, "tcp:", 4)) {
         char host[MEMINTRO_QEMU_ADDR_MAX], *colon;
@@ -2899,7 +2929,7 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
             char w[MEMINTRO_QEMU_MSG_MAX];
             memintro__qemu_str(q->qmp, sizeof q->qmp, addr);
             st = memintro__qemu_layout_qmp(q, cmd, addr, timeout, w, sizeof w);
-            if (st != MEMINTRO_OK) MEMINTRO__QEMU_FMT(why, "QMP %s: %s", addr, w);
+            if (st != MEMINTRO_OK) memintro__qemu_cat(why, sizeof why, "%sQMP %s: %s", why[0] ? "; " : "", addr, w);
         }
         if (st == MEMINTRO_OK) {
             q->layout = MEMINTRO_QEMU_LAYOUT_QMP;

@@ -15,6 +15,7 @@
      qemu_live cpus CONNECTOR          "IDX NAME VALUE" per register of every vCPU
      qemu_live pause LABEL CONNECTOR   pause/resume: query-status, guest RAM frozen while paused
      qemu_live hmp CONNECTOR COMMAND   S line "STATUS", E line, L line "LENGTH", the text
+     qemu_live fill SOCKET SECONDS     fill a non-accepting unix socket's backlog, hold it
      qemu_live list                    V lines "PID NAME MACHINE RAMBYTES QMP"
      qemu_live open CONNECTOR          S line "STATUS", E line with the message
      qemu_live gone LABEL CONNECTOR SIGNAL DELAY_MS   kill QEMU while reading
@@ -31,10 +32,13 @@
 
 #include "tests/check.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -613,6 +617,30 @@ static void cmd_hmp(const char *connector, const char *command)
     memintro_qemu_close(&q);
 }
 
+/* Fills the backlog of a listening unix socket that is not accepting (a stopped QEMU's QMP
+   socket) and holds the connections for `seconds`: "F N" with the connections made. */
+static void cmd_fill(const char *path, int seconds)
+{
+    struct sockaddr_un sa;
+    int n = 0, full = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof sa.sun_path) return;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    while (n < 64) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (fd < 0) break;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+            full = errno == EAGAIN;
+            close(fd);
+            break;
+        }
+        n++;
+    }
+    printf("F %d %s\n", n, full ? "full" : "not full");
+    sleep((unsigned)seconds);
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -625,6 +653,7 @@ int main(int argc, char **argv)
     else if (!strcmp(c, "tablecheck") && argc == 3) cmd_tablecheck(argv[2]);
     else if (!strcmp(c, "list") && argc == 2) cmd_list();
     else if (!strcmp(c, "cpus") && argc == 3) cmd_cpus(argv[2]);
+    else if (!strcmp(c, "fill") && argc == 4) cmd_fill(argv[2], atoi(argv[3]));
     else if (!strcmp(c, "hmp") && argc == 4) cmd_hmp(argv[2], argv[3]);
     else if (!strcmp(c, "pause") && argc == 4) cmd_pause(argv[2], argv[3]);
     else if (!strcmp(c, "open") && argc == 3) cmd_open(argv[2]);

@@ -216,6 +216,30 @@ if is_up q35; then
     holder=
     check "QMP socket held by another client: layout from the next QMP socket" \
         grep -q "^SOURCE QMP unix:$tmp/q35/qmp-test.sock" "$tmp/q35.busy"
+    # QEMU stopped with SIGSTOP and the backlogs of both its QMP sockets full: open must
+    # not hang (timeout turns a hang into a failure); it falls back to the tables, and the
+    # warning names each socket and why
+    kill -STOP "$(pid q35)"
+    timeout 60 "$live" fill "$tmp/q35/qmp.sock" 30 >"$tmp/fill1" &
+    f1=$!
+    timeout 60 "$live" fill "$tmp/q35/qmp-test.sock" 30 >"$tmp/fill2" &
+    f2=$!
+    sleep 0.5
+    MI_QMP_TIMEOUT_MS=500 timeout 20 "$live" regions qemu:name=mi-t-q35 >"$tmp/q35.stopped" 2>&1
+    rc=$?
+    MI_QMP_TIMEOUT_MS=500 timeout 20 "$live" open qemu:name=mi-t-q35,map=qmp >"$tmp/q35.stopped-qmp" 2>&1
+    rc2=$?
+    kill "$f1" "$f2" 2>/dev/null
+    wait "$f1" "$f2" 2>/dev/null
+    kill -CONT "$(pid q35)"
+    check "stopped QEMU: both QMP backlogs were full" sh -c "grep -q 'full\$' '$tmp/fill1' && grep -q 'full\$' '$tmp/fill2'"
+    check "stopped QEMU, full QMP backlogs: open returns (exit $rc), layout from the tables" \
+        sh -c "[ $rc != 124 ] && grep -qx 'LAYOUT table' '$tmp/q35.stopped'"
+    check "stopped QEMU: the warning names both sockets and the full backlog" \
+        sh -c "grep '^WARNING' '$tmp/q35.stopped' | grep 'QMP unix:$tmp/q35/qmp.sock: .*backlog' |
+               grep -q 'QMP unix:$tmp/q35/qmp-test.sock: .*backlog'"
+    check "stopped QEMU, map=qmp: open fails in time (exit $rc2) naming both sockets" \
+        sh -c "[ $rc2 != 124 ] && grep -q '^E map=qmp: QMP unix:$tmp/q35/qmp.sock: .*; QMP unix:$tmp/q35/qmp-test.sock' '$tmp/q35.stopped-qmp'"
     # another user: no permission, and the message says how to get it
     cp "$live" "$tmp/qemu_live" && chmod 755 "$tmp/qemu_live"
     if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -1183,6 +1184,60 @@ static void test_hmp_public(void)
     }
 }
 
+static void on_alarm(int sig)
+{
+    static const char m[] = "not ok - connecting to a socket with a full backlog hung (no deadline)\n";
+    (void)sig;
+    if (write(1, m, sizeof m - 1) < 0) _exit(1);
+    _exit(1);
+}
+
+/* A listening unix socket nobody accepts on, its backlog filled (synthetic; what a stopped
+   QEMU, or one busy with another QMP client, looks like): connecting gives up at the
+   deadline with a message naming the socket. alarm() turns a hang into a failure. */
+static void test_connect_backlog(void)
+{
+    struct sockaddr_un sa;
+    char path[108], addr[128];
+    int ls, fds[64], nf = 0, full = 0, r;
+    memintro__qmp m;
+    snprintf(path, sizeof path, "/tmp/mi-qmp-backlog-%d.sock", (int)getpid());
+    unlink(path);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 0) != 0) {
+        CHECK(0, "backlog: cannot make a listening socket");
+        return;
+    }
+    while (nf < 64) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (fd < 0) break;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+            full = errno == EAGAIN;
+            close(fd);
+            break;
+        }
+        fds[nf++] = fd;
+    }
+    CHECK(full, "backlog: filled after %d connections", nf);
+    memset(&m, 0, sizeof m);
+    m.fd = -1;
+    m.timeout_ms = 300;
+    snprintf(addr, sizeof addr, "unix:%s", path);
+    signal(SIGALRM, on_alarm);
+    alarm(10);
+    r = memintro__qmp_connect(&m, addr, NULL);
+    alarm(0);
+    CHECK(r != 0 && strstr(m.err, path) && strstr(m.err, "backlog"), "backlog full: connect gives up at the deadline (%s)",
+          m.err);
+    if (r == 0) memintro__qmp_close(&m);
+    while (nf) close(fds[--nf]);
+    close(ls);
+    unlink(path);
+}
+
 int main(void)
 {
     test_cmdline();
@@ -1198,5 +1253,6 @@ int main(void)
     test_open_errors();
     test_registers();
     test_hmp_public();
+    test_connect_backlog();
     return check_done();
 }
