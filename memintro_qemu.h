@@ -712,6 +712,9 @@ typedef struct memintro__qemu_cmd {
     int is_qemu;
     int has_m;                                   /* -m given */
     uint64_t max_below_4g;                       /* -machine max-ram-below-4g (0: default) */
+    int nodefaults;                              /* -nodefaults */
+    int vga_opt;                                 /* -vga: 0 not given, 1 a card, -1 none */
+    int vga_dev;                                 /* -device of a card with the legacy VGA window */
     char backend[MEMINTRO_QEMU_NAME_MAX];        /* -machine memory-backend= */
     char qmp[MEMINTRO__QEMU_MAX_QMP][MEMINTRO_QEMU_ADDR_MAX];
     size_t nqmp;
@@ -845,9 +848,11 @@ static void memintro__qemu_parse_cmdline(const char *buf, size_t len, memintro__
         if (!opt) {
             if (a[0] == '-' && a[1] == '-' && a[2]) a++; /* --opt is -opt */
             opt = (a[0] == '-' && alen > 1) ? a : NULL;
+            if (opt && !strcmp(opt, "-nodefaults")) c->nodefaults = 1;
             if (opt && strcmp(opt, "-name") && strcmp(opt, "-machine") && strcmp(opt, "-M") &&
                 strcmp(opt, "-m") && strcmp(opt, "-qmp") && strcmp(opt, "-qmp-pretty") &&
-                strcmp(opt, "-chardev") && strcmp(opt, "-mon") && strcmp(opt, "-object"))
+                strcmp(opt, "-chardev") && strcmp(opt, "-mon") && strcmp(opt, "-object") && strcmp(opt, "-vga") &&
+                strcmp(opt, "-device"))
                 opt = NULL;
             continue;
         }
@@ -892,6 +897,17 @@ static void memintro__qemu_parse_cmdline(const char *buf, size_t len, memintro__
                     c->nchardev++;
                 }
             }
+        } else if (!strcmp(opt, "-vga")) {
+            c->vga_opt = strcmp(val, "none") ? 1 : -1;
+        } else if (!strcmp(opt, "-device")) {
+            /* display cards that decode the legacy VGA window 0xa0000-0xbffff (not
+               secondary-vga, bochs-display, virtio-gpu-pci, ramfb) */
+            static const char *const cards[] = {"VGA", "isa-vga", "cirrus-vga", "isa-cirrus-vga", "qxl-vga",
+                                                "virtio-vga", "virtio-vga-gl", "vmware-svga", "ati-vga", "vhost-user-vga"};
+            size_t k;
+            if (memintro__qemu_opt(val, "driver", "driver", v, sizeof v))
+                for (k = 0; k < sizeof cards / sizeof cards[0]; k++)
+                    if (!strcmp(v, cards[k])) c->vga_dev = 1;
         } else if (!strcmp(opt, "-mon")) {
             char mode[32];
             if (memintro__qemu_opt(val, "mode", NULL, mode, sizeof mode) && !strcmp(mode, "control") &&
@@ -2581,6 +2597,14 @@ out:
 
 /* The layout from the machine type and RAM size on the command line: regions get their
    QEMU addresses from the one mapping of exactly the RAM size. */
+/* Does the VM have a display card that decodes the legacy VGA window? The default card
+   (no -vga, no -nodefaults), -vga with anything but none (the last -vga wins), or a
+   -device of such a card. */
+static int memintro__qemu_vga(const memintro__qemu_cmd *c)
+{
+    return c->vga_dev || (c->vga_opt ? c->vga_opt > 0 : !c->nodefaults);
+}
+
 static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memintro__qemu_cmd *cmd,
                                                    memintro__qemu_mapsctx *c)
 {
@@ -2588,6 +2612,7 @@ static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memin
     const char *why;
     char hs[32], lows[32], highs[32];
     size_t n = 0, i;
+    int vga;
     memintro_status st;
     if (!memintro__qemu_table(cmd->vm.machine, cmd->vm.machine_default, cmd->vm.binary, ram, cmd->max_below_4g, &low,
                               &high, &why)) {
@@ -2601,13 +2626,19 @@ static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memin
         return MEMINTRO_E_NOSPACE;
     }
     memset(q->regions, 0, 3 * sizeof *q->regions);
-    /* the legacy VGA window 0xa0000-0xbffff is not RAM to the guest */
-    if (low) {
+    /* a display card's legacy VGA window 0xa0000-0xbffff hides the RAM under it; without
+       one (-vga none, -nodefaults without a card) that RAM is the guest's */
+    vga = memintro__qemu_vga(cmd);
+    if (low && !vga) {
+        q->regions[n].start = 0;
+        q->regions[n].size = low;
+        n++;
+    } else if (low) {
         q->regions[n].start = 0;
         q->regions[n].size = low < 0xa0000 ? low : 0xa0000;
         n++;
     }
-    if (low > 0xc0000) {
+    if (vga && low > 0xc0000) {
         q->regions[n].start = 0xc0000;
         q->regions[n].size = low - 0xc0000;
         q->regions[n].block_offset = 0xc0000;
@@ -2649,9 +2680,10 @@ static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memin
     memintro__qemu_human(lows, sizeof lows, low);
     memintro__qemu_human(highs, sizeof highs, high);
     MEMINTRO__QEMU_FMT(q->source,
-                       "inferred (no QMP): machine %s, -m %s: %s below 4 GiB, %s above; RAM mapping of exactly %s found in "
-                       "/proc/%d/maps",
-                       cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)", hs, lows, highs, hs, q->pid);
+                       "inferred (no QMP): machine %s, -m %s: %s below 4 GiB, %s above, %s; RAM mapping of exactly %s "
+                       "found in /proc/%d/maps",
+                       cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)", hs, lows, highs,
+                       vga ? "VGA window at 0xa0000" : "no VGA card (RAM at 0xa0000)", hs, q->pid);
     if (high && (1ull << 32) + high > 0xfd00000000ull)
         memintro__qemu_cat(q->warning, sizeof q->warning,
                            "%sRAM reaches the AMD HyperTransport hole: QEMU may have moved it above 1 TiB; use QMP",

@@ -16,6 +16,7 @@
      qemu_live pause LABEL CONNECTOR   pause/resume: query-status, guest RAM frozen while paused
      qemu_live hmp CONNECTOR COMMAND   S line "STATUS", E line, L line "LENGTH", the text
      qemu_live fill SOCKET SECONDS     fill a non-accepting unix socket's backlog, hold it
+     qemu_live readcmp CONNECTOR PA LEN FILE   guest-physical bytes equal FILE (pmemsave)
      qemu_live list                    V lines "PID NAME MACHINE RAMBYTES QMP"
      qemu_live open CONNECTOR          S line "STATUS", E line with the message
      qemu_live gone LABEL CONNECTOR SIGNAL DELAY_MS   kill QEMU while reading
@@ -641,6 +642,31 @@ static void cmd_fill(const char *path, int seconds)
     sleep((unsigned)seconds);
 }
 
+/* Reads guest-physical [PA, PA+LEN) and compares it with FILE (e.g. QEMU's pmemsave). */
+static void cmd_readcmp(const char *connector, const char *pa, const char *len, const char *file)
+{
+    memintro_qemu q;
+    uint64_t a = strtoull(pa, NULL, 0);
+    size_t n = (size_t)strtoull(len, NULL, 0), got = 0;
+    unsigned char *mine = (unsigned char *)calloc(1, n + 1), *ref = (unsigned char *)calloc(1, n + 1);
+    FILE *f = fopen(file, "rb");
+    memintro_status st;
+    if (!mine || !ref || !f) {
+        printf("not ok - readcmp: cannot read %s or allocate\n", file);
+        exit(2);
+    }
+    got = fread(ref, 1, n + 1, f);
+    fclose(f);
+    must_open(&q, connector, 0);
+    st = memintro_phys_read1(&q.phys, a, mine, n);
+    CHECK(st == MEMINTRO_OK && got == n && !memcmp(mine, ref, n),
+          "%s: %u bytes at 0x%llx equal %s (%s, file %u bytes)", connector, (unsigned)n, (unsigned long long)a, file,
+          st == MEMINTRO_OK ? "read ok" : memintro_qemu_error(&q), (unsigned)got);
+    memintro_qemu_close(&q);
+    free(mine);
+    free(ref);
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -653,6 +679,7 @@ int main(int argc, char **argv)
     else if (!strcmp(c, "tablecheck") && argc == 3) cmd_tablecheck(argv[2]);
     else if (!strcmp(c, "list") && argc == 2) cmd_list();
     else if (!strcmp(c, "cpus") && argc == 3) cmd_cpus(argv[2]);
+    else if (!strcmp(c, "readcmp") && argc == 6) cmd_readcmp(argv[2], argv[3], argv[4], argv[5]);
     else if (!strcmp(c, "fill") && argc == 4) cmd_fill(argv[2], atoi(argv[3]));
     else if (!strcmp(c, "hmp") && argc == 4) cmd_hmp(argv[2], argv[3]);
     else if (!strcmp(c, "pause") && argc == 4) cmd_pause(argv[2], argv[3]);

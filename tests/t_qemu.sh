@@ -4,7 +4,8 @@
 #   q35    q35, 512M, 2 vCPUs, QMP                     layout vs QEMU's own info mtree -f and gpa2hva,
 #                                              facts, writes, map=table, bad/busy QMP, non-root
 #   pchi   pc,max-ram-below-4g=1G, 1536M, QMP  RAM above 4 GiB, the same comparisons
-#   memfd  q35, memory-backend=mem0 (memfd, share=on), QMP   zero-copy, then killed mid-read
+#   memfd  q35, memory-backend=mem0 (memfd, share=on), -vga none, QMP   zero-copy, RAM at
+#          0xa0000 (no VGA window), then killed mid-read
 #   noqmp  pc,max-ram-below-4g=1G, 1536M, no QMP   inferred layout, then stopped mid-read
 # Expected values come from QEMU (info mtree -f, gpa2hva and xp over the guest's second QMP
 # socket, via tests/guest/qmp.sh; parsed here with awk) and from the guest itself (its
@@ -59,7 +60,7 @@ t0=$(date +%s)
 boot q35 --machine q35 --mem 512M --extra "-smp 2" &
 boot pchi --machine pc,max-ram-below-4g=1G --mem 1536M &
 boot memfd --machine q35,memory-backend=mem0 --mem 512M \
-    --extra "-object memory-backend-memfd,id=mem0,size=512M,share=on" &
+    --extra "-object memory-backend-memfd,id=mem0,size=512M,share=on -vga none" &
 boot noqmp --machine pc,max-ram-below-4g=1G --mem 1536M --no-qmp &
 wait
 up=""
@@ -263,6 +264,21 @@ if is_up memfd; then
     check "memfd: RAM block mem0 (-machine memory-backend=mem0) found" grep -q " ram mem0 " "$tmp/memfd.got"
     check "memfd: guest RAM is served zero-copy from the memfd" grep -q "^H 100000 [0-9a-f]* memfd 1$" "$tmp/memfd.regions"
     run same memfd qemu:name=mi-t-memfd qemu:name=mi-t-memfd,nozerocopy "$tmp/memfd/serial.log"
+    # no display card (-vga none): RAM at 0xa0000-0xbffff. Mark it, then map=table and
+    # map=qmp must read what QEMU's own pmemsave saves (VM paused)
+    run write qemu:name=mi-t-memfd,map=qmp,write 0xa0000 MEMINTRO-VGA-A0000 >/dev/null
+    run write qemu:name=mi-t-memfd,map=qmp,write 0xbfff0 MI-VGA-BFFF >/dev/null
+    qmp "$tmp/memfd/qmp-test.sock" '{"execute":"stop"}' >/dev/null
+    rm -f "$tmp/memfd.vga"
+    qmp "$tmp/memfd/qmp-test.sock" \
+        "{\"execute\":\"pmemsave\",\"arguments\":{\"val\":655360,\"size\":131072,\"filename\":\"$tmp/memfd.vga\"}}" >/dev/null
+    check "memfd -vga none: pmemsave of 0xa0000 holds the marks" \
+        sh -c "grep -q MEMINTRO-VGA-A0000 '$tmp/memfd.vga' && grep -q MI-VGA-BFFF '$tmp/memfd.vga'"
+    run readcmp qemu:name=mi-t-memfd,map=table 0xa0000 0x20000 "$tmp/memfd.vga"
+    run readcmp qemu:name=mi-t-memfd,map=qmp 0xa0000 0x20000 "$tmp/memfd.vga"
+    qmp "$tmp/memfd/qmp-test.sock" '{"execute":"cont"}' >/dev/null
+    run regions qemu:name=mi-t-memfd,map=table >"$tmp/memfd.table"
+    check "memfd -vga none: map=table says there is no VGA card" grep -q "^SOURCE .*no VGA card" "$tmp/memfd.table"
 fi
 
 if is_up noqmp; then

@@ -500,6 +500,34 @@ static void test_table(void)
     CHECK(!memintro__qemu_table("microvm", 0, "qemu-system-x86_64", G, 0, &lo, &hi, &why) && why, "microvm: no table");
     CHECK(!memintro__qemu_table("", 1, "qemu-system-aarch64", G, 0, &lo, &hi, &why) && why,
           "aarch64 default machine: no table");
+
+    /* the legacy VGA window: present or not as QEMU 7.2's info mtree -f showed for each of
+       these command lines (vga-lowmem / cirrus-low-memory at 0xa0000, or pc.ram through
+       0xbffff) */
+    {
+        static const char *const a0[] = {"qemu-system-x86_64", "-m", "256M", NULL};
+        static const char *const a1[] = {"qemu-system-x86_64", "-vga", "none", NULL};
+        static const char *const a2[] = {"qemu-system-x86_64", "-nodefaults", NULL};
+        static const char *const a3[] = {"qemu-system-x86_64", "-vga", "std", "-nodefaults", NULL};
+        static const char *const a4[] = {"qemu-system-x86_64", "-nodefaults", "-device", "VGA", NULL};
+        static const char *const a5[] = {"qemu-system-x86_64", "-nodefaults", "-device", "virtio-gpu-pci", NULL};
+        static const char *const a6[] = {"qemu-system-x86_64", "-device", "isa-vga", "-vga", "none", NULL};
+        static const char *const a7[] = {"qemu-system-x86_64", "-nodefaults", "-device", "bochs-display", NULL};
+        static const char *const a8[] = {"qemu-system-x86_64", "-vga", "cirrus", NULL};
+        static const char *const a9[] = {"qemu-system-x86_64", "-display", "none", "-vga", "none", NULL};
+        static const char *const a10[] = {"qemu-system-x86_64", "-nodefaults", "-device", "qxl-vga,id=v0", NULL};
+        CHECK(memintro__qemu_vga(cmd_from(a0)), "VGA: default card");
+        CHECK(!memintro__qemu_vga(cmd_from(a1)), "VGA: -vga none: no window");
+        CHECK(!memintro__qemu_vga(cmd_from(a2)), "VGA: -nodefaults: no window");
+        CHECK(memintro__qemu_vga(cmd_from(a3)), "VGA: -vga std -nodefaults");
+        CHECK(memintro__qemu_vga(cmd_from(a4)), "VGA: -nodefaults -device VGA");
+        CHECK(!memintro__qemu_vga(cmd_from(a5)), "VGA: -nodefaults -device virtio-gpu-pci: no window");
+        CHECK(memintro__qemu_vga(cmd_from(a6)), "VGA: -device isa-vga -vga none");
+        CHECK(!memintro__qemu_vga(cmd_from(a7)), "VGA: -nodefaults -device bochs-display: no window");
+        CHECK(memintro__qemu_vga(cmd_from(a8)), "VGA: -vga cirrus");
+        CHECK(!memintro__qemu_vga(cmd_from(a9)), "VGA: -display none -vga none: no window");
+        CHECK(memintro__qemu_vga(cmd_from(a10)), "VGA: -device qxl-vga,id=v0");
+    }
 }
 
 static void test_options(void)
