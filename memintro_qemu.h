@@ -483,49 +483,6 @@ static void memintro__qemu_fmt(char *dst, size_t cap, const char *fmt, ...)
 
 #define MEMINTRO__QEMU_FMT(dst, ...) memintro__qemu_fmt((dst), sizeof(dst), __VA_ARGS__)
 
-static int memintro__qemu_hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Parses hex digits (optional 0x) from s[0..n); *used gets the count consumed. Returns 0
-   when there is no digit or the value overflows. */
-static int memintro__qemu_hex(const char *s, size_t n, uint64_t *v, size_t *used)
-{
-    size_t i = 0, d0;
-    uint64_t x = 0;
-    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) i = 2;
-    d0 = i;
-    for (; i < n; i++) {
-        int h = memintro__qemu_hexval((unsigned char)s[i]);
-        if (h < 0) break;
-        if (x >> 60) return 0;
-        x = (x << 4) | (uint64_t)h;
-    }
-    if (i == d0) return 0;
-    *v = x;
-    if (used) *used = i;
-    return 1;
-}
-
-/* Parses a decimal number from s[0..n). */
-static int memintro__qemu_dec(const char *s, size_t n, uint64_t *v, size_t *used)
-{
-    size_t i = 0;
-    uint64_t x = 0;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-        if (x > (UINT64_MAX - 9) / 10) return 0;
-        x = x * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (!i) return 0;
-    *v = x;
-    if (used) *used = i;
-    return 1;
-}
-
 /* A size as QEMU reads -m and size= values: a number (fractions allowed) with an optional
    binary suffix B/K/M/G/T/P/E; `unit` applies without a suffix (-m: MiB, size=: bytes).
    Returns 0 if malformed or out of range. */
@@ -533,7 +490,7 @@ static int memintro__qemu_size(const char *s, uint64_t unit, uint64_t *out)
 {
     uint64_t ip = 0, frac = 0, fdiv = 1, mult = unit, r;
     size_t n = strlen(s), i = 0, u;
-    if (!memintro__qemu_dec(s, n, &ip, &u)) return 0;
+    if (!(u = memintro_parse_u64(s, n, &ip))) return 0;
     i = u;
     if (i < n && s[i] == '.') {
         i++;
@@ -986,7 +943,7 @@ static long memintro__qemu_scan(const memintro_qemu_allocator *al, memintro_qemu
         uint64_t pid;
         size_t used;
         char comm[64];
-        if (!memintro__qemu_dec(e->d_name, strlen(e->d_name), &pid, &used) || e->d_name[used] || pid > 0x7fffffff)
+        if (!(used = memintro_parse_u64(e->d_name, strlen(e->d_name), &pid)) || e->d_name[used] || pid > 0x7fffffff)
             continue;
         if ((int)pid == (int)getpid()) continue;
         /* cheap filter first: kernel threads have an empty cmdline */
@@ -1027,11 +984,11 @@ static int memintro__qemu_parse_vma(const char *s, size_t n, memintro__qemu_vma 
     size_t i = 0, u;
     uint64_t x;
     memset(v, 0, sizeof *v);
-    if (!memintro__qemu_hex(s, n, &v->start, &u)) return 0;
+    if (!(u = memintro_parse_hex(s, n, &v->start))) return 0;
     i = u;
     if (i >= n || s[i] != '-') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &v->end, &u) || v->end < v->start) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &v->end)) || v->end < v->start) return 0;
     i += u;
     if (i + 5 >= n || s[i] != ' ') return 0;
     memcpy(v->perms, s + i + 1, 4);
@@ -1039,21 +996,21 @@ static int memintro__qemu_parse_vma(const char *s, size_t n, memintro__qemu_vma 
     i += 5;
     if (s[i] != ' ') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &v->offset, &u)) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &v->offset))) return 0;
     i += u;
     if (i >= n || s[i] != ' ') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &x, &u) || x > 0xffffffffu) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &x)) || x > 0xffffffffu) return 0;
     v->dev_major = (unsigned)x;
     i += u;
     if (i >= n || s[i] != ':') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &x, &u) || x > 0xffffffffu) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &x)) || x > 0xffffffffu) return 0;
     v->dev_minor = (unsigned)x;
     i += u;
     if (i >= n || s[i] != ' ') return 0;
     i++;
-    if (!memintro__qemu_dec(s + i, n - i, &v->inode, &u)) return 0;
+    if (!(u = memintro_parse_u64(s + i, n - i, &v->inode))) return 0;
     i += u;
     while (i < n && s[i] == ' ') i++;
     v->path = s + i;
@@ -1178,14 +1135,11 @@ static size_t memintro__qj_utf8(char *o, uint32_t c)
 
 static int memintro__qj_u4(const char *p, const char *e, uint32_t *c)
 {
-    int k;
+    uint64_t v;
     *c = 0;
     if (e - p < 4) return 0;
-    for (k = 0; k < 4; k++) {
-        int h = memintro__qemu_hexval((unsigned char)p[k]);
-        if (h < 0) return 0;
-        *c = (*c << 4) | (uint32_t)h;
-    }
+    if (memintro_parse_hex(p, 4, &v) != 4) return 0;
+    *c = (uint32_t)v;
     return 1;
 }
 
@@ -1550,7 +1504,7 @@ static size_t memintro__qmp_exec(memintro__qmp *q, const char *execute, const ch
         }
         idv = memintro__qj_member(q->buf, e, "id");
         if (memintro__qj_member(q->buf, e, "event") ||
-            (idv && (!memintro__qemu_dec(idv, (size_t)(e - idv), &got, NULL) || got != id))) {
+            (idv && (!memintro_parse_u64(idv, (size_t)(e - idv), &got) || got != id))) {
             memintro__qmp_consume(q, n);
             continue;
         }
@@ -1693,11 +1647,11 @@ static int memintro__qemu_parse_mline(const char *s, size_t n, memintro__qemu_mr
     const char *p, *t, *colon;
     memset(r, 0, sizeof *r);
     while (i < n && s[i] == ' ') i++;
-    if (!memintro__qemu_hex(s + i, n - i, &r->start, &u) || u < 8) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &r->start)) || u < 8) return 0;
     i += u;
     if (i >= n || s[i] != '-') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &end, &u) || end < r->start) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &end)) || end < r->start) return 0;
     i += u;
     r->size = end - r->start + 1;
     if (!r->size) r->size = UINT64_MAX; /* the whole 64-bit space */
@@ -1728,7 +1682,7 @@ static int memintro__qemu_parse_mline(const char *s, size_t n, memintro__qemu_mr
     /* " @OFFSET" (16 hex digits) is the offset inside the region */
     if (ne > 18 && p[ne - 18] == ' ' && p[ne - 17] == '@') {
         uint64_t off;
-        if (memintro__qemu_hex(p + ne - 16, 16, &off, &u) && u == 16) {
+        if ((u = memintro_parse_hex(p + ne - 16, 16, &off)) && u == 16) {
             r->offset = off;
             ne -= 18;
         }
@@ -1751,6 +1705,7 @@ static memintro_status memintro__qemu_parse_mtree(const char *text, size_t len, 
     while (p < e) {
         const char *nl = (const char *)memchr(p, '\n', (size_t)(e - p));
         size_t ll = nl ? (size_t)(nl - p) : (size_t)(e - p);
+        uint64_t hexd;
         if (ll && p[ll - 1] == '\r') ll--;
         if (ll >= 9 && !memcmp(p, "FlatView ", 9)) {
             if (seen) break; /* the view of "memory" is complete */
@@ -1770,7 +1725,7 @@ static memintro_status memintro__qemu_parse_mtree(const char *text, size_t len, 
         } else if (in_view && ll > 13 && !memcmp(p, " AS \"memory\",", 13)) {
             is_memory = 1;
             seen = 1;
-        } else if (in_view && is_memory && ll > 2 && p[0] == ' ' && p[1] == ' ' && memintro__qemu_hexval(p[2]) >= 0) {
+        } else if (in_view && is_memory && ll > 2 && p[0] == ' ' && p[1] == ' ' && memintro_parse_hex(p + 2, 1, &hexd) == 1) {
             memintro__qemu_mrange r;
             if (!memintro__qemu_parse_mline(p, ll, &r)) {
                 memintro__qemu_fmt(err, errcap, "info mtree -f: cannot parse \"%.*s\"", (int)(ll > 100 ? 100 : ll), p);
@@ -1809,7 +1764,7 @@ static int memintro__qemu_parse_gpa2hva(const char *t, const char *name, uint64_
         size_t k = strlen(name);
         if ((size_t)(is - p) < k + 1 || is[-(long)k - 1] != '(' || memcmp(is - k, name, k)) return 0;
     }
-    if (!memintro__qemu_hex(is + 5, strlen(is + 5), hva, &u)) return 0;
+    if (!(u = memintro_parse_u64(is + 5, strlen(is + 5), hva))) return 0;
     return is[5] == '0' && (is[6] == 'x' || is[6] == 'X');
 }
 
@@ -1889,8 +1844,8 @@ static int memintro__qemu_stat(int pid, char *state, uint64_t *flags, uint64_t *
     for (field = 3; *p && field < 22; p++) {
         if (*p != ' ') continue;
         field++;
-        if (field == 9) memintro__qemu_dec(p + 1, strlen(p + 1), flags, NULL);
-        if (field == 22) memintro__qemu_dec(p + 1, strlen(p + 1), starttime, NULL);
+        if (field == 9) memintro_parse_u64(p + 1, strlen(p + 1), flags);
+        if (field == 22) memintro_parse_u64(p + 1, strlen(p + 1), starttime);
     }
     return 0;
 }
@@ -2553,7 +2508,7 @@ static memintro_status memintro__qemu_layout_qmp(memintro_qemu *q, const memintr
                 const char *idv = memintro__qj_member(p, e, "id"), *sz = memintro__qj_member(p, e, "size");
                 char id[MEMINTRO_QEMU_NAME_MAX];
                 uint64_t s = 0;
-                if (sz && memintro__qemu_dec(sz, (size_t)(e - sz), &s, NULL)) q->ram_size += s;
+                if (sz && memintro_parse_u64(sz, (size_t)(e - sz), &s)) q->ram_size += s;
                 if (idv && memintro__qj_string(idv, e, id, sizeof id, NULL))
                     for (j = 0; j < q->nregions; j++)
                         if (!strcmp(q->regions[j].block, id)) q->regions[j].guest_ram = 1;
@@ -3563,7 +3518,7 @@ MEMINTRO__QDEF const char *memintro_qemu_options_parse(memintro_qemu_options *o,
         else if (!strcmp(k, "pid") && v) {
             uint64_t x;
             size_t u;
-            if (!memintro__qemu_dec(v, strlen(v), &x, &u) || v[u] || !x || x > 0x7fffffff) {
+            if (!(u = memintro_parse_u64(v, strlen(v), &x)) || v[u] || !x || x > 0x7fffffff) {
                 memintro__qemu_fmt(storage, storage_size, "qemu: pid=%s is not a process id", val);
                 return storage;
             }

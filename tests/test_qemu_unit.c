@@ -347,7 +347,7 @@ static void test_json(void)
             CHECK_QUIET(memintro__qj_skip(o, e, 0) == e, "real QMP line %u is well-formed JSON", (unsigned)lines);
             if ((v = memintro__qj_member(o, e, "return")) && *v == '[') {
                 const char *sz = memintro__qj_member(v + 1, e, "size");
-                CHECK(sz && memintro__qemu_dec(sz, (size_t)(e - sz), &x, NULL) && x == 1610612736ull,
+                CHECK(sz && memintro_parse_u64(sz, (size_t)(e - sz), &x) && x == 1610612736ull,
                       "real query-memdev: size 1610612736");
             }
             if ((v = memintro__qj_member(o, e, "error"))) {
@@ -394,7 +394,7 @@ static void test_json(void)
     {
         static const char s[] = "{\"return\": \"x\", \"id\": 3}";
         v = memintro__qj_member(s, s + sizeof s - 1, "id");
-        CHECK(v && memintro__qemu_dec(v, 3, &x, NULL) && x == 3, "member after a string");
+        CHECK(v && memintro_parse_u64(v, 3, &x) && x == 3, "member after a string");
         CHECK(!memintro__qj_member(s, s + sizeof s - 1, "event"), "absent member");
     }
 }
