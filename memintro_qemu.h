@@ -15,8 +15,17 @@
      - reads and writes whole batches with process_vm_readv / process_vm_writev, up to
        IOV_MAX iovecs per call, adjacent operations merged into one iovec;
      - when guest RAM is a shared mapping (memory-backend-memfd, or memory-backend-file with
-       share=on) maps the same memory into the calling process and serves reads with plain
-       copies (zero-copy: no system call per batch);
+       share=on) maps the same memory into the calling process and serves it through the
+       core's mapped-memory backend (memintro_buffer over those local mappings, falling back
+       to process_vm_readv for the rest): plain copies, no system call per batch;
+     - offers direct access (memintro_phys_direct) to zero-copy RAM whose file is sealed
+       against shrinking (memory-backend-memfd's default seal=on): a pointer into this
+       process's own mapping, valid until the next call into the backend. It never faults:
+       the file cannot shrink and the mapping is this process's own, so even a VM that exits
+       leaves it readable (once the exit is noticed, at most MEMINTRO_QEMU_CHECK_US later,
+       direct access returns NULL). Other RAM (anonymous, share=on files, which could be
+       truncated, hugetlbfs memfds) gives NULL: read it with batches, whose liveness and
+       file-size checks turn a vanished or shrunk mapping into an error instead of a signal;
      - reports clear errors: no permission (CAP_SYS_PTRACE), VM gone (MEMINTRO_E_GONE, no
        hang, no crash), QMP refused or malformed (falls back to the tables, with a warning),
        a RAM mapping that disappeared or changed size.
@@ -241,7 +250,12 @@ typedef struct memintro_qemu {
     memintro_qemu__mapping *maps;      /* zero-copy mappings, sorted by hva */
     size_t nmaps;
     memintro_qemu__piece *pieces;      /* batch scratch */
-    unsigned char **zsrc;              /* zero-copy scratch: local address per operation */
+    memintro_phys sys;                 /* process_vm_* backend (user: this object) */
+    memintro_buffer zc;                /* zero-copy RAM: the core's mapped-memory backend over
+                                          zc_map, falling back to sys */
+    memintro_memmap zc_map;            /* guest-physical -> address in this process */
+    memintro_range *zc_storage;
+    unsigned char *zc_direct;          /* per zc_map range: direct access offered */
     void *iov;                         /* 2 * IOV_MAX struct iovec */
     uint64_t ram_size;
     uint64_t check_ns, last_check_ns;
@@ -1875,10 +1889,13 @@ static int memintro__qemu_exited(memintro_qemu *q)
 
 /* The rate-limited check before a batch: process still there, shared RAM files still the
    size they were. Returns 1 when the VM is gone. */
+static int memintro__qemu_build_zc(memintro_qemu *q);
+
 static int memintro__qemu_check(memintro_qemu *q)
 {
     uint64_t now;
     size_t i;
+    int died = 0;
     if (q->gone) return 1;
     if (q->check_ns) {
 #ifdef CLOCK_MONOTONIC_COARSE
@@ -1908,12 +1925,15 @@ static int memintro__qemu_check(memintro_qemu *q)
         if (m->dead || m->sealed) continue;
         if (fstat(m->fd, &sb) != 0 || (uint64_t)sb.st_size < m->file_off + m->size) {
             m->dead = 1;
+            died = 1;
             MEMINTRO__QEMU_FMT(q->error,
                                "the shared RAM file mapped at host 0x%llx shrank from %llu to %llu bytes; reopen the VM",
                                (unsigned long long)m->hva, (unsigned long long)m->file_size,
                                (unsigned long long)sb.st_size);
+            m->file_size = (uint64_t)sb.st_size;
         }
     }
+    if (died) memintro__qemu_build_zc(q); /* its ranges go to process_vm_* (which fails them) */
     return 0;
 }
 
@@ -1921,6 +1941,20 @@ MEMINTRO__QDEF int memintro_qemu_alive(memintro_qemu *q)
 {
     if (!q || !q->opened) return 0;
     return !memintro__qemu_exited(q);
+}
+
+/* The zero-copy mapping holding QEMU address hva, or NULL. */
+static memintro_qemu__mapping *memintro__qemu_find_map(memintro_qemu *q, uint64_t hva)
+{
+    size_t lo = 0, hi = q->nmaps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        memintro_qemu__mapping *m = &q->maps[mid];
+        if (hva < m->hva) hi = mid;
+        else if (hva - m->hva >= m->size) lo = mid + 1;
+        else return m;
+    }
+    return NULL;
 }
 
 /* Why process_vm_* faulted at QEMU address hva: the process is exiting (E_GONE) or the
@@ -1949,7 +1983,13 @@ static memintro_status memintro__qemu_diagnose(memintro_qemu *q, uint64_t hva, i
 {
     char path[64];
     memintro__qemu_findvma f;
+    const memintro_qemu__mapping *m = q->nmaps ? memintro__qemu_find_map(q, hva) : NULL;
     if (memintro__qemu_exited(q)) return MEMINTRO_E_GONE;
+    if (m && m->dead) {
+        MEMINTRO__QEMU_FMT(q->error, "the shared RAM file mapped at host 0x%llx shrank to %llu bytes; reopen the VM",
+                           (unsigned long long)m->hva, (unsigned long long)m->file_size);
+        return MEMINTRO_E_IO;
+    }
     snprintf(path, sizeof path, "/proc/%d/maps", q->pid);
     memset(&f, 0, sizeof f);
     f.hva = hva;
@@ -1973,19 +2013,11 @@ static memintro_status memintro__qemu_diagnose(memintro_qemu *q, uint64_t hva, i
 
 /* ---- batches ---- */
 
-static void memintro__qemu_op_fail(memintro_op *op, size_t off, size_t n, memintro_status s, int write)
-{
-    if (!n) return;
-    if (!write) memset((unsigned char *)op->buf + off, 0, n);
-    op->missing += n;
-    if (op->status == MEMINTRO_OK) op->status = s;
-}
-
 static void memintro__qemu_piece_fail(memintro_op *ops, const memintro_qemu__piece *p, size_t from,
                                       memintro_status s, int write)
 {
     memintro_op *op = &ops[p->op];
-    memintro__qemu_op_fail(op, (size_t)(p->buf - (unsigned char *)op->buf) + from, p->len - from, s, write);
+    memintro_op_fail(op, s, (size_t)(p->buf - (unsigned char *)op->buf) + from, p->len - from, !write);
 }
 
 static void memintro__qemu_sys_status(memintro_qemu *q, int err, memintro_status *s)
@@ -2096,35 +2128,8 @@ static void memintro__qemu_flush(memintro_qemu *q, memintro_op *ops, size_t np, 
         for (; i < np; i++) memintro__qemu_piece_fail(ops, &pc[i], 0, stop, write);
 }
 
-/* The zero-copy mapping holding QEMU address hva, or NULL. */
-static memintro_qemu__mapping *memintro__qemu_find_map(memintro_qemu *q, uint64_t hva)
-{
-    size_t lo = 0, hi = q->nmaps;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        memintro_qemu__mapping *m = &q->maps[mid];
-        if (hva < m->hva) hi = mid;
-        else if (hva - m->hva >= m->size) lo = mid + 1;
-        else return m;
-    }
-    return NULL;
-}
-
-/* Copies with fixed-size moves for the common small sizes (the compiler inlines them). */
-static void memintro__qemu_copy(unsigned char *d, const unsigned char *s, size_t n)
-{
-    switch (n) {
-    case 1: *d = *s; return;
-    case 2: memcpy(d, s, 2); return;
-    case 4: memcpy(d, s, 4); return;
-    case 8: memcpy(d, s, 8); return;
-    case 16: memcpy(d, s, 16); return;
-    default: memcpy(d, s, n); return;
-    }
-}
-
-/* One operation the general way: split at range ends, holes, zero-copy mappings, and
-   pieces for process_vm_* (flushed when the piece array fills). */
+/* One operation through process_vm_*: split at range ends and holes into pieces (flushed
+   when the piece array fills). */
 static void memintro__qemu_op(memintro_qemu *q, memintro_op *ops, size_t i, size_t *np, int write)
 {
     memintro_op *op = &ops[i];
@@ -2137,32 +2142,20 @@ static void memintro__qemu_op(memintro_qemu *q, memintro_op *ops, size_t i, size
         int backed = memintro_memmap_lookup(&q->map, a, &hva, &run);
         n = run && run < left ? (size_t)run : left;
         if (q->gone) {
-            memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), left, MEMINTRO_E_GONE, write);
+            memintro_op_fail(op, MEMINTRO_E_GONE, (size_t)(buf - (unsigned char *)op->buf), left, !write);
             return;
         }
         if (!backed) {
-            memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), n, MEMINTRO_E_HOLE, write);
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (unsigned char *)op->buf), n, !write);
         } else {
-            memintro_qemu__mapping *m = q->nmaps ? memintro__qemu_find_map(q, hva) : NULL;
-            if (m) {
-                uint64_t room = m->size - (hva - m->hva);
-                if (room < n) n = (size_t)room;
-                if (m->dead)
-                    memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), n, MEMINTRO_E_IO, write);
-                else if (write)
-                    memcpy(m->local + (hva - m->hva), buf, n);
-                else
-                    memcpy(buf, m->local + (hva - m->hva), n);
-            } else {
-                memintro_qemu__piece *p = &q->pieces[(*np)++];
-                p->hva = hva;
-                p->buf = buf;
-                p->len = n;
-                p->op = i;
-                if (*np == MEMINTRO__QEMU_PIECES) {
-                    memintro__qemu_flush(q, ops, *np, write);
-                    *np = 0;
-                }
+            memintro_qemu__piece *p = &q->pieces[(*np)++];
+            p->hva = hva;
+            p->buf = buf;
+            p->len = n;
+            p->op = i;
+            if (*np == MEMINTRO__QEMU_PIECES) {
+                memintro__qemu_flush(q, ops, *np, write);
+                *np = 0;
             }
         }
         buf += n;
@@ -2171,103 +2164,107 @@ static void memintro__qemu_op(memintro_qemu *q, memintro_op *ops, size_t i, size
     }
 }
 
-#ifndef MEMINTRO__QEMU_AHEAD
-#define MEMINTRO__QEMU_AHEAD 16 /* zero-copy: operations prefetched ahead of the copy */
-#endif
+/* The process_vm_* backend (q->sys): everything that is not zero-copy. Also the fallback
+   of the zero-copy buffer (q->zc). */
+static memintro_status memintro__qemu_sys_rw(memintro_qemu *q, memintro_op *ops, size_t count, int write)
+{
+    size_t i, np = 0;
+    memintro_ops_begin(ops, count);
+    for (i = 0; i < count; i++) memintro__qemu_op(q, ops, i, &np, write);
+    if (np) memintro__qemu_flush(q, ops, np, write);
+    return memintro_ops_status(ops, count);
+}
+
+static memintro_status memintro__qemu_sys_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__qemu_sys_rw((memintro_qemu *)self->user, ops, count, 0);
+}
+
+static memintro_status memintro__qemu_sys_write(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__qemu_sys_rw((memintro_qemu *)self->user, ops, count, 1);
+}
+
+/* (Re)builds the zero-copy map: guest-physical -> address in this process, for every
+   region served from a live local mapping; what it leaves out goes to process_vm_*.
+   Direct access is offered for ranges inside mappings sealed against shrinking (they can
+   never fault). Returns 0, or -1 when a range does not fit (then no zero-copy at all). */
+static int memintro__qemu_build_zc(memintro_qemu *q)
+{
+    size_t i, k;
+    memintro_memmap_init(&q->zc_map, q->zc_storage, q->zc_storage ? q->nregions : 0);
+    for (i = 0; q->zc_storage && i < q->nregions; i++) {
+        const memintro_qemu_region *r = &q->regions[i];
+        memintro_qemu__mapping *m;
+        if (!r->zero_copy) continue;
+        m = memintro__qemu_find_map(q, r->hva);
+        if (!m || m->dead || r->hva + r->size > m->hva + m->size) continue;
+        if (memintro_memmap_add(&q->zc_map, r->start, r->size, (uint64_t)(uintptr_t)(m->local + (r->hva - m->hva))) !=
+            MEMINTRO_OK) {
+            memintro_memmap_init(&q->zc_map, q->zc_storage, 0);
+            return -1;
+        }
+    }
+    for (k = 0; k < q->zc_map.count; k++) {
+        const memintro_range *z = &q->zc_map.ranges[k];
+        int sealed = 0;
+        for (i = 0; i < q->nmaps; i++) {
+            const memintro_qemu__mapping *m = &q->maps[i];
+            uint64_t lo = (uint64_t)(uintptr_t)m->local;
+            if (z->offset >= lo && z->offset - lo < m->size) {
+                sealed = m->sealed && !m->dead && z->size <= m->size - (z->offset - lo);
+                break;
+            }
+        }
+        q->zc_direct[k] = (unsigned char)sealed;
+    }
+    memintro_buffer_init_host(&q->zc, &q->zc_map, q->writable);
+    memintro_buffer_set_fallback(&q->zc, &q->sys);
+    return 0;
+}
 
 static memintro_status memintro__qemu_rw(memintro_phys *self, memintro_op *ops, size_t count, int write)
 {
     memintro_qemu *q = (memintro_qemu *)self;
-    size_t i, np = 0;
-    memintro_status ret = MEMINTRO_OK;
+    memintro_status ret;
+    size_t i;
     if (!q->opened) {
-        for (i = 0; i < count; i++) {
-            ops[i].missing = 0;
-            ops[i].status = MEMINTRO_OK;
-            memintro__qemu_op_fail(&ops[i], 0, ops[i].len, MEMINTRO_E_INVALID, write);
-        }
+        memintro_ops_fail(ops, count, MEMINTRO_E_INVALID, !write);
         return MEMINTRO_E_INVALID;
     }
     q->error[0] = 0;
     if (memintro__qemu_check(q)) {
         MEMINTRO__QEMU_FMT(q->error, "QEMU process %d (%s) has exited", q->pid, q->name[0] ? q->name : "no name");
-        for (i = 0; i < count; i++) {
-            ops[i].missing = 0;
-            ops[i].status = MEMINTRO_OK;
-            memintro__qemu_op_fail(&ops[i], 0, ops[i].len, MEMINTRO_E_GONE, write);
-        }
+        memintro_ops_fail(ops, count, MEMINTRO_E_GONE, !write);
         return MEMINTRO_E_GONE;
     }
-    if (!q->nmaps) {
-        for (i = 0; i < count; i++) {
-            ops[i].status = MEMINTRO_OK;
-            ops[i].missing = 0;
-            memintro__qemu_op(q, ops, i, &np, write);
-        }
-    } else {
-        /* Zero-copy: first resolve a round of operations to local addresses (remembering
-           the last range and mapping: batches tend to stay in one), then copy, prefetching
-           a few operations ahead so the cache misses of random reads overlap. Operations
-           that are not wholly inside one live mapping go the general way. */
-        unsigned char **src = q->zsrc;
-        uint64_t cs = 1, clen = 0; /* cached guest-physical run [cs, cs+clen) ... */
-        unsigned char *cbase = NULL; /* ... and its local address */
-        size_t base, round, j;
-        for (base = 0; base < count; base += round) {
-            round = count - base < MEMINTRO__QEMU_PIECES ? count - base : MEMINTRO__QEMU_PIECES;
-            for (j = 0; j < round; j++) {
-                memintro_op *op = &ops[base + j];
-                uint64_t a = op->addr;
-                op->status = MEMINTRO_OK;
-                op->missing = 0;
-                src[j] = NULL;
-                if (!(a - cs < clen && op->len <= clen - (a - cs))) {
-                    const memintro_range *r = memintro_memmap_find(&q->map, a);
-                    memintro_qemu__mapping *m;
-                    uint64_t lo, hi;
-                    if (!r) continue;
-                    m = memintro__qemu_find_map(q, r->offset + (a - r->start));
-                    if (!m || m->dead) continue;
-                    /* the part of range r inside mapping m */
-                    lo = m->hva > r->offset ? r->start + (m->hva - r->offset) : r->start;
-                    hi = r->offset + r->size > m->hva + m->size ? r->start + (m->hva + m->size - r->offset)
-                                                                : r->start + r->size;
-                    cs = lo;
-                    clen = hi - lo;
-                    cbase = m->local + (r->offset + (lo - r->start) - m->hva);
-                    if (!(a - cs < clen && op->len <= clen - (a - cs))) {
-                        clen = 0;
-                        continue;
-                    }
-                }
-                src[j] = cbase + (a - cs);
-            }
-            for (j = 0; j < round; j++) {
-#if defined(__GNUC__) || defined(__clang__)
-                if (j + MEMINTRO__QEMU_AHEAD < round && src[j + MEMINTRO__QEMU_AHEAD])
-                    __builtin_prefetch(src[j + MEMINTRO__QEMU_AHEAD]);
-#endif
-                if (src[j]) {
-                    memintro_op *op = &ops[base + j];
-                    if (write)
-                        memintro__qemu_copy(src[j], (const unsigned char *)op->buf, op->len);
-                    else
-                        memintro__qemu_copy((unsigned char *)op->buf, src[j], op->len);
-                } else {
-                    memintro__qemu_op(q, ops, base + j, &np, write);
-                }
-            }
-        }
-    }
-    if (np) memintro__qemu_flush(q, ops, np, write);
-    for (i = 0; i < count; i++)
-        if (ops[i].status != MEMINTRO_OK) {
-            ret = ops[i].status;
-            if (ret == MEMINTRO_E_HOLE && !q->error[0])
+    q->sys.user = q; /* self references, in case the object was moved */
+    q->zc.map = &q->zc_map;
+    q->zc.fallback = &q->sys;
+    if (q->zc_map.count)
+        ret = write ? q->zc.phys.write(&q->zc.phys, ops, count) : q->zc.phys.read(&q->zc.phys, ops, count);
+    else
+        ret = memintro__qemu_sys_rw(q, ops, count, write);
+    if (ret == MEMINTRO_E_HOLE && !q->error[0])
+        for (i = 0; i < count; i++)
+            if (ops[i].status != MEMINTRO_OK) {
                 MEMINTRO__QEMU_FMT(q->error, "guest-physical 0x%llx is not backed by RAM", (unsigned long long)ops[i].addr);
-            break;
-        }
+                break;
+            }
     return ret;
+}
+
+/* Direct access: a pointer into this process's mapping of zero-copy RAM, only where that
+   mapping cannot shrink (a sealed memfd); NULL elsewhere and once the VM has exited. */
+static const void *memintro__qemu_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
+{
+    memintro_qemu *q = (memintro_qemu *)self;
+    const memintro_range *r;
+    if (avail) *avail = 0;
+    if (!q->opened || !q->zc_map.count || memintro__qemu_check(q)) return NULL;
+    r = memintro_memmap_find(&q->zc_map, addr);
+    if (!r || !q->zc_direct[r - q->zc_map.ranges]) return NULL;
+    return memintro_phys_direct(&q->zc.phys, addr, avail);
 }
 
 static memintro_status memintro__qemu_read(memintro_phys *self, memintro_op *ops, size_t count)
@@ -2764,14 +2761,18 @@ MEMINTRO__QDEF void memintro_qemu_close(memintro_qemu *q)
     memintro__qemu_free(&q->al, q->map_storage);
     memintro__qemu_free(&q->al, q->pieces);
     memintro__qemu_free(&q->al, q->iov);
-    memintro__qemu_free(&q->al, q->zsrc);
+    memintro__qemu_free(&q->al, q->zc_storage);
+    memintro__qemu_free(&q->al, q->zc_direct);
     if (q->pidfd >= 0) close(q->pidfd);
     q->maps = NULL;
     q->regions = NULL;
     q->map_storage = NULL;
     q->pieces = NULL;
     q->iov = NULL;
-    q->zsrc = NULL;
+    q->zc_storage = NULL;
+    q->zc_direct = NULL;
+    memintro_memmap_init(&q->zc_map, NULL, 0);
+    q->phys.direct = NULL;
     q->nmaps = q->nregions = 0;
     q->pidfd = -1;
     q->opened = 0;
@@ -2967,8 +2968,9 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
     q->map_storage = (memintro_range *)memintro__qemu_alloc(&q->al, q->nregions * sizeof *q->map_storage);
     q->pieces = (memintro_qemu__piece *)memintro__qemu_alloc(&q->al, MEMINTRO__QEMU_PIECES * sizeof *q->pieces);
     q->iov = memintro__qemu_alloc(&q->al, 2 * MEMINTRO__QEMU_IOV * sizeof(struct iovec));
-    q->zsrc = (unsigned char **)memintro__qemu_alloc(&q->al, MEMINTRO__QEMU_PIECES * sizeof *q->zsrc);
-    if (!q->map_storage || !q->pieces || !q->iov || !q->zsrc) {
+    q->zc_storage = (memintro_range *)memintro__qemu_alloc(&q->al, q->nregions * sizeof *q->zc_storage);
+    q->zc_direct = (unsigned char *)memintro__qemu_alloc(&q->al, q->nregions);
+    if (!q->map_storage || !q->pieces || !q->iov || !q->zc_storage || !q->zc_direct) {
         MEMINTRO__QEMU_FMT(q->error, "out of memory");
         st = MEMINTRO_E_NOSPACE;
         goto fail;
@@ -2985,6 +2987,13 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
     }
     q->phys.read = memintro__qemu_read;
     q->phys.write = q->writable ? memintro__qemu_write : NULL;
+    q->sys.read = memintro__qemu_sys_read;
+    q->sys.write = q->writable ? memintro__qemu_sys_write : NULL;
+    q->sys.user = q;
+    if (memintro__qemu_build_zc(q) != 0)
+        memintro__qemu_cat(q->warning, sizeof q->warning, "%szero-copy ranges overlap; reading with process_vm_readv",
+                           q->warning[0] ? "; " : "");
+    q->phys.direct = memintro__qemu_direct;
     q->opened = 1;
     memintro__qemu_free(&q->al, cmd);
     cmd = NULL;
@@ -3565,7 +3574,6 @@ MEMINTRO__QDEF const char *memintro_qemu_options_parse(memintro_qemu_options *o,
 #undef MEMINTRO__QEMU_MAX_OBJ
 #undef MEMINTRO__QEMU_HMP_MAX
 #undef MEMINTRO__QEMU_PF_EXITING
-#undef MEMINTRO__QEMU_AHEAD
 #undef MEMINTRO__QEMU_FMT
 #undef MEMINTRO__QDEF
 

@@ -147,7 +147,9 @@ marker_pa() { sed -n "s/^MARKER mi-marker-1 .* pa=\(0x[0-9a-f]*\) text=MEMINTRO-
 for g in q35 pchi memfd; do
     is_up $g || continue
     layout_checks $g
+    [ $g = memfd ] && export MI_NO_VGA=1 # started with -vga none
     facts "$g" $g "qemu:name=mi-t-$g"
+    unset MI_NO_VGA
 done
 
 if is_up q35; then

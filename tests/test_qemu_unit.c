@@ -573,12 +573,30 @@ static void selftest_open(memintro_qemu *q, memintro_qemu_region *reg, size_t n,
     for (i = 0; i < n; i++) memintro_memmap_add(&q->map, reg[i].start, reg[i].size, reg[i].hva);
     q->pieces = (memintro_qemu__piece *)malloc(1024 * sizeof *q->pieces);
     q->iov = malloc(2 * 1024 * sizeof(struct iovec));
-    q->zsrc = (unsigned char **)malloc(1024 * sizeof *q->zsrc);
+    q->zc_storage = (memintro_range *)malloc(n * sizeof *q->zc_storage);
+    q->zc_direct = (unsigned char *)malloc(n);
     q->phys.read = memintro__qemu_read;
     q->phys.write = memintro__qemu_write;
+    q->phys.direct = memintro__qemu_direct;
+    q->sys.read = memintro__qemu_sys_read;
+    q->sys.write = memintro__qemu_sys_write;
+    q->sys.user = q;
     q->writable = 1;
     q->opened = 1;
     q->check_ns = 0;
+    memintro__qemu_build_zc(q);
+}
+
+static void selftest_free(memintro_qemu *q)
+{
+    free(q->pieces);
+    free(q->iov);
+    free(q->zc_storage);
+    free(q->zc_direct);
+    q->pieces = NULL;
+    q->iov = NULL;
+    q->zc_storage = NULL;
+    q->zc_direct = NULL;
 }
 
 static void test_engine(void)
@@ -711,6 +729,21 @@ static void test_engine(void)
         zm.file_size = 1 << 20;
         z.maps = &zm;
         z.nmaps = 1;
+        zr.zero_copy = 1;
+        zm.sealed = 0;
+        memintro__qemu_build_zc(&z);
+        CHECK(z.zc_map.count == 1 && memintro_phys_direct(&z.phys, 0x1000, NULL) == NULL,
+              "zero-copy from a file that may shrink: no direct access");
+        zm.sealed = 1;
+        memintro__qemu_build_zc(&z);
+        {
+            uint64_t avail = 0;
+            const void *d = memintro_phys_direct(&z.phys, 0x1000, &avail);
+            CHECK(d == ours + 0x1000 && avail == (1 << 20) - 0x1000, "sealed zero-copy RAM: direct pointer into our mapping");
+            CHECK(memintro_phys_direct(&z.phys, 1 << 20, &avail) == NULL && avail == 0, "direct: NULL past the RAM");
+        }
+        zm.sealed = 0;
+        memintro__qemu_build_zc(&z);
         before = z.syscalls;
         for (i = 0; i < 1024; i++) {
             ops[i].addr = (i * 7919u) % ((1 << 20) - 8);
@@ -721,15 +754,28 @@ static void test_engine(void)
         for (i = 0, bad = 0; i < 1024; i++)
             if (memcmp(out + i * 8, ram + (i * 7919u) % ((1 << 20) - 8), 8)) bad++;
         CHECK(st == MEMINTRO_OK && bad == 0 && z.syscalls == before, "zero-copy: right bytes, no system call");
+        /* a batch mixing zero-copy RAM and a hole */
+        {
+            unsigned char h[32];
+            memset(h, 0xee, sizeof h);
+            ops[0].addr = (1 << 20) - 16;
+            ops[0].buf = h;
+            ops[0].len = 32;
+            ops[1].addr = 0x40;
+            ops[1].buf = h + 16; /* overwritten below: only checks status */
+            ops[1].len = 0;
+            st = memintro_phys_read(&z.phys, ops, 1);
+            CHECK(st == MEMINTRO_E_HOLE && ops[0].missing == 16 && !memcmp(h, ram + (1 << 20) - 16, 16) && !h[16] &&
+                      !h[31] && strstr(memintro_qemu_error(&z), "not backed"),
+                  "zero-copy read into a hole: partial, zeroed, named");
+        }
         /* the file shrinks under us: the next check marks the mapping dead, no SIGBUS */
         z.check_ns = 0;
         CHECK(ftruncate(fd, 4096) == 0, "shrink the memfd");
         st = memintro_phys_read1(&z.phys, 0x8000, b, 16);
         CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&z), "shrank"), "shrunk shared RAM: E_IO (%s)",
               memintro_qemu_error(&z));
-        free(z.pieces);
-        free(z.iov);
-        free(z.zsrc);
+        selftest_free(&z);
         munmap(qemu_view, 1 << 20);
         munmap(ours, 1 << 20);
         close(fd);
@@ -756,12 +802,7 @@ static void test_engine(void)
         st = memintro_phys_read1(&q.phys, 0x10, b, 8);
         CHECK(st == MEMINTRO_E_GONE && !memintro_qemu_alive(&q), "and stays gone");
     }
-    free(q.pieces);
-    free(q.iov);
-    free(q.zsrc);
-    q.zsrc = NULL;
-    q.pieces = NULL;
-    q.iov = NULL;
+    selftest_free(&q);
     q.regions = NULL;
     q.nregions = 0;
     memintro_qemu_close(&q);
