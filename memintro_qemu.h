@@ -59,11 +59,14 @@
      Everything allocated is released by memintro_qemu_close().
 
    THIS LIBRARY DOES NOT
-     - attach to, pause or signal the VM: reads race with the running guest (pause it
-       with QMP `stop` for a consistent view);
-     - hold the QMP socket: it connects while opening, then disconnects (a QMP socket
-       serves one client at a time; a socket held by someone else times out, the next QMP
-       socket on the command line is tried, then the layout falls back to the tables);
+     - attach to or signal the VM (no ptrace): reads race with the running guest unless
+       you pause it first (memintro_qemu_pause, over QMP; it needs a QMP socket);
+     - hold the QMP socket: it connects for each call (open, hmp, cpus, pause, resume,
+       running), then disconnects (a QMP socket serves one client at a time). Connecting
+       and each reply wait at most options.qmp_timeout_ms: a socket held by someone else
+       or a stopped QEMU (SIGSTOP, full backlog) is an error, not a hang; open then tries
+       the next QMP socket on the command line, then the tables, and its warning names
+       each socket tried and why;
      - follow memory hot-plug or virtio-mem resizing after open: reopen to see new RAM;
      - read MMIO or RAM device regions (`ramd`): only RAM, ROM and ROM-device ranges;
      - scan the whole guest: pages the guest never touched cost host memory when read
@@ -81,21 +84,42 @@
                                   range with its backing, total RAM
      memintro_qemu_describe       the same as text
      memintro_qemu_layout_str, memintro_qemu_backing_str   names of the enums
-     memintro_qemu_hmp            run one HMP command (e.g. "info registers -a") over QMP
+     memintro_qemu_hmp            run one HMP command (e.g. "info mtree -f") over QMP
+     memintro_qemu_cpus           every vCPU's registers (info registers -a) as memintro_cpu
+     memintro_qemu_parse_registers  the same from captured `info registers` text (pure)
+     memintro_qemu_pause, memintro_qemu_resume   QMP stop / cont
+     memintro_qemu_running        is the VM running? (query-status)
+     memintro_phys_direct(&q.phys, ...)  a pointer into zero-copy RAM (see above), or NULL
 
-   EXAMPLE (compiled by tests/test_qemu_unit.c)
+   EXAMPLE (a whole program; tests/t_qemu_compile.sh compiles it as C and C++)
 
-       memintro_qemu q;
-       memintro_qemu_options o;
-       char banner[64];
-       memset(&o, 0, sizeof o);
-       o.name = "vm1";     // or set o.pid, or neither: the only VM
-       if (memintro_qemu_open(&q, &o) != MEMINTRO_OK) {
-           fprintf(stderr, "%s\n", memintro_qemu_error(&q));
-           return 1;
+       #define MEMINTRO_IMPLEMENTATION
+       #define MEMINTRO_QEMU_IMPLEMENTATION
+       #include "memintro_qemu.h"   // first: it defines _GNU_SOURCE unless you did
+       #include <stdio.h>
+       #include <string.h>
+
+       int main(void)
+       {
+           memintro_qemu q;
+           memintro_qemu_options o;
+           memintro_cpu cpu[8];
+           size_t ncpu = 0;
+           char banner[64];
+           memset(&o, 0, sizeof o);
+           o.name = "vm1"; // or set o.pid, or neither: the only VM
+           if (memintro_qemu_open(&q, &o) != MEMINTRO_OK) {
+               fprintf(stderr, "%s\n", memintro_qemu_error(&q));
+               return 1;
+           }
+           memintro_qemu_pause(&q); // a consistent view (needs QMP)
+           memintro_phys_read1(&q.phys, 0x1000000, banner, sizeof banner);
+           if (memintro_qemu_cpus(&q, cpu, 8, &ncpu) == MEMINTRO_OK)
+               printf("CPU#0 CR3 %llx\n", (unsigned long long)cpu[0].cr[3]);
+           memintro_qemu_resume(&q);
+           memintro_qemu_close(&q);
+           return 0;
        }
-       memintro_phys_read1(&q.phys, 0x1000000, banner, sizeof banner);
-       memintro_qemu_close(&q);
 
    LICENSE: MIT, see the end of this file. */
 
@@ -111,6 +135,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#define MEMINTRO_QEMU_VERSION_MAJOR 0 /* this header's version */
+#define MEMINTRO_QEMU_VERSION_MINOR 2
 
 #define MEMINTRO_QEMU_NAME_MAX 128 /* bytes of a VM name, machine type or block name kept */
 #define MEMINTRO_QEMU_ADDR_MAX 256 /* bytes of a QMP address or a backing path kept */
@@ -150,13 +177,6 @@ typedef enum memintro_qemu_backing {
     MEMINTRO__QEMU_BACKING_FORCE32 = 0x7fffffff
 } memintro_qemu_backing;
 
-/* Allocation callbacks; zero fields mean MEMINTRO_QEMU_MALLOC / MEMINTRO_QEMU_FREE. */
-typedef struct memintro_qemu_allocator {
-    void *(*alloc)(size_t size, void *user);
-    void (*free)(void *ptr, void *user);
-    void *user;
-} memintro_qemu_allocator;
-
 /* memintro_qemu_open's options. A zero field means the default; so does a NULL string. */
 typedef struct memintro_qemu_options {
     int pid;                       /* the VM's pid; 0: by name, or the only VM */
@@ -169,7 +189,8 @@ typedef struct memintro_qemu_options {
     int qmp_timeout_ms;            /* per QMP reply; 0: MEMINTRO_QEMU_QMP_TIMEOUT_MS */
     int check_us;                  /* zero-copy liveness check interval; 0: MEMINTRO_QEMU_CHECK_US,
                                       negative: check before every batch */
-    memintro_qemu_allocator allocator;
+    memintro_allocator allocator;  /* both functions or neither (then MEMINTRO_QEMU_MALLOC /
+                                      MEMINTRO_QEMU_FREE); only one: open fails, E_INVALID */
 } memintro_qemu_options;
 
 /* Parses a connector string into *o (zeroed first): an optional "qemu:" prefix, then
@@ -242,7 +263,7 @@ typedef struct memintro_qemu {
     int gone;           /* the process exited */
     int opened;
     memintro_qemu_layout layout;
-    memintro_qemu_allocator al;
+    memintro_allocator al;
     memintro_memmap map;               /* guest-physical -> host address in QEMU */
     memintro_range *map_storage;
     memintro_qemu_region *regions;
@@ -290,8 +311,10 @@ MEMINTRO_API memintro_status memintro_qemu_open(memintro_qemu *q, const memintro
    closed or failed object. */
 MEMINTRO_API void memintro_qemu_close(memintro_qemu *q);
 
-/* The message about the last failure (open, or a batch that did not complete), naming the
-   problem; "" when nothing failed. */
+/* The message about the last failure (open, a batch that did not complete, a QMP call),
+   naming the problem, one line; "" when nothing failed (never NULL, also for q == NULL).
+   A successful open clears it; close keeps it (the reason a failed open closed q stays
+   readable). */
 MEMINTRO_API const char *memintro_qemu_error(const memintro_qemu *q);
 
 /* 1 if the QEMU process is still running, 0 once it has exited (then every batch fails
@@ -441,17 +464,17 @@ extern "C" {
 
 /* ---- small helpers ---- */
 
-static void *memintro__qemu_alloc(const memintro_qemu_allocator *al, size_t n)
+static void *memintro__qemu_alloc(const memintro_allocator *al, size_t n)
 {
-    if (al && al->alloc) return al->alloc(n, al->user);
+    if (al && al->alloc) return al->alloc(al->user, n);
     return MEMINTRO_QEMU_MALLOC(n, al ? al->user : NULL);
 }
 
-static void memintro__qemu_free(const memintro_qemu_allocator *al, void *p)
+static void memintro__qemu_free(const memintro_allocator *al, void *p)
 {
     if (!p) return;
     if (al && al->free) {
-        al->free(p, al->user);
+        al->free(al->user, p);
         return;
     }
     MEMINTRO_QEMU_FREE(p, al ? al->user : NULL);
@@ -570,7 +593,7 @@ static void memintro__qemu_human(char *out, size_t cap, uint64_t v)
 
 /* Reads a whole (small) file into an allocated, NUL-terminated buffer of at most max
    bytes. Returns the buffer (free with memintro__qemu_free) or NULL with errno set. */
-static char *memintro__qemu_slurp(const memintro_qemu_allocator *al, const char *path, size_t max, size_t *len)
+static char *memintro__qemu_slurp(const memintro_allocator *al, const char *path, size_t max, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     size_t cap = 4096, n = 0;
@@ -916,7 +939,7 @@ static void memintro__qemu_parse_cmdline(const char *buf, size_t len, memintro__
 }
 
 /* Reads and parses /proc/PID/cmdline. Returns 0 (c filled), or -1 with errno. */
-static int memintro__qemu_read_cmd(const memintro_qemu_allocator *al, int pid, memintro__qemu_cmd *c)
+static int memintro__qemu_read_cmd(const memintro_allocator *al, int pid, memintro__qemu_cmd *c)
 {
     char path[64];
     size_t len = 0;
@@ -941,7 +964,7 @@ static void memintro__qemu_sort_vms(memintro_qemu_vm *v, size_t n)
 }
 
 /* Fills up to cap VMs; returns the total count or -1 when /proc cannot be listed. */
-static long memintro__qemu_scan(const memintro_qemu_allocator *al, memintro_qemu_vm *vms, size_t cap)
+static long memintro__qemu_scan(const memintro_allocator *al, memintro_qemu_vm *vms, size_t cap)
 {
     DIR *d = opendir("/proc");
     struct dirent *e;
@@ -1242,7 +1265,7 @@ typedef struct memintro__qmp {
     size_t len, cap;
     int timeout_ms;
     unsigned id;
-    const memintro_qemu_allocator *al;
+    const memintro_allocator *al;
     char err[MEMINTRO_QEMU_MSG_MAX];
 } memintro__qmp;
 
@@ -2873,6 +2896,11 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
     if (!o) {
         memset(&def, 0, sizeof def);
         o = &def;
+    }
+    if (!o->allocator.alloc != !o->allocator.free) {
+        MEMINTRO__QEMU_FMT(q->error, "options.allocator has %s but no %s: set both functions or neither",
+                           o->allocator.alloc ? "alloc" : "free", o->allocator.alloc ? "free" : "alloc");
+        return MEMINTRO_E_INVALID;
     }
     q->al = o->allocator;
     cmd = (memintro__qemu_cmd *)memintro__qemu_alloc(&q->al, sizeof *cmd);

@@ -93,6 +93,8 @@ if [ $amb = 1 ]; then ok "several VMs and no name: E_INVALID listing every VM"; 
 run open qemu:name=mi-t-nosuch >"$tmp/open"
 check "unknown name: E_NOTFOUND naming it" grep -q "mi-t-nosuch" "$tmp/open"
 if is_up q35; then
+    run open qemu:name=mi-t-q35 >"$tmp/open"
+    check "a successful open: memintro_qemu_error is \"\"" sh -c "grep -qx 'S ok' '$tmp/open' && grep -qx 'E ' '$tmp/open'"
     run open "qemu:pid=$(pid q35),name=mi-t-pchi" >"$tmp/open"
     check "pid and a name that is not its name: E_NOTFOUND" grep -qx "S not found" "$tmp/open"
 fi

@@ -858,7 +858,8 @@ static void test_describe(void)
           "enum names");
 }
 
-/* The manual's example, compiled (and run: no VM is named "vm1" here). */
+/* The start of the manual's example, run with a name no VM has: fails cleanly. (The whole
+   example is compiled by tests/t_qemu_compile.sh.) */
 static int manual_example(void)
 {
     memintro_qemu q;
@@ -875,13 +876,13 @@ static int manual_example(void)
     return 0;
 }
 
-static void *count_alloc(size_t n, void *user)
+static void *count_alloc(void *user, size_t n)
 {
     ++*(int *)user;
     return malloc(n);
 }
 
-static void count_free(void *p, void *user)
+static void count_free(void *user, void *p)
 {
     --*(int *)user;
     free(p);
@@ -914,6 +915,18 @@ static void test_open_errors(void)
           "unknown name named (%s)", memintro_qemu_error(&q));
     CHECK(live == 0, "failed open released everything through the allocator (%d live)", live);
     memintro_qemu_close(&q);
+    CHECK(strstr(memintro_qemu_error(&q), "memintro-no-such-vm-1") != NULL, "close keeps the last message");
+    CHECK(memintro_qemu_error(NULL) != NULL && !memintro_qemu_error(NULL)[0], "error(NULL) is \"\"");
+    o.allocator.free = NULL;
+    st = memintro_qemu_open(&q, &o);
+    CHECK(st == MEMINTRO_E_INVALID && strstr(memintro_qemu_error(&q), "allocator") && live == 0,
+          "allocator with alloc only: E_INVALID, nothing allocated (%s)", memintro_qemu_error(&q));
+    o.allocator.free = count_free;
+    o.allocator.alloc = NULL;
+    st = memintro_qemu_open(&q, &o);
+    CHECK(st == MEMINTRO_E_INVALID && strstr(memintro_qemu_error(&q), "no alloc"), "allocator with free only: E_INVALID (%s)",
+          memintro_qemu_error(&q));
+    CHECK(MEMINTRO_QEMU_VERSION_MAJOR == 0 && MEMINTRO_QEMU_VERSION_MINOR >= 2, "version macros");
     CHECK(memintro_qemu_list(vms, 8, &n) == MEMINTRO_OK && n != 99, "list runs (%u VMs)", (unsigned)n);
     CHECK(manual_example() == 1, "manual example compiles and fails cleanly without the VM");
 }
