@@ -2246,6 +2246,15 @@ static int memintro__qemu_build_zc(memintro_qemu *q)
     return 0;
 }
 
+/* The object points into itself (sys.user, zc.map, zc.fallback): renewed at each entry, in
+   case it was moved. */
+static void memintro__qemu_selfrefs(memintro_qemu *q)
+{
+    q->sys.user = q;
+    q->zc.map = &q->zc_map;
+    q->zc.fallback = &q->sys;
+}
+
 static memintro_status memintro__qemu_rw(memintro_phys *self, memintro_op *ops, size_t count, int write)
 {
     memintro_qemu *q = (memintro_qemu *)self;
@@ -2261,9 +2270,7 @@ static memintro_status memintro__qemu_rw(memintro_phys *self, memintro_op *ops, 
         memintro_ops_fail(ops, count, MEMINTRO_E_GONE, !write);
         return MEMINTRO_E_GONE;
     }
-    q->sys.user = q; /* self references, in case the object was moved */
-    q->zc.map = &q->zc_map;
-    q->zc.fallback = &q->sys;
+    memintro__qemu_selfrefs(q);
     if (q->zc_map.count)
         ret = write ? q->zc.phys.write(&q->zc.phys, ops, count) : q->zc.phys.read(&q->zc.phys, ops, count);
     else
@@ -2285,6 +2292,7 @@ static const void *memintro__qemu_direct(memintro_phys *self, uint64_t addr, uin
     const memintro_range *r;
     if (avail) *avail = 0;
     if (!q->opened || !q->zc_map.count || memintro__qemu_check(q)) return NULL;
+    memintro__qemu_selfrefs(q);
     r = memintro_memmap_find(&q->zc_map, addr);
     if (!r || !q->zc_direct[r - q->zc_map.ranges]) return NULL;
     return memintro_phys_direct(&q->zc.phys, addr, avail);

@@ -754,6 +754,21 @@ static void test_engine(void)
         for (i = 0, bad = 0; i < 1024; i++)
             if (memcmp(out + i * 8, ram + (i * 7919u) % ((1 << 20) - 8), 8)) bad++;
         CHECK(st == MEMINTRO_OK && bad == 0 && z.syscalls == before, "zero-copy: right bytes, no system call");
+        /* the object moved (struct copy, old place wiped): its self references follow */
+        {
+            memintro_qemu *moved = (memintro_qemu *)malloc(sizeof *moved);
+            memintro_qemu keep = z;
+            unsigned char m8[8];
+            if (moved) {
+                *moved = z;
+                memset(&z, 0, sizeof z);
+                st = memintro_phys_read1(&moved->phys, 0x1230, m8, 8);
+                CHECK(st == MEMINTRO_OK && !memcmp(m8, ram + 0x1230, 8) && moved->syscalls == keep.syscalls,
+                      "a moved object still reads zero-copy RAM");
+                free(moved);
+            }
+            z = keep;
+        }
         /* a batch mixing zero-copy RAM and a hole */
         {
             unsigned char h[32];
