@@ -29,3 +29,23 @@ for cxx in g++ clang++; do
     done
     build "$cxx -std=c++11 tests/test_qemu_unit.c" $cxx -x c++ -std=c++11 $W -fsyntax-only tests/test_qemu_unit.c
 done
+# The manual's EXAMPLE, cut out of the header: C99 and C++, with and without the
+# including file defining _GNU_SOURCE first (no redefinition either way; -Werror).
+sed -n '/^   EXAMPLE (a whole program/,/^   LICENSE:/p' memintro_qemu.h | sed -e '1d' -e '$d' -e 's/^       //' \
+    >"$out/example.c"
+printf '#define _GNU_SOURCE\n' | cat - "$out/example.c" >"$out/example-gnu.c"
+if grep -q 'int main' "$out/example.c"; then
+    for cc in gcc clang; do
+        command -v $cc >/dev/null || continue
+        build "$cc -std=c99 the manual's example" $cc -std=c99 $W -o "$out/example-$cc" "$out/example.c"
+        build "$cc -std=c99 the manual's example after #define _GNU_SOURCE" \
+            $cc -std=c99 $W -o "$out/example-gnu-$cc" "$out/example-gnu.c"
+    done
+    for cxx in g++ clang++; do
+        command -v $cxx >/dev/null || continue
+        # (C++ compilers predefine _GNU_SOURCE: the already-defined case)
+        build "$cxx -std=c++11 the manual's example" $cxx -x c++ -std=c++11 $W -o "$out/example-$cxx" "$out/example.c"
+    done
+else
+    echo "not ok - qemu compile: no EXAMPLE program found in memintro_qemu.h"
+fi
