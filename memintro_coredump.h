@@ -42,7 +42,8 @@
    FACTS. Besides memory, a dump carries facts about the machine; open gathers them in
    d.facts (typed) and in d.fact_list (name/value text, ready to print):
      - CPUs: how many the guest had, and for each CPU whose registers the file holds its
-       general registers, CR0/CR2/CR3/CR4, segments and paging mode (from QEMU's notes);
+       general registers, CR0/CR2/CR3/CR4 and segments (from QEMU's notes) as the core's
+       memintro_cpu (memintro_cpu_mmu() gives its paging description);
      - the VMCOREINFO text a Linux guest publishes (QEMU -device vmcoreinfo, kdump);
      - Windows header facts: DirectoryTableBase, PsActiveProcessHead, PsLoadedModuleList,
        KdDebuggerDataBlock, PfnDataBase, MachineImageType, bugcheck, dump type...;
@@ -58,8 +59,8 @@
    Debian's makedumpfile 1.7.2 cannot read; it reads these). The notes, when the facts
    name them: a CORE/NT_PRSTATUS and a QEMU CPU-state note per CPU (readers such as crash
    take CR3 from the latter) and VMCOREINFO (what makedumpfile needs to convert or
-   filter). memintro_coredump_cpu_from_qemu() builds the CPU facts of a live VM
-   from QEMU's "info registers". The output is written front to back (a pipe works),
+   filter). The CPU facts of a live VM come from memintro_qemu_parse_registers()
+   (memintro_qemu.h: QEMU's "info registers"). The output is written front to back (a pipe works),
    memory in 1 MiB batches, with a progress callback. Bytes the source cannot read are
    written as zeros and counted (or fail the write with MEMINTRO_COREDUMP_WRITE_STRICT).
 
@@ -121,9 +122,6 @@
      memintro_coredump_vmcoreinfo_value   one VMCOREINFO value by key
      memintro_coredump_compression_name   "zlib", "lzo", "snappy", "zstd"
      memintro_coredump_compression_available  can this build read such pages?
-     memintro_coredump_mode_name      "x86-64 4-level", ... for a paging mode
-     memintro_coredump_cpu_mmu        a paging description from a CPU's registers
-     memintro_coredump_cpu_from_qemu  a CPU's registers from QEMU's "info registers" text
      memintro_coredump_write_elf      write an ELF core to a path
      memintro_coredump_write_elf_fd   ... or to an open file descriptor (pipe, socket)
 
@@ -179,59 +177,6 @@ typedef enum memintro_coredump_format {
 
 /* ---- Facts ---------------------------------------------------------------------------- */
 
-/* One segment register as QEMU records it: flags are QEMU's descriptor flag bits
-   (bit 21 = L, 64-bit code). */
-typedef struct memintro_coredump_seg {
-    uint32_t selector;
-    uint32_t limit;
-    uint32_t flags;
-    uint32_t reserved;
-    uint64_t base;
-} memintro_coredump_seg;
-
-/* memintro_coredump_cpu.seg[] indexes (QEMU's order) */
-#define MEMINTRO_SEG_CS 0
-#define MEMINTRO_SEG_DS 1
-#define MEMINTRO_SEG_ES 2
-#define MEMINTRO_SEG_FS 3
-#define MEMINTRO_SEG_GS 4
-#define MEMINTRO_SEG_SS 5
-#define MEMINTRO_SEG_LDT 6
-#define MEMINTRO_SEG_TR 7
-#define MEMINTRO_SEG_GDT 8
-#define MEMINTRO_SEG_IDT 9
-
-/* memintro_coredump_cpu.flags */
-#define MEMINTRO_COREDUMP_CPU_GPRS 0x1u    /* gpr, rip, rflags, selectors known (NT_PRSTATUS) */
-#define MEMINTRO_COREDUMP_CPU_SYSTEM 0x2u  /* cr[], seg[] (bases, limits, flags) known (QEMU note) */
-#define MEMINTRO_COREDUMP_CPU_KGSBASE 0x4u /* kernel_gs_base known */
-#define MEMINTRO_COREDUMP_CPU_EFER 0x8u    /* efer known (QEMU's "info registers", not its notes) */
-
-/* gpr[] indexes: the x86 register numbering */
-#define MEMINTRO_REG_RAX 0
-#define MEMINTRO_REG_RCX 1
-#define MEMINTRO_REG_RDX 2
-#define MEMINTRO_REG_RBX 3
-#define MEMINTRO_REG_RSP 4
-#define MEMINTRO_REG_RBP 5
-#define MEMINTRO_REG_RSI 6
-#define MEMINTRO_REG_RDI 7 /* r8..r15 are 8..15 */
-
-/* One CPU's state. */
-typedef struct memintro_coredump_cpu {
-    uint32_t index;     /* 0-based CPU number */
-    uint32_t flags;     /* MEMINTRO_COREDUMP_CPU_* */
-    memintro_arch mode; /* paging mode from CR0/CR4 and long mode; NONE = paging off or unknown */
-    uint32_t mmu_flags; /* MEMINTRO_MMU_* that go with mode (NO_PSE for 32-bit without CR4.PSE) */
-    uint64_t gpr[16];   /* MEMINTRO_REG_* order */
-    uint64_t rip;
-    uint64_t rflags;
-    uint64_t cr[5];     /* CR0..CR4 (CR1 is always 0) */
-    uint64_t kernel_gs_base;
-    uint64_t efer;
-    memintro_coredump_seg seg[10]; /* MEMINTRO_SEG_* order */
-} memintro_coredump_cpu;
-
 /* Header facts of a Windows crash dump (32-bit headers widen to 64 bits). */
 typedef struct memintro_coredump_windows {
     uint32_t is64;                 /* 1: "PAGEDU64" header, 0: "PAGEDUMP" */
@@ -276,7 +221,8 @@ typedef struct memintro_coredump_kdump {
 typedef struct memintro_coredump_facts {
     uint32_t cpu_count;                /* CPUs the guest had (0 = unknown) */
     uint32_t cpu_state_count;          /* entries in cpus[] */
-    const memintro_coredump_cpu *cpus; /* CPUs whose registers the dump holds */
+    const memintro_cpu *cpus;          /* CPUs whose registers the dump holds (isa from the
+                                          ELF machine: 62 X86_64, 3 X86) */
     const char *vmcoreinfo;            /* VMCOREINFO text, NUL-terminated, or NULL */
     size_t vmcoreinfo_size;            /* its length without the NUL */
     uint16_t elf_machine;              /* 62 x86-64, 3 i386 (ELF, kdump notes); 0 = unknown */
@@ -371,18 +317,6 @@ MEMINTRO_API const char *memintro_coredump_compression_name(uint32_t compress);
 /* 1 when this build reads pages compressed with `compress` (compiled in, or, with
    MEMINTRO_COREDUMP_DLOPEN, its library loads), else 0. */
 MEMINTRO_API int memintro_coredump_compression_available(uint32_t compress);
-
-/* "no paging", "x86 32-bit", "x86 PAE", "x86-64 4-level", "x86-64 5-level", "AArch64". */
-MEMINTRO_API const char *memintro_coredump_mode_name(memintro_arch mode);
-/* Fills a paging description from a CPU's state (arch, dtb = CR3, flags). Returns
-   MEMINTRO_OK, or MEMINTRO_E_NOTFOUND when the CPU's paging mode is unknown or off. */
-MEMINTRO_API memintro_status memintro_coredump_cpu_mmu(const memintro_coredump_cpu *cpu, memintro_mmu_desc *desc);
-/* Fills *cpu (CPU number `index`) from the text of QEMU's HMP "info registers" for one x86
-   CPU (64- or 32-bit layout): general registers, RIP, RFLAGS, segments, GDT/IDT, CR0-CR4,
-   EFER, and the paging mode they imply. For ELF cores written from a live VM (the QEMU note
-   needs CR3). Returns MEMINTRO_OK, or MEMINTRO_E_FORMAT when RIP or CR3 is missing. */
-MEMINTRO_API memintro_status memintro_coredump_cpu_from_qemu(const char *text, size_t len, uint32_t index,
-                                                             memintro_coredump_cpu *cpu);
 
 /* ---- Writing -------------------------------------------------------------------------- */
 
@@ -557,7 +491,7 @@ struct memintro__coredump_state {
     uint64_t cache_tag[MEMINTRO_COREDUMP_CACHE_PAGES];
     memintro__cd_libs libs;
     /* facts */
-    memintro_coredump_cpu *cpus;
+    memintro_cpu *cpus;
     size_t ncpus, cpus_cap;
     uint32_t nprstatus, nqemu;
     char *vmcoreinfo;
@@ -1030,15 +964,15 @@ static size_t memintro__cd_subtract(const memintro__cd_seg *a, size_t na, const 
 
 /* ---- CPU notes ---- */
 
-static memintro_coredump_cpu *memintro__cd_cpu(memintro_coredump *d, uint32_t index)
+static memintro_cpu *memintro__cd_cpu(memintro_coredump *d, uint32_t index)
 {
     memintro__cd_state *st = d->state;
     if (index >= MEMINTRO__CD_MAX_CPUS) return 0;
     if (index >= st->cpus_cap) {
         size_t cap = st->cpus_cap ? st->cpus_cap * 2 : 8;
-        memintro_coredump_cpu *n;
+        memintro_cpu *n;
         while (cap <= index) cap *= 2;
-        n = (memintro_coredump_cpu *)memintro__cd_alloc(st, (uint64_t)cap * sizeof *n);
+        n = (memintro_cpu *)memintro__cd_alloc(st, (uint64_t)cap * sizeof *n);
         if (!n) return 0;
         if (st->ncpus) memcpy(n, st->cpus, st->ncpus * sizeof *n);
         memintro__cd_free(st, st->cpus);
@@ -1053,33 +987,28 @@ static memintro_coredump_cpu *memintro__cd_cpu(memintro_coredump *d, uint32_t in
     return &st->cpus[index];
 }
 
-/* Paging mode from control registers: long mode if the ELF says x86-64 or CS.L is set. */
-static void memintro__cd_cpu_mode(memintro_coredump_cpu *c, uint16_t machine)
+/* The instruction set of a CPU's notes: i386 for an EM_386 file (or an i?86 kdump), unless
+   its code segment is a 64-bit one (then the CPU is in long mode whatever the file says);
+   else x86-64 (every note read here is an x86 one). */
+static memintro_isa memintro__cd_isa(const memintro_cpu *c, uint16_t machine)
 {
-    uint64_t cr0 = c->cr[0], cr4 = c->cr[4];
-    c->mode = MEMINTRO_ARCH_NONE;
-    c->mmu_flags = 0;
-    if (!(c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) || !(cr0 & 0x80000000ull)) return;
-    /* long mode: EFER.LMA when known, else an x86-64 core (QEMU: the first CPU had LMA)
-       or a 64-bit code segment */
-    if (cr4 & 0x20) {
-        int lma = (c->flags & MEMINTRO_COREDUMP_CPU_EFER) ? (c->efer & 0x400) != 0
-                                                          : machine == 62 || (c->seg[MEMINTRO_SEG_CS].flags & (1u << 21));
-        if (lma)
-            c->mode = (cr4 & 0x1000) ? MEMINTRO_ARCH_X86_64_LA57 : MEMINTRO_ARCH_X86_64;
-        else
-            c->mode = MEMINTRO_ARCH_X86_PAE;
-    } else {
-        c->mode = MEMINTRO_ARCH_X86;
-        if (!(cr4 & 0x10)) c->mmu_flags |= MEMINTRO_MMU_NO_PSE;
-    }
+    if (machine == 3 && !((c->flags & MEMINTRO_CPU_SYSTEM) && (c->seg[MEMINTRO_SEG_CS].flags & (1u << 21))))
+        return MEMINTRO_ISA_X86;
+    return MEMINTRO_ISA_X86_64;
+}
+
+/* The paging mode CPU c is in ("no paging" when it is off or unknown). */
+static memintro_arch memintro__cd_cpu_arch(const memintro_cpu *c)
+{
+    memintro_mmu_desc m;
+    return memintro_cpu_mmu(c, &m) == MEMINTRO_OK ? m.arch : MEMINTRO_ARCH_NONE;
 }
 
 /* NT_PRSTATUS: x86-64 (336 bytes, pr_reg at 0x70) or i386 (144 bytes, pr_reg at 0x48). */
 static void memintro__cd_prstatus(memintro_coredump *d, const uint8_t *desc, uint64_t n, uint16_t machine)
 {
     memintro__cd_state *st = d->state;
-    memintro_coredump_cpu *c;
+    memintro_cpu *c;
     if (n >= 336 && (machine == 62 || n == 336)) {
         /* r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax rip cs eflags
            rsp ss fs_base gs_base ds es fs gs */
@@ -1098,10 +1027,10 @@ static void memintro__cd_prstatus(memintro_coredump *d, const uint8_t *desc, uin
             case -4: c->rflags = v; break;
             case -5: c->seg[MEMINTRO_SEG_SS].selector = (uint32_t)v; break;
             case -6:
-                if (!(c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM)) c->seg[MEMINTRO_SEG_FS].base = v;
+                if (!(c->flags & MEMINTRO_CPU_SYSTEM)) c->seg[MEMINTRO_SEG_FS].base = v;
                 break;
             case -7:
-                if (!(c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM)) c->seg[MEMINTRO_SEG_GS].base = v;
+                if (!(c->flags & MEMINTRO_CPU_SYSTEM)) c->seg[MEMINTRO_SEG_GS].base = v;
                 break;
             case -8: c->seg[MEMINTRO_SEG_DS].selector = (uint32_t)v; break;
             case -9: c->seg[MEMINTRO_SEG_ES].selector = (uint32_t)v; break;
@@ -1110,7 +1039,7 @@ static void memintro__cd_prstatus(memintro_coredump *d, const uint8_t *desc, uin
             default: c->gpr[(int)map[i]] = v; break;
             }
         }
-        c->flags |= MEMINTRO_COREDUMP_CPU_GPRS;
+        c->flags |= MEMINTRO_CPU_GPRS;
     } else if (n >= 144) {
         /* ebx ecx edx esi edi ebp eax ds es fs gs orig_eax eip cs eflags esp ss */
         static const signed char map[17] = {3, 1, 2, 6, 7, 5, 0, -8, -9, -10, -11, -1, -2, -3, -4, 4, -5};
@@ -1133,7 +1062,7 @@ static void memintro__cd_prstatus(memintro_coredump *d, const uint8_t *desc, uin
             default: c->gpr[(int)map[i]] = v; break;
             }
         }
-        c->flags |= MEMINTRO_COREDUMP_CPU_GPRS;
+        c->flags |= MEMINTRO_CPU_GPRS;
     }
 }
 
@@ -1144,7 +1073,7 @@ static void memintro__cd_qemu_note(memintro_coredump *d, const uint8_t *desc, ui
 {
     memintro__cd_state *st = d->state;
     static const int gmap[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
-    memintro_coredump_cpu *c;
+    memintro_cpu *c;
     uint32_t size;
     int i;
     if (n < 0x1b0 || memintro_get_u32(desc) != 1) return;
@@ -1163,10 +1092,10 @@ static void memintro__cd_qemu_note(memintro_coredump *d, const uint8_t *desc, ui
         c->seg[i].base = memintro_get_u64(s + 16);
     }
     for (i = 0; i < 5; i++) c->cr[i] = memintro_get_u64(desc + 0x188 + 8 * i);
-    c->flags |= MEMINTRO_COREDUMP_CPU_GPRS | MEMINTRO_COREDUMP_CPU_SYSTEM;
+    c->flags |= MEMINTRO_CPU_GPRS | MEMINTRO_CPU_SYSTEM;
     if (size >= 0x1b8 && n >= 0x1b8) {
         c->kernel_gs_base = memintro_get_u64(desc + 0x1b0);
-        c->flags |= MEMINTRO_COREDUMP_CPU_KGSBASE;
+        c->flags |= MEMINTRO_CPU_KGSBASE;
     }
 }
 
@@ -2454,17 +2383,17 @@ static void memintro__cd_make_facts(memintro_coredump *d)
         memintro__cd_fact(d, "compression", "%s", buf);
     }
     if (f->mode != MEMINTRO_ARCH_NONE) {
-        memintro__cd_fact(d, "paging", "%s", memintro_coredump_mode_name(f->mode));
+        memintro__cd_fact(d, "paging", "%s", memintro_arch_describe(f->mode));
         memintro__cd_fact(d, "dtb", MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(f->dtb));
     }
     for (i = 0; i < st->ncpus && i < 64; i++) {
-        const memintro_coredump_cpu *c = &st->cpus[i];
+        const memintro_cpu *c = &st->cpus[i];
         char n[40];
-        if (c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) {
+        if (c->flags & MEMINTRO_CPU_SYSTEM) {
             snprintf(n, sizeof n, "cpu%zu.cr3", i);
             memintro__cd_fact(d, n, MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(c->cr[3]));
             snprintf(n, sizeof n, "cpu%zu.mode", i);
-            memintro__cd_fact(d, n, "%s", memintro_coredump_mode_name(c->mode));
+            memintro__cd_fact(d, n, "%s", memintro_arch_describe(memintro__cd_cpu_arch(c)));
             snprintf(n, sizeof n, "cpu%zu.cr0", i);
             memintro__cd_fact(d, n, MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(c->cr[0]));
             snprintf(n, sizeof n, "cpu%zu.cr4", i);
@@ -2472,7 +2401,7 @@ static void memintro__cd_make_facts(memintro_coredump *d)
             snprintf(n, sizeof n, "cpu%zu.idt", i);
             memintro__cd_fact(d, n, MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(c->seg[MEMINTRO_SEG_IDT].base));
         }
-        if (c->flags & MEMINTRO_COREDUMP_CPU_GPRS) {
+        if (c->flags & MEMINTRO_CPU_GPRS) {
             snprintf(n, sizeof n, "cpu%zu.rip", i);
             memintro__cd_fact(d, n, MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(c->rip));
             snprintf(n, sizeof n, "cpu%zu.rsp", i);
@@ -2675,16 +2604,17 @@ done:
     if (s != MEMINTRO_OK) return s;
     {
         size_t i;
+        memintro_mmu_desc m;
         d->facts.file_size = st->file_size;
         d->facts.memory_size = 0;
         for (i = 0; i < d->map.count; i++) d->facts.memory_size += d->map.ranges[i].size;
-        for (i = 0; i < st->ncpus; i++) memintro__cd_cpu_mode(&st->cpus[i], d->facts.elf_machine);
+        for (i = 0; i < st->ncpus; i++) st->cpus[i].isa = memintro__cd_isa(&st->cpus[i], d->facts.elf_machine);
         d->facts.cpus = st->cpus;
         d->facts.cpu_state_count = (uint32_t)st->ncpus;
-        if (st->ncpus && st->cpus[0].mode != MEMINTRO_ARCH_NONE && !d->facts.has_windows) {
-            d->facts.mode = st->cpus[0].mode;
-            d->facts.mmu_flags = st->cpus[0].mmu_flags;
-            d->facts.dtb = st->cpus[0].cr[3];
+        if (st->ncpus && !d->facts.has_windows && memintro_cpu_mmu(&st->cpus[0], &m) == MEMINTRO_OK) {
+            d->facts.mode = m.arch;
+            d->facts.mmu_flags = m.flags;
+            d->facts.dtb = m.dtb;
         }
     }
     memintro__cd_make_facts(d);
@@ -2902,149 +2832,6 @@ MEMINTRO__CDDEF int memintro_coredump_compression_available(uint32_t compress)
     return have;
 }
 
-MEMINTRO__CDDEF const char *memintro_coredump_mode_name(memintro_arch mode)
-{
-    switch (mode) {
-    case MEMINTRO_ARCH_NONE: return "no paging";
-    case MEMINTRO_ARCH_X86: return "x86 32-bit";
-    case MEMINTRO_ARCH_X86_PAE: return "x86 PAE";
-    case MEMINTRO_ARCH_X86_64: return "x86-64 4-level";
-    case MEMINTRO_ARCH_X86_64_LA57: return "x86-64 5-level";
-    case MEMINTRO_ARCH_AARCH64: return "AArch64";
-    default: return "?";
-    }
-}
-
-MEMINTRO__CDDEF memintro_status memintro_coredump_cpu_mmu(const memintro_coredump_cpu *cpu, memintro_mmu_desc *desc)
-{
-    if (!cpu || !desc) return MEMINTRO_E_INVALID;
-    memset(desc, 0, sizeof *desc);
-    if (cpu->mode == MEMINTRO_ARCH_NONE) return MEMINTRO_E_NOTFOUND;
-    desc->arch = cpu->mode;
-    desc->flags = cpu->mmu_flags;
-    desc->dtb = cpu->cr[3];
-    return MEMINTRO_OK;
-}
-
-/* Hex number at *p (leading spaces skipped); advances *p. Returns the digit count. */
-static int memintro__cd_hex(const char **p, const char *end, uint64_t *v)
-{
-    const char *q = *p;
-    int n = 0;
-    *v = 0;
-    while (q < end && *q == ' ') q++;
-    for (; q < end && n < 16; q++, n++) {
-        char c = *q;
-        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
-                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
-                                            : 16u;
-        if (d > 15) break;
-        *v = (*v << 4) | d;
-    }
-    *p = q;
-    return n;
-}
-
-MEMINTRO__CDDEF memintro_status memintro_coredump_cpu_from_qemu(const char *text, size_t len, uint32_t index,
-                                                               memintro_coredump_cpu *cpu)
-{
-    static const char *const segs[8] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR"};
-    static const int segi[8] = {MEMINTRO_SEG_ES, MEMINTRO_SEG_CS, MEMINTRO_SEG_SS, MEMINTRO_SEG_DS,
-                                MEMINTRO_SEG_FS, MEMINTRO_SEG_GS, MEMINTRO_SEG_LDT, MEMINTRO_SEG_TR};
-    static const char *const regs[] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI", "R8",  "R9",
-                                       "R10", "R11", "R12", "R13", "R14", "R15", "EAX", "ECX", "EDX", "EBX",
-                                       "ESP", "EBP", "ESI", "EDI", "RIP", "EIP", "RFL", "EFL", "CR0", "CR2",
-                                       "CR3", "CR4", "EFER"};
-    const char *p = text, *end = text + len;
-    int have_rip = 0, have_cr3 = 0;
-    if (!text || !cpu) return MEMINTRO_E_INVALID;
-    memset(cpu, 0, sizeof *cpu);
-    cpu->index = index;
-    while (p < end) {
-        const char *eol = (const char *)memchr(p, '\n', (size_t)(end - p)), *q;
-        size_t k;
-        int seg = -1;
-        if (!eol) eol = end;
-        for (k = 0; k < 8; k++) {
-            size_t n = strlen(segs[k]);
-            if ((size_t)(eol - p) > n && !memcmp(p, segs[k], n)) {
-                q = p + n;
-                while (q < eol && *q == ' ') q++;
-                if (q < eol && *q == '=') {
-                    seg = segi[k];
-                    p = q + 1;
-                }
-                break;
-            }
-        }
-        if (seg >= 0) { /* "CS =0010 0000000000000000 ffffffff 00af9b00 DPL=0 ..." */
-            uint64_t v[4];
-            int f;
-            for (f = 0; f < 4 && memintro__cd_hex(&p, eol, &v[f]); f++) {
-            }
-            if (f == 4) {
-                cpu->seg[seg].selector = (uint32_t)v[0];
-                cpu->seg[seg].base = v[1];
-                cpu->seg[seg].limit = (uint32_t)v[2];
-                cpu->seg[seg].flags = (uint32_t)v[3];
-            }
-        } else if ((eol - p) > 4 && (!memcmp(p, "GDT=", 4) || !memcmp(p, "IDT=", 4))) {
-            uint64_t base, limit;
-            int i = p[0] == 'G' ? MEMINTRO_SEG_GDT : MEMINTRO_SEG_IDT;
-            q = p + 4;
-            if (memintro__cd_hex(&q, eol, &base) && memintro__cd_hex(&q, eol, &limit)) {
-                cpu->seg[i].base = base;
-                cpu->seg[i].limit = (uint32_t)limit;
-            }
-        } else {
-            /* NAME=HEX pairs; a name may be padded ("R8 =") */
-            for (q = p; q < eol; q++) {
-                const char *ne, *nb, *vp;
-                uint64_t v;
-                if (*q != '=') continue;
-                ne = q;
-                while (ne > p && ne[-1] == ' ') ne--;
-                nb = ne;
-                while (nb > p && ((nb[-1] >= 'A' && nb[-1] <= 'Z') || (nb[-1] >= '0' && nb[-1] <= '9'))) nb--;
-                vp = q + 1;
-                if (nb == ne || !memintro__cd_hex(&vp, eol, &v)) continue;
-                for (k = 0; k < sizeof regs / sizeof regs[0]; k++) {
-                    if (strlen(regs[k]) != (size_t)(ne - nb) || memcmp(regs[k], nb, (size_t)(ne - nb))) continue;
-                    if (k < 16)
-                        cpu->gpr[k] = v;
-                    else if (k < 24)
-                        cpu->gpr[k - 16] = v;
-                    else if (k < 26) {
-                        cpu->rip = v;
-                        have_rip = 1;
-                    } else if (k < 28)
-                        cpu->rflags = v;
-                    else if (k == 28)
-                        cpu->cr[0] = v;
-                    else if (k == 29)
-                        cpu->cr[2] = v;
-                    else if (k == 30) {
-                        cpu->cr[3] = v;
-                        have_cr3 = 1;
-                    } else if (k == 31)
-                        cpu->cr[4] = v;
-                    else {
-                        cpu->efer = v;
-                        cpu->flags |= MEMINTRO_COREDUMP_CPU_EFER;
-                    }
-                    break;
-                }
-            }
-        }
-        p = eol + 1;
-    }
-    if (!have_rip || !have_cr3) return MEMINTRO_E_FORMAT;
-    cpu->flags |= MEMINTRO_COREDUMP_CPU_GPRS | MEMINTRO_COREDUMP_CPU_SYSTEM;
-    memintro__cd_cpu_mode(cpu, 0);
-    return MEMINTRO_OK;
-}
-
 /* ---- writing ELF cores ---- */
 
 typedef struct memintro__cd_out {
@@ -3108,13 +2895,13 @@ static uint64_t memintro__cd_note_size(const memintro_coredump_facts *f, uint16_
         return 0;
     }
     for (i = 0; f->cpus && i < f->cpu_state_count; i++) {
-        const memintro_coredump_cpu *cpu = &f->cpus[i];
-        if (cpu->flags & MEMINTRO_COREDUMP_CPU_GPRS) {
+        const memintro_cpu *cpu = &f->cpus[i];
+        if (cpu->flags & MEMINTRO_CPU_GPRS) {
             n += 12 + 8 + (machine == 3 ? 144 : 336);
             c++;
         }
-        if (cpu->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) {
-            n += 12 + 8 + ((cpu->flags & MEMINTRO_COREDUMP_CPU_KGSBASE) ? 0x1b8 : 0x1b0);
+        if (cpu->flags & MEMINTRO_CPU_SYSTEM) {
+            n += 12 + 8 + ((cpu->flags & MEMINTRO_CPU_KGSBASE) ? 0x1b8 : 0x1b0);
             c++;
         }
     }
@@ -3131,9 +2918,9 @@ static void memintro__cd_write_notes(memintro__cd_out *o, const memintro_coredum
     uint32_t i;
     if (!f) return;
     for (i = 0; f->cpus && i < f->cpu_state_count; i++) {
-        const memintro_coredump_cpu *c = &f->cpus[i];
+        const memintro_cpu *c = &f->cpus[i];
         uint8_t *p;
-        if (!(c->flags & MEMINTRO_COREDUMP_CPU_GPRS)) continue;
+        if (!(c->flags & MEMINTRO_CPU_GPRS)) continue;
         if (machine == 3) {
             static const signed char map[17] = {3, 1, 2, 6, 7, 5, 0, -8, -9, -10, -11, -1, -2, -3, -4, 4, -5};
             int k;
@@ -3185,11 +2972,11 @@ static void memintro__cd_write_notes(memintro__cd_out *o, const memintro_coredum
     }
     for (i = 0; f->cpus && i < f->cpu_state_count; i++) {
         static const int gmap[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
-        const memintro_coredump_cpu *c = &f->cpus[i];
-        uint32_t size = (c->flags & MEMINTRO_COREDUMP_CPU_KGSBASE) ? 0x1b8 : 0x1b0;
+        const memintro_cpu *c = &f->cpus[i];
+        uint32_t size = (c->flags & MEMINTRO_CPU_KGSBASE) ? 0x1b8 : 0x1b0;
         uint8_t *p;
         int k;
-        if (!(c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM)) continue;
+        if (!(c->flags & MEMINTRO_CPU_SYSTEM)) continue;
         p = memintro__cd_note_hdr(o, "QEMU", size, 0);
         if (!p) return;
         memintro__cd_put32(p, 1);
