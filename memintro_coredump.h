@@ -174,6 +174,11 @@ typedef enum memintro_coredump_format {
 #define MEMINTRO_COREDUMP_ZERO_EXCLUDED 0x1u /* read memory the dump says exists but did not
                                                 save (kdump filtered pages, ELF p_memsz tails)
                                                 as zeros, and include it in the map */
+#define MEMINTRO_COREDUMP_NO_MMAP 0x2u       /* memintro_coredump_open: read the file with
+                                                read(2) instead of keeping it mapped, so a file
+                                                that shrinks while open fails reads with
+                                                MEMINTRO_E_IO instead of raising SIGBUS (slower;
+                                                no direct access, memintro_coredump_ptr NULL) */
 
 /* ---- Facts ---------------------------------------------------------------------------- */
 
@@ -476,7 +481,17 @@ struct memintro__coredump_state {
     uint64_t vsize;
     int kind; /* MEMINTRO__CD_PLAIN or _PAGED (kdump) */
     memintro_range *ranges;
-    size_t hint; /* range of the last read */
+    /* reads: the core's mapped-memory backend over the plainly stored ranges, falling back
+       to `rest` (zero-filled ranges, holes, compressed pages, flattened streams, pread) */
+    int use_buffer;
+    memintro_buffer buffer;
+    memintro_memmap plain_map;
+    memintro_range *plain_ranges;
+    memintro_phys rest;
+    int fd;               /* MEMINTRO_COREDUMP_NO_MMAP: the file, read with pread; else -1 */
+    int copy_views;       /* parse copies what it keeps (the mapping is dropped after open) */
+    uint64_t opened_size; /* the file's size at open */
+    char path_name[128];  /* for messages */
     /* kdump */
     uint32_t page_shift, block_size;
     uint64_t max_pfn;
@@ -626,17 +641,39 @@ static size_t memintro__cd_piece_find(const memintro__cd_state *st, uint64_t vof
     return lo;
 }
 
+/* Copies file bytes [foff, foff+n) to dst: from the mapping, or with pread when the file is
+   not mapped (MEMINTRO_COREDUMP_NO_MMAP after open). Returns 0, or -1 when the file no longer
+   holds them (it shrank) or cannot be read. */
+static int memintro__cd_fread(const memintro__cd_state *st, uint64_t foff, void *dst, uint64_t n)
+{
+    uint8_t *out = (uint8_t *)dst;
+    if (st->file) {
+        if (n) memcpy(out, st->file + foff, (size_t)n);
+        return 0;
+    }
+    /* lseek + read (pread is not declared under strict C99): the descriptor is this
+       object's own, and an object is used by one thread at a time */
+    if (lseek(st->fd, (off_t)foff, SEEK_SET) != (off_t)foff) return -1;
+    while (n) {
+        ssize_t got = read(st->fd, out, n > ((size_t)1 << 30) ? ((size_t)1 << 30) : (size_t)n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        out += got;
+        foff += (uint64_t)got;
+        n -= (uint64_t)got;
+    }
+    return 0;
+}
+
 /* Copies logical bytes [voff, voff+len) to dst; bytes no record of a flattened stream
-   wrote read as zeros. Returns 0, or -1 (nothing copied) if the range is outside. */
+   wrote read as zeros. Returns 0, or -1 if the range is outside (nothing copied) or the
+   file cannot be read there any more. */
 static int memintro__cd_lread(const memintro__cd_state *st, uint64_t voff, void *dst, uint64_t len)
 {
     uint8_t *out = (uint8_t *)dst;
     size_t i;
     if (voff > st->vsize || len > st->vsize - voff) return -1;
-    if (!st->pieces) {
-        if (len) memcpy(out, st->file + voff, (size_t)len);
-        return 0;
-    }
+    if (!st->pieces) return memintro__cd_fread(st, voff, out, len);
     i = memintro__cd_piece_find(st, voff);
     while (len) {
         uint64_t n;
@@ -644,7 +681,7 @@ static int memintro__cd_lread(const memintro__cd_state *st, uint64_t voff, void 
             const memintro__cd_piece *p = &st->pieces[i];
             n = p->voff + p->size - voff;
             if (n > len) n = len;
-            memcpy(out, st->file + p->foff + (voff - p->voff), (size_t)n);
+            if (memintro__cd_fread(st, p->foff + (voff - p->voff), out, n)) return -1;
             i++;
         } else {
             n = i < st->npieces ? st->pieces[i].voff - voff : len;
@@ -658,11 +695,12 @@ static int memintro__cd_lread(const memintro__cd_state *st, uint64_t voff, void 
     return 0;
 }
 
-/* A direct pointer to logical bytes [voff, voff+len) when they are stored contiguously,
-   else NULL. */
+/* A direct pointer to logical bytes [voff, voff+len) when they are stored contiguously in
+   the mapping, else NULL. */
 static const uint8_t *memintro__cd_lptr(const memintro__cd_state *st, uint64_t voff, uint64_t len)
 {
     size_t i;
+    if (!st->file || st->copy_views) return 0;
     if (voff > st->vsize || len > st->vsize - voff) return 0;
     if (!st->pieces) return st->file + voff;
     i = memintro__cd_piece_find(st, voff);
@@ -671,7 +709,8 @@ static const uint8_t *memintro__cd_lptr(const memintro__cd_state *st, uint64_t v
     return 0;
 }
 
-/* Logical bytes [voff, voff+len) as one pointer: direct, or a copy in *owned. */
+/* Logical bytes [voff, voff+len) as one pointer: direct, or a copy in *owned (always a copy
+   when the mapping goes away after open). */
 static const uint8_t *memintro__cd_view(memintro__cd_state *st, uint64_t voff, uint64_t len, uint8_t **owned)
 {
     const uint8_t *p = memintro__cd_lptr(st, voff, len);
@@ -680,7 +719,7 @@ static const uint8_t *memintro__cd_view(memintro__cd_state *st, uint64_t voff, u
     if (voff > st->vsize || len > st->vsize - voff) return 0;
     *owned = (uint8_t *)memintro__cd_alloc(st, len);
     if (!*owned) return 0;
-    memintro__cd_lread(st, voff, *owned, len);
+    if (memintro__cd_lread(st, voff, *owned, len)) return 0;
     return *owned;
 }
 
@@ -2162,6 +2201,19 @@ static memintro_status memintro__cd_inflate(memintro_coredump *d, uint32_t comp,
 }
 
 /* Reads dumped page pfn (its bit is set in the dumped bitmap) into dst (block_size bytes). */
+/* A read from the file failed (MEMINTRO_COREDUMP_NO_MMAP): says how the file changed. */
+static memintro_status memintro__cd_shrank(memintro_coredump *d)
+{
+    memintro__cd_state *st = d->state;
+    struct stat sb;
+    int e = errno;
+    if (st->fd >= 0 && fstat(st->fd, &sb) == 0 && (uint64_t)sb.st_size < st->opened_size)
+        return memintro__cd_fail(d, MEMINTRO_E_IO, "%s: the file shrank from %llu to %llu bytes while open",
+                                 st->path_name, MEMINTRO__CD_ULL(st->opened_size), MEMINTRO__CD_ULL(sb.st_size));
+    return memintro__cd_fail(d, MEMINTRO_E_IO, "%s: cannot read the file: %s", st->path_name,
+                             e ? strerror(e) : "end of file");
+}
+
 static memintro_status memintro__cd_kdump_page(memintro_coredump *d, uint64_t pfn, uint8_t *dst)
 {
     memintro__cd_state *st = d->state;
@@ -2173,7 +2225,7 @@ static memintro_status memintro__cd_kdump_page(memintro_coredump *d, uint64_t pf
     if (idx >= st->ndesc) return memintro__cd_fail(d, MEMINTRO_E_FORMAT, "kdump: descriptor index out of range");
     p = memintro__cd_lptr(st, st->desc_off + idx * 24, 24);
     if (!p) {
-        memintro__cd_lread(st, st->desc_off + idx * 24, pd, 24);
+        if (memintro__cd_lread(st, st->desc_off + idx * 24, pd, 24)) return memintro__cd_shrank(d);
         p = pd;
     }
     off = memintro_get_u64(p);
@@ -2189,7 +2241,7 @@ static memintro_status memintro__cd_kdump_page(memintro_coredump *d, uint64_t pf
     comp = flags & (MEMINTRO_COMPRESS_ZLIB | MEMINTRO_COMPRESS_LZO | MEMINTRO_COMPRESS_SNAPPY | MEMINTRO_COMPRESS_ZSTD);
     src = memintro__cd_lptr(st, off, size);
     if (!src) {
-        memintro__cd_lread(st, off, st->scratch, size);
+        if (memintro__cd_lread(st, off, st->scratch, size)) return memintro__cd_shrank(d);
         src = st->scratch;
     }
     if (!comp) {
@@ -2201,7 +2253,7 @@ static memintro_status memintro__cd_kdump_page(memintro_coredump *d, uint64_t pf
 
 /* ---- the physical-memory interface ---- */
 
-static memintro_status memintro__cd_read_paged(memintro_coredump *d, memintro_op *op)
+static void memintro__cd_read_paged(memintro_coredump *d, memintro_op *op)
 {
     memintro__cd_state *st = d->state;
     uint8_t *buf = (uint8_t *)op->buf;
@@ -2231,37 +2283,19 @@ static memintro_status memintro__cd_read_paged(memintro_coredump *d, memintro_op
         } else {
             s = MEMINTRO_E_HOLE;
         }
-        if (s != MEMINTRO_OK) {
-            memset(buf, 0, n);
-            op->missing += n;
-            if (op->status == MEMINTRO_OK) op->status = s;
-        }
+        if (s != MEMINTRO_OK) memintro_op_fail(op, s, (size_t)(buf - (uint8_t *)op->buf), n, 1);
         buf += n;
         addr += n;
         left -= n;
+        if (left && !addr) { /* past the top of the physical address space */
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), left, 1);
+            break;
+        }
     }
-    return op->status;
 }
 
-/* Index of the range containing addr, or (size_t)-1; tries the previous hit first. */
-static size_t memintro__cd_range(const memintro_memmap *m, size_t *hint, uint64_t addr)
-{
-    size_t lo = 0, hi = m->count;
-    const memintro_range *r = m->ranges;
-    if (*hint < hi && addr - r[*hint].start < r[*hint].size) return *hint;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (addr < r[mid].start)
-            hi = mid;
-        else if (addr - r[mid].start >= r[mid].size)
-            lo = mid + 1;
-        else
-            return *hint = mid;
-    }
-    return (size_t)-1;
-}
-
-/* Plain formats: copies from the mapping, range by range (the slow path of an op). */
+/* Plain formats, what the mapped-memory backend does not serve: ranges that read as zeros,
+   holes, flattened streams, and (MEMINTRO_COREDUMP_NO_MMAP) every stored byte, by pread. */
 static void memintro__cd_read_plain(memintro_coredump *d, memintro_op *op)
 {
     memintro__cd_state *st = d->state;
@@ -2273,90 +2307,85 @@ static void memintro__cd_read_plain(memintro_coredump *d, memintro_op *op)
         size_t n;
         int backed = memintro_memmap_lookup(&d->map, addr, &off, &run);
         n = run < left ? (size_t)run : left;
-        if (!backed) {
+        if (!backed)
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), n, 1);
+        else if (off >= MEMINTRO__CD_ZERO_BASE)
             memset(buf, 0, n);
-            op->missing += n;
-            op->status = MEMINTRO_E_HOLE;
-        } else if (off >= MEMINTRO__CD_ZERO_BASE) {
-            memset(buf, 0, n);
-        } else if (!st->pieces) {
-            memcpy(buf, st->file + off, n);
-        } else {
-            memintro__cd_lread(st, off, buf, n);
-        }
+        else if (memintro__cd_lread(st, off, buf, n))
+            memintro_op_fail(op, memintro__cd_shrank(d), (size_t)(buf - (uint8_t *)op->buf), n, 1);
         buf += n;
         addr += n;
         left -= n;
+        if (left && !addr) { /* past the top of the physical address space */
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), left, 1);
+            break;
+        }
     }
 }
 
-/* Where op's bytes are in the mapping when it lies in one plainly stored range, else NULL. */
-static const uint8_t *memintro__cd_fast(const memintro_coredump *d, size_t *hint, const memintro_op *op)
+/* The dump's own reader (the mapped-memory backend's fallback; phys.user is the dump). */
+static memintro_status memintro__cd_read_rest(memintro_phys *self, memintro_op *ops, size_t count)
 {
-    const memintro_range *r = 0;
-    uint64_t off = 0;
-    if (*hint < d->map.count) {
-        r = &d->map.ranges[*hint];
-        off = op->addr - r->start;
-        if (off >= r->size) r = 0;
+    memintro_coredump *d = (memintro_coredump *)self->user;
+    size_t i;
+    memintro_ops_begin(ops, count);
+    for (i = 0; i < count; i++) {
+        if (d->state->kind == MEMINTRO__CD_PAGED)
+            memintro__cd_read_paged(d, &ops[i]);
+        else
+            memintro__cd_read_plain(d, &ops[i]);
     }
-    if (!r) {
-        size_t k = memintro__cd_range(&d->map, hint, op->addr);
-        if (k == (size_t)-1) return 0;
-        r = &d->map.ranges[k];
-        off = op->addr - r->start;
-    }
-    if (op->len > r->size - off || r->offset >= MEMINTRO__CD_ZERO_BASE) return 0;
-    return d->state->file + r->offset + off;
+    return memintro_ops_status(ops, count);
 }
-
-#if defined(__GNUC__) || defined(__clang__)
-#define MEMINTRO__CD_PREFETCH(p) __builtin_prefetch(p)
-#else
-#define MEMINTRO__CD_PREFETCH(p) ((void)(p))
-#endif
-#define MEMINTRO__CD_GROUP 16
 
 static memintro_status memintro__cd_read(memintro_phys *self, memintro_op *ops, size_t count)
 {
-    memintro_coredump *d = (memintro_coredump *)self;
+    memintro__cd_state *st = ((memintro_coredump *)self)->state;
+    if (st->use_buffer) return st->buffer.phys.read(&st->buffer.phys, ops, count);
+    return memintro__cd_read_rest(&st->rest, ops, count);
+}
+
+static const void *memintro__cd_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
+{
+    memintro__cd_state *st = ((memintro_coredump *)self)->state;
+    return st->buffer.phys.direct(&st->buffer.phys, addr, avail);
+}
+
+/* Sets up reads: the plainly stored ranges of a mapped, seekable plain format go to the
+   core's mapped-memory backend (data = the mapping) with direct access; the rest to the
+   dump's own reader. */
+static memintro_status memintro__cd_setup_reads(memintro_coredump *d)
+{
     memintro__cd_state *st = d->state;
-    memintro_status ret = MEMINTRO_OK;
-    size_t i, j, hint = st->hint;
-    if (st->kind == MEMINTRO__CD_PAGED) {
-        for (i = 0; i < count; i++) {
-            ops[i].missing = 0;
-            ops[i].status = MEMINTRO_OK;
-            if (memintro__cd_read_paged(d, &ops[i]) != MEMINTRO_OK && ret == MEMINTRO_OK) ret = ops[i].status;
-        }
-        return ret;
+    size_t i, n = 0;
+    st->rest.read = memintro__cd_read_rest;
+    st->rest.write = 0;
+    st->rest.user = d;
+    st->rest.direct = 0;
+    d->phys.read = memintro__cd_read;
+    d->phys.direct = 0;
+    st->use_buffer = 0;
+    memintro__cd_free(st, st->plain_ranges);
+    st->plain_ranges = 0;
+    if (st->kind != MEMINTRO__CD_PLAIN || st->pieces || !st->file) return MEMINTRO_OK;
+    for (i = 0; i < d->map.count; i++)
+        if (d->map.ranges[i].offset < MEMINTRO__CD_ZERO_BASE) n++;
+    st->plain_ranges = (memintro_range *)memintro__cd_alloc(st, (uint64_t)(n ? n : 1) * sizeof *st->plain_ranges);
+    if (!st->plain_ranges) return memintro__cd_fail(d, MEMINTRO_E_NOSPACE, "out of memory");
+    memintro_memmap_init(&st->plain_map, st->plain_ranges, n ? n : 1);
+    for (i = 0; i < d->map.count; i++) {
+        const memintro_range *r = &d->map.ranges[i];
+        if (r->offset < MEMINTRO__CD_ZERO_BASE && memintro_memmap_add(&st->plain_map, r->start, r->size, r->offset))
+            return memintro__cd_fail(d, MEMINTRO_E_FORMAT, "range " MEMINTRO__CD_HEX " cannot be mapped",
+                                     MEMINTRO__CD_ULL(r->start));
     }
-    /* A group of ops at a time: find every op's bytes in the mapping and prefetch them,
-       then copy, so that the cache misses of random small reads overlap. */
-    for (i = 0; i < count; i += MEMINTRO__CD_GROUP) {
-        const uint8_t *src[MEMINTRO__CD_GROUP];
-        size_t g = count - i < MEMINTRO__CD_GROUP ? count - i : MEMINTRO__CD_GROUP;
-        for (j = 0; j < g; j++) {
-            src[j] = st->pieces ? 0 : memintro__cd_fast(d, &hint, &ops[i + j]);
-            if (src[j]) MEMINTRO__CD_PREFETCH(src[j]);
-        }
-        for (j = 0; j < g; j++) {
-            memintro_op *op = &ops[i + j];
-            op->missing = 0;
-            op->status = MEMINTRO_OK;
-            if (src[j]) {
-                if (op->len == 8)
-                    memcpy(op->buf, src[j], 8);
-                else
-                    memcpy(op->buf, src[j], op->len);
-                continue;
-            }
-            memintro__cd_read_plain(d, op);
-            if (op->status != MEMINTRO_OK && ret == MEMINTRO_OK) ret = op->status;
-        }
-    }
-    st->hint = hint;
-    return ret;
+    if (memintro_buffer_init(&st->buffer, (void *)(uintptr_t)st->file, st->file_size, &st->plain_map, 0) !=
+        MEMINTRO_OK)
+        return memintro__cd_fail(d, MEMINTRO_E_FORMAT, "a range lies outside the file");
+    memintro_buffer_set_fallback(&st->buffer, &st->rest);
+    st->use_buffer = 1;
+    d->phys.direct = memintro__cd_direct;
+    return MEMINTRO_OK;
 }
 
 /* ---- facts as text ---- */
@@ -2482,6 +2511,7 @@ static memintro_status memintro__cd_begin(memintro_coredump *d, const memintro_c
     if (!st) return memintro__cd_fail(d, MEMINTRO_E_NOSPACE, "out of memory");
     memset(st, 0, sizeof *st);
     st->al = *al;
+    st->fd = -1;
     d->state = st;
     d->flags = opt ? opt->flags : 0;
     d->phys.read = memintro__cd_read;
@@ -2498,6 +2528,8 @@ static void memintro__cd_release(memintro_coredump *d)
     al = st->al;
     memintro__cd_unload(&st->libs);
     if (st->map_addr) munmap(st->map_addr, st->map_len);
+    if (st->fd >= 0) close(st->fd);
+    memintro__cd_free(st, st->plain_ranges);
     memintro__cd_free(st, st->pieces);
     memintro__cd_free(st, st->ranges);
     memintro__cd_free(st, st->bm_owned[0]);
@@ -2617,6 +2649,8 @@ done:
             d->facts.dtb = m.dtb;
         }
     }
+    s = memintro__cd_setup_reads(d);
+    if (s != MEMINTRO_OK) return s;
     memintro__cd_make_facts(d);
     d->error[0] = 0;
     return MEMINTRO_OK;
@@ -2646,83 +2680,111 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_open_memory(memintro_coredump 
     return s;
 }
 
+/* What a file that is neither regular nor a block device is, for the message. */
+static const char *memintro__cd_file_kind(mode_t m)
+{
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m)) return "a character device";
+#ifdef S_ISSOCK
+    if (S_ISSOCK(m)) return "a socket";
+#endif
+    if (S_ISDIR(m)) return "a directory";
+    return "not a file";
+}
+
+/* open() failed or was refused: frees everything, keeps the message. */
+static memintro_status memintro__cd_open_fail(memintro_coredump *d, int fd, memintro_status s)
+{
+    char keep[sizeof d->error];
+    if (fd >= 0) close(fd);
+    if (d->state && d->state->fd == fd) d->state->fd = -1;
+    memcpy(keep, d->error, sizeof keep);
+    memintro__cd_release(d);
+    memset(d, 0, sizeof *d);
+    memcpy(d->error, keep, sizeof keep);
+    return s;
+}
+
 MEMINTRO__CDDEF memintro_status memintro_coredump_open(memintro_coredump *d, const char *path,
                                                        const memintro_coredump_options *opt)
 {
     memintro_status s;
     struct stat sb;
-    int fd, e;
+    int fd, e, fl;
     uint64_t size;
     void *m = 0;
     if (!d) return MEMINTRO_E_INVALID;
     s = memintro__cd_begin(d, opt);
     if (s != MEMINTRO_OK) return s;
-    if (!path) {
-        memintro__cd_release(d);
-        return memintro__cd_fail(d, MEMINTRO_E_INVALID, "no path");
-    }
-    fd = open(path, O_RDONLY);
+    if (!path) return memintro__cd_open_fail(d, -1, memintro__cd_fail(d, MEMINTRO_E_INVALID, "no path"));
+    snprintf(d->state->path_name, sizeof d->state->path_name, "%s", path);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         e = errno;
-        memintro__cd_release(d);
-        return memintro__cd_fail(d,
-                                 e == ENOENT                   ? MEMINTRO_E_NOTFOUND
-                                 : (e == EACCES || e == EPERM) ? MEMINTRO_E_PERMISSION
-                                                               : MEMINTRO_E_IO,
-                                 "cannot open %s: %s", path, strerror(e));
+        return memintro__cd_open_fail(d, -1,
+                                      memintro__cd_fail(d,
+                                                        e == ENOENT                   ? MEMINTRO_E_NOTFOUND
+                                                        : (e == EACCES || e == EPERM) ? MEMINTRO_E_PERMISSION
+                                                                                      : MEMINTRO_E_IO,
+                                                        "cannot open %s: %s", path, strerror(e)));
     }
     if (fstat(fd, &sb) != 0) {
         e = errno;
-        close(fd);
-        memintro__cd_release(d);
-        return memintro__cd_fail(d, MEMINTRO_E_IO, "cannot stat %s: %s", path, strerror(e));
+        return memintro__cd_open_fail(d, fd, memintro__cd_fail(d, MEMINTRO_E_IO, "cannot stat %s: %s", path, strerror(e)));
     }
-    if (S_ISDIR(sb.st_mode)) {
-        close(fd);
-        memintro__cd_release(d);
-        return memintro__cd_fail(d, MEMINTRO_E_INVALID, "%s is a directory", path);
-    }
+    if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode))
+        return memintro__cd_open_fail(
+            d, fd, memintro__cd_fail(d, MEMINTRO_E_INVALID, "%s is not a regular file (%s)", path,
+                                     memintro__cd_file_kind(sb.st_mode)));
+    fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     if (S_ISREG(sb.st_mode)) {
         size = (uint64_t)sb.st_size;
     } else {
         off_t end = lseek(fd, 0, SEEK_END);
         if (end < 0) {
-            close(fd);
-            memintro__cd_release(d);
-            return memintro__cd_fail(d, MEMINTRO_E_UNSUPPORTED,
-                                     "%s is not a regular file and cannot be mapped (pipes are not read)", path);
+            e = errno;
+            return memintro__cd_open_fail(
+                d, fd, memintro__cd_fail(d, MEMINTRO_E_IO, "cannot find the size of %s: %s", path, strerror(e)));
         }
         size = (uint64_t)end;
     }
-    if (size > (uint64_t)(size_t)-1) {
-        close(fd);
-        memintro__cd_release(d);
-        return memintro__cd_fail(d, MEMINTRO_E_UNSUPPORTED, "%s (%llu bytes) does not fit this address space", path,
-                                 MEMINTRO__CD_ULL(size));
-    }
+    if (size > (uint64_t)(size_t)-1)
+        return memintro__cd_open_fail(d, fd,
+                                      memintro__cd_fail(d, MEMINTRO_E_UNSUPPORTED,
+                                                        "%s (%llu bytes) does not fit this address space", path,
+                                                        MEMINTRO__CD_ULL(size)));
     if (size) {
         m = mmap(0, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m == MAP_FAILED) {
             e = errno;
-            close(fd);
-            memintro__cd_release(d);
-            return memintro__cd_fail(d, MEMINTRO_E_IO, "cannot map %s: %s", path, strerror(e));
+            return memintro__cd_open_fail(d, fd,
+                                          memintro__cd_fail(d, MEMINTRO_E_IO, "cannot map %s: %s", path, strerror(e)));
         }
         d->state->map_addr = m;
         d->state->map_len = (size_t)size;
     }
-    close(fd);
     d->state->file = (const uint8_t *)m;
     d->state->file_size = size;
+    d->state->opened_size = size;
+    if (d->flags & MEMINTRO_COREDUMP_NO_MMAP) d->state->copy_views = 1;
     s = memintro__cd_parse(d, opt);
-    if (s != MEMINTRO_OK) {
-        char keep[sizeof d->error];
-        memcpy(keep, d->error, sizeof keep);
-        memintro__cd_release(d);
-        memset(d, 0, sizeof *d);
-        snprintf(d->error, sizeof d->error, "%s", keep);
+    if (s != MEMINTRO_OK) return memintro__cd_open_fail(d, fd, s);
+    if (d->flags & MEMINTRO_COREDUMP_NO_MMAP) {
+        /* from now on every byte comes from pread: drop the mapping */
+        memintro__cd_state *st = d->state;
+        st->fd = fd;
+        if (st->map_addr) munmap(st->map_addr, st->map_len);
+        st->map_addr = 0;
+        st->map_len = 0;
+        st->file = 0;
+        s = memintro__cd_setup_reads(d);
+        if (s != MEMINTRO_OK) return memintro__cd_open_fail(d, fd, s);
+        return MEMINTRO_OK;
     }
-    return s;
+    close(fd);
+    return MEMINTRO_OK;
 }
 
 MEMINTRO__CDDEF void memintro_coredump_close(memintro_coredump *d)
@@ -2776,12 +2838,13 @@ MEMINTRO__CDDEF memintro_coredump_format memintro_coredump_format_parse(const ch
 
 MEMINTRO__CDDEF const void *memintro_coredump_ptr(const memintro_coredump *d, uint64_t addr, uint64_t *avail)
 {
-    uint64_t off, run;
+    uint64_t run = 0;
+    const void *p;
     if (avail) *avail = 0;
-    if (!d || !d->state || d->state->kind != MEMINTRO__CD_PLAIN || d->state->pieces) return 0;
-    if (!memintro_memmap_lookup(&d->map, addr, &off, &run) || off >= MEMINTRO__CD_ZERO_BASE) return 0;
-    if (avail) *avail = run;
-    return d->state->file + off;
+    if (!d || !d->state || !d->phys.direct) return 0;
+    p = d->phys.direct((memintro_phys *)(uintptr_t)&d->phys, addr, &run);
+    if (p && avail) *avail = run;
+    return p;
 }
 
 MEMINTRO__CDDEF int memintro_coredump_vmcoreinfo_value(const memintro_coredump_facts *f, const char *key, char *buf,
@@ -3198,8 +3261,6 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf(memintro_phys *src, 
 #undef MEMINTRO__CD_MAX_VMCOREINFO
 #undef MEMINTRO__CD_HEX
 #undef MEMINTRO__CD_ULL
-#undef MEMINTRO__CD_PREFETCH
-#undef MEMINTRO__CD_GROUP
 
 #endif /* MEMINTRO_COREDUMP_IMPLEMENTATION_INCLUDED */
 #endif /* MEMINTRO_COREDUMP_IMPLEMENTATION */
