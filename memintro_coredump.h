@@ -1209,8 +1209,10 @@ static memintro_status memintro__cd_elf(memintro_coredump *d, int flattened)
 {
     memintro__cd_state *st = d->state;
     uint8_t eh[64];
-    uint64_t phoff, shoff, phnum, i, nload = 0, nzero = 0;
-    unsigned phentsize, shentsize, cls;
+    uint64_t phoff, shoff, phnum, i, nload = 0, nzero = 0, nph_load = 0;
+    unsigned phentsize, shentsize, shnum, cls;
+    int identity = 1, note_first = 0; /* every PT_LOAD has p_vaddr == p_paddr; PT_NOTE first */
+    const char *layout;
     uint16_t machine, type;
     memintro__cd_seg *segs = 0, *zeros = 0, *zclip = 0;
     memintro_status s = MEMINTRO_OK;
@@ -1235,15 +1237,19 @@ static memintro_status memintro__cd_elf(memintro_coredump *d, int flattened)
         phentsize = memintro_get_u16(eh + 54);
         phnum = memintro_get_u16(eh + 56);
         shentsize = memintro_get_u16(eh + 58);
+        shnum = memintro_get_u16(eh + 60);
     } else {
         phoff = memintro_get_u32(eh + 28);
         shoff = memintro_get_u32(eh + 32);
         phentsize = memintro_get_u16(eh + 42);
         phnum = memintro_get_u16(eh + 44);
         shentsize = memintro_get_u16(eh + 46);
+        shnum = memintro_get_u16(eh + 48);
     }
-    if (phentsize < (is64 ? 56u : 32u))
-        return memintro__cd_fail(d, MEMINTRO_E_FORMAT, "ELF: e_phentsize %u is too small", phentsize);
+    if (phentsize != (is64 ? 56u : 32u))
+        return memintro__cd_fail(d, MEMINTRO_E_FORMAT,
+                                 "ELF: e_phentsize %u is not the size of an ELF%s program header (%u bytes)", phentsize,
+                                 is64 ? "64" : "32", is64 ? 56u : 32u);
     if (phnum == 0xffff) {
         /* PN_XNUM: the real count is sh_info of section header 0 */
         uint8_t sh[64];
@@ -1272,19 +1278,26 @@ static memintro_status memintro__cd_elf(memintro_coredump *d, int flattened)
     for (i = 0; i < phnum; i++) {
         uint8_t ph[56];
         uint32_t ptype;
-        uint64_t off, paddr, filesz, memsz;
+        uint64_t off, vaddr, paddr, filesz, memsz;
         memintro__cd_lread(st, phoff + i * phentsize, ph, is64 ? 56 : 32);
         ptype = memintro_get_u32(ph);
         if (is64) {
             off = memintro_get_u64(ph + 8);
+            vaddr = memintro_get_u64(ph + 16);
             paddr = memintro_get_u64(ph + 24);
             filesz = memintro_get_u64(ph + 32);
             memsz = memintro_get_u64(ph + 40);
         } else {
             off = memintro_get_u32(ph + 4);
+            vaddr = memintro_get_u32(ph + 8);
             paddr = memintro_get_u32(ph + 12);
             filesz = memintro_get_u32(ph + 16);
             memsz = memintro_get_u32(ph + 20);
+        }
+        if (i == 0 && ptype == 4) note_first = 1;
+        if (ptype == 1) {
+            nph_load++;
+            if (vaddr != paddr) identity = 0;
         }
         if (ptype == 4 && filesz) { /* PT_NOTE */
             uint8_t *owned = 0;
@@ -1361,12 +1374,23 @@ static memintro_status memintro__cd_elf(memintro_coredump *d, int flattened)
     if (s != MEMINTRO_OK) goto done;
     d->facts.cpu_count = st->nprstatus > st->nqemu ? st->nprstatus : st->nqemu;
     d->facts.qemu = st->nqemu > 0;
+    /* Which writer: QEMU's dump-guest-memory writes its CPU-state notes and either puts
+       section headers before the program headers (QEMU 7.2 and later) or gives PT_LOADs
+       p_vaddr 0 (paging=false) or virtual addresses (paging=true); the kernel's /proc/vmcore
+       layout (also what memintro_coredump_write_elf writes) has the notes segment first,
+       right after the ELF header, and here p_vaddr = p_paddr. */
+    if (st->nqemu && ((shnum && shoff && shoff < phoff) || (nph_load && !identity)))
+        layout = ", QEMU dump-guest-memory";
+    else if (note_first && phoff == (is64 ? 64u : 52u) && (!shnum || phnum >= 0xffff))
+        layout = st->nqemu ? ", /proc/vmcore layout, QEMU CPU notes" : ", /proc/vmcore layout";
+    else
+        layout = st->nqemu ? ", QEMU CPU notes" : "";
     snprintf(d->description, sizeof d->description, "ELF core (%s%s, %llu PT_LOAD%s%s)", is64 ? "64-bit" : "32-bit",
              machine == 62    ? ", x86-64"
              : machine == 3   ? ", i386"
              : machine == 183 ? ", AArch64"
                               : "",
-             MEMINTRO__CD_ULL(phnum), st->nqemu ? ", QEMU dump-guest-memory" : "", flattened ? ", flattened" : "");
+             MEMINTRO__CD_ULL(nph_load), layout, flattened ? ", flattened" : "");
 done:
     memintro__cd_free(st, segs);
     memintro__cd_free(st, zeros);
@@ -2722,6 +2746,10 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_open(memintro_coredump *d, con
     fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         e = errno;
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) /* a socket: ENXIO */
+            return memintro__cd_open_fail(d, -1,
+                                          memintro__cd_fail(d, MEMINTRO_E_INVALID, "%s is not a regular file (%s)",
+                                                            path, memintro__cd_file_kind(sb.st_mode)));
         return memintro__cd_open_fail(d, -1,
                                       memintro__cd_fail(d,
                                                         e == ENOENT                   ? MEMINTRO_E_NOTFOUND
