@@ -148,6 +148,10 @@
 
 #include "memintro.h"
 
+/* This header's version: MAJOR changes when the API changes incompatibly. */
+#define MEMINTRO_COREDUMP_VERSION_MAJOR 0
+#define MEMINTRO_COREDUMP_VERSION_MINOR 2
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -252,19 +256,13 @@ typedef struct memintro_coredump_fact {
 
 /* ---- Opening -------------------------------------------------------------------------- */
 
-/* Allocation callbacks; alloc returns NULL on failure. */
-typedef struct memintro_coredump_allocator {
-    void *(*alloc)(void *user, size_t size);
-    void (*free)(void *user, void *ptr);
-    void *user;
-} memintro_coredump_allocator;
-
 /* Open options; a zeroed struct (or NULL) means: detect the format, holes are holes. */
 typedef struct memintro_coredump_options {
     memintro_coredump_format format; /* DETECT, or force one */
     uint32_t flags;                  /* MEMINTRO_COREDUMP_ZERO_EXCLUDED */
     uint64_t raw_base;               /* raw: guest-physical address of the file's first byte */
-    const memintro_coredump_allocator *allocator; /* NULL: MEMINTRO_COREDUMP_MALLOC/FREE */
+    const memintro_allocator *allocator; /* NULL (or both functions NULL): MEMINTRO_COREDUMP_MALLOC/FREE;
+                                         only one of alloc/free: MEMINTRO_E_INVALID */
 } memintro_coredump_options;
 
 struct memintro__coredump_state;
@@ -296,7 +294,9 @@ MEMINTRO_API memintro_status memintro_coredump_open_memory(memintro_coredump *d,
 /* Unmaps the file and frees everything; d can be opened again. Safe on a failed open. */
 MEMINTRO_API void memintro_coredump_close(memintro_coredump *d);
 /* The last error message: why open failed, or why the last failing read failed (a page
-   that is corrupt, compressed with a library this build lacks, ...). "" if none. */
+   that is corrupt, compressed with a library this build lacks, a file that shrank, ...).
+   Never NULL: "" when nothing failed (and for d == NULL). A successful open clears it;
+   memintro_coredump_close keeps it (so it can be printed after closing). */
 MEMINTRO_API const char *memintro_coredump_error(const memintro_coredump *d);
 
 /* "raw", "elf", "kdump", "windows", "lime" ("detect" for DETECT, "?" otherwise). */
@@ -338,7 +338,8 @@ typedef struct memintro_coredump_write_options {
     void *user;                             /* passed to progress */
     uint32_t flags;                         /* MEMINTRO_COREDUMP_WRITE_* */
     uint32_t batch;                         /* bytes read per batch; 0 = 1 MiB */
-    const memintro_coredump_allocator *allocator; /* NULL: MEMINTRO_COREDUMP_MALLOC/FREE */
+    const memintro_allocator *allocator; /* NULL (or both functions NULL): MEMINTRO_COREDUMP_MALLOC/FREE;
+                                         only one of alloc/free: MEMINTRO_E_INVALID */
 } memintro_coredump_write_options;
 
 typedef struct memintro_coredump_write_result {
@@ -470,7 +471,7 @@ typedef struct memintro__cd_libs {
 } memintro__cd_libs;
 
 struct memintro__coredump_state {
-    memintro_coredump_allocator al;
+    memintro_allocator al;
     const uint8_t *file; /* the whole file */
     uint64_t file_size;
     void *map_addr; /* mmap'ed region to unmap on close (NULL for open_memory) */
@@ -2523,14 +2524,16 @@ static void memintro__cd_make_facts(memintro_coredump *d)
 
 static memintro_status memintro__cd_begin(memintro_coredump *d, const memintro_coredump_options *opt)
 {
-    const memintro_coredump_allocator *al = opt ? opt->allocator : 0;
-    memintro_coredump_allocator def;
+    const memintro_allocator *al = opt ? opt->allocator : 0;
+    memintro_allocator def;
     memintro__cd_state *st;
     memset(d, 0, sizeof *d);
     def.alloc = memintro__cd_default_alloc;
     def.free = memintro__cd_default_free;
     def.user = 0;
-    if (!al || !al->alloc || !al->free) al = &def;
+    if (al && (!al->alloc) != (!al->free))
+        return memintro__cd_fail(d, MEMINTRO_E_INVALID, "allocator: set both alloc and free, or neither");
+    if (!al || !al->alloc) al = &def;
     st = (memintro__cd_state *)al->alloc(al->user, sizeof *st);
     if (!st) return memintro__cd_fail(d, MEMINTRO_E_NOSPACE, "out of memory");
     memset(st, 0, sizeof *st);
@@ -2547,7 +2550,7 @@ static memintro_status memintro__cd_begin(memintro_coredump *d, const memintro_c
 static void memintro__cd_release(memintro_coredump *d)
 {
     memintro__cd_state *st = d->state;
-    memintro_coredump_allocator al;
+    memintro_allocator al;
     if (!st) return;
     al = st->al;
     memintro__cd_unload(&st->libs);
@@ -2817,14 +2820,18 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_open(memintro_coredump *d, con
 
 MEMINTRO__CDDEF void memintro_coredump_close(memintro_coredump *d)
 {
+    char keep[sizeof d->error];
     if (!d) return;
+    memcpy(keep, d->error, sizeof keep);
+    keep[sizeof keep - 1] = 0;
     memintro__cd_release(d);
     memset(d, 0, sizeof *d);
+    memcpy(d->error, keep, sizeof keep); /* the last message outlives the dump */
 }
 
 MEMINTRO__CDDEF const char *memintro_coredump_error(const memintro_coredump *d)
 {
-    return d ? d->error : "no dump";
+    return d ? d->error : "";
 }
 
 MEMINTRO__CDDEF const char *memintro_coredump_format_name(memintro_coredump_format f)
@@ -2942,7 +2949,8 @@ static int memintro__cd_flush(memintro__cd_out *o)
         ssize_t w = write(o->fd, o->buf + done, o->len - done);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            snprintf(o->err, o->errsize, "cannot write the ELF core: %s", w < 0 ? strerror(errno) : "short write");
+            snprintf(o->err, o->errsize, "cannot write the ELF core after %llu bytes: %s",
+                     MEMINTRO__CD_ULL(o->written), w < 0 ? strerror(errno) : "short write");
             o->failed = 1;
             break;
         }
@@ -3097,7 +3105,7 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
                                                                memintro_coredump_write_result *res)
 {
     memintro_coredump_write_result local;
-    memintro_coredump_allocator al;
+    memintro_allocator al;
     memintro__cd_out o;
     uint64_t phnum, notes_off, notes_size, data_off, total = 0, done = 0, off, i;
     uint32_t nnotes = 0, batch = opt && opt->batch ? opt->batch : (1u << 20);
@@ -3111,7 +3119,11 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
     al.alloc = memintro__cd_default_alloc;
     al.free = memintro__cd_default_free;
     al.user = 0;
-    if (opt && opt->allocator && opt->allocator->alloc && opt->allocator->free) al = *opt->allocator;
+    if (opt && opt->allocator && (!opt->allocator->alloc) != (!opt->allocator->free)) {
+        snprintf(res->error, sizeof res->error, "allocator: set both alloc and free, or neither");
+        return MEMINTRO_E_INVALID;
+    }
+    if (opt && opt->allocator && opt->allocator->alloc) al = *opt->allocator;
     if (!src || !src->read || !map || (map->count && !map->ranges) || fd < 0) {
         snprintf(res->error, sizeof res->error, "invalid argument (source, memory map or file descriptor)");
         return MEMINTRO_E_INVALID;
@@ -3220,8 +3232,11 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
             for (k = 0; k < n; k++) {
                 if (ops[k].status == MEMINTRO_OK) continue;
                 if (ops[k].status == MEMINTRO_E_GONE || (opt && (opt->flags & MEMINTRO_COREDUMP_WRITE_STRICT))) {
-                    snprintf(res->error, sizeof res->error, "reading guest-physical " MEMINTRO__CD_HEX " failed: %s",
-                             MEMINTRO__CD_ULL(ops[k].addr), memintro_status_str(ops[k].status));
+                    snprintf(res->error, sizeof res->error,
+                             "reading guest-physical " MEMINTRO__CD_HEX " failed: %s (after %llu bytes of memory, "
+                             "%llu bytes of file written)",
+                             MEMINTRO__CD_ULL(ops[k].addr), memintro_status_str(ops[k].status), MEMINTRO__CD_ULL(done),
+                             MEMINTRO__CD_ULL(o.written));
                     s = ops[k].status;
                     goto out;
                 }
@@ -3237,13 +3252,13 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
             if (opt && opt->progress) opt->progress(opt->user, done, total);
         }
     }
-    res->memory_size = done;
     goto out;
 io:
     s = MEMINTRO_E_IO;
     if (!res->error[0]) snprintf(res->error, sizeof res->error, "cannot write the ELF core");
 out:
     res->file_size = o.written;
+    res->memory_size = done; /* also on failure: what reached the file */
     if (o.buf) al.free(al.user, o.buf);
     if (ops) al.free(al.user, ops);
     return s;
@@ -3256,25 +3271,77 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf(memintro_phys *src, 
 {
     memintro_coredump_write_result local;
     memintro_status s;
-    int fd;
+    struct stat sb;
+    char *tmp = 0;
+    int fd, e;
     if (!res) res = &local;
     memset(res, 0, sizeof *res);
     if (!path) {
         snprintf(res->error, sizeof res->error, "no output path");
         return MEMINTRO_E_INVALID;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        int fl;
+        /* a device or FIFO is written into as it is: no temporary file, no rename, nothing
+           removed on failure */
+        if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode) && !S_ISFIFO(sb.st_mode)) {
+            snprintf(res->error, sizeof res->error, "%s exists and is not a regular file, device or FIFO (%s)", path,
+                     memintro__cd_file_kind(sb.st_mode));
+            return MEMINTRO_E_INVALID;
+        }
+        fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+            e = errno;
+            snprintf(res->error, sizeof res->error, "cannot open %s: %s", path,
+                     e == ENXIO && S_ISFIFO(sb.st_mode) ? "the FIFO has no reader" : strerror(e));
+            return e == EACCES || e == EPERM ? MEMINTRO_E_PERMISSION : MEMINTRO_E_IO;
+        }
+        fl = fcntl(fd, F_GETFL);
+        if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        s = memintro_coredump_write_elf_fd(src, map, facts, fd, opt, res);
+        if (close(fd) != 0 && s == MEMINTRO_OK) {
+            snprintf(res->error, sizeof res->error, "cannot write %s: %s", path, strerror(errno));
+            s = MEMINTRO_E_IO;
+        }
+        return s;
+    }
+    /* a regular file (or none yet): write a temporary file beside it, rename at the end */
+    if (opt && opt->allocator && (!opt->allocator->alloc) != (!opt->allocator->free)) {
+        snprintf(res->error, sizeof res->error, "allocator: set both alloc and free, or neither");
+        return MEMINTRO_E_INVALID;
+    }
+    {
+        size_t n = strlen(path) + 40;
+        tmp = (char *)((opt && opt->allocator && opt->allocator->alloc) ? opt->allocator->alloc(opt->allocator->user, n)
+                                                                        : memintro__cd_default_alloc(0, n));
+        if (!tmp) {
+            snprintf(res->error, sizeof res->error, "out of memory");
+            return MEMINTRO_E_NOSPACE;
+        }
+        snprintf(tmp, n, "%s.partial-%ld", path, (long)getpid());
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666);
     if (fd < 0) {
-        int e = errno;
-        snprintf(res->error, sizeof res->error, "cannot create %s: %s", path, strerror(e));
-        return e == EACCES || e == EPERM ? MEMINTRO_E_PERMISSION : e == ENOENT ? MEMINTRO_E_NOTFOUND : MEMINTRO_E_IO;
+        e = errno;
+        snprintf(res->error, sizeof res->error, "cannot create %s: %s", tmp, strerror(e));
+        s = e == EACCES || e == EPERM ? MEMINTRO_E_PERMISSION : e == ENOENT ? MEMINTRO_E_NOTFOUND : MEMINTRO_E_IO;
+        goto done;
     }
     s = memintro_coredump_write_elf_fd(src, map, facts, fd, opt, res);
     if (close(fd) != 0 && s == MEMINTRO_OK) {
         snprintf(res->error, sizeof res->error, "cannot write %s: %s", path, strerror(errno));
         s = MEMINTRO_E_IO;
     }
-    if (s != MEMINTRO_OK) unlink(path);
+    if (s == MEMINTRO_OK && rename(tmp, path) != 0) {
+        snprintf(res->error, sizeof res->error, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        s = MEMINTRO_E_IO;
+    }
+    if (s != MEMINTRO_OK) unlink(tmp); /* our own temporary file, never the target */
+done:
+    if (opt && opt->allocator && opt->allocator->alloc)
+        opt->allocator->free(opt->allocator->user, tmp);
+    else
+        memintro__cd_default_free(0, tmp);
     return s;
 }
 
