@@ -3107,7 +3107,7 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
     memintro_coredump_write_result local;
     memintro_allocator al;
     memintro__cd_out o;
-    uint64_t phnum, notes_off, notes_size, data_off, total = 0, done = 0, off, i;
+    uint64_t phnum, notes_off, notes_size, data_off = UINT64_MAX, total = 0, done = 0, off, i;
     uint32_t nnotes = 0, batch = opt && opt->batch ? opt->batch : (1u << 20);
     uint16_t machine = facts && facts->elf_machine ? facts->elf_machine : 62;
     int xnum;
@@ -3258,7 +3258,9 @@ io:
     if (!res->error[0]) snprintf(res->error, sizeof res->error, "cannot write the ELF core");
 out:
     res->file_size = o.written;
-    res->memory_size = done; /* also on failure: what reached the file */
+    /* also on failure: the memory bytes that reached the file */
+    res->memory_size = o.written > data_off ? o.written - data_off : 0;
+    if (res->memory_size > total) res->memory_size = total;
     if (o.buf) al.free(al.user, o.buf);
     if (ops) al.free(al.user, ops);
     return s;

@@ -6,8 +6,13 @@
    - paths that are not regular files (FIFO, /dev/zero, a directory, a socket): refused at
      once with a message naming the kind (in a child under a deadline: a hang fails);
    - an ELF core with a wrong e_phentsize; the description of the header's own ELF output;
-   - raw forced on a file that looks like an ELF core reads it byte for byte. */
-#define _POSIX_C_SOURCE 200809L
+   - raw forced on a file that looks like an ELF core reads it byte for byte;
+   - the ELF writer: a character device (a node made here like /dev/full, else /dev/full
+     itself) stays a device node and ENOSPC is E_IO; a FIFO is written into; EFBIG (a file
+     size limit with SIGXFSZ ignored) and a source that goes away mid-write leave no
+     temporary file and the old target untouched, and say how much was written;
+   - allocator hooks with one function are refused; the error message's life time. */
+#define _XOPEN_SOURCE 700
 #define MEMINTRO_IMPLEMENTATION
 #define MEMINTRO_COREDUMP_IMPLEMENTATION
 #define MEMINTRO_COREDUMP_ZLIB
@@ -18,11 +23,18 @@
 #ifndef MEMINTRO_COREDUMP_NO_MMAP /* so that the test also runs (and fails) on older headers */
 #define MEMINTRO_COREDUMP_NO_MMAP 0x2u
 #endif
+#ifndef MEMINTRO_COREDUMP_VERSION_MAJOR
+#define MEMINTRO_COREDUMP_VERSION_MAJOR (-1)
+#define MEMINTRO_COREDUMP_VERSION_MINOR (-1)
+#endif
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -258,6 +270,248 @@ static void test_elf(void)
     mkb_free(&b);
 }
 
+/* ---- the writer ---- */
+
+/* A source that reads zeros and goes away after `left` bytes. */
+typedef struct gone_src {
+    memintro_phys phys;
+    uint64_t left;
+} gone_src;
+
+static memintro_status gone_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    gone_src *g = (gone_src *)self;
+    size_t i;
+    memintro_ops_begin(ops, count);
+    for (i = 0; i < count; i++) {
+        if (g->left >= ops[i].len) {
+            memset(ops[i].buf, 0, ops[i].len);
+            g->left -= ops[i].len;
+        } else {
+            g->left = 0;
+            memintro_op_fail(&ops[i], MEMINTRO_E_GONE, 0, ops[i].len, 1);
+        }
+    }
+    return memintro_ops_status(ops, count);
+}
+
+/* Files in dir whose name starts with prefix. */
+static int count_prefix(const char *prefix)
+{
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    if (!dh) return -1;
+    while ((e = readdir(dh)) != 0)
+        if (!strncmp(e->d_name, prefix, strlen(prefix))) n++;
+    closedir(dh);
+    return n;
+}
+
+static int read_text(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    return f != 0;
+}
+
+typedef struct efbig_arg {
+    const char *path;
+    memintro_buffer *src;
+    const memintro_memmap *map;
+} efbig_arg;
+
+static int efbig_write(const void *p, char *msg, size_t size)
+{
+    const efbig_arg *a = (const efbig_arg *)p;
+    struct rlimit rl;
+    memintro_coredump_write_result r;
+    memintro_status s;
+    rl.rlim_cur = rl.rlim_max = 256 * 1024;
+    signal(SIGXFSZ, SIG_IGN);
+    if (setrlimit(RLIMIT_FSIZE, &rl)) {
+        snprintf(msg, size, "setrlimit failed");
+        return 0;
+    }
+    s = memintro_coredump_write_elf(&a->src->phys, a->map, 0, a->path, 0, &r);
+    snprintf(msg, size, "%s: %s (file_size %llu, memory_size %llu)", memintro_status_str(s), r.error,
+             (unsigned long long)r.file_size, (unsigned long long)r.memory_size);
+    return s == MEMINTRO_E_IO && strstr(r.error, "too large") && r.file_size > 0 && r.file_size <= 256 * 1024 &&
+           r.memory_size > 0 && r.memory_size < r.file_size && strstr(r.error, "after");
+}
+
+static int noreader_write(const void *p, char *msg, size_t size)
+{
+    const efbig_arg *a = (const efbig_arg *)p;
+    memintro_coredump_write_result r;
+    memintro_status s = memintro_coredump_write_elf(&a->src->phys, a->map, 0, a->path, 0, &r);
+    snprintf(msg, size, "%s: %s", memintro_status_str(s), r.error);
+    return s == MEMINTRO_E_IO && strstr(r.error, "no reader") != 0;
+}
+
+static void test_writer(void)
+{
+    static uint8_t img[2 << 20];
+    memintro_range rr[1];
+    memintro_memmap map;
+    memintro_buffer buf;
+    memintro_coredump_write_result r;
+    memintro_status s;
+    struct stat sb;
+    char path[256], node[256], fifo[256], msg[300], text[64];
+    const char *full = "/dev/full";
+    int sig, rc;
+    memset(img, 0x5a, sizeof img);
+    memintro_memmap_init(&map, rr, 1);
+    memintro_memmap_add(&map, 0x100000, sizeof img, 0);
+    memintro_buffer_init(&buf, img, sizeof img, &map, 0);
+
+    /* a character device: written into, never replaced */
+    snprintf(node, sizeof node, "%s/full", dir);
+    if (mknod(node, S_IFCHR | 0600, makedev(1, 7)) == 0) full = node;
+    s = memintro_coredump_write_elf(&buf.phys, &map, 0, full, 0, &r);
+    CHECK(s == MEMINTRO_E_IO && strstr(r.error, "No space left"), "write_elf to %s: E_IO naming ENOSPC: %s", full,
+          r.error);
+    CHECK(stat(full, &sb) == 0 && S_ISCHR(sb.st_mode) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 7,
+          "%s is still the character device 1:7 afterwards", full);
+    CHECK(count_prefix("full.partial-") == 0, "no temporary file beside %s", full);
+    unlink(node);
+
+    /* a FIFO with a reader: the core goes through it */
+    snprintf(fifo, sizeof fifo, "%s/out-fifo", dir);
+    unlink(fifo);
+    if (mkfifo(fifo, 0600) == 0) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            FILE *f = fopen(fifo, "rb");
+            char b[65536];
+            size_t total = 0, n;
+            while (f && (n = fread(b, 1, sizeof b, f)) > 0) total += n;
+            _exit(total > sizeof img ? 0 : 1);
+        }
+        {
+            int i;
+            for (i = 0; i < 100; i++) { /* until the reader has opened its end */
+                int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+                struct timespec ts = {0, 10000000};
+                if (fd >= 0) {
+                    close(fd);
+                    break;
+                }
+                nanosleep(&ts, 0);
+            }
+        }
+        s = memintro_coredump_write_elf(&buf.phys, &map, 0, fifo, 0, &r);
+        waitpid(pid, &rc, 0);
+        CHECK(s == MEMINTRO_OK && WIFEXITED(rc) && WEXITSTATUS(rc) == 0 && stat(fifo, &sb) == 0 && S_ISFIFO(sb.st_mode),
+              "write_elf into a FIFO with a reader: the reader gets the core, the FIFO stays (%s)", r.error);
+        {
+            efbig_arg a;
+            a.path = fifo;
+            a.src = &buf;
+            a.map = &map;
+            rc = in_child(noreader_write, &a, 5, msg, sizeof msg, &sig);
+            CHECK(rc == 1 && stat(fifo, &sb) == 0 && S_ISFIFO(sb.st_mode),
+                  "write_elf into a FIFO without a reader is refused at once: %s", rc == -2 ? "hung" : msg);
+        }
+        unlink(fifo);
+    } else {
+        CHECK(0, "made a FIFO for the writer");
+    }
+
+    /* EFBIG (file size limit, SIGXFSZ ignored): the old target stays, no temporary file */
+    {
+        efbig_arg a;
+        snprintf(path, sizeof path, "%s/big.elf", dir);
+        write_file(path, "old", 3);
+        a.path = path;
+        a.src = &buf;
+        a.map = &map;
+        rc = in_child(efbig_write, &a, 20, msg, sizeof msg, &sig);
+        CHECK(rc == 1, "write_elf over a file size limit: E_IO, EFBIG named, bytes written reported: %s",
+              rc == -1 ? "killed by a signal" : msg);
+        CHECK(read_text(path, text, sizeof text) && !strcmp(text, "old") && count_prefix("big.elf.partial-") == 0,
+              "after EFBIG the old target is untouched and no temporary file is left");
+        unlink(path);
+    }
+
+    /* a source that goes away after 1 MiB + 8 KiB */
+    {
+        gone_src g;
+        g.phys.read = gone_read;
+        g.phys.write = 0;
+        g.phys.user = 0;
+        g.phys.direct = 0;
+        g.left = (1u << 20) + 8192;
+        snprintf(path, sizeof path, "%s/gone.elf", dir);
+        unlink(path);
+        s = memintro_coredump_write_elf(&g.phys, &map, 0, path, 0, &r);
+        CHECK(s == MEMINTRO_E_GONE && r.memory_size == (1u << 20) && r.file_size >= (1u << 20) &&
+                  strstr(r.error, "after 1048576 bytes of memory") && stat(path, &sb) != 0 &&
+                  count_prefix("gone.elf.partial-") == 0,
+              "a source gone mid-write: E_GONE, memory_size/file_size give what was written, nothing left: %s "
+              "(memory_size %llu, file_size %llu)",
+              r.error, (unsigned long long)r.memory_size, (unsigned long long)r.file_size);
+    }
+
+    /* the same writes succeed into a regular file, replacing it */
+    snprintf(path, sizeof path, "%s/ok.elf", dir);
+    write_file(path, "old", 3);
+    s = memintro_coredump_write_elf(&buf.phys, &map, 0, path, 0, &r);
+    CHECK(s == MEMINTRO_OK && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size == r.file_size &&
+              r.memory_size == sizeof img && count_prefix("ok.elf.partial-") == 0,
+          "write_elf to a regular file replaces it (%llu bytes)", (unsigned long long)r.file_size);
+    unlink(path);
+}
+
+/* ---- allocators and the error message ---- */
+
+static void *only_alloc(void *user, size_t n)
+{
+    (void)user;
+    return malloc(n);
+}
+
+static void test_api(void)
+{
+    mk_src all = mkg_known();
+    mkbuf b = {0, 0, 0, 0};
+    memintro_coredump d;
+    memintro_coredump_options o;
+    memintro_coredump_write_options w;
+    memintro_coredump_write_result r;
+    memintro_allocator half;
+    char path[256];
+    memintro_status s;
+    half.alloc = only_alloc;
+    half.free = 0;
+    half.user = 0;
+    mk_elf(&b, &all, 0, 2);
+    memset(&o, 0, sizeof o);
+    o.allocator = &half;
+    s = memintro_coredump_open_memory(&d, b.p, b.n, &o);
+    CHECK(s == MEMINTRO_E_INVALID && strstr(memintro_coredump_error(&d), "allocator"),
+          "open: an allocator with alloc but no free is refused: %s", memintro_coredump_error(&d));
+    memset(&w, 0, sizeof w);
+    w.allocator = &half;
+    snprintf(path, sizeof path, "%s/half.elf", dir);
+    s = memintro_coredump_open_memory(&d, b.p, b.n, 0);
+    CHECK(s == MEMINTRO_OK && !strcmp(memintro_coredump_error(&d), ""), "a successful open clears the message");
+    CHECK(memintro_coredump_write_elf(&d.phys, &d.map, &d.facts, path, &w, &r) == MEMINTRO_E_INVALID &&
+              strstr(r.error, "allocator") && stat(path, &(struct stat){0}) != 0,
+          "write_elf: a one-function allocator is refused: %s", r.error);
+    memintro_coredump_close(&d);
+    s = memintro_coredump_open(&d, "build/test-coredump/does-not-exist", 0);
+    memintro_coredump_close(&d);
+    CHECK(s == MEMINTRO_E_NOTFOUND && strstr(memintro_coredump_error(&d), "does-not-exist"),
+          "the message outlives close: %s", memintro_coredump_error(&d));
+    CHECK(memintro_coredump_error(0) && !memintro_coredump_error(0)[0], "error(NULL) is \"\", not NULL");
+    CHECK(MEMINTRO_COREDUMP_VERSION_MAJOR == 0 && MEMINTRO_COREDUMP_VERSION_MINOR >= 2, "version macros");
+    mkb_free(&b);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -268,6 +522,8 @@ int main(void)
     test_shrink();
     test_not_regular();
     test_elf();
+    test_writer();
+    test_api();
     rmdir(dir);
     return check_done();
 }
