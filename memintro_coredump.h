@@ -6,19 +6,32 @@
    the memory map the file describes. Addresses the file does not hold are holes: reads of
    them fail with MEMINTRO_E_HOLE (the bytes are zeroed and counted in op.missing), they
    are never passed off as memory that was zero. The file is memory-mapped: formats that
-   store pages plainly are read with one memcpy per contiguous piece, compressed kdump pages
-   are decompressed on demand (with a small cache of decompressed pages).
+   store pages plainly (raw, ELF, Windows, LiME; not flattened streams) are served by the
+   core's mapped-memory backend (memintro_buffer) over the mapping, with direct access
+   (d.phys.direct, memintro_coredump_ptr); compressed kdump pages are decompressed on demand
+   (with a small cache of decompressed pages). With MEMINTRO_COREDUMP_NO_MMAP the file is
+   read with read(2) after open instead, so that a file that shrinks while open fails reads
+   (MEMINTRO_E_IO, "... the file shrank from X to Y bytes") instead of raising SIGBUS.
+   Only regular files and block devices are opened: a FIFO, character device, socket or
+   directory is refused at once (MEMINTRO_E_INVALID, "PATH is not a regular file (a FIFO)").
 
    FORMATS READ (auto-detected, or forced with memintro_coredump_options.format)
      raw      a flat image: byte N of the file is guest-physical address raw_base + N.
-              Chosen when no other format's signature is at the start of the file.
+              Chosen when no other format's signature is at the start of the file, or
+              forced (options.format = MEMINTRO_COREDUMP_RAW, the "raw" name): then the
+              file is read byte for byte whatever it starts with.
      elf      ELF cores: QEMU dump-guest-memory (with or without paging; begin/length
               filters), copies of Linux /proc/vmcore. ELFCLASS32 and 64, little-endian;
               p_paddr is guest-physical; p_filesz < p_memsz tails are holes; more than
               65535 segments (PN_XNUM); overlapping segments (paging=true dumps map the
               same physical page at several virtual addresses) are merged. Notes read:
               CORE/NT_PRSTATUS (x86-64 and i386 layouts), QEMU's CPU state ("QEMU", type 0:
-              CR0-CR4, segments, descriptor tables) and VMCOREINFO.
+              CR0-CR4, segments, descriptor tables) and VMCOREINFO. e_phentsize must be
+              the program header size (56 or 32). The description counts the PT_LOAD
+              headers and names the layout found in the file: "QEMU dump-guest-memory"
+              (QEMU's CPU notes with section headers before the program headers, or
+              p_vaddr != p_paddr), "/proc/vmcore layout" (notes first, right after the ELF
+              header; also what the writer below produces).
      kdump    kdump-compressed ("KDUMP   ") files as written by QEMU dump-guest-memory
               (kdump-zlib/-lzo/-snappy: the flattened stream; QEMU 8.2's kdump-raw-* write the
               seekable file) and by makedumpfile (seekable, or flattened with -F); 32- and
@@ -63,6 +76,12 @@
    (memintro_qemu.h: QEMU's "info registers"). The output is written front to back (a pipe works),
    memory in 1 MiB batches, with a progress callback. Bytes the source cannot read are
    written as zeros and counted (or fail the write with MEMINTRO_COREDUMP_WRITE_STRICT).
+   A regular file (or a new path) is written through a temporary file beside it
+   ("PATH.partial-PID"), renamed over PATH at the end and removed on any failure, so a
+   failed write leaves the old PATH as it was; a character or block device or a FIFO is
+   written into directly and never removed or replaced (a FIFO without a reader is refused
+   at once); anything else is refused. On failure res says how many bytes reached the file
+   (file_size, memory_size) and res->error names them.
 
    USAGE
      In exactly one C or C++ file:
@@ -95,14 +114,20 @@
      A page compressed with a library that is neither compiled in nor loadable reads as
      MEMINTRO_E_UNSUPPORTED and memintro_coredump_error() names the library; pages stored
      plainly (including every zero page QEMU writes) and every other format still read.
-     Allocation can also be overridden per object with memintro_coredump_options.allocator.
+     Allocation can also be overridden per object with memintro_coredump_options.allocator
+     (and memintro_coredump_write_options.allocator): the core's memintro_allocator, both
+     functions or neither (one alone: MEMINTRO_E_INVALID).
      Every allocation is freed by memintro_coredump_close (and by a failed open).
 
    THIS LIBRARY DOES NOT
-     - read from pipes or stdin: dumps must be files it can mmap (a flattened stream
-       saved to a file is fine);
-     - survive a dump file being truncated while open (the mapping faults, SIGBUS);
-       replacing or deleting it is fine;
+     - read from pipes, FIFOs, sockets or stdin: dumps must be regular files or block
+       devices (a flattened stream saved to a file is fine);
+     - survive a dump file being truncated while open in its default (mmap) mode: a read of
+       the lost part faults with SIGBUS. A program that reads files others may change must
+       either open with MEMINTRO_COREDUMP_NO_MMAP (reads by read(2): such a read fails with
+       MEMINTRO_E_IO) or install its own SIGBUS guard around reads (sigsetjmp/siglongjmp in
+       a SIGBUS handler; this header installs no signal handler). Open itself reads the
+       headers through a mapping in both modes. Replacing or deleting the file is fine;
      - write into dumps (phys.write is NULL), nor write any format but ELF;
      - read Windows minidumps and the newer "RDMP" kernel dumps (types 4, 6, 8-0xA), old
        type-2 kernel dumps without a bitmap, hibernation files, VMware .vmss/.vmsn, AVML,
@@ -115,10 +140,11 @@
      memintro_coredump_open           open a dump file (format detected or forced)
      memintro_coredump_open_memory    the same over bytes already in memory
      memintro_coredump_close          unmap and free everything
-     memintro_coredump_error          the last error message ("" if none)
+     memintro_coredump_error          the last error message ("" if none, never NULL)
      memintro_coredump_format_name    "raw", "elf", "kdump", "windows", "lime"
      memintro_coredump_format_parse   the format a name stands for
-     memintro_coredump_ptr            zero-copy pointer to stored bytes (plain formats)
+     memintro_coredump_ptr            zero-copy pointer to stored bytes (plain formats;
+                                      the same as memintro_phys_direct(&d.phys, ...))
      memintro_coredump_vmcoreinfo_value   one VMCOREINFO value by key
      memintro_coredump_compression_name   "zlib", "lzo", "snappy", "zstd"
      memintro_coredump_compression_available  can this build read such pages?
@@ -308,7 +334,8 @@ MEMINTRO_API memintro_coredump_format memintro_coredump_format_parse(const char 
 
 /* Zero-copy access for formats that store pages plainly (raw, ELF, Windows, LiME, not
    flattened): a pointer to the stored byte for guest-physical addr, with *avail set to the
-   bytes readable from it contiguously. NULL for holes and compressed formats. */
+   bytes readable from it contiguously (through d.phys.direct). NULL for holes, ranges that
+   read as zeros, compressed formats and files opened with MEMINTRO_COREDUMP_NO_MMAP. */
 MEMINTRO_API const void *memintro_coredump_ptr(const memintro_coredump *d, uint64_t addr, uint64_t *avail);
 
 /* Copies the VMCOREINFO value of `key` (e.g. "OSRELEASE", "NUMBER(phys_base)",
@@ -343,8 +370,8 @@ typedef struct memintro_coredump_write_options {
 } memintro_coredump_write_options;
 
 typedef struct memintro_coredump_write_result {
-    uint64_t file_size;        /* bytes written */
-    uint64_t memory_size;      /* guest memory bytes written */
+    uint64_t file_size;        /* bytes written (also on failure: how far it got) */
+    uint64_t memory_size;      /* guest memory bytes written (also on failure) */
     uint64_t unreadable;       /* of those, bytes the source could not read (written as 0) */
     uint64_t first_unreadable; /* guest-physical address of the first such byte */
     uint32_t segments;         /* PT_LOAD segments */
@@ -352,12 +379,17 @@ typedef struct memintro_coredump_write_result {
     char error[256];           /* why the write failed, "" on success */
 } memintro_coredump_write_result;
 
-/* Writes an ELF core of `src` to `path` (created or truncated; removed again on failure):
-   one PT_LOAD per range of `map`, the CPU notes and VMCOREINFO of `facts` (may be NULL;
-   facts->elf_machine picks x86-64 (default) or i386 register notes). opt and res may be
-   NULL. Returns MEMINTRO_OK; MEMINTRO_E_IO when the output cannot be written; the source's
-   status when it fails with MEMINTRO_E_GONE (or any failure, with
-   MEMINTRO_COREDUMP_WRITE_STRICT); MEMINTRO_E_INVALID for a bad map. */
+/* Writes an ELF core of `src` to `path`: one PT_LOAD per range of `map`, the CPU notes and
+   VMCOREINFO of `facts` (may be NULL; facts->elf_machine picks x86-64 (default) or i386
+   register notes). A regular file (or a new path) is written as "PATH.partial-PID" beside
+   it and renamed over PATH at the end; on failure that temporary file is removed and PATH
+   is left as it was. A character or block device or a FIFO (with a reader) is written into
+   and never removed; other kinds of file are refused. opt and res may be NULL. Returns
+   MEMINTRO_OK; MEMINTRO_E_IO when the output cannot be written (ENOSPC, EFBIG, a FIFO
+   without a reader); the source's status when it fails with MEMINTRO_E_GONE (or any
+   failure, with MEMINTRO_COREDUMP_WRITE_STRICT); MEMINTRO_E_INVALID for a bad map, a path
+   that is a directory or socket, or an allocator with one function. res->file_size and
+   res->memory_size give what reached the output, also on failure. */
 MEMINTRO_API memintro_status memintro_coredump_write_elf(memintro_phys *src, const memintro_memmap *map,
                                                          const memintro_coredump_facts *facts, const char *path,
                                                          const memintro_coredump_write_options *opt,
