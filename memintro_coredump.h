@@ -2398,6 +2398,7 @@ static memintro_status memintro__cd_read_rest(memintro_phys *self, memintro_op *
 static memintro_status memintro__cd_read(memintro_phys *self, memintro_op *ops, size_t count)
 {
     memintro__cd_state *st = ((memintro_coredump *)self)->state;
+    st->rest.user = self; /* the dump as the caller holds it now (it may have been copied) */
     if (st->use_buffer) return st->buffer.phys.read(&st->buffer.phys, ops, count);
     return memintro__cd_read_rest(&st->rest, ops, count);
 }

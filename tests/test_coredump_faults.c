@@ -30,6 +30,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <dirent.h>
 #include <sys/resource.h>
@@ -508,6 +509,23 @@ static void test_api(void)
     CHECK(s == MEMINTRO_E_NOTFOUND && strstr(memintro_coredump_error(&d), "does-not-exist"),
           "the message outlives close: %s", memintro_coredump_error(&d));
     CHECK(memintro_coredump_error(0) && !memintro_coredump_error(0)[0], "error(NULL) is \"\", not NULL");
+    { /* the object is plain data: a copy reads like the original (which is then wiped) */
+        memintro_coredump *orig = (memintro_coredump *)malloc(sizeof *orig), copy;
+        uint8_t page[4096], want[4096];
+        b.n = 0;
+        mk_kdump(&b, &all, MEMINTRO_COMPRESS_ZLIB, 0);
+        s = orig ? memintro_coredump_open_memory(orig, b.p, b.n, 0) : MEMINTRO_E_NOSPACE;
+        if (orig) {
+            memcpy(&copy, orig, sizeof copy);
+            memset(orig, 0xa5, sizeof *orig);
+            free(orig);
+        }
+        mkg_known_page(0, 0x100000, want);
+        CHECK(s == MEMINTRO_OK && memintro_phys_read1(&copy.phys, 0x100000, page, sizeof page) == MEMINTRO_OK &&
+                  !memcmp(page, want, sizeof page),
+              "a copied dump object reads (kdump) after the original is gone");
+        if (s == MEMINTRO_OK) memintro_coredump_close(&copy);
+    }
     CHECK(MEMINTRO_COREDUMP_VERSION_MAJOR == 0 && MEMINTRO_COREDUMP_VERSION_MINOR >= 2, "version macros");
     mkb_free(&b);
 }
