@@ -177,6 +177,66 @@ static void test_shrink(void)
     }
 }
 
+/* NO_MMAP reads what the mapping reads: every page of each format, and the same status. */
+static void test_no_mmap_same(void)
+{
+    static const char *const names[] = {"ELF", "kdump zlib", "flattened kdump zlib (records shuffled)", "Windows full", "Windows SDMP bitmap",
+                                        "LiME", "raw"};
+    mk_src all = mkg_known();
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        mkbuf b = {0, 0, 0, 0};
+        char path[256];
+        memintro_coredump a, m;
+        memintro_coredump_options o;
+        uint64_t pages = 0, differ = 0;
+        size_t r;
+        switch (i) {
+        case 0: mk_elf(&b, &all, MKE_TAIL, 2); break;
+        case 1: mk_kdump(&b, &all, MEMINTRO_COMPRESS_ZLIB, MKK_EXCLUDE); break;
+        case 2: mk_kdump(&b, &all, MEMINTRO_COMPRESS_ZLIB, MKK_FLAT | MKK_SHUFFLE); break;
+        case 3: mk_windows(&b, &all, 0); break;
+        case 4: mk_windows(&b, &all, MKW_SDMP); break;
+        case 5: mk_lime(&b, &all); break;
+        default: mk_elf(&b, &all, 0, 0); break;
+        }
+        snprintf(path, sizeof path, "%s/same-%zu", dir, i);
+        memset(&o, 0, sizeof o);
+        o.flags = MEMINTRO_COREDUMP_ZERO_EXCLUDED;
+        if (i == 6) o.format = MEMINTRO_COREDUMP_RAW;
+        if (!write_file(path, b.p, b.n) || memintro_coredump_open(&m, path, &o) != MEMINTRO_OK) {
+            CHECK(0, "%s: open (mapped): %s", names[i], memintro_coredump_error(&m));
+            mkb_free(&b);
+            continue;
+        }
+        o.flags |= MEMINTRO_COREDUMP_NO_MMAP;
+        if (memintro_coredump_open(&a, path, &o) != MEMINTRO_OK) {
+            CHECK(0, "%s: open with NO_MMAP: %s", names[i], memintro_coredump_error(&a));
+            memintro_coredump_close(&m);
+            mkb_free(&b);
+            continue;
+        }
+        for (r = 0; r < m.map.count; r++) {
+            uint64_t x;
+            for (x = m.map.ranges[r].start & ~4095ull; x < m.map.ranges[r].start + m.map.ranges[r].size; x += 4096) {
+                uint8_t p1[4096 + 16], p2[4096 + 16];
+                memintro_status s1 = memintro_phys_read1(&m.phys, x + 8, p1, sizeof p1);
+                memintro_status s2 = memintro_phys_read1(&a.phys, x + 8, p2, sizeof p2);
+                pages++;
+                if (s1 != s2 || memcmp(p1, p2, sizeof p1)) differ++;
+            }
+        }
+        CHECK(pages > 100 && !differ && a.map.count == m.map.count && !memintro_coredump_ptr(&a, m.map.ranges[0].start, 0),
+              "%s: NO_MMAP reads the same %llu unaligned page-sized pieces as the mapping (%llu differ), no direct "
+              "pointers",
+              names[i], (unsigned long long)pages, (unsigned long long)differ);
+        memintro_coredump_close(&a);
+        memintro_coredump_close(&m);
+        unlink(path);
+        mkb_free(&b);
+    }
+}
+
 /* ---- paths that are not regular files ---- */
 
 typedef struct open_arg {
@@ -558,6 +618,7 @@ int main(void)
     snprintf(dir, sizeof dir, "build/test-coredump/faults-%ld", (long)getpid());
     mkdir(dir, 0777);
     test_shrink();
+    test_no_mmap_same();
     test_not_regular();
     test_elf();
     test_writer();
