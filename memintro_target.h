@@ -524,7 +524,10 @@ static void memintro__tg_cpu_from_dump(const memintro_coredump_cpu *c, uint16_t 
     if (c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) o->flags |= MEMINTRO_CPU_SYSTEM;
     if (c->flags & MEMINTRO_COREDUMP_CPU_KGSBASE) o->flags |= MEMINTRO_CPU_KGSBASE;
     if (c->flags & MEMINTRO_COREDUMP_CPU_EFER) o->flags |= MEMINTRO_CPU_EFER;
-    o->isa = elf_machine == 3 ? MEMINTRO_ISA_X86 : MEMINTRO_ISA_X86_64;
+    /* an i386 core is a 32-bit CPU unless its registers show long mode */
+    o->isa = elf_machine == 3 && c->mode != MEMINTRO_ARCH_X86_64 && c->mode != MEMINTRO_ARCH_X86_64_LA57
+                 ? MEMINTRO_ISA_X86
+                 : MEMINTRO_ISA_X86_64;
     for (i = 0; i < 16; i++) o->gpr[i] = c->gpr[i];
     o->rip = c->rip;
     o->rflags = c->rflags;
