@@ -535,6 +535,36 @@ static void test_write_elf(void)
     memintro_target_close(&a);
 }
 
+/* MEMINTRO_TARGET_NO_MMAP: the same bytes, read with read(2) */
+static void test_no_mmap(void)
+{
+    static const char *const names[] = {"elf64", "kdump-zlib-flat", "win64-sdmp", "lime"};
+    char path[512], spec[600];
+    memintro_target_options o;
+    memintro_target t;
+    size_t i;
+    memset(&o, 0, sizeof o);
+    o.flags = MEMINTRO_TARGET_NO_MMAP;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        mk_src s = mkg_known();
+        char what[64];
+        path_of(path, sizeof path, names[i]);
+        snprintf(spec, sizeof spec, "dump:%s", path);
+        snprintf(what, sizeof what, "NO_MMAP %s", names[i]);
+        if (memintro_target_open(&t, spec, &o) != MEMINTRO_OK) {
+            CHECK(0, "%s: opens (%s)", what, memintro_target_error(&t));
+            continue;
+        }
+        {
+            uint64_t avail = 0;
+            CHECK((t.dump->flags & MEMINTRO_COREDUMP_NO_MMAP) && memintro_coredump_ptr(t.dump, 0x100000, &avail) == NULL,
+                  "%s: the dump is read without a mapping", what);
+        }
+        check_pages(&t, &s, names[i][0] == 'w', what);
+        memintro_target_close(&t);
+    }
+}
+
 static void test_names(void)
 {
     size_t n = 0, i;
@@ -592,6 +622,7 @@ int main(void)
     test_bad();
     test_allocator();
     test_write_elf();
+    test_no_mmap();
     test_names();
     test_example();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
