@@ -53,3 +53,7 @@ for bin in "$out/open-gcc" "$out/open-clang++-c++17"; do
         echo "not ok - target compile: $(basename "$bin") exits $rc on a bad connector string (want 2)"
     fi
 done
+# MEMINTRO_TARGET_NO_DEPS: the other headers' implementations in another file
+printf '#define _GNU_SOURCE\n#define MEMINTRO_IMPLEMENTATION\n#define MEMINTRO_QEMU_IMPLEMENTATION\n#define MEMINTRO_COREDUMP_IMPLEMENTATION\n#define MEMINTRO_COREDUMP_DLOPEN\n#include "memintro_qemu.h"\n#include "memintro_coredump.h"\n' >"$out/deps.c"
+build "gcc -std=c99 MEMINTRO_TARGET_NO_DEPS with the other implementations in another file" \
+    gcc -std=c99 $W -DMEMINTRO_TARGET_NO_DEPS -o "$out/open-nodeps" "$out/deps.c" examples/open_target.c

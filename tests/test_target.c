@@ -14,7 +14,9 @@
 #include "memintro_target.h"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "tests/check.h"
@@ -370,6 +372,18 @@ static void test_bad(void)
     snprintf(spec, sizeof spec, "raw:%s", path);
     expect_fail(spec, NULL, MEMINTRO_E_UNSUPPORTED, 0, "is a FIFO");
     expect_fail("dump:/dev/null", NULL, MEMINTRO_E_UNSUPPORTED, 0, "character device");
+    {
+        struct sockaddr_un sa;
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        memset(&sa, 0, sizeof sa);
+        sa.sun_family = AF_UNIX;
+        path_of(path, sizeof path, "sock");
+        if (strlen(path) < sizeof sa.sun_path) memcpy(sa.sun_path, path, strlen(path) + 1);
+        CHECK(fd >= 0 && sa.sun_path[0] && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "a unix socket made");
+        snprintf(spec, sizeof spec, "dump:%s", sa.sun_path);
+        expect_fail(spec, NULL, MEMINTRO_E_UNSUPPORTED, 0, "a socket");
+        if (fd >= 0) close(fd);
+    }
 
     path_of(path, sizeof path, "empty.core");
     CHECK(write_file(path, "", 0), "an empty file made");
