@@ -367,7 +367,6 @@ struct memintro__target_state {
     int qemu_open;
     /* kind DUMP / RAW */
     memintro_coredump d;
-    memintro_coredump_allocator dal;
     memintro_coredump_options dopt;
     int dump_open;
     /* CPU state */
@@ -668,10 +667,7 @@ static memintro_status memintro__tg_open_file(memintro_target *t, const char *ar
                                  st->path);
 #endif
     }
-    st->dal.alloc = st->al.alloc;
-    st->dal.free = st->al.free;
-    st->dal.user = st->al.user;
-    if (st->al.alloc) st->dopt.allocator = &st->dal;
+    if (st->al.alloc) st->dopt.allocator = &st->al;
     s = memintro_coredump_open(d, st->path, &st->dopt);
     if (s != MEMINTRO_OK) {
         const char *m = memintro_coredump_error(d);
