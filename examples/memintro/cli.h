@@ -3,7 +3,7 @@
    main.c    main, global options, the command table, usage, the command option parser
    util.c    messages, numbers, sizes, the progress bar, signals, output files
    output.c  the output layer: records written as text or as JSON (output.h)
-   target.c  opening the target (-c) and its guest-virtual address space
+   target.c  opening the target (-c, memintro_target.h) and its guest-virtual address space
    mem.c     read, translate, search, write
    dump.c    dump (an ELF core of the target)
    info.c    info, targets
@@ -18,8 +18,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memintro_qemu.h needs the GNU feature set */
 #endif
-#include "memintro_qemu.h"
-#include "memintro_coredump.h"
+#include "memintro_target.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,46 +117,8 @@ void cli_outfile_abort(cli_outfile *f);
 
 /* ---- target.c: the target and its address space --------------------------------------- */
 
-typedef struct cli_fact {
-    char key[48];
-    char value[320];
-} cli_fact;
-
-/* One guest-physical range as `info` shows it: [start, end) and what backs it. */
-typedef struct cli_range {
-    uint64_t start, end;
-    char backing[224];
-} cli_range;
-
-/* What a connector yields. */
-typedef struct cli_target cli_target;
-struct cli_target {
-    memintro_phys *phys;        /* guest-physical memory: every command reads through it */
-    const memintro_memmap *map; /* its guest-physical ranges (search, dump); NULL if unknown */
-    const char *connector;      /* the connector's name */
-    const char *write_hint;     /* how to open it for writing, "" when it cannot be */
-    char what[512];             /* one line for info: what is open */
-    const char *layout_kind;    /* one word for info --json: "qmp", "inferred", "dump", "file" */
-    char layout[1024];          /* one line for info: how the guest-physical layout is known */
-    cli_fact *fact;             /* further facts for info (format, CPUs, ...) */
-    size_t nfacts, capfacts;
-    cli_range *range;           /* info's ranges (finer than map where the source is) */
-    size_t nranges, capranges;
-    uint64_t ram;               /* bytes of guest RAM when known (memory backends), else 0 */
-    /* paging facts the target knows (a dump's CR3, a VM's CPU state): used when --arch/--dtb
-       are not given. has_dtb: paging is known; paging_src says where it comes from. */
-    memintro_mmu_desc paging;
-    int has_dtb;
-    char paging_src[256];
-    /* CPU state and VMCOREINFO for the ELF notes `dump` writes (NULL: none known) */
-    const memintro_coredump_facts *facts;
-    /* learns paging/facts on first use (a live VM asks QEMU); NULL when there is nothing to
-       learn or it was tried. cpu_note says why the CPU state is unknown ("" if known). */
-    void (*load_cpus)(cli_target *t);
-    char cpu_note[512];
-    void (*close)(cli_target *t); /* releases everything open() took; may be NULL */
-    void *state;                  /* the connector's own */
-};
+/* The target: memintro_target.h's object. */
+typedef memintro_target cli_target;
 
 typedef struct cli_opts {
     const char *connect; /* -c */

@@ -54,7 +54,7 @@ int cmd_dump(cli_ctx *c, int argc, char **argv)
     wo.progress = cli_dump_progress;
     wo.user = &ds;
     t0 = cli_now();
-    s = memintro_coredump_write_elf_fd(t->phys, t->map, t->facts, of.fd, &wo, &res);
+    s = memintro_coredump_write_elf_fd(t->phys, t->map, t->dump_facts, of.fd, &wo, &res);
     cli_progress_end(&ds.prog, res.memory_size);
     written = res.memory_size > ds.done ? res.memory_size : ds.done;
     if (s == MEMINTRO_OK && (e = cli_outfile_commit(&of, &why)) != 0) {
@@ -80,12 +80,12 @@ int cmd_dump(cli_ctx *c, int argc, char **argv)
     cli_num(&sum, "memory", 0, res.memory_size);
     cli_num(&sum, "segments", 0, res.segments);
     cli_num(&sum, "notes", 0, res.notes);
-    cli_num(&sum, "cpus", 0, t->facts ? t->facts->cpu_state_count : 0);
+    cli_num(&sum, "cpus", 0, t->dump_facts ? t->dump_facts->cpu_state_count : 0);
     cli_num(&sum, "unreadable", 0, res.unreadable);
     cli_real(&sum, "seconds", 0, cli_now() - t0);
     cli_text(&sum, "%s guest memory in %u segment%s, %u note%s (%s), %s file, %.1f s (%s/s)\n",
              cli_human(res.memory_size, h1, sizeof h1), res.segments, res.segments == 1 ? "" : "s", res.notes,
-             res.notes == 1 ? "" : "s", t->facts && t->facts->cpu_state_count ? "with CPU state" : "no CPU state known",
+             res.notes == 1 ? "" : "s", t->dump_facts && t->dump_facts->cpu_state_count ? "with CPU state" : "no CPU state known",
              cli_human(res.file_size, h2, sizeof h2), secs,
              cli_human(secs > 0 ? (uint64_t)((double)res.memory_size / secs) : res.memory_size, h3, sizeof h3));
     cli_end(&sum);

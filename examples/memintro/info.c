@@ -19,31 +19,32 @@ int cmd_info(cli_ctx *c, int argc, char **argv)
     for (i = 0; t->map && i < t->map->count; i++) total += t->map->ranges[i].size;
     cli_obj(o, 0);
     cli_str(o, "connector", "connector  %s\n", t->connector);
-    cli_str(o, "target", "target     %s\n", t->what);
-    cli_str(o, "layout", 0, t->layout_kind ? t->layout_kind : "unknown");
-    cli_str(o, "layout_detail", "layout     %s\n", t->layout);
+    cli_str(o, "target", "target     %s\n", t->description);
+    cli_str(o, "layout", 0, memintro_target_layout_name(t->layout));
+    cli_str(o, "layout_detail", "layout     %s\n", t->layout_text);
     cli_obj(o, "facts");
-    for (i = 0; i < t->nfacts; i++) {
-        snprintf(fmt, sizeof fmt, "%-10s %%s\n", t->fact[i].key);
-        cli_str(o, t->fact[i].key, fmt, t->fact[i].value);
+    for (i = 0; i < t->fact_count; i++) {
+        snprintf(fmt, sizeof fmt, "%-10s %%s\n", t->facts[i].name);
+        cli_str(o, t->facts[i].name, fmt, t->facts[i].value);
     }
     cli_end(o);
     cli_arr(o, "cpus");
-    for (i = 0; t->facts && i < t->facts->cpu_state_count; i++) {
-        const memintro_coredump_cpu *cpu = &t->facts->cpus[i];
+    for (i = 0; i < t->cpu_count; i++) {
+        const memintro_cpu *cpu = &t->cpus[i];
+        memintro_mmu_desc d;
         cli_obj(o, 0);
         cli_num(o, "index", 0, cpu->index);
-        cli_str(o, "mode", 0, memintro_coredump_mode_name(cpu->mode));
-        if (cpu->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) cli_hex(o, "cr3", 0, cpu->cr[3]);
-        if (cpu->flags & MEMINTRO_COREDUMP_CPU_GPRS) cli_hex(o, "rip", 0, cpu->rip);
+        cli_str(o, "mode", 0, memintro_cpu_mmu(cpu, &d) == MEMINTRO_OK ? memintro_arch_describe(d.arch) : "no paging");
+        if (cpu->flags & MEMINTRO_CPU_SYSTEM) cli_hex(o, "cr3", 0, cpu->isa == MEMINTRO_ISA_AARCH64 ? cpu->ttbr0 : cpu->cr[3]);
+        if (cpu->flags & MEMINTRO_CPU_GPRS) cli_hex(o, "rip", 0, cpu->rip);
         cli_end(o);
     }
     cli_end(o);
-    if (t->has_dtb) {
+    if (t->has_paging) {
         cli_obj(o, "paging");
         cli_str(o, "arch", "virtual    %s, ", memintro_arch_name(t->paging.arch));
-        cli_hex(o, "dtb", "DTB %s: ", t->paging.dtb);
-        cli_str(o, "source", "%s; translate and read --virt use it unless --arch/--dtb are given\n", t->paging_src);
+        cli_hex(o, "dtb", "DTB %s: ", memintro_mmu_root(&t->paging, 0));
+        cli_str(o, "source", "%s; translate and read --virt use it unless --arch/--dtb are given\n", t->paging_source);
         cli_end(o);
     } else {
         cli_null(o, "paging", 0);
@@ -51,10 +52,10 @@ int cmd_info(cli_ctx *c, int argc, char **argv)
             cli_text(o, "virtual    unknown (%s): give --arch and --dtb for guest-virtual addresses\n", t->cpu_note);
     }
     cli_os_info(c, o);
-    if (t->facts && t->facts->vmcoreinfo) cli_str(o, "vmcoreinfo", 0, t->facts->vmcoreinfo);
+    if (t->vmcoreinfo) cli_str(o, "vmcoreinfo", 0, t->vmcoreinfo);
     cli_arr(o, "ranges");
-    for (i = 0; i < t->nranges; i++) {
-        const cli_range *rg = &t->range[i];
+    for (i = 0; i < t->range_count; i++) {
+        const memintro_target_range *rg = &t->ranges[i];
         cli_obj(o, 0);
         cli_hex(o, "start", "range      %s-", rg->start);
         cli_hex(o, "end", "%s  ", rg->end);
@@ -64,12 +65,12 @@ int cmd_info(cli_ctx *c, int argc, char **argv)
         cli_end(o);
     }
     cli_end(o);
-    if (t->ram) {
-        snprintf(fmt, sizeof fmt, "ram        %%s bytes (%s) of guest RAM\n", cli_human(t->ram, h, sizeof h));
-        cli_num(o, "ram", fmt, t->ram);
+    if (t->live && t->ram_size) { /* a VM's RAM; a file's memory is the line below */
+        snprintf(fmt, sizeof fmt, "ram        %%s bytes (%s) of guest RAM\n", cli_human(t->ram_size, h, sizeof h));
+        cli_num(o, "ram", fmt, t->ram_size);
     }
     snprintf(fmt, sizeof fmt, "memory     %%s bytes (%s) in %llu range%s (end exclusive)\n",
-             cli_human(total, h, sizeof h), (cli_ull)t->nranges, t->nranges == 1 ? "" : "s");
+             cli_human(total, h, sizeof h), (cli_ull)t->range_count, t->range_count == 1 ? "" : "s");
     cli_num(o, "memory", fmt, total);
     cli_end(o);
     return CLI_OK;

@@ -114,7 +114,10 @@ static void cli_usage_text(FILE *f, const char *text, int col)
 static void cli_usage_connector(void *user, const char *syntax, const char *help)
 {
     FILE *f = (FILE *)user;
-    fprintf(f, "  -c %-24s ", syntax);
+    if (strlen(syntax) > 24)
+        fprintf(f, "  -c %s\n  %-27s ", syntax, "");
+    else
+        fprintf(f, "  -c %-24s ", syntax);
     cli_usage_text(f, help, 30);
 }
 
@@ -125,16 +128,10 @@ static void cli_usage(FILE *f)
                "Reads the memory of a running QEMU virtual machine or of a memory snapshot.\n\n"
                "Target:\n");
     cli_connectors_each(cli_usage_connector, f);
-    fprintf(f, "  qemu OPTS, comma-separated:\n"
-               "    name=NAME, pid=PID        which VM (default: the only one running)\n"
-               "    qmp=unix:PATH|tcp:H:PORT  its QMP socket (default: the VM's first -qmp)\n"
-               "    map=qmp|table             guest-physical layout from QMP only, or\n"
-               "                              inferred from the machine type and RAM size\n"
-               "                              (default: QMP, else inferred with a warning)\n"
-               "    write                     allow writes to guest memory\n"
-               "\nPaging (for guest-virtual addresses; default: the target's CPU 0, when known):\n"
+    fprintf(f, "\nPaging (for guest-virtual addresses; default: the target's CPU 0, when known):\n"
                "  --arch MODE                 x86, pae, x86_64, la57 or aarch64\n"
                "  --dtb ADDR                  page-table root: CR3, or TTBR0_EL1 for aarch64\n"
+               "                              (PCID, flag, ASID and CnP bits are ignored)\n"
                "  --ttbr1 ADDR                aarch64: TTBR1_EL1, for upper-half addresses\n"
                "  --granule 4k|16k|64k        aarch64: translation granule (default 4k)\n"
                "  --va-bits N                 aarch64: VA bits per half, 25..48 (default 48)\n"

@@ -550,9 +550,10 @@ int cmd_write(cli_ctx *c, int argc, char **argv)
         return rc;
     }
     t = &c->t;
-    if (!t->phys->write) {
+    if (!t->writable) {
         free(bytes);
-        return cli_error(CLI_FAIL, "write: the target is read-only%s", t->write_hint ? t->write_hint : "");
+        return cli_error(CLI_FAIL, "write: the target is read-only%s",
+                         t->live ? " (open it for writing: add ,write to -c)" : " (dumps and images are never written)");
     }
     memset(&op, 0, sizeof op);
     op.addr = addr;
