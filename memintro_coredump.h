@@ -42,7 +42,8 @@
    FACTS. Besides memory, a dump carries facts about the machine; open gathers them in
    d.facts (typed) and in d.fact_list (name/value text, ready to print):
      - CPUs: how many the guest had, and for each CPU whose registers the file holds its
-       general registers, CR0/CR2/CR3/CR4, segments and paging mode (from QEMU's notes);
+       general registers, CR0/CR2/CR3/CR4 and segments (from QEMU's notes) as the core's
+       memintro_cpu (memintro_cpu_mmu() gives its paging description);
      - the VMCOREINFO text a Linux guest publishes (QEMU -device vmcoreinfo, kdump);
      - Windows header facts: DirectoryTableBase, PsActiveProcessHead, PsLoadedModuleList,
        KdDebuggerDataBlock, PfnDataBase, MachineImageType, bugcheck, dump type...;
@@ -58,8 +59,8 @@
    Debian's makedumpfile 1.7.2 cannot read; it reads these). The notes, when the facts
    name them: a CORE/NT_PRSTATUS and a QEMU CPU-state note per CPU (readers such as crash
    take CR3 from the latter) and VMCOREINFO (what makedumpfile needs to convert or
-   filter). memintro_coredump_cpu_from_qemu() builds the CPU facts of a live VM
-   from QEMU's "info registers". The output is written front to back (a pipe works),
+   filter). The CPU facts of a live VM come from memintro_qemu_parse_registers()
+   (memintro_qemu.h: QEMU's "info registers"). The output is written front to back (a pipe works),
    memory in 1 MiB batches, with a progress callback. Bytes the source cannot read are
    written as zeros and counted (or fail the write with MEMINTRO_COREDUMP_WRITE_STRICT).
 
@@ -121,9 +122,6 @@
      memintro_coredump_vmcoreinfo_value   one VMCOREINFO value by key
      memintro_coredump_compression_name   "zlib", "lzo", "snappy", "zstd"
      memintro_coredump_compression_available  can this build read such pages?
-     memintro_coredump_mode_name      "x86-64 4-level", ... for a paging mode
-     memintro_coredump_cpu_mmu        a paging description from a CPU's registers
-     memintro_coredump_cpu_from_qemu  a CPU's registers from QEMU's "info registers" text
      memintro_coredump_write_elf      write an ELF core to a path
      memintro_coredump_write_elf_fd   ... or to an open file descriptor (pipe, socket)
 
@@ -176,61 +174,13 @@ typedef enum memintro_coredump_format {
 #define MEMINTRO_COREDUMP_ZERO_EXCLUDED 0x1u /* read memory the dump says exists but did not
                                                 save (kdump filtered pages, ELF p_memsz tails)
                                                 as zeros, and include it in the map */
+#define MEMINTRO_COREDUMP_NO_MMAP 0x2u       /* memintro_coredump_open: read the file with
+                                                read(2) instead of keeping it mapped, so a file
+                                                that shrinks while open fails reads with
+                                                MEMINTRO_E_IO instead of raising SIGBUS (slower;
+                                                no direct access, memintro_coredump_ptr NULL) */
 
 /* ---- Facts ---------------------------------------------------------------------------- */
-
-/* One segment register as QEMU records it: flags are QEMU's descriptor flag bits
-   (bit 21 = L, 64-bit code). */
-typedef struct memintro_coredump_seg {
-    uint32_t selector;
-    uint32_t limit;
-    uint32_t flags;
-    uint32_t reserved;
-    uint64_t base;
-} memintro_coredump_seg;
-
-/* memintro_coredump_cpu.seg[] indexes (QEMU's order) */
-#define MEMINTRO_SEG_CS 0
-#define MEMINTRO_SEG_DS 1
-#define MEMINTRO_SEG_ES 2
-#define MEMINTRO_SEG_FS 3
-#define MEMINTRO_SEG_GS 4
-#define MEMINTRO_SEG_SS 5
-#define MEMINTRO_SEG_LDT 6
-#define MEMINTRO_SEG_TR 7
-#define MEMINTRO_SEG_GDT 8
-#define MEMINTRO_SEG_IDT 9
-
-/* memintro_coredump_cpu.flags */
-#define MEMINTRO_COREDUMP_CPU_GPRS 0x1u    /* gpr, rip, rflags, selectors known (NT_PRSTATUS) */
-#define MEMINTRO_COREDUMP_CPU_SYSTEM 0x2u  /* cr[], seg[] (bases, limits, flags) known (QEMU note) */
-#define MEMINTRO_COREDUMP_CPU_KGSBASE 0x4u /* kernel_gs_base known */
-#define MEMINTRO_COREDUMP_CPU_EFER 0x8u    /* efer known (QEMU's "info registers", not its notes) */
-
-/* gpr[] indexes: the x86 register numbering */
-#define MEMINTRO_REG_RAX 0
-#define MEMINTRO_REG_RCX 1
-#define MEMINTRO_REG_RDX 2
-#define MEMINTRO_REG_RBX 3
-#define MEMINTRO_REG_RSP 4
-#define MEMINTRO_REG_RBP 5
-#define MEMINTRO_REG_RSI 6
-#define MEMINTRO_REG_RDI 7 /* r8..r15 are 8..15 */
-
-/* One CPU's state. */
-typedef struct memintro_coredump_cpu {
-    uint32_t index;     /* 0-based CPU number */
-    uint32_t flags;     /* MEMINTRO_COREDUMP_CPU_* */
-    memintro_arch mode; /* paging mode from CR0/CR4 and long mode; NONE = paging off or unknown */
-    uint32_t mmu_flags; /* MEMINTRO_MMU_* that go with mode (NO_PSE for 32-bit without CR4.PSE) */
-    uint64_t gpr[16];   /* MEMINTRO_REG_* order */
-    uint64_t rip;
-    uint64_t rflags;
-    uint64_t cr[5];     /* CR0..CR4 (CR1 is always 0) */
-    uint64_t kernel_gs_base;
-    uint64_t efer;
-    memintro_coredump_seg seg[10]; /* MEMINTRO_SEG_* order */
-} memintro_coredump_cpu;
 
 /* Header facts of a Windows crash dump (32-bit headers widen to 64 bits). */
 typedef struct memintro_coredump_windows {
@@ -276,7 +226,8 @@ typedef struct memintro_coredump_kdump {
 typedef struct memintro_coredump_facts {
     uint32_t cpu_count;                /* CPUs the guest had (0 = unknown) */
     uint32_t cpu_state_count;          /* entries in cpus[] */
-    const memintro_coredump_cpu *cpus; /* CPUs whose registers the dump holds */
+    const memintro_cpu *cpus;          /* CPUs whose registers the dump holds (isa from the
+                                          ELF machine: 62 X86_64, 3 X86) */
     const char *vmcoreinfo;            /* VMCOREINFO text, NUL-terminated, or NULL */
     size_t vmcoreinfo_size;            /* its length without the NUL */
     uint16_t elf_machine;              /* 62 x86-64, 3 i386 (ELF, kdump notes); 0 = unknown */
@@ -371,18 +322,6 @@ MEMINTRO_API const char *memintro_coredump_compression_name(uint32_t compress);
 /* 1 when this build reads pages compressed with `compress` (compiled in, or, with
    MEMINTRO_COREDUMP_DLOPEN, its library loads), else 0. */
 MEMINTRO_API int memintro_coredump_compression_available(uint32_t compress);
-
-/* "no paging", "x86 32-bit", "x86 PAE", "x86-64 4-level", "x86-64 5-level", "AArch64". */
-MEMINTRO_API const char *memintro_coredump_mode_name(memintro_arch mode);
-/* Fills a paging description from a CPU's state (arch, dtb = CR3, flags). Returns
-   MEMINTRO_OK, or MEMINTRO_E_NOTFOUND when the CPU's paging mode is unknown or off. */
-MEMINTRO_API memintro_status memintro_coredump_cpu_mmu(const memintro_coredump_cpu *cpu, memintro_mmu_desc *desc);
-/* Fills *cpu (CPU number `index`) from the text of QEMU's HMP "info registers" for one x86
-   CPU (64- or 32-bit layout): general registers, RIP, RFLAGS, segments, GDT/IDT, CR0-CR4,
-   EFER, and the paging mode they imply. For ELF cores written from a live VM (the QEMU note
-   needs CR3). Returns MEMINTRO_OK, or MEMINTRO_E_FORMAT when RIP or CR3 is missing. */
-MEMINTRO_API memintro_status memintro_coredump_cpu_from_qemu(const char *text, size_t len, uint32_t index,
-                                                             memintro_coredump_cpu *cpu);
 
 /* ---- Writing -------------------------------------------------------------------------- */
 
@@ -542,7 +481,17 @@ struct memintro__coredump_state {
     uint64_t vsize;
     int kind; /* MEMINTRO__CD_PLAIN or _PAGED (kdump) */
     memintro_range *ranges;
-    size_t hint; /* range of the last read */
+    /* reads: the core's mapped-memory backend over the plainly stored ranges, falling back
+       to `rest` (zero-filled ranges, holes, compressed pages, flattened streams, pread) */
+    int use_buffer;
+    memintro_buffer buffer;
+    memintro_memmap plain_map;
+    memintro_range *plain_ranges;
+    memintro_phys rest;
+    int fd;               /* MEMINTRO_COREDUMP_NO_MMAP: the file, read with pread; else -1 */
+    int copy_views;       /* parse copies what it keeps (the mapping is dropped after open) */
+    uint64_t opened_size; /* the file's size at open */
+    char path_name[128];  /* for messages */
     /* kdump */
     uint32_t page_shift, block_size;
     uint64_t max_pfn;
@@ -557,7 +506,7 @@ struct memintro__coredump_state {
     uint64_t cache_tag[MEMINTRO_COREDUMP_CACHE_PAGES];
     memintro__cd_libs libs;
     /* facts */
-    memintro_coredump_cpu *cpus;
+    memintro_cpu *cpus;
     size_t ncpus, cpus_cap;
     uint32_t nprstatus, nqemu;
     char *vmcoreinfo;
@@ -692,17 +641,39 @@ static size_t memintro__cd_piece_find(const memintro__cd_state *st, uint64_t vof
     return lo;
 }
 
+/* Copies file bytes [foff, foff+n) to dst: from the mapping, or with pread when the file is
+   not mapped (MEMINTRO_COREDUMP_NO_MMAP after open). Returns 0, or -1 when the file no longer
+   holds them (it shrank) or cannot be read. */
+static int memintro__cd_fread(const memintro__cd_state *st, uint64_t foff, void *dst, uint64_t n)
+{
+    uint8_t *out = (uint8_t *)dst;
+    if (st->file) {
+        if (n) memcpy(out, st->file + foff, (size_t)n);
+        return 0;
+    }
+    /* lseek + read (pread is not declared under strict C99): the descriptor is this
+       object's own, and an object is used by one thread at a time */
+    if (lseek(st->fd, (off_t)foff, SEEK_SET) != (off_t)foff) return -1;
+    while (n) {
+        ssize_t got = read(st->fd, out, n > ((size_t)1 << 30) ? ((size_t)1 << 30) : (size_t)n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        out += got;
+        foff += (uint64_t)got;
+        n -= (uint64_t)got;
+    }
+    return 0;
+}
+
 /* Copies logical bytes [voff, voff+len) to dst; bytes no record of a flattened stream
-   wrote read as zeros. Returns 0, or -1 (nothing copied) if the range is outside. */
+   wrote read as zeros. Returns 0, or -1 if the range is outside (nothing copied) or the
+   file cannot be read there any more. */
 static int memintro__cd_lread(const memintro__cd_state *st, uint64_t voff, void *dst, uint64_t len)
 {
     uint8_t *out = (uint8_t *)dst;
     size_t i;
     if (voff > st->vsize || len > st->vsize - voff) return -1;
-    if (!st->pieces) {
-        if (len) memcpy(out, st->file + voff, (size_t)len);
-        return 0;
-    }
+    if (!st->pieces) return memintro__cd_fread(st, voff, out, len);
     i = memintro__cd_piece_find(st, voff);
     while (len) {
         uint64_t n;
@@ -710,7 +681,7 @@ static int memintro__cd_lread(const memintro__cd_state *st, uint64_t voff, void 
             const memintro__cd_piece *p = &st->pieces[i];
             n = p->voff + p->size - voff;
             if (n > len) n = len;
-            memcpy(out, st->file + p->foff + (voff - p->voff), (size_t)n);
+            if (memintro__cd_fread(st, p->foff + (voff - p->voff), out, n)) return -1;
             i++;
         } else {
             n = i < st->npieces ? st->pieces[i].voff - voff : len;
@@ -724,11 +695,12 @@ static int memintro__cd_lread(const memintro__cd_state *st, uint64_t voff, void 
     return 0;
 }
 
-/* A direct pointer to logical bytes [voff, voff+len) when they are stored contiguously,
-   else NULL. */
+/* A direct pointer to logical bytes [voff, voff+len) when they are stored contiguously in
+   the mapping, else NULL. */
 static const uint8_t *memintro__cd_lptr(const memintro__cd_state *st, uint64_t voff, uint64_t len)
 {
     size_t i;
+    if (!st->file || st->copy_views) return 0;
     if (voff > st->vsize || len > st->vsize - voff) return 0;
     if (!st->pieces) return st->file + voff;
     i = memintro__cd_piece_find(st, voff);
@@ -737,7 +709,8 @@ static const uint8_t *memintro__cd_lptr(const memintro__cd_state *st, uint64_t v
     return 0;
 }
 
-/* Logical bytes [voff, voff+len) as one pointer: direct, or a copy in *owned. */
+/* Logical bytes [voff, voff+len) as one pointer: direct, or a copy in *owned (always a copy
+   when the mapping goes away after open). */
 static const uint8_t *memintro__cd_view(memintro__cd_state *st, uint64_t voff, uint64_t len, uint8_t **owned)
 {
     const uint8_t *p = memintro__cd_lptr(st, voff, len);
@@ -746,7 +719,7 @@ static const uint8_t *memintro__cd_view(memintro__cd_state *st, uint64_t voff, u
     if (voff > st->vsize || len > st->vsize - voff) return 0;
     *owned = (uint8_t *)memintro__cd_alloc(st, len);
     if (!*owned) return 0;
-    memintro__cd_lread(st, voff, *owned, len);
+    if (memintro__cd_lread(st, voff, *owned, len)) return 0;
     return *owned;
 }
 
@@ -1030,15 +1003,15 @@ static size_t memintro__cd_subtract(const memintro__cd_seg *a, size_t na, const 
 
 /* ---- CPU notes ---- */
 
-static memintro_coredump_cpu *memintro__cd_cpu(memintro_coredump *d, uint32_t index)
+static memintro_cpu *memintro__cd_cpu(memintro_coredump *d, uint32_t index)
 {
     memintro__cd_state *st = d->state;
     if (index >= MEMINTRO__CD_MAX_CPUS) return 0;
     if (index >= st->cpus_cap) {
         size_t cap = st->cpus_cap ? st->cpus_cap * 2 : 8;
-        memintro_coredump_cpu *n;
+        memintro_cpu *n;
         while (cap <= index) cap *= 2;
-        n = (memintro_coredump_cpu *)memintro__cd_alloc(st, (uint64_t)cap * sizeof *n);
+        n = (memintro_cpu *)memintro__cd_alloc(st, (uint64_t)cap * sizeof *n);
         if (!n) return 0;
         if (st->ncpus) memcpy(n, st->cpus, st->ncpus * sizeof *n);
         memintro__cd_free(st, st->cpus);
@@ -1053,33 +1026,28 @@ static memintro_coredump_cpu *memintro__cd_cpu(memintro_coredump *d, uint32_t in
     return &st->cpus[index];
 }
 
-/* Paging mode from control registers: long mode if the ELF says x86-64 or CS.L is set. */
-static void memintro__cd_cpu_mode(memintro_coredump_cpu *c, uint16_t machine)
+/* The instruction set of a CPU's notes: i386 for an EM_386 file (or an i?86 kdump), unless
+   its code segment is a 64-bit one (then the CPU is in long mode whatever the file says);
+   else x86-64 (every note read here is an x86 one). */
+static memintro_isa memintro__cd_isa(const memintro_cpu *c, uint16_t machine)
 {
-    uint64_t cr0 = c->cr[0], cr4 = c->cr[4];
-    c->mode = MEMINTRO_ARCH_NONE;
-    c->mmu_flags = 0;
-    if (!(c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) || !(cr0 & 0x80000000ull)) return;
-    /* long mode: EFER.LMA when known, else an x86-64 core (QEMU: the first CPU had LMA)
-       or a 64-bit code segment */
-    if (cr4 & 0x20) {
-        int lma = (c->flags & MEMINTRO_COREDUMP_CPU_EFER) ? (c->efer & 0x400) != 0
-                                                          : machine == 62 || (c->seg[MEMINTRO_SEG_CS].flags & (1u << 21));
-        if (lma)
-            c->mode = (cr4 & 0x1000) ? MEMINTRO_ARCH_X86_64_LA57 : MEMINTRO_ARCH_X86_64;
-        else
-            c->mode = MEMINTRO_ARCH_X86_PAE;
-    } else {
-        c->mode = MEMINTRO_ARCH_X86;
-        if (!(cr4 & 0x10)) c->mmu_flags |= MEMINTRO_MMU_NO_PSE;
-    }
+    if (machine == 3 && !((c->flags & MEMINTRO_CPU_SYSTEM) && (c->seg[MEMINTRO_SEG_CS].flags & (1u << 21))))
+        return MEMINTRO_ISA_X86;
+    return MEMINTRO_ISA_X86_64;
+}
+
+/* The paging mode CPU c is in ("no paging" when it is off or unknown). */
+static memintro_arch memintro__cd_cpu_arch(const memintro_cpu *c)
+{
+    memintro_mmu_desc m;
+    return memintro_cpu_mmu(c, &m) == MEMINTRO_OK ? m.arch : MEMINTRO_ARCH_NONE;
 }
 
 /* NT_PRSTATUS: x86-64 (336 bytes, pr_reg at 0x70) or i386 (144 bytes, pr_reg at 0x48). */
 static void memintro__cd_prstatus(memintro_coredump *d, const uint8_t *desc, uint64_t n, uint16_t machine)
 {
     memintro__cd_state *st = d->state;
-    memintro_coredump_cpu *c;
+    memintro_cpu *c;
     if (n >= 336 && (machine == 62 || n == 336)) {
         /* r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax rip cs eflags
            rsp ss fs_base gs_base ds es fs gs */
@@ -1098,10 +1066,10 @@ static void memintro__cd_prstatus(memintro_coredump *d, const uint8_t *desc, uin
             case -4: c->rflags = v; break;
             case -5: c->seg[MEMINTRO_SEG_SS].selector = (uint32_t)v; break;
             case -6:
-                if (!(c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM)) c->seg[MEMINTRO_SEG_FS].base = v;
+                if (!(c->flags & MEMINTRO_CPU_SYSTEM)) c->seg[MEMINTRO_SEG_FS].base = v;
                 break;
             case -7:
-                if (!(c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM)) c->seg[MEMINTRO_SEG_GS].base = v;
+                if (!(c->flags & MEMINTRO_CPU_SYSTEM)) c->seg[MEMINTRO_SEG_GS].base = v;
                 break;
             case -8: c->seg[MEMINTRO_SEG_DS].selector = (uint32_t)v; break;
             case -9: c->seg[MEMINTRO_SEG_ES].selector = (uint32_t)v; break;
@@ -1110,7 +1078,7 @@ static void memintro__cd_prstatus(memintro_coredump *d, const uint8_t *desc, uin
             default: c->gpr[(int)map[i]] = v; break;
             }
         }
-        c->flags |= MEMINTRO_COREDUMP_CPU_GPRS;
+        c->flags |= MEMINTRO_CPU_GPRS;
     } else if (n >= 144) {
         /* ebx ecx edx esi edi ebp eax ds es fs gs orig_eax eip cs eflags esp ss */
         static const signed char map[17] = {3, 1, 2, 6, 7, 5, 0, -8, -9, -10, -11, -1, -2, -3, -4, 4, -5};
@@ -1133,7 +1101,7 @@ static void memintro__cd_prstatus(memintro_coredump *d, const uint8_t *desc, uin
             default: c->gpr[(int)map[i]] = v; break;
             }
         }
-        c->flags |= MEMINTRO_COREDUMP_CPU_GPRS;
+        c->flags |= MEMINTRO_CPU_GPRS;
     }
 }
 
@@ -1144,7 +1112,7 @@ static void memintro__cd_qemu_note(memintro_coredump *d, const uint8_t *desc, ui
 {
     memintro__cd_state *st = d->state;
     static const int gmap[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
-    memintro_coredump_cpu *c;
+    memintro_cpu *c;
     uint32_t size;
     int i;
     if (n < 0x1b0 || memintro_get_u32(desc) != 1) return;
@@ -1163,10 +1131,10 @@ static void memintro__cd_qemu_note(memintro_coredump *d, const uint8_t *desc, ui
         c->seg[i].base = memintro_get_u64(s + 16);
     }
     for (i = 0; i < 5; i++) c->cr[i] = memintro_get_u64(desc + 0x188 + 8 * i);
-    c->flags |= MEMINTRO_COREDUMP_CPU_GPRS | MEMINTRO_COREDUMP_CPU_SYSTEM;
+    c->flags |= MEMINTRO_CPU_GPRS | MEMINTRO_CPU_SYSTEM;
     if (size >= 0x1b8 && n >= 0x1b8) {
         c->kernel_gs_base = memintro_get_u64(desc + 0x1b0);
-        c->flags |= MEMINTRO_COREDUMP_CPU_KGSBASE;
+        c->flags |= MEMINTRO_CPU_KGSBASE;
     }
 }
 
@@ -2233,6 +2201,19 @@ static memintro_status memintro__cd_inflate(memintro_coredump *d, uint32_t comp,
 }
 
 /* Reads dumped page pfn (its bit is set in the dumped bitmap) into dst (block_size bytes). */
+/* A read from the file failed (MEMINTRO_COREDUMP_NO_MMAP): says how the file changed. */
+static memintro_status memintro__cd_shrank(memintro_coredump *d)
+{
+    memintro__cd_state *st = d->state;
+    struct stat sb;
+    int e = errno;
+    if (st->fd >= 0 && fstat(st->fd, &sb) == 0 && (uint64_t)sb.st_size < st->opened_size)
+        return memintro__cd_fail(d, MEMINTRO_E_IO, "%s: the file shrank from %llu to %llu bytes while open",
+                                 st->path_name, MEMINTRO__CD_ULL(st->opened_size), MEMINTRO__CD_ULL(sb.st_size));
+    return memintro__cd_fail(d, MEMINTRO_E_IO, "%s: cannot read the file: %s", st->path_name,
+                             e ? strerror(e) : "end of file");
+}
+
 static memintro_status memintro__cd_kdump_page(memintro_coredump *d, uint64_t pfn, uint8_t *dst)
 {
     memintro__cd_state *st = d->state;
@@ -2244,7 +2225,7 @@ static memintro_status memintro__cd_kdump_page(memintro_coredump *d, uint64_t pf
     if (idx >= st->ndesc) return memintro__cd_fail(d, MEMINTRO_E_FORMAT, "kdump: descriptor index out of range");
     p = memintro__cd_lptr(st, st->desc_off + idx * 24, 24);
     if (!p) {
-        memintro__cd_lread(st, st->desc_off + idx * 24, pd, 24);
+        if (memintro__cd_lread(st, st->desc_off + idx * 24, pd, 24)) return memintro__cd_shrank(d);
         p = pd;
     }
     off = memintro_get_u64(p);
@@ -2260,7 +2241,7 @@ static memintro_status memintro__cd_kdump_page(memintro_coredump *d, uint64_t pf
     comp = flags & (MEMINTRO_COMPRESS_ZLIB | MEMINTRO_COMPRESS_LZO | MEMINTRO_COMPRESS_SNAPPY | MEMINTRO_COMPRESS_ZSTD);
     src = memintro__cd_lptr(st, off, size);
     if (!src) {
-        memintro__cd_lread(st, off, st->scratch, size);
+        if (memintro__cd_lread(st, off, st->scratch, size)) return memintro__cd_shrank(d);
         src = st->scratch;
     }
     if (!comp) {
@@ -2272,7 +2253,7 @@ static memintro_status memintro__cd_kdump_page(memintro_coredump *d, uint64_t pf
 
 /* ---- the physical-memory interface ---- */
 
-static memintro_status memintro__cd_read_paged(memintro_coredump *d, memintro_op *op)
+static void memintro__cd_read_paged(memintro_coredump *d, memintro_op *op)
 {
     memintro__cd_state *st = d->state;
     uint8_t *buf = (uint8_t *)op->buf;
@@ -2302,37 +2283,19 @@ static memintro_status memintro__cd_read_paged(memintro_coredump *d, memintro_op
         } else {
             s = MEMINTRO_E_HOLE;
         }
-        if (s != MEMINTRO_OK) {
-            memset(buf, 0, n);
-            op->missing += n;
-            if (op->status == MEMINTRO_OK) op->status = s;
-        }
+        if (s != MEMINTRO_OK) memintro_op_fail(op, s, (size_t)(buf - (uint8_t *)op->buf), n, 1);
         buf += n;
         addr += n;
         left -= n;
+        if (left && !addr) { /* past the top of the physical address space */
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), left, 1);
+            break;
+        }
     }
-    return op->status;
 }
 
-/* Index of the range containing addr, or (size_t)-1; tries the previous hit first. */
-static size_t memintro__cd_range(const memintro_memmap *m, size_t *hint, uint64_t addr)
-{
-    size_t lo = 0, hi = m->count;
-    const memintro_range *r = m->ranges;
-    if (*hint < hi && addr - r[*hint].start < r[*hint].size) return *hint;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (addr < r[mid].start)
-            hi = mid;
-        else if (addr - r[mid].start >= r[mid].size)
-            lo = mid + 1;
-        else
-            return *hint = mid;
-    }
-    return (size_t)-1;
-}
-
-/* Plain formats: copies from the mapping, range by range (the slow path of an op). */
+/* Plain formats, what the mapped-memory backend does not serve: ranges that read as zeros,
+   holes, flattened streams, and (MEMINTRO_COREDUMP_NO_MMAP) every stored byte, by pread. */
 static void memintro__cd_read_plain(memintro_coredump *d, memintro_op *op)
 {
     memintro__cd_state *st = d->state;
@@ -2344,90 +2307,85 @@ static void memintro__cd_read_plain(memintro_coredump *d, memintro_op *op)
         size_t n;
         int backed = memintro_memmap_lookup(&d->map, addr, &off, &run);
         n = run < left ? (size_t)run : left;
-        if (!backed) {
+        if (!backed)
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), n, 1);
+        else if (off >= MEMINTRO__CD_ZERO_BASE)
             memset(buf, 0, n);
-            op->missing += n;
-            op->status = MEMINTRO_E_HOLE;
-        } else if (off >= MEMINTRO__CD_ZERO_BASE) {
-            memset(buf, 0, n);
-        } else if (!st->pieces) {
-            memcpy(buf, st->file + off, n);
-        } else {
-            memintro__cd_lread(st, off, buf, n);
-        }
+        else if (memintro__cd_lread(st, off, buf, n))
+            memintro_op_fail(op, memintro__cd_shrank(d), (size_t)(buf - (uint8_t *)op->buf), n, 1);
         buf += n;
         addr += n;
         left -= n;
+        if (left && !addr) { /* past the top of the physical address space */
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), left, 1);
+            break;
+        }
     }
 }
 
-/* Where op's bytes are in the mapping when it lies in one plainly stored range, else NULL. */
-static const uint8_t *memintro__cd_fast(const memintro_coredump *d, size_t *hint, const memintro_op *op)
+/* The dump's own reader (the mapped-memory backend's fallback; phys.user is the dump). */
+static memintro_status memintro__cd_read_rest(memintro_phys *self, memintro_op *ops, size_t count)
 {
-    const memintro_range *r = 0;
-    uint64_t off = 0;
-    if (*hint < d->map.count) {
-        r = &d->map.ranges[*hint];
-        off = op->addr - r->start;
-        if (off >= r->size) r = 0;
+    memintro_coredump *d = (memintro_coredump *)self->user;
+    size_t i;
+    memintro_ops_begin(ops, count);
+    for (i = 0; i < count; i++) {
+        if (d->state->kind == MEMINTRO__CD_PAGED)
+            memintro__cd_read_paged(d, &ops[i]);
+        else
+            memintro__cd_read_plain(d, &ops[i]);
     }
-    if (!r) {
-        size_t k = memintro__cd_range(&d->map, hint, op->addr);
-        if (k == (size_t)-1) return 0;
-        r = &d->map.ranges[k];
-        off = op->addr - r->start;
-    }
-    if (op->len > r->size - off || r->offset >= MEMINTRO__CD_ZERO_BASE) return 0;
-    return d->state->file + r->offset + off;
+    return memintro_ops_status(ops, count);
 }
-
-#if defined(__GNUC__) || defined(__clang__)
-#define MEMINTRO__CD_PREFETCH(p) __builtin_prefetch(p)
-#else
-#define MEMINTRO__CD_PREFETCH(p) ((void)(p))
-#endif
-#define MEMINTRO__CD_GROUP 16
 
 static memintro_status memintro__cd_read(memintro_phys *self, memintro_op *ops, size_t count)
 {
-    memintro_coredump *d = (memintro_coredump *)self;
+    memintro__cd_state *st = ((memintro_coredump *)self)->state;
+    if (st->use_buffer) return st->buffer.phys.read(&st->buffer.phys, ops, count);
+    return memintro__cd_read_rest(&st->rest, ops, count);
+}
+
+static const void *memintro__cd_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
+{
+    memintro__cd_state *st = ((memintro_coredump *)self)->state;
+    return st->buffer.phys.direct(&st->buffer.phys, addr, avail);
+}
+
+/* Sets up reads: the plainly stored ranges of a mapped, seekable plain format go to the
+   core's mapped-memory backend (data = the mapping) with direct access; the rest to the
+   dump's own reader. */
+static memintro_status memintro__cd_setup_reads(memintro_coredump *d)
+{
     memintro__cd_state *st = d->state;
-    memintro_status ret = MEMINTRO_OK;
-    size_t i, j, hint = st->hint;
-    if (st->kind == MEMINTRO__CD_PAGED) {
-        for (i = 0; i < count; i++) {
-            ops[i].missing = 0;
-            ops[i].status = MEMINTRO_OK;
-            if (memintro__cd_read_paged(d, &ops[i]) != MEMINTRO_OK && ret == MEMINTRO_OK) ret = ops[i].status;
-        }
-        return ret;
+    size_t i, n = 0;
+    st->rest.read = memintro__cd_read_rest;
+    st->rest.write = 0;
+    st->rest.user = d;
+    st->rest.direct = 0;
+    d->phys.read = memintro__cd_read;
+    d->phys.direct = 0;
+    st->use_buffer = 0;
+    memintro__cd_free(st, st->plain_ranges);
+    st->plain_ranges = 0;
+    if (st->kind != MEMINTRO__CD_PLAIN || st->pieces || !st->file) return MEMINTRO_OK;
+    for (i = 0; i < d->map.count; i++)
+        if (d->map.ranges[i].offset < MEMINTRO__CD_ZERO_BASE) n++;
+    st->plain_ranges = (memintro_range *)memintro__cd_alloc(st, (uint64_t)(n ? n : 1) * sizeof *st->plain_ranges);
+    if (!st->plain_ranges) return memintro__cd_fail(d, MEMINTRO_E_NOSPACE, "out of memory");
+    memintro_memmap_init(&st->plain_map, st->plain_ranges, n ? n : 1);
+    for (i = 0; i < d->map.count; i++) {
+        const memintro_range *r = &d->map.ranges[i];
+        if (r->offset < MEMINTRO__CD_ZERO_BASE && memintro_memmap_add(&st->plain_map, r->start, r->size, r->offset))
+            return memintro__cd_fail(d, MEMINTRO_E_FORMAT, "range " MEMINTRO__CD_HEX " cannot be mapped",
+                                     MEMINTRO__CD_ULL(r->start));
     }
-    /* A group of ops at a time: find every op's bytes in the mapping and prefetch them,
-       then copy, so that the cache misses of random small reads overlap. */
-    for (i = 0; i < count; i += MEMINTRO__CD_GROUP) {
-        const uint8_t *src[MEMINTRO__CD_GROUP];
-        size_t g = count - i < MEMINTRO__CD_GROUP ? count - i : MEMINTRO__CD_GROUP;
-        for (j = 0; j < g; j++) {
-            src[j] = st->pieces ? 0 : memintro__cd_fast(d, &hint, &ops[i + j]);
-            if (src[j]) MEMINTRO__CD_PREFETCH(src[j]);
-        }
-        for (j = 0; j < g; j++) {
-            memintro_op *op = &ops[i + j];
-            op->missing = 0;
-            op->status = MEMINTRO_OK;
-            if (src[j]) {
-                if (op->len == 8)
-                    memcpy(op->buf, src[j], 8);
-                else
-                    memcpy(op->buf, src[j], op->len);
-                continue;
-            }
-            memintro__cd_read_plain(d, op);
-            if (op->status != MEMINTRO_OK && ret == MEMINTRO_OK) ret = op->status;
-        }
-    }
-    st->hint = hint;
-    return ret;
+    if (memintro_buffer_init(&st->buffer, (void *)(uintptr_t)st->file, st->file_size, &st->plain_map, 0) !=
+        MEMINTRO_OK)
+        return memintro__cd_fail(d, MEMINTRO_E_FORMAT, "a range lies outside the file");
+    memintro_buffer_set_fallback(&st->buffer, &st->rest);
+    st->use_buffer = 1;
+    d->phys.direct = memintro__cd_direct;
+    return MEMINTRO_OK;
 }
 
 /* ---- facts as text ---- */
@@ -2454,17 +2412,17 @@ static void memintro__cd_make_facts(memintro_coredump *d)
         memintro__cd_fact(d, "compression", "%s", buf);
     }
     if (f->mode != MEMINTRO_ARCH_NONE) {
-        memintro__cd_fact(d, "paging", "%s", memintro_coredump_mode_name(f->mode));
+        memintro__cd_fact(d, "paging", "%s", memintro_arch_describe(f->mode));
         memintro__cd_fact(d, "dtb", MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(f->dtb));
     }
     for (i = 0; i < st->ncpus && i < 64; i++) {
-        const memintro_coredump_cpu *c = &st->cpus[i];
+        const memintro_cpu *c = &st->cpus[i];
         char n[40];
-        if (c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) {
+        if (c->flags & MEMINTRO_CPU_SYSTEM) {
             snprintf(n, sizeof n, "cpu%zu.cr3", i);
             memintro__cd_fact(d, n, MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(c->cr[3]));
             snprintf(n, sizeof n, "cpu%zu.mode", i);
-            memintro__cd_fact(d, n, "%s", memintro_coredump_mode_name(c->mode));
+            memintro__cd_fact(d, n, "%s", memintro_arch_describe(memintro__cd_cpu_arch(c)));
             snprintf(n, sizeof n, "cpu%zu.cr0", i);
             memintro__cd_fact(d, n, MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(c->cr[0]));
             snprintf(n, sizeof n, "cpu%zu.cr4", i);
@@ -2472,7 +2430,7 @@ static void memintro__cd_make_facts(memintro_coredump *d)
             snprintf(n, sizeof n, "cpu%zu.idt", i);
             memintro__cd_fact(d, n, MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(c->seg[MEMINTRO_SEG_IDT].base));
         }
-        if (c->flags & MEMINTRO_COREDUMP_CPU_GPRS) {
+        if (c->flags & MEMINTRO_CPU_GPRS) {
             snprintf(n, sizeof n, "cpu%zu.rip", i);
             memintro__cd_fact(d, n, MEMINTRO__CD_HEX, MEMINTRO__CD_ULL(c->rip));
             snprintf(n, sizeof n, "cpu%zu.rsp", i);
@@ -2553,6 +2511,7 @@ static memintro_status memintro__cd_begin(memintro_coredump *d, const memintro_c
     if (!st) return memintro__cd_fail(d, MEMINTRO_E_NOSPACE, "out of memory");
     memset(st, 0, sizeof *st);
     st->al = *al;
+    st->fd = -1;
     d->state = st;
     d->flags = opt ? opt->flags : 0;
     d->phys.read = memintro__cd_read;
@@ -2569,6 +2528,8 @@ static void memintro__cd_release(memintro_coredump *d)
     al = st->al;
     memintro__cd_unload(&st->libs);
     if (st->map_addr) munmap(st->map_addr, st->map_len);
+    if (st->fd >= 0) close(st->fd);
+    memintro__cd_free(st, st->plain_ranges);
     memintro__cd_free(st, st->pieces);
     memintro__cd_free(st, st->ranges);
     memintro__cd_free(st, st->bm_owned[0]);
@@ -2675,18 +2636,21 @@ done:
     if (s != MEMINTRO_OK) return s;
     {
         size_t i;
+        memintro_mmu_desc m;
         d->facts.file_size = st->file_size;
         d->facts.memory_size = 0;
         for (i = 0; i < d->map.count; i++) d->facts.memory_size += d->map.ranges[i].size;
-        for (i = 0; i < st->ncpus; i++) memintro__cd_cpu_mode(&st->cpus[i], d->facts.elf_machine);
+        for (i = 0; i < st->ncpus; i++) st->cpus[i].isa = memintro__cd_isa(&st->cpus[i], d->facts.elf_machine);
         d->facts.cpus = st->cpus;
         d->facts.cpu_state_count = (uint32_t)st->ncpus;
-        if (st->ncpus && st->cpus[0].mode != MEMINTRO_ARCH_NONE && !d->facts.has_windows) {
-            d->facts.mode = st->cpus[0].mode;
-            d->facts.mmu_flags = st->cpus[0].mmu_flags;
-            d->facts.dtb = st->cpus[0].cr[3];
+        if (st->ncpus && !d->facts.has_windows && memintro_cpu_mmu(&st->cpus[0], &m) == MEMINTRO_OK) {
+            d->facts.mode = m.arch;
+            d->facts.mmu_flags = m.flags;
+            d->facts.dtb = m.dtb;
         }
     }
+    s = memintro__cd_setup_reads(d);
+    if (s != MEMINTRO_OK) return s;
     memintro__cd_make_facts(d);
     d->error[0] = 0;
     return MEMINTRO_OK;
@@ -2716,83 +2680,111 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_open_memory(memintro_coredump 
     return s;
 }
 
+/* What a file that is neither regular nor a block device is, for the message. */
+static const char *memintro__cd_file_kind(mode_t m)
+{
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m)) return "a character device";
+#ifdef S_ISSOCK
+    if (S_ISSOCK(m)) return "a socket";
+#endif
+    if (S_ISDIR(m)) return "a directory";
+    return "not a file";
+}
+
+/* open() failed or was refused: frees everything, keeps the message. */
+static memintro_status memintro__cd_open_fail(memintro_coredump *d, int fd, memintro_status s)
+{
+    char keep[sizeof d->error];
+    if (fd >= 0) close(fd);
+    if (d->state && d->state->fd == fd) d->state->fd = -1;
+    memcpy(keep, d->error, sizeof keep);
+    memintro__cd_release(d);
+    memset(d, 0, sizeof *d);
+    memcpy(d->error, keep, sizeof keep);
+    return s;
+}
+
 MEMINTRO__CDDEF memintro_status memintro_coredump_open(memintro_coredump *d, const char *path,
                                                        const memintro_coredump_options *opt)
 {
     memintro_status s;
     struct stat sb;
-    int fd, e;
+    int fd, e, fl;
     uint64_t size;
     void *m = 0;
     if (!d) return MEMINTRO_E_INVALID;
     s = memintro__cd_begin(d, opt);
     if (s != MEMINTRO_OK) return s;
-    if (!path) {
-        memintro__cd_release(d);
-        return memintro__cd_fail(d, MEMINTRO_E_INVALID, "no path");
-    }
-    fd = open(path, O_RDONLY);
+    if (!path) return memintro__cd_open_fail(d, -1, memintro__cd_fail(d, MEMINTRO_E_INVALID, "no path"));
+    snprintf(d->state->path_name, sizeof d->state->path_name, "%s", path);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         e = errno;
-        memintro__cd_release(d);
-        return memintro__cd_fail(d,
-                                 e == ENOENT                   ? MEMINTRO_E_NOTFOUND
-                                 : (e == EACCES || e == EPERM) ? MEMINTRO_E_PERMISSION
-                                                               : MEMINTRO_E_IO,
-                                 "cannot open %s: %s", path, strerror(e));
+        return memintro__cd_open_fail(d, -1,
+                                      memintro__cd_fail(d,
+                                                        e == ENOENT                   ? MEMINTRO_E_NOTFOUND
+                                                        : (e == EACCES || e == EPERM) ? MEMINTRO_E_PERMISSION
+                                                                                      : MEMINTRO_E_IO,
+                                                        "cannot open %s: %s", path, strerror(e)));
     }
     if (fstat(fd, &sb) != 0) {
         e = errno;
-        close(fd);
-        memintro__cd_release(d);
-        return memintro__cd_fail(d, MEMINTRO_E_IO, "cannot stat %s: %s", path, strerror(e));
+        return memintro__cd_open_fail(d, fd, memintro__cd_fail(d, MEMINTRO_E_IO, "cannot stat %s: %s", path, strerror(e)));
     }
-    if (S_ISDIR(sb.st_mode)) {
-        close(fd);
-        memintro__cd_release(d);
-        return memintro__cd_fail(d, MEMINTRO_E_INVALID, "%s is a directory", path);
-    }
+    if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode))
+        return memintro__cd_open_fail(
+            d, fd, memintro__cd_fail(d, MEMINTRO_E_INVALID, "%s is not a regular file (%s)", path,
+                                     memintro__cd_file_kind(sb.st_mode)));
+    fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     if (S_ISREG(sb.st_mode)) {
         size = (uint64_t)sb.st_size;
     } else {
         off_t end = lseek(fd, 0, SEEK_END);
         if (end < 0) {
-            close(fd);
-            memintro__cd_release(d);
-            return memintro__cd_fail(d, MEMINTRO_E_UNSUPPORTED,
-                                     "%s is not a regular file and cannot be mapped (pipes are not read)", path);
+            e = errno;
+            return memintro__cd_open_fail(
+                d, fd, memintro__cd_fail(d, MEMINTRO_E_IO, "cannot find the size of %s: %s", path, strerror(e)));
         }
         size = (uint64_t)end;
     }
-    if (size > (uint64_t)(size_t)-1) {
-        close(fd);
-        memintro__cd_release(d);
-        return memintro__cd_fail(d, MEMINTRO_E_UNSUPPORTED, "%s (%llu bytes) does not fit this address space", path,
-                                 MEMINTRO__CD_ULL(size));
-    }
+    if (size > (uint64_t)(size_t)-1)
+        return memintro__cd_open_fail(d, fd,
+                                      memintro__cd_fail(d, MEMINTRO_E_UNSUPPORTED,
+                                                        "%s (%llu bytes) does not fit this address space", path,
+                                                        MEMINTRO__CD_ULL(size)));
     if (size) {
         m = mmap(0, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m == MAP_FAILED) {
             e = errno;
-            close(fd);
-            memintro__cd_release(d);
-            return memintro__cd_fail(d, MEMINTRO_E_IO, "cannot map %s: %s", path, strerror(e));
+            return memintro__cd_open_fail(d, fd,
+                                          memintro__cd_fail(d, MEMINTRO_E_IO, "cannot map %s: %s", path, strerror(e)));
         }
         d->state->map_addr = m;
         d->state->map_len = (size_t)size;
     }
-    close(fd);
     d->state->file = (const uint8_t *)m;
     d->state->file_size = size;
+    d->state->opened_size = size;
+    if (d->flags & MEMINTRO_COREDUMP_NO_MMAP) d->state->copy_views = 1;
     s = memintro__cd_parse(d, opt);
-    if (s != MEMINTRO_OK) {
-        char keep[sizeof d->error];
-        memcpy(keep, d->error, sizeof keep);
-        memintro__cd_release(d);
-        memset(d, 0, sizeof *d);
-        snprintf(d->error, sizeof d->error, "%s", keep);
+    if (s != MEMINTRO_OK) return memintro__cd_open_fail(d, fd, s);
+    if (d->flags & MEMINTRO_COREDUMP_NO_MMAP) {
+        /* from now on every byte comes from pread: drop the mapping */
+        memintro__cd_state *st = d->state;
+        st->fd = fd;
+        if (st->map_addr) munmap(st->map_addr, st->map_len);
+        st->map_addr = 0;
+        st->map_len = 0;
+        st->file = 0;
+        s = memintro__cd_setup_reads(d);
+        if (s != MEMINTRO_OK) return memintro__cd_open_fail(d, fd, s);
+        return MEMINTRO_OK;
     }
-    return s;
+    close(fd);
+    return MEMINTRO_OK;
 }
 
 MEMINTRO__CDDEF void memintro_coredump_close(memintro_coredump *d)
@@ -2846,12 +2838,13 @@ MEMINTRO__CDDEF memintro_coredump_format memintro_coredump_format_parse(const ch
 
 MEMINTRO__CDDEF const void *memintro_coredump_ptr(const memintro_coredump *d, uint64_t addr, uint64_t *avail)
 {
-    uint64_t off, run;
+    uint64_t run = 0;
+    const void *p;
     if (avail) *avail = 0;
-    if (!d || !d->state || d->state->kind != MEMINTRO__CD_PLAIN || d->state->pieces) return 0;
-    if (!memintro_memmap_lookup(&d->map, addr, &off, &run) || off >= MEMINTRO__CD_ZERO_BASE) return 0;
-    if (avail) *avail = run;
-    return d->state->file + off;
+    if (!d || !d->state || !d->phys.direct) return 0;
+    p = d->phys.direct((memintro_phys *)(uintptr_t)&d->phys, addr, &run);
+    if (p && avail) *avail = run;
+    return p;
 }
 
 MEMINTRO__CDDEF int memintro_coredump_vmcoreinfo_value(const memintro_coredump_facts *f, const char *key, char *buf,
@@ -2900,149 +2893,6 @@ MEMINTRO__CDDEF int memintro_coredump_compression_available(uint32_t compress)
     have = memintro__cd_have(&l, compress);
     memintro__cd_unload(&l);
     return have;
-}
-
-MEMINTRO__CDDEF const char *memintro_coredump_mode_name(memintro_arch mode)
-{
-    switch (mode) {
-    case MEMINTRO_ARCH_NONE: return "no paging";
-    case MEMINTRO_ARCH_X86: return "x86 32-bit";
-    case MEMINTRO_ARCH_X86_PAE: return "x86 PAE";
-    case MEMINTRO_ARCH_X86_64: return "x86-64 4-level";
-    case MEMINTRO_ARCH_X86_64_LA57: return "x86-64 5-level";
-    case MEMINTRO_ARCH_AARCH64: return "AArch64";
-    default: return "?";
-    }
-}
-
-MEMINTRO__CDDEF memintro_status memintro_coredump_cpu_mmu(const memintro_coredump_cpu *cpu, memintro_mmu_desc *desc)
-{
-    if (!cpu || !desc) return MEMINTRO_E_INVALID;
-    memset(desc, 0, sizeof *desc);
-    if (cpu->mode == MEMINTRO_ARCH_NONE) return MEMINTRO_E_NOTFOUND;
-    desc->arch = cpu->mode;
-    desc->flags = cpu->mmu_flags;
-    desc->dtb = cpu->cr[3];
-    return MEMINTRO_OK;
-}
-
-/* Hex number at *p (leading spaces skipped); advances *p. Returns the digit count. */
-static int memintro__cd_hex(const char **p, const char *end, uint64_t *v)
-{
-    const char *q = *p;
-    int n = 0;
-    *v = 0;
-    while (q < end && *q == ' ') q++;
-    for (; q < end && n < 16; q++, n++) {
-        char c = *q;
-        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
-                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
-                                            : 16u;
-        if (d > 15) break;
-        *v = (*v << 4) | d;
-    }
-    *p = q;
-    return n;
-}
-
-MEMINTRO__CDDEF memintro_status memintro_coredump_cpu_from_qemu(const char *text, size_t len, uint32_t index,
-                                                               memintro_coredump_cpu *cpu)
-{
-    static const char *const segs[8] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR"};
-    static const int segi[8] = {MEMINTRO_SEG_ES, MEMINTRO_SEG_CS, MEMINTRO_SEG_SS, MEMINTRO_SEG_DS,
-                                MEMINTRO_SEG_FS, MEMINTRO_SEG_GS, MEMINTRO_SEG_LDT, MEMINTRO_SEG_TR};
-    static const char *const regs[] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI", "R8",  "R9",
-                                       "R10", "R11", "R12", "R13", "R14", "R15", "EAX", "ECX", "EDX", "EBX",
-                                       "ESP", "EBP", "ESI", "EDI", "RIP", "EIP", "RFL", "EFL", "CR0", "CR2",
-                                       "CR3", "CR4", "EFER"};
-    const char *p = text, *end = text + len;
-    int have_rip = 0, have_cr3 = 0;
-    if (!text || !cpu) return MEMINTRO_E_INVALID;
-    memset(cpu, 0, sizeof *cpu);
-    cpu->index = index;
-    while (p < end) {
-        const char *eol = (const char *)memchr(p, '\n', (size_t)(end - p)), *q;
-        size_t k;
-        int seg = -1;
-        if (!eol) eol = end;
-        for (k = 0; k < 8; k++) {
-            size_t n = strlen(segs[k]);
-            if ((size_t)(eol - p) > n && !memcmp(p, segs[k], n)) {
-                q = p + n;
-                while (q < eol && *q == ' ') q++;
-                if (q < eol && *q == '=') {
-                    seg = segi[k];
-                    p = q + 1;
-                }
-                break;
-            }
-        }
-        if (seg >= 0) { /* "CS =0010 0000000000000000 ffffffff 00af9b00 DPL=0 ..." */
-            uint64_t v[4];
-            int f;
-            for (f = 0; f < 4 && memintro__cd_hex(&p, eol, &v[f]); f++) {
-            }
-            if (f == 4) {
-                cpu->seg[seg].selector = (uint32_t)v[0];
-                cpu->seg[seg].base = v[1];
-                cpu->seg[seg].limit = (uint32_t)v[2];
-                cpu->seg[seg].flags = (uint32_t)v[3];
-            }
-        } else if ((eol - p) > 4 && (!memcmp(p, "GDT=", 4) || !memcmp(p, "IDT=", 4))) {
-            uint64_t base, limit;
-            int i = p[0] == 'G' ? MEMINTRO_SEG_GDT : MEMINTRO_SEG_IDT;
-            q = p + 4;
-            if (memintro__cd_hex(&q, eol, &base) && memintro__cd_hex(&q, eol, &limit)) {
-                cpu->seg[i].base = base;
-                cpu->seg[i].limit = (uint32_t)limit;
-            }
-        } else {
-            /* NAME=HEX pairs; a name may be padded ("R8 =") */
-            for (q = p; q < eol; q++) {
-                const char *ne, *nb, *vp;
-                uint64_t v;
-                if (*q != '=') continue;
-                ne = q;
-                while (ne > p && ne[-1] == ' ') ne--;
-                nb = ne;
-                while (nb > p && ((nb[-1] >= 'A' && nb[-1] <= 'Z') || (nb[-1] >= '0' && nb[-1] <= '9'))) nb--;
-                vp = q + 1;
-                if (nb == ne || !memintro__cd_hex(&vp, eol, &v)) continue;
-                for (k = 0; k < sizeof regs / sizeof regs[0]; k++) {
-                    if (strlen(regs[k]) != (size_t)(ne - nb) || memcmp(regs[k], nb, (size_t)(ne - nb))) continue;
-                    if (k < 16)
-                        cpu->gpr[k] = v;
-                    else if (k < 24)
-                        cpu->gpr[k - 16] = v;
-                    else if (k < 26) {
-                        cpu->rip = v;
-                        have_rip = 1;
-                    } else if (k < 28)
-                        cpu->rflags = v;
-                    else if (k == 28)
-                        cpu->cr[0] = v;
-                    else if (k == 29)
-                        cpu->cr[2] = v;
-                    else if (k == 30) {
-                        cpu->cr[3] = v;
-                        have_cr3 = 1;
-                    } else if (k == 31)
-                        cpu->cr[4] = v;
-                    else {
-                        cpu->efer = v;
-                        cpu->flags |= MEMINTRO_COREDUMP_CPU_EFER;
-                    }
-                    break;
-                }
-            }
-        }
-        p = eol + 1;
-    }
-    if (!have_rip || !have_cr3) return MEMINTRO_E_FORMAT;
-    cpu->flags |= MEMINTRO_COREDUMP_CPU_GPRS | MEMINTRO_COREDUMP_CPU_SYSTEM;
-    memintro__cd_cpu_mode(cpu, 0);
-    return MEMINTRO_OK;
 }
 
 /* ---- writing ELF cores ---- */
@@ -3108,13 +2958,13 @@ static uint64_t memintro__cd_note_size(const memintro_coredump_facts *f, uint16_
         return 0;
     }
     for (i = 0; f->cpus && i < f->cpu_state_count; i++) {
-        const memintro_coredump_cpu *cpu = &f->cpus[i];
-        if (cpu->flags & MEMINTRO_COREDUMP_CPU_GPRS) {
+        const memintro_cpu *cpu = &f->cpus[i];
+        if (cpu->flags & MEMINTRO_CPU_GPRS) {
             n += 12 + 8 + (machine == 3 ? 144 : 336);
             c++;
         }
-        if (cpu->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) {
-            n += 12 + 8 + ((cpu->flags & MEMINTRO_COREDUMP_CPU_KGSBASE) ? 0x1b8 : 0x1b0);
+        if (cpu->flags & MEMINTRO_CPU_SYSTEM) {
+            n += 12 + 8 + ((cpu->flags & MEMINTRO_CPU_KGSBASE) ? 0x1b8 : 0x1b0);
             c++;
         }
     }
@@ -3131,9 +2981,9 @@ static void memintro__cd_write_notes(memintro__cd_out *o, const memintro_coredum
     uint32_t i;
     if (!f) return;
     for (i = 0; f->cpus && i < f->cpu_state_count; i++) {
-        const memintro_coredump_cpu *c = &f->cpus[i];
+        const memintro_cpu *c = &f->cpus[i];
         uint8_t *p;
-        if (!(c->flags & MEMINTRO_COREDUMP_CPU_GPRS)) continue;
+        if (!(c->flags & MEMINTRO_CPU_GPRS)) continue;
         if (machine == 3) {
             static const signed char map[17] = {3, 1, 2, 6, 7, 5, 0, -8, -9, -10, -11, -1, -2, -3, -4, 4, -5};
             int k;
@@ -3185,11 +3035,11 @@ static void memintro__cd_write_notes(memintro__cd_out *o, const memintro_coredum
     }
     for (i = 0; f->cpus && i < f->cpu_state_count; i++) {
         static const int gmap[16] = {0, 3, 1, 2, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15};
-        const memintro_coredump_cpu *c = &f->cpus[i];
-        uint32_t size = (c->flags & MEMINTRO_COREDUMP_CPU_KGSBASE) ? 0x1b8 : 0x1b0;
+        const memintro_cpu *c = &f->cpus[i];
+        uint32_t size = (c->flags & MEMINTRO_CPU_KGSBASE) ? 0x1b8 : 0x1b0;
         uint8_t *p;
         int k;
-        if (!(c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM)) continue;
+        if (!(c->flags & MEMINTRO_CPU_SYSTEM)) continue;
         p = memintro__cd_note_hdr(o, "QEMU", size, 0);
         if (!p) return;
         memintro__cd_put32(p, 1);
@@ -3411,8 +3261,6 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf(memintro_phys *src, 
 #undef MEMINTRO__CD_MAX_VMCOREINFO
 #undef MEMINTRO__CD_HEX
 #undef MEMINTRO__CD_ULL
-#undef MEMINTRO__CD_PREFETCH
-#undef MEMINTRO__CD_GROUP
 
 #endif /* MEMINTRO_COREDUMP_IMPLEMENTATION_INCLUDED */
 #endif /* MEMINTRO_COREDUMP_IMPLEMENTATION */

@@ -249,6 +249,7 @@ typedef struct memintro_qemu {
     uint64_t syscalls;                 /* process_vm_* calls made (statistics) */
     char name[MEMINTRO_QEMU_NAME_MAX];
     char machine[MEMINTRO_QEMU_NAME_MAX];
+    char binary[MEMINTRO_QEMU_NAME_MAX];  /* argv[0]'s base name */
     char qmp[MEMINTRO_QEMU_ADDR_MAX];
     char source[MEMINTRO_QEMU_MSG_MAX];
     char warning[MEMINTRO_QEMU_MSG_MAX];
@@ -304,6 +305,44 @@ MEMINTRO_API const char *memintro_qemu_backing_str(memintro_qemu_backing b);
    VM exited; MEMINTRO_E_INVALID when q is not open. */
 MEMINTRO_API memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *qmp, const char *command, char *buf,
                                                size_t size, size_t *len);
+
+/* Pauses every vCPU of the VM (QMP `stop`; the guest's memory stops changing, apart from
+   device DMA still in flight). Pausing a paused VM is not an error. Connects to the QMP
+   socket open() used, or the first one on QEMU's command line, runs it and disconnects.
+   Returns MEMINTRO_OK; MEMINTRO_E_UNSUPPORTED without a QMP address; MEMINTRO_E_IO when
+   QMP cannot be reached in time or refuses (memintro_qemu_error says why); MEMINTRO_E_GONE
+   when the VM exited; MEMINTRO_E_INVALID when q is not open. */
+MEMINTRO_API memintro_status memintro_qemu_pause(memintro_qemu *q);
+
+/* Resumes the vCPUs (QMP `cont`); the same rules and returns as memintro_qemu_pause. */
+MEMINTRO_API memintro_status memintro_qemu_resume(memintro_qemu *q);
+
+/* *running = 1 when the vCPUs run, 0 when the VM is paused (by QMP `stop`, -S, a
+   breakpoint, an error, or after it shut down) (QMP query-status). The same returns as
+   memintro_qemu_pause, plus MEMINTRO_E_FORMAT when the reply has no "running" field. */
+MEMINTRO_API memintro_status memintro_qemu_running(memintro_qemu *q, int *running);
+
+/* Parses the text of HMP `info registers -a` (or `info registers`): one "CPU#N" block per
+   vCPU, or a single block without a header (index 0). Reads the x86-64 layout (RAX=, RIP=,
+   RFL=; isa MEMINTRO_ISA_X86_64) and the i386 layout (EAX=, EIP=, EFL=; isa MEMINTRO_ISA_X86,
+   which is also what QEMU prints for an x86-64 CPU outside long mode): general registers,
+   rip, rflags, the segment registers (selector, base, limit, flags), GDT and IDT (base,
+   limit), CR0-CR4 and EFER; flags MEMINTRO_CPU_GPRS | MEMINTRO_CPU_SYSTEM, plus
+   MEMINTRO_CPU_EFER when EFER is printed. Fills up to `capacity` entries of cpus in text
+   order and sets *count (may be NULL) to the number of blocks. cpus may be NULL with
+   capacity 0 to count. Returns MEMINTRO_OK; MEMINTRO_E_NOSPACE when there are more blocks
+   than capacity (the first `capacity` are filled); MEMINTRO_E_FORMAT when there is no
+   block, a block lacks RIP/EIP or CR3, a register's value is not hex, or two blocks have
+   the same CPU number; MEMINTRO_E_INVALID for a NULL text. */
+MEMINTRO_API memintro_status memintro_qemu_parse_registers(const char *text, size_t len, memintro_cpu *cpus,
+                                                           size_t capacity, size_t *count);
+
+/* Every vCPU's registers, by running `info registers -a` over the VM's QMP socket (as
+   memintro_qemu_hmp) and parsing it (memintro_qemu_parse_registers; an i386-layout CPU of
+   qemu-system-x86_64, an x86-64 CPU outside long mode, gets isa MEMINTRO_ISA_X86_64).
+   Fills up to capacity entries and sets *count. Returns what memintro_qemu_hmp and
+   memintro_qemu_parse_registers return; memintro_qemu_error says what failed. */
+MEMINTRO_API memintro_status memintro_qemu_cpus(memintro_qemu *q, memintro_cpu *cpus, size_t capacity, size_t *count);
 
 #ifdef __cplusplus
 }
@@ -2762,6 +2801,7 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
     q->writable = o->write != 0;
     memintro__qemu_str(q->name, sizeof q->name, cmd->vm.name);
     memintro__qemu_str(q->machine, sizeof q->machine, cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)");
+    memintro__qemu_str(q->binary, sizeof q->binary, cmd->vm.binary);
     if (memintro__qemu_stat(q->pid, &st_c, &fl, &q->starttime) != 0) {
         MEMINTRO__QEMU_FMT(q->error, "QEMU process %d exited", q->pid);
         st = MEMINTRO_E_GONE;
@@ -2988,46 +3028,361 @@ MEMINTRO__QDEF size_t memintro_qemu_describe(const memintro_qemu *q, char *buf, 
     return o.len;
 }
 
-MEMINTRO__QDEF memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *qmp, const char *command, char *buf,
-                                                size_t size, size_t *len)
+/* ---- info registers ---- */
+
+/* Register names of `info registers` and where they go: 0-15 gpr[], then rip, rflags, cr. */
+#define MEMINTRO__QEMU_R_RIP 16
+#define MEMINTRO__QEMU_R_RFL 17
+#define MEMINTRO__QEMU_R_CR 18 /* + n for CRn */
+#define MEMINTRO__QEMU_R_EFER 23
+
+typedef struct memintro__qemu_regname {
+    const char *name;
+    unsigned char slot;
+    unsigned char wide; /* 1: only in the x86-64 layout, 2: only in the i386 layout */
+} memintro__qemu_regname;
+
+/* One finished block into cpus[]; returns 0 or -1 with err set. */
+static int memintro__qemu_regs_done(memintro_cpu *cur, int have_rip, int have_cr3, uint32_t *seen, memintro_cpu *cpus,
+                                    size_t cap, size_t *n, char *err, size_t errcap)
 {
-    memintro__qmp m;
+    if (!have_rip || !have_cr3) {
+        memintro__qemu_fmt(err, errcap, "info registers: CPU#%u has no %s", (unsigned)cur->index,
+                           have_rip ? "CR3" : "RIP/EIP");
+        return -1;
+    }
+    if (cur->index < 1024) {
+        if (seen[cur->index >> 5] & (1u << (cur->index & 31))) {
+            memintro__qemu_fmt(err, errcap, "info registers: CPU#%u appears twice", (unsigned)cur->index);
+            return -1;
+        }
+        seen[cur->index >> 5] |= 1u << (cur->index & 31);
+    }
+    cur->flags |= MEMINTRO_CPU_GPRS | MEMINTRO_CPU_SYSTEM;
+    if (*n < cap) cpus[*n] = *cur;
+    (*n)++;
+    return 0;
+}
+
+/* Parses `info registers` text; err (errcap bytes) gets a one-line message on failure. */
+static memintro_status memintro__qemu_regs(const char *text, size_t len, memintro_cpu *cpus, size_t cap,
+                                           size_t *count, char *err, size_t errcap)
+{
+    static const char *const segs[8] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR"};
+    static const int segi[8] = {MEMINTRO_SEG_ES, MEMINTRO_SEG_CS, MEMINTRO_SEG_SS, MEMINTRO_SEG_DS,
+                                MEMINTRO_SEG_FS, MEMINTRO_SEG_GS, MEMINTRO_SEG_LDT, MEMINTRO_SEG_TR};
+    static const memintro__qemu_regname regs[] = {
+        {"RAX", 0, 1},  {"RCX", 1, 1},  {"RDX", 2, 1},  {"RBX", 3, 1},  {"RSP", 4, 1},  {"RBP", 5, 1},
+        {"RSI", 6, 1},  {"RDI", 7, 1},  {"R8", 8, 1},   {"R9", 9, 1},   {"R10", 10, 1}, {"R11", 11, 1},
+        {"R12", 12, 1}, {"R13", 13, 1}, {"R14", 14, 1}, {"R15", 15, 1}, {"EAX", 0, 2},  {"ECX", 1, 2},
+        {"EDX", 2, 2},  {"EBX", 3, 2},  {"ESP", 4, 2},  {"EBP", 5, 2},  {"ESI", 6, 2},  {"EDI", 7, 2},
+        {"RIP", MEMINTRO__QEMU_R_RIP, 1}, {"EIP", MEMINTRO__QEMU_R_RIP, 2}, {"RFL", MEMINTRO__QEMU_R_RFL, 1},
+        {"EFL", MEMINTRO__QEMU_R_RFL, 2}, {"CR0", MEMINTRO__QEMU_R_CR + 0, 0}, {"CR2", MEMINTRO__QEMU_R_CR + 2, 0},
+        {"CR3", MEMINTRO__QEMU_R_CR + 3, 0}, {"CR4", MEMINTRO__QEMU_R_CR + 4, 0}, {"EFER", MEMINTRO__QEMU_R_EFER, 0}};
+    const char *p = text, *end;
+    memintro_cpu cur;
+    uint32_t seen[32];
+    size_t n = 0;
+    int in_block = 0, have_rip = 0, have_cr3 = 0;
+    if (count) *count = 0;
+    if (err && errcap) err[0] = 0;
+    if (!text || (!cpus && cap)) {
+        memintro__qemu_fmt(err, errcap, "info registers: no text or no room");
+        return MEMINTRO_E_INVALID;
+    }
+    end = text + len;
+    memset(&cur, 0, sizeof cur);
+    memset(seen, 0, sizeof seen);
+    while (p < end) {
+        const char *eol = (const char *)memchr(p, '\n', (size_t)(end - p)), *q, *next;
+        size_t k, used;
+        int seg = -1;
+        if (!eol) eol = end;
+        next = eol + (eol < end);
+        while (eol > p && (eol[-1] == '\r' || eol[-1] == ' ')) eol--;
+        if (eol - p >= 4 && !memcmp(p, "CPU#", 4)) { /* "CPU#1": a new block */
+            uint64_t idx;
+            used = memintro_parse_u64(p + 4, (size_t)(eol - p - 4), &idx);
+            if (!used || p + 4 + used != eol || idx > 0xffffffffull) {
+                memintro__qemu_fmt(err, errcap, "info registers: bad CPU header \"%.*s\"", (int)(eol - p > 40 ? 40 : eol - p), p);
+                return MEMINTRO_E_FORMAT;
+            }
+            if (in_block && memintro__qemu_regs_done(&cur, have_rip, have_cr3, seen, cpus, cap, &n, err, errcap))
+                return MEMINTRO_E_FORMAT;
+            memset(&cur, 0, sizeof cur);
+            cur.index = (uint32_t)idx;
+            in_block = 1;
+            have_rip = have_cr3 = 0;
+            p = next;
+            continue;
+        }
+        for (k = 0; k < 8; k++) {
+            size_t sl = strlen(segs[k]);
+            if ((size_t)(eol - p) > sl && !memcmp(p, segs[k], sl)) {
+                q = p + sl;
+                while (q < eol && *q == ' ') q++;
+                if (q < eol && *q == '=') {
+                    seg = segi[k];
+                    q++;
+                }
+                break;
+            }
+        }
+        if (!in_block && p < eol) { /* a block without a "CPU#" header */
+            memset(&cur, 0, sizeof cur);
+            cur.index = (uint32_t)n;
+            in_block = 1;
+        }
+        if (seg >= 0) { /* "CS =0010 0000000000000000 ffffffff 00af9b00 DPL=0 CS64 [-RA]" */
+            uint64_t v[4];
+            int f;
+            for (f = 0; f < 4; f++) {
+                if (f && q < eol && *q == ' ') q++;
+                used = memintro_parse_hex(q, (size_t)(eol - q), &v[f]);
+                if (!used || (q + used < eol && q[used] != ' ')) break;
+                q += used;
+            }
+            if (f < 4 || v[0] > 0xffff || v[2] > 0xffffffffull || v[3] > 0xffffffffull) {
+                memintro__qemu_fmt(err, errcap, "info registers: CPU#%u: bad segment line \"%.*s\"", (unsigned)cur.index,
+                                   (int)(eol - p > 60 ? 60 : eol - p), p);
+                return MEMINTRO_E_FORMAT;
+            }
+            cur.seg[seg].selector = (uint32_t)v[0];
+            cur.seg[seg].base = v[1];
+            cur.seg[seg].limit = (uint32_t)v[2];
+            cur.seg[seg].flags = (uint32_t)v[3];
+        } else if (eol - p > 4 && (!memcmp(p, "GDT=", 4) || !memcmp(p, "IDT=", 4))) { /* "GDT=     base limit" */
+            uint64_t base = 0, limit = 0;
+            size_t u2 = 0;
+            q = p + 4;
+            while (q < eol && *q == ' ') q++;
+            used = memintro_parse_hex(q, (size_t)(eol - q), &base);
+            if (used && q + used < eol && q[used] == ' ')
+                u2 = memintro_parse_hex(q + used + 1, (size_t)(eol - q - used - 1), &limit);
+            if (!used || !u2 || limit > 0xffffffffull) {
+                memintro__qemu_fmt(err, errcap, "info registers: CPU#%u: bad line \"%.*s\"", (unsigned)cur.index,
+                                   (int)(eol - p > 60 ? 60 : eol - p), p);
+                return MEMINTRO_E_FORMAT;
+            }
+            k = p[0] == 'G' ? MEMINTRO_SEG_GDT : MEMINTRO_SEG_IDT;
+            cur.seg[k].base = base;
+            cur.seg[k].limit = (uint32_t)limit;
+        } else {
+            /* NAME=HEX pairs; a short name is padded ("R8 =") */
+            for (q = p; q < eol; q++) {
+                const char *ne, *nb;
+                uint64_t v;
+                size_t r;
+                if (*q != '=') continue;
+                ne = q;
+                while (ne > p && ne[-1] == ' ') ne--;
+                nb = ne;
+                while (nb > p && ((nb[-1] >= 'A' && nb[-1] <= 'Z') || (nb[-1] >= '0' && nb[-1] <= '9'))) nb--;
+                if (nb > p && nb[-1] != ' ') continue; /* part of a longer token */
+                for (r = 0; r < sizeof regs / sizeof regs[0]; r++)
+                    if (strlen(regs[r].name) == (size_t)(ne - nb) && !memcmp(regs[r].name, nb, (size_t)(ne - nb))) break;
+                if (r == sizeof regs / sizeof regs[0]) continue;
+                used = memintro_parse_hex(q + 1, (size_t)(eol - q - 1), &v);
+                if (!used || (q + 1 + used < eol && q[1 + used] != ' ')) {
+                    memintro__qemu_fmt(err, errcap, "info registers: CPU#%u: %s has no hex value", (unsigned)cur.index,
+                                       regs[r].name);
+                    return MEMINTRO_E_FORMAT;
+                }
+                if (regs[r].wide == 1) cur.isa = MEMINTRO_ISA_X86_64;
+                else if (regs[r].wide == 2 && cur.isa == MEMINTRO_ISA_NONE) cur.isa = MEMINTRO_ISA_X86;
+                if (regs[r].slot < 16) cur.gpr[regs[r].slot] = v;
+                else if (regs[r].slot == MEMINTRO__QEMU_R_RIP) {
+                    cur.rip = v;
+                    have_rip = 1;
+                } else if (regs[r].slot == MEMINTRO__QEMU_R_RFL) cur.rflags = v;
+                else if (regs[r].slot == MEMINTRO__QEMU_R_EFER) {
+                    cur.efer = v;
+                    cur.flags |= MEMINTRO_CPU_EFER;
+                } else {
+                    cur.cr[regs[r].slot - MEMINTRO__QEMU_R_CR] = v;
+                    if (regs[r].slot == MEMINTRO__QEMU_R_CR + 3) have_cr3 = 1;
+                }
+                q += used;
+            }
+        }
+        p = next;
+    }
+    if (in_block && memintro__qemu_regs_done(&cur, have_rip, have_cr3, seen, cpus, cap, &n, err, errcap))
+        return MEMINTRO_E_FORMAT;
+    if (count) *count = n;
+    if (!n) {
+        memintro__qemu_fmt(err, errcap, "info registers: no CPU in the text");
+        return MEMINTRO_E_FORMAT;
+    }
+    if (n > cap && (cpus || cap)) {
+        memintro__qemu_fmt(err, errcap, "info registers: %u CPUs, room for %u", (unsigned)n, (unsigned)cap);
+        return MEMINTRO_E_NOSPACE;
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_parse_registers(const char *text, size_t len, memintro_cpu *cpus,
+                                                            size_t capacity, size_t *count)
+{
+    return memintro__qemu_regs(text, len, cpus, capacity, count, NULL, 0);
+}
+
+/* Connects to the VM's QMP socket (qmp, or the one open() used or tried) and negotiates.
+   Returns MEMINTRO_OK with m connected, or the status with q->error set (m closed). */
+static memintro_status memintro__qemu_session(memintro_qemu *q, const char *qmp, memintro__qmp *m, const char *what)
+{
     char cwd[MEMINTRO_QEMU_ADDR_MAX];
-    char *text;
-    size_t i, n = 0;
-    if (len) *len = 0;
-    if (buf && size) buf[0] = 0;
-    if (!q || !q->opened || !command) {
-        if (q) MEMINTRO__QEMU_FMT(q->error, "hmp: the VM is not open");
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+    if (!q || !q->opened) {
+        if (q) MEMINTRO__QEMU_FMT(q->error, "%s: the VM is not open", what);
         return MEMINTRO_E_INVALID;
     }
     if (!qmp || !qmp[0]) qmp = q->qmp;
     if (!qmp[0]) {
-        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d has no QMP socket on its command line (give qmp=ADDR)", q->pid);
+        MEMINTRO__QEMU_FMT(q->error, "%s: QEMU process %d has no QMP socket on its command line (give qmp=ADDR)", what,
+                           q->pid);
         return MEMINTRO_E_UNSUPPORTED;
     }
-    memset(&m, 0, sizeof m);
-    m.fd = -1;
-    m.al = &q->al;
-    m.timeout_ms = MEMINTRO_QEMU_QMP_TIMEOUT_MS;
+    m->al = &q->al;
+    m->timeout_ms = MEMINTRO_QEMU_QMP_TIMEOUT_MS;
     memintro__qemu_cwd(q->pid, cwd, sizeof cwd);
-    text = NULL;
-    if (memintro__qmp_connect(&m, qmp, cwd) != 0 || memintro__qmp_handshake(&m) != 0 ||
-        !(text = memintro__qmp_hmp(&m, command))) {
-        MEMINTRO__QEMU_FMT(q->error, "QMP %s: %s", qmp, m.err);
-        memintro__qmp_close(&m);
+    if (memintro__qmp_connect(m, qmp, cwd) != 0 || memintro__qmp_handshake(m) != 0) {
+        MEMINTRO__QEMU_FMT(q->error, "%s: QMP %s: %s", what, qmp, m->err);
+        memintro__qmp_close(m);
         return memintro_qemu_alive(q) ? MEMINTRO_E_IO : MEMINTRO_E_GONE;
     }
+    return MEMINTRO_OK;
+}
+
+/* Ends a session after a failed command: q->error gets m->err. */
+static memintro_status memintro__qemu_session_fail(memintro_qemu *q, memintro__qmp *m, const char *what)
+{
+    MEMINTRO__QEMU_FMT(q->error, "%s: %s", what, m->err);
+    memintro__qmp_close(m);
+    return memintro_qemu_alive(q) ? MEMINTRO_E_IO : MEMINTRO_E_GONE;
+}
+
+/* Runs one QMP command without arguments whose reply does not matter. */
+static memintro_status memintro__qemu_simple(memintro_qemu *q, const char *execute)
+{
+    memintro__qmp m;
+    const char *r;
+    size_t n;
+    memintro_status s = memintro__qemu_session(q, NULL, &m, execute);
+    if (s != MEMINTRO_OK) return s;
+    n = memintro__qmp_exec(&m, execute, NULL, &r);
+    if (!n) return memintro__qemu_session_fail(q, &m, execute);
+    memintro__qmp_consume(&m, n);
     memintro__qmp_close(&m);
-    for (i = 0; text[i]; i++) {
-        if (text[i] == '\r') continue;
-        if (buf && n + 1 < size) buf[n] = text[i];
-        n++;
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_pause(memintro_qemu *q)
+{
+    return memintro__qemu_simple(q, "stop");
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_resume(memintro_qemu *q)
+{
+    return memintro__qemu_simple(q, "cont");
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_running(memintro_qemu *q, int *running)
+{
+    memintro__qmp m;
+    const char *r, *v;
+    size_t n;
+    memintro_status s;
+    if (running) *running = 0;
+    if (!running) {
+        if (q) MEMINTRO__QEMU_FMT(q->error, "query-status: no place for the answer");
+        return MEMINTRO_E_INVALID;
     }
-    if (buf && size) buf[n < size ? n : size - 1] = 0;
+    s = memintro__qemu_session(q, NULL, &m, "query-status");
+    if (s != MEMINTRO_OK) return s;
+    n = memintro__qmp_exec(&m, "query-status", NULL, &r);
+    if (!n) return memintro__qemu_session_fail(q, &m, "query-status");
+    v = memintro__qj_member(r, m.buf + n, "running");
+    if (v && (size_t)(m.buf + n - v) >= 4 && !memcmp(v, "true", 4)) *running = 1;
+    else if (!v || (size_t)(m.buf + n - v) < 5 || memcmp(v, "false", 5)) {
+        MEMINTRO__QEMU_FMT(m.err, "the reply to query-status has no \"running\": true/false");
+        memintro__qmp_consume(&m, n);
+        s = memintro__qemu_session_fail(q, &m, "query-status");
+        return s == MEMINTRO_E_IO ? MEMINTRO_E_FORMAT : s;
+    }
+    memintro__qmp_consume(&m, n);
+    memintro__qmp_close(&m);
+    return MEMINTRO_OK;
+}
+
+/* Runs an HMP command over QMP; *text gets an allocated copy of its output without '\r'
+   (free with memintro__qemu_free), *n its length. Sets q->error on failure. */
+static memintro_status memintro__qemu_hmp_text(memintro_qemu *q, const char *qmp, const char *command, char **text,
+                                               size_t *n)
+{
+    memintro__qmp m;
+    char *t;
+    size_t i, k = 0;
+    memintro_status s;
+    *text = NULL;
+    *n = 0;
+    if (q && !command) {
+        MEMINTRO__QEMU_FMT(q->error, "hmp: no command");
+        return MEMINTRO_E_INVALID;
+    }
+    s = memintro__qemu_session(q, qmp, &m, "hmp");
+    if (s != MEMINTRO_OK) return s;
+    t = memintro__qmp_hmp(&m, command);
+    if (!t) return memintro__qemu_session_fail(q, &m, "hmp");
+    memintro__qmp_close(&m);
+    for (i = 0; t[i]; i++)
+        if (t[i] != '\r') t[k++] = t[i];
+    t[k] = 0;
+    *text = t;
+    *n = k;
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *qmp, const char *command, char *buf,
+                                                size_t size, size_t *len)
+{
+    char *text;
+    size_t n;
+    memintro_status s;
+    if (len) *len = 0;
+    if (buf && size) buf[0] = 0;
+    s = memintro__qemu_hmp_text(q, qmp, command, &text, &n);
+    if (s != MEMINTRO_OK) return s;
+    if (buf && size) {
+        size_t c = n < size ? n : size - 1;
+        memcpy(buf, text, c);
+        buf[c] = 0;
+    }
     if (len) *len = n;
     memintro__qemu_free(&q->al, text);
     return MEMINTRO_OK;
+}
+
+MEMINTRO__QDEF memintro_status memintro_qemu_cpus(memintro_qemu *q, memintro_cpu *cpus, size_t capacity, size_t *count)
+{
+    char *text, msg[MEMINTRO_QEMU_MSG_MAX];
+    size_t n, i, got = 0;
+    memintro_status s;
+    if (count) *count = 0;
+    s = memintro__qemu_hmp_text(q, NULL, "info registers -a", &text, &n);
+    if (s != MEMINTRO_OK) return s;
+    s = memintro__qemu_regs(text, n, cpus, capacity, &got, msg, sizeof msg);
+    memintro__qemu_free(&q->al, text);
+    if (s != MEMINTRO_OK) MEMINTRO__QEMU_FMT(q->error, "QEMU process %d: %s", q->pid, msg);
+    if (s == MEMINTRO_OK || s == MEMINTRO_E_NOSPACE) {
+        /* QEMU prints the i386 layout for an x86-64 CPU that is not in long mode */
+        if (!strcmp(q->binary, "qemu-system-x86_64") || !strcmp(q->binary, "qemu-kvm") || !strcmp(q->binary, "kvm"))
+            for (i = 0; cpus && i < got && i < capacity; i++)
+                if (cpus[i].isa == MEMINTRO_ISA_X86) cpus[i].isa = MEMINTRO_ISA_X86_64;
+    }
+    if (count) *count = got;
+    return s;
 }
 
 MEMINTRO__QDEF const char *memintro_qemu_options_parse(memintro_qemu_options *o, const char *spec, char *storage,

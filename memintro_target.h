@@ -366,9 +366,8 @@ struct memintro__target_state {
     memintro_coredump_options dopt;
     int dump_open;
     /* CPU state */
-    memintro_cpu *cpus;
+    memintro_cpu *cpus;                /* a live VM's registers (a dump's stay in the dump) */
     size_t ncpus;
-    memintro_coredump_cpu *ecpus;      /* the same registers for the ELF writer's notes */
     memintro_coredump_facts efacts;    /* a live VM's facts for the ELF writer */
 };
 typedef struct memintro__target_state memintro__tg_state;
@@ -514,31 +513,6 @@ static void memintro__tg_range(memintro_target *t, uint64_t start, uint64_t end,
 
 /* ---- CPU state ---- */
 
-/* memintro_coredump_cpu (a dump's notes, QEMU's info registers) to the core's memintro_cpu. */
-static void memintro__tg_cpu_from_dump(const memintro_coredump_cpu *c, uint16_t elf_machine, memintro_cpu *o)
-{
-    size_t i;
-    memset(o, 0, sizeof *o);
-    o->index = c->index;
-    if (c->flags & MEMINTRO_COREDUMP_CPU_GPRS) o->flags |= MEMINTRO_CPU_GPRS;
-    if (c->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) o->flags |= MEMINTRO_CPU_SYSTEM;
-    if (c->flags & MEMINTRO_COREDUMP_CPU_KGSBASE) o->flags |= MEMINTRO_CPU_KGSBASE;
-    if (c->flags & MEMINTRO_COREDUMP_CPU_EFER) o->flags |= MEMINTRO_CPU_EFER;
-    o->isa = elf_machine == 3 ? MEMINTRO_ISA_X86 : MEMINTRO_ISA_X86_64;
-    for (i = 0; i < 16; i++) o->gpr[i] = c->gpr[i];
-    o->rip = c->rip;
-    o->rflags = c->rflags;
-    for (i = 0; i < 5; i++) o->cr[i] = c->cr[i];
-    o->efer = c->efer;
-    o->kernel_gs_base = c->kernel_gs_base;
-    for (i = 0; i < 10; i++) {
-        o->seg[i].selector = c->seg[i].selector;
-        o->seg[i].limit = c->seg[i].limit;
-        o->seg[i].flags = c->seg[i].flags;
-        o->seg[i].base = c->seg[i].base;
-    }
-}
-
 /* Sets the target's paging from CPU 0 (by index) of t->cpus. Returns 1 when known. */
 static int memintro__tg_paging_from_cpu0(memintro_target *t, const char *where)
 {
@@ -593,9 +567,7 @@ static void memintro__tg_drop_cpus(memintro_target *t)
 {
     memintro__tg_state *st = t->state;
     memintro__tg_free(&st->al, st->cpus);
-    memintro__tg_free(&st->al, st->ecpus);
     st->cpus = 0;
-    st->ecpus = 0;
     st->ncpus = 0;
     st->nfacts = st->base_facts;
     t->cpus = 0;
@@ -758,20 +730,16 @@ static memintro_status memintro__tg_open_file(memintro_target *t, const char *ar
                                "zeros (memory the dump did not save)");
         else
             memintro__tg_range(t, r->start, r->start + r->size, 0, "%s 0x%llx",
-                               memintro_coredump_ptr(d, r->start, &avail) ? "file offset" : "stream offset",
+                               memintro_coredump_ptr(d, r->start, &avail) ? "file offset" : "offset",
                                MEMINTRO__TG_ULL(r->offset));
     }
     st->base_facts = st->nfacts;
     /* CPU state: the dump's notes, else a Windows header's DirectoryTableBase */
     t->cpus_loaded = 1;
     t->cpus_total = f->cpu_count;
-    if (f->cpu_state_count) {
-        st->cpus = (memintro_cpu *)memintro__tg_alloc(&st->al, f->cpu_state_count * sizeof *st->cpus);
-        if (!st->cpus) return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory (%u CPUs)", f->cpu_state_count);
-        for (i = 0; i < f->cpu_state_count; i++) memintro__tg_cpu_from_dump(&f->cpus[i], f->elf_machine, &st->cpus[i]);
-        st->ncpus = f->cpu_state_count;
-        t->cpus = st->cpus;
-        t->cpu_count = st->ncpus;
+    if (f->cpu_state_count && f->cpus) {
+        t->cpus = f->cpus;
+        t->cpu_count = f->cpu_state_count;
         if (t->cpus_total < t->cpu_count) t->cpus_total = (uint32_t)t->cpu_count;
         snprintf(t->cpu_source, sizeof t->cpu_source, "%s",
                  f->qemu ? "QEMU CPU-state notes in the dump" : "CPU notes in the dump");
@@ -881,100 +849,40 @@ static memintro_status memintro__tg_open_qemu(memintro_target *t, const char *sp
     return MEMINTRO_OK;
 }
 
-/* Runs an HMP command on a live VM into a fresh buffer (freed by the caller). */
-static memintro_status memintro__tg_hmp(memintro_target *t, const char *cmd, char **out, size_t *len)
-{
-    memintro__tg_state *st = t->state;
-    size_t cap = 1u << 16, need = 0;
-    memintro_status s;
-    *out = 0;
-    if (!st || t->kind != MEMINTRO_TARGET_QEMU)
-        return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED, "%s needs a live VM; this target is %s", cmd,
-                                 st ? memintro_target_kind_name(t->kind) : "not open");
-    if (!st->q.qmp[0])
-        return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED,
-                                 "%s needs QEMU's QMP monitor, and this VM has none (give qmp=unix:PATH)", cmd);
-    for (;;) {
-        char *buf = (char *)memintro__tg_alloc(&st->al, cap);
-        if (!buf) return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
-        s = memintro_qemu_hmp(&st->q, 0, cmd, buf, cap, &need);
-        if (s != MEMINTRO_OK) {
-            memintro__tg_free(&st->al, buf);
-            return memintro__tg_fail(t, s, "QMP \"%s\": %s", cmd, memintro_qemu_error(&st->q));
-        }
-        if (need < cap) {
-            *out = buf;
-            *len = need;
-            return MEMINTRO_OK;
-        }
-        memintro__tg_free(&st->al, buf);
-        if (need >= ((size_t)64 << 20))
-            return memintro__tg_fail(t, MEMINTRO_E_LIMIT, "QMP \"%s\": %llu bytes of output", cmd,
-                                     MEMINTRO__TG_ULL(need));
-        cap = need + 1;
-    }
-}
-
-/* A live VM's registers from QEMU's `info registers -a`: one block per CPU, each starting
-   with "CPU#N" (no header with a single CPU on older QEMU). */
+/* A live VM's registers from QEMU's `info registers -a` over QMP. */
 static memintro_status memintro__tg_qemu_cpus(memintro_target *t)
 {
     memintro__tg_state *st = t->state;
-    char *text;
-    size_t len = 0, n = 0, cap = 16;
-    const char *p, *end;
+    size_t cap = 64, n = 0;
     memintro_status s;
-    memintro_coredump_cpu *ec;
     memintro__tg_drop_cpus(t);
     t->cpus_loaded = 1;
-    s = memintro__tg_hmp(t, "info registers -a", &text, &len);
-    if (s != MEMINTRO_OK) {
-        snprintf(t->cpu_note, sizeof t->cpu_note, "cannot read the VM's registers: %.470s", t->error);
+    t->dump_facts = 0;
+    if (!st->q.qmp[0]) {
+        snprintf(t->cpu_note, sizeof t->cpu_note,
+                 "the VM's registers need QEMU's QMP monitor, and this VM has none (give qmp=unix:PATH)");
+        return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED, "%s", t->cpu_note);
+    }
+    for (;;) {
+        st->cpus = (memintro_cpu *)memintro__tg_alloc(&st->al, cap * sizeof *st->cpus);
+        if (!st->cpus) return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
+        s = memintro_qemu_cpus(&st->q, st->cpus, cap, &n);
+        if (s != MEMINTRO_E_NOSPACE || n <= cap || cap >= MEMINTRO_TARGET_MAX_CPUS) break;
+        memintro__tg_free(&st->al, st->cpus);
+        st->cpus = 0;
+        cap = n < MEMINTRO_TARGET_MAX_CPUS ? n : MEMINTRO_TARGET_MAX_CPUS;
+    }
+    if (s == MEMINTRO_E_NOSPACE) s = MEMINTRO_OK; /* the first MEMINTRO_TARGET_MAX_CPUS */
+    if (n > cap) n = cap;
+    if (s != MEMINTRO_OK || !n) {
+        memintro__tg_free(&st->al, st->cpus);
+        st->cpus = 0;
+        if (s == MEMINTRO_OK) s = MEMINTRO_E_NOTFOUND;
+        memintro__tg_fail(t, s, "cannot read the VM's registers: %s",
+                          memintro_qemu_error(&st->q)[0] ? memintro_qemu_error(&st->q) : memintro_status_str(s));
+        snprintf(t->cpu_note, sizeof t->cpu_note, "%.500s", t->error);
         return s;
     }
-    ec = (memintro_coredump_cpu *)memintro__tg_alloc(&st->al, cap * sizeof *ec);
-    if (!ec) {
-        memintro__tg_free(&st->al, text);
-        return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
-    }
-    end = text + len;
-    p = text;
-    while (p < end && n < MEMINTRO_TARGET_MAX_CPUS) {
-        const char *hdr = strstr(p, "CPU#"), *next;
-        uint64_t idx = n;
-        if (hdr && (hdr == text || hdr[-1] == '\n')) {
-            size_t u = memintro_parse_u64(hdr + 4, (size_t)(end - hdr - 4), &idx);
-            if (!u || idx > 0xffffffffu) idx = n;
-            p = hdr + 4;
-        } else if (n) {
-            break;
-        }
-        next = strstr(p, "\nCPU#");
-        if (!next) next = end;
-        if (n == cap) {
-            memintro_coredump_cpu *b = (memintro_coredump_cpu *)memintro__tg_alloc(&st->al, 2 * cap * sizeof *b);
-            if (!b) break;
-            memcpy(b, ec, n * sizeof *b);
-            memintro__tg_free(&st->al, ec);
-            ec = b;
-            cap *= 2;
-        }
-        if (memintro_coredump_cpu_from_qemu(p, (size_t)(next - p), (uint32_t)idx, &ec[n]) == MEMINTRO_OK) n++;
-        p = next + (next < end);
-    }
-    memintro__tg_free(&st->al, text);
-    if (!n) {
-        memintro__tg_free(&st->al, ec);
-        snprintf(t->cpu_note, sizeof t->cpu_note, "QEMU's info registers showed no x86 CPU with RIP and CR3");
-        return memintro__tg_fail(t, MEMINTRO_E_NOTFOUND, "%s", t->cpu_note);
-    }
-    st->cpus = (memintro_cpu *)memintro__tg_alloc(&st->al, n * sizeof *st->cpus);
-    if (!st->cpus) {
-        memintro__tg_free(&st->al, ec);
-        return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
-    }
-    for (len = 0; len < n; len++) memintro__tg_cpu_from_dump(&ec[len], 62, &st->cpus[len]);
-    st->ecpus = ec;
     st->ncpus = n;
     t->cpus = st->cpus;
     t->cpu_count = n;
@@ -983,16 +891,17 @@ static memintro_status memintro__tg_qemu_cpus(memintro_target *t)
     memset(&st->efacts, 0, sizeof st->efacts);
     st->efacts.cpu_count = (uint32_t)n;
     st->efacts.cpu_state_count = (uint32_t)n;
-    st->efacts.cpus = ec;
-    st->efacts.elf_machine = 62; /* x86-64 register notes */
-    st->efacts.mode = ec[0].mode;
-    st->efacts.mmu_flags = ec[0].mmu_flags;
-    st->efacts.dtb = ec[0].cr[3];
+    st->efacts.cpus = st->cpus;
+    st->efacts.elf_machine = st->cpus[0].isa == MEMINTRO_ISA_X86 ? 3 : 62;
     st->efacts.memory_size = t->ram_size;
-    t->dump_facts = &st->efacts;
     memintro__tg_fact(t, "cpus", "%llu (registers from QMP \"info registers -a\")", MEMINTRO__TG_ULL(n));
     memintro__tg_cpu_facts(t);
-    memintro__tg_paging_from_cpu0(t, "QMP info registers");
+    if (memintro__tg_paging_from_cpu0(t, "QMP info registers")) {
+        st->efacts.mode = t->paging.arch;
+        st->efacts.mmu_flags = t->paging.flags;
+        st->efacts.dtb = t->paging.dtb;
+    }
+    t->dump_facts = &st->efacts;
     t->error[0] = 0;
     return MEMINTRO_OK;
 }
@@ -1113,7 +1022,6 @@ MEMINTRO__TGDEF void memintro_target_close(memintro_target *t)
         if (st->qemu_open) memintro_qemu_close(&st->q);
         if (st->dump_open) memintro_coredump_close(&st->d);
         memintro__tg_free(&al, st->cpus);
-        memintro__tg_free(&al, st->ecpus);
         memintro__tg_free(&al, st->facts);
         memintro__tg_free(&al, st->ranges);
         memintro__tg_free(&al, st->qspec);
@@ -1145,57 +1053,49 @@ MEMINTRO__TGDEF memintro_status memintro_target_load_cpus(memintro_target *t)
     return memintro__tg_fail(t, MEMINTRO_E_NOTFOUND, "%s", t->cpu_note[0] ? t->cpu_note : "no CPU state");
 }
 
-/* stop / cont / info status through HMP */
-static memintro_status memintro__tg_run_cmd(memintro_target *t, const char *cmd)
+/* Checks that t is a live VM for `what`. */
+static memintro_status memintro__tg_live(memintro_target *t, const char *what)
 {
-    char *text;
-    size_t len;
-    memintro_status s;
     if (!t || !t->state) return MEMINTRO_E_INVALID;
-    s = memintro__tg_hmp(t, cmd, &text, &len);
-    if (s != MEMINTRO_OK) return s;
-    /* stop and cont print nothing when they work */
-    if (len) {
-        memintro__tg_fail(t, MEMINTRO_E_IO, "QMP \"%s\": %.*s", cmd, (int)(len > 300 ? 300 : len), text);
-        memintro__tg_free(&t->state->al, text);
-        return MEMINTRO_E_IO;
-    }
-    memintro__tg_free(&t->state->al, text);
-    t->error[0] = 0;
+    if (t->kind != MEMINTRO_TARGET_QEMU)
+        return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED, "%s needs a running VM; this target is a %s file", what,
+                                 memintro_target_kind_name(t->kind));
     return MEMINTRO_OK;
+}
+
+static memintro_status memintro__tg_qemu_done(memintro_target *t, memintro_status s, const char *what)
+{
+    if (s == MEMINTRO_OK) {
+        t->error[0] = 0;
+        return s;
+    }
+    return memintro__tg_fail(t, s, "%s: %s", what,
+                             memintro_qemu_error(t->qemu)[0] ? memintro_qemu_error(t->qemu) : memintro_status_str(s));
 }
 
 MEMINTRO__TGDEF memintro_status memintro_target_pause(memintro_target *t)
 {
-    return memintro__tg_run_cmd(t, "stop");
+    memintro_status s = memintro__tg_live(t, "pausing");
+    if (s != MEMINTRO_OK) return s;
+    return memintro__tg_qemu_done(t, memintro_qemu_pause(t->qemu), "cannot pause the VM");
 }
 
 MEMINTRO__TGDEF memintro_status memintro_target_resume(memintro_target *t)
 {
-    return memintro__tg_run_cmd(t, "cont");
+    memintro_status s = memintro__tg_live(t, "resuming");
+    if (s != MEMINTRO_OK) return s;
+    return memintro__tg_qemu_done(t, memintro_qemu_resume(t->qemu), "cannot resume the VM");
 }
 
 MEMINTRO__TGDEF memintro_status memintro_target_running(memintro_target *t, int *running)
 {
-    char *text;
-    size_t len;
-    memintro_status s;
-    if (!t || !t->state || !running) return MEMINTRO_E_INVALID;
-    s = memintro__tg_hmp(t, "info status", &text, &len);
+    memintro_status s = memintro__tg_live(t, "asking whether the VM runs");
+    int r = 0;
     if (s != MEMINTRO_OK) return s;
-    /* "VM status: running" or "VM status: paused (...)" */
-    if (strstr(text, "VM status: running")) {
-        *running = 1;
-    } else if (strstr(text, "VM status: paused")) {
-        *running = 0;
-    } else {
-        memintro__tg_fail(t, MEMINTRO_E_FORMAT, "QMP \"info status\": unexpected answer \"%.200s\"", text);
-        memintro__tg_free(&t->state->al, text);
-        return MEMINTRO_E_FORMAT;
-    }
-    memintro__tg_free(&t->state->al, text);
-    t->error[0] = 0;
-    return MEMINTRO_OK;
+    if (!running) return MEMINTRO_E_INVALID;
+    s = memintro__tg_qemu_done(t, memintro_qemu_running(t->qemu, &r), "cannot ask whether the VM runs");
+    if (s == MEMINTRO_OK) *running = r;
+    return s;
 }
 
 MEMINTRO__TGDEF const char *memintro_target_fact_value(const memintro_target *t, const char *name)

@@ -33,7 +33,7 @@ static void fuzz_read(memintro_coredump *d, const uint8_t *data, size_t size)
     memintro_coredump_vmcoreinfo_value(&d->facts, "KERNELOFFSET", v, 3);
     for (i = 0; i < d->facts.cpu_state_count; i++) {
         memintro_mmu_desc m;
-        memintro_coredump_cpu_mmu(&d->facts.cpus[i], &m);
+        memintro_cpu_mmu(&d->facts.cpus[i], &m);
     }
     for (r = 0; r < d->map.count && r < 8; r++) {
         const memintro_range *g = &d->map.ranges[r];

@@ -12,6 +12,8 @@
      qemu_live readonly CONNECTOR PA    a write without the write option is refused
      qemu_live same LABEL CONN1 CONN2 SERIAL.LOG     the two connectors read the same bytes
      qemu_live tablecheck CONNECTOR    map=table agrees with map=qmp for every table range
+     qemu_live cpus CONNECTOR          "IDX NAME VALUE" per register of every vCPU
+     qemu_live pause LABEL CONNECTOR   pause/resume: query-status, guest RAM frozen while paused
      qemu_live list                    V lines "PID NAME MACHINE RAMBYTES QMP"
      qemu_live open CONNECTOR          S line "STATUS", E line with the message
      qemu_live gone LABEL CONNECTOR SIGNAL DELAY_MS   kill QEMU while reading
@@ -479,6 +481,124 @@ static void cmd_gone(const char *label, const char *connector, int sig, int dela
     memintro_qemu_close(&q);
 }
 
+/* ---- vCPU registers ---- */
+
+/* Prints "IDX NAME VALUE" (16 hex digits) per register of every vCPU, and "IDX ISA name". */
+static void cmd_cpus(const char *connector)
+{
+    static const char *const gpr[16] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+                                        "R8",  "R9",  "R10", "R11", "R12", "R13", "R14", "R15"};
+    static const char *const seg[8] = {"CS", "DS", "ES", "FS", "GS", "SS", "LDT", "TR"};
+    static const int segi[8] = {MEMINTRO_SEG_CS, MEMINTRO_SEG_DS, MEMINTRO_SEG_ES, MEMINTRO_SEG_FS,
+                                MEMINTRO_SEG_GS, MEMINTRO_SEG_SS, MEMINTRO_SEG_LDT, MEMINTRO_SEG_TR};
+    memintro_qemu q;
+    memintro_cpu c[16];
+    size_t n = 0, i, k;
+    memintro_status st;
+    must_open(&q, connector, 0);
+    st = memintro_qemu_cpus(&q, c, 16, &n);
+    if (st != MEMINTRO_OK) printf("not ok - cpus %s: %s: %s\n", connector, memintro_status_str(st), memintro_qemu_error(&q));
+    for (i = 0; st == MEMINTRO_OK && i < n; i++) {
+        const memintro_cpu *u = &c[i];
+        unsigned x = u->index;
+        printf("%u ISA %s\n", x, u->isa == MEMINTRO_ISA_X86_64 ? "x86_64" : u->isa == MEMINTRO_ISA_X86 ? "x86" : "?");
+        for (k = 0; k < 16; k++) printf("%u %s %016llx\n", x, gpr[k], (unsigned long long)u->gpr[k]);
+        printf("%u RIP %016llx\n%u RFL %016llx\n", x, (unsigned long long)u->rip, x, (unsigned long long)u->rflags);
+        printf("%u CR0 %016llx\n%u CR2 %016llx\n", x, (unsigned long long)u->cr[0], x, (unsigned long long)u->cr[2]);
+        printf("%u CR3 %016llx\n%u CR4 %016llx\n", x, (unsigned long long)u->cr[3], x, (unsigned long long)u->cr[4]);
+        printf("%u EFER %016llx\n", x, (unsigned long long)u->efer);
+        for (k = 0; k < 8; k++) {
+            const memintro_seg *g = &u->seg[segi[k]];
+            printf("%u %s.sel %016llx\n%u %s.base %016llx\n", x, seg[k], (unsigned long long)g->selector, x, seg[k],
+                   (unsigned long long)g->base);
+            printf("%u %s.limit %016llx\n%u %s.flags %016llx\n", x, seg[k], (unsigned long long)g->limit, x, seg[k],
+                   (unsigned long long)g->flags);
+        }
+        printf("%u GDT.base %016llx\n%u GDT.limit %016llx\n", x, (unsigned long long)u->seg[MEMINTRO_SEG_GDT].base, x,
+               (unsigned long long)u->seg[MEMINTRO_SEG_GDT].limit);
+        printf("%u IDT.base %016llx\n%u IDT.limit %016llx\n", x, (unsigned long long)u->seg[MEMINTRO_SEG_IDT].base, x,
+               (unsigned long long)u->seg[MEMINTRO_SEG_IDT].limit);
+    }
+    memintro_qemu_close(&q);
+}
+
+/* ---- pausing ---- */
+
+#define PAUSE_PAGES (512u * 256u) /* guest RAM hashed: the first 512 MiB of RAM ranges */
+
+/* One 64-bit hash per 4 KiB page of the first 512 MiB of guest RAM (regions in order). */
+static size_t hash_ram(memintro_qemu *q, uint64_t *h, uint64_t *pa)
+{
+    static unsigned char buf[256 * 4096];
+    memintro_qemu_info in;
+    size_t np = 0, i, k;
+    memintro_qemu_get_info(q, &in);
+    for (i = 0; i < in.count && np < PAUSE_PAGES; i++) {
+        uint64_t a = in.regions[i].start, e = a + in.regions[i].size;
+        if (!in.regions[i].guest_ram) continue;
+        while (a < e && np < PAUSE_PAGES) {
+            size_t n = (size_t)(e - a > sizeof buf ? sizeof buf : e - a);
+            if (n > (PAUSE_PAGES - np) * 4096) n = (PAUSE_PAGES - np) * 4096;
+            if (memintro_phys_read1(&q->phys, a, buf, n) != MEMINTRO_OK) return 0;
+            for (k = 0; k < n; k += 4096, np++) {
+                uint64_t x = 1469598103934665603ull, w;
+                size_t j;
+                for (j = 0; j + 8 <= 4096 && k + j + 8 <= n; j += 8) {
+                    memcpy(&w, buf + k + j, 8);
+                    x = (x ^ w) * 1099511628211ull;
+                    x ^= x >> 29;
+                }
+                h[np] = x;
+                pa[np] = a + k;
+            }
+            a += n;
+        }
+    }
+    return np;
+}
+
+/* Pause and resume over QMP: query-status follows, and pages of guest RAM that change while
+   the VM runs stay the same while it is paused, then change again after resume. */
+static void cmd_pause(const char *label, const char *connector)
+{
+    static uint64_t h1[PAUSE_PAGES], h2[PAUSE_PAGES], pa[PAUSE_PAGES];
+    static size_t changed[PAUSE_PAGES];
+    memintro_qemu q;
+    size_t n, nc = 0, i, still = 0, again = 0;
+    int running = -1;
+    memintro_status st;
+    must_open(&q, connector, 0);
+    st = memintro_qemu_running(&q, &running);
+    CHECK(st == MEMINTRO_OK && running == 1, "%s: query-status says running (%s, %d)", label, memintro_status_str(st),
+          running);
+    n = hash_ram(&q, h1, pa);
+    usleep(400000);
+    CHECK(n > 0 && hash_ram(&q, h2, pa) == n, "%s: hashed %u pages of guest RAM twice", label, (unsigned)n);
+    for (i = 0; i < n; i++)
+        if (h1[i] != h2[i]) changed[nc++] = i;
+    CHECK(nc > 0, "%s: %u pages changed in 0.4 s while running", label, (unsigned)nc);
+    st = memintro_qemu_pause(&q);
+    CHECK(st == MEMINTRO_OK, "%s: pause (%s: %s)", label, memintro_status_str(st), memintro_qemu_error(&q));
+    st = memintro_qemu_running(&q, &running);
+    CHECK(st == MEMINTRO_OK && running == 0, "%s: query-status says paused after pause", label);
+    CHECK(memintro_qemu_pause(&q) == MEMINTRO_OK, "%s: pausing a paused VM is not an error", label);
+    hash_ram(&q, h1, pa);
+    usleep(600000);
+    hash_ram(&q, h2, pa);
+    for (i = 0; i < nc; i++) still += h1[changed[i]] == h2[changed[i]];
+    CHECK(nc > 0 && still == nc, "%s: paused: all %u of those pages stayed the same for 0.6 s (%u did)", label,
+          (unsigned)nc, (unsigned)still);
+    st = memintro_qemu_resume(&q);
+    CHECK(st == MEMINTRO_OK, "%s: resume (%s: %s)", label, memintro_status_str(st), memintro_qemu_error(&q));
+    st = memintro_qemu_running(&q, &running);
+    CHECK(st == MEMINTRO_OK && running == 1, "%s: query-status says running after resume", label);
+    usleep(400000);
+    hash_ram(&q, h1, pa);
+    for (i = 0; i < nc; i++) again += h1[changed[i]] != h2[changed[i]];
+    CHECK(again > 0, "%s: resumed: %u of those pages change again", label, (unsigned)again);
+    memintro_qemu_close(&q);
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -490,6 +610,8 @@ int main(int argc, char **argv)
     else if (!strcmp(c, "same") && argc == 6) cmd_same(argv[2], argv[3], argv[4], argv[5]);
     else if (!strcmp(c, "tablecheck") && argc == 3) cmd_tablecheck(argv[2]);
     else if (!strcmp(c, "list") && argc == 2) cmd_list();
+    else if (!strcmp(c, "cpus") && argc == 3) cmd_cpus(argv[2]);
+    else if (!strcmp(c, "pause") && argc == 4) cmd_pause(argv[2], argv[3]);
     else if (!strcmp(c, "open") && argc == 3) cmd_open(argv[2]);
     else if (!strcmp(c, "gone") && argc == 6) cmd_gone(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
     else {

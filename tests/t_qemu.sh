@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/t_qemu.sh: memintro_qemu.h against REAL QEMU guests (tests/guest, TCG).
 # Boots four guests at once and shares them between the checks:
-#   q35    q35, 512M, QMP                      layout vs QEMU's own info mtree -f and gpa2hva,
+#   q35    q35, 512M, 2 vCPUs, QMP                     layout vs QEMU's own info mtree -f and gpa2hva,
 #                                              facts, writes, map=table, bad/busy QMP, non-root
 #   pchi   pc,max-ram-below-4g=1G, 1536M, QMP  RAM above 4 GiB, the same comparisons
 #   memfd  q35, memory-backend=mem0 (memfd, share=on), QMP   zero-copy, then killed mid-read
@@ -56,7 +56,7 @@ boot() {
     tests/guest/boot.sh --dir "$tmp/$g" --name "mi-t-$g" "$@" >"$tmp/$g.pid" 2>"$tmp/$g.boot"
 }
 t0=$(date +%s)
-boot q35 --machine q35 --mem 512M &
+boot q35 --machine q35 --mem 512M --extra "-smp 2" &
 boot pchi --machine pc,max-ram-below-4g=1G --mem 1536M &
 boot memfd --machine q35,memory-backend=mem0 --mem 512M \
     --extra "-object memory-backend-memfd,id=mem0,size=512M,share=on" &
@@ -158,6 +158,34 @@ if is_up q35; then
     check "QEMU's xp sees the bytes written at $w" \
         sh -c "timeout 60 tests/guest/qmp.sh --hmp '$tmp/q35/qmp-test.sock' 'xp /8bx $w' |
                grep -q '0x4d 0x49 0x57 0x52 0x49 0x54 0x45 0x31'"
+    # vCPU registers: memintro_qemu_cpus vs QEMU's own info registers -a (VM paused by QMP)
+    qmp "$tmp/q35/qmp-test.sock" '{"execute":"stop"}' >/dev/null
+    qmp --hmp "$tmp/q35/qmp-test.sock" 'info registers -a' >"$tmp/q35.regs"
+    run cpus qemu:name=mi-t-q35 >"$tmp/q35.cpus"
+    qmp "$tmp/q35/qmp-test.sock" '{"execute":"cont"}' >/dev/null
+    awk 'function pad(v) { while (length(v) < 16) v = "0" v; return v }
+         /^CPU#/ { cpu = substr($0, 5); next }
+         { sub(/\r$/, "") }
+         /^(ES|CS|SS|DS|FS|GS|LDT|TR) *=/ { sub(/ *=/, " ")
+             print cpu, $1 ".sel", pad($2); print cpu, $1 ".base", pad($3)
+             print cpu, $1 ".limit", pad($4); print cpu, $1 ".flags", pad($5); next }
+         /^(GDT|IDT)=/ { sub(/= */, " "); print cpu, $1 ".base", pad($2); print cpu, $1 ".limit", pad($3); next }
+         { gsub(/ +=/, "=")
+           for (i = 1; i <= NF; i++) { n = split($i, kv, "=")
+             if (n == 2 && kv[1] ~ /^(RAX|RBX|RCX|RDX|RSI|RDI|RBP|RSP|R[0-9]+|RIP|RFL|CR[0234]|EFER)$/)
+                 print cpu, kv[1], pad(kv[2]) } }' \
+        "$tmp/q35.regs" | sort >"$tmp/q35.regs.expect"
+    grep -v ' ISA ' "$tmp/q35.cpus" | sort >"$tmp/q35.cpus.got"
+    if [ "$(cut -d' ' -f1 "$tmp/q35.regs.expect" | sort -u | wc -l)" = 2 ] &&
+        diff "$tmp/q35.regs.expect" "$tmp/q35.cpus.got" >"$tmp/diff"; then
+        ok "q35: memintro_qemu_cpus equals info registers -a for both vCPUs ($(wc -l <"$tmp/q35.cpus.got") values)"
+    else
+        nok "q35: memintro_qemu_cpus differs from info registers -a"
+        sed 's/^/    # /' "$tmp/diff" | head -20
+    fi
+    check "q35: both vCPUs are x86-64" sh -c "[ \$(grep -c ' ISA x86_64\$' '$tmp/q35.cpus') = 2 ]"
+    # pause / resume over QMP
+    run pause q35 qemu:name=mi-t-q35
     # map=table on a VM that has QMP: says so, agrees with QMP, reads the same facts
     run regions qemu:name=mi-t-q35,map=table >"$tmp/q35.table"
     check "q35 map=table: layout says it was inferred" grep -q "^SOURCE inferred (no QMP)" "$tmp/q35.table"

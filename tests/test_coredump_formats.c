@@ -137,7 +137,7 @@ static void verify(memintro_coredump *d, const model *m, const char *name)
         uint64_t cached = 1;
         for (k = 0; k < len; k++) {
             uint64_t pa = start + k;
-            int e = expect_at(m, pa);
+            int e = pa < start ? 2 : expect_at(m, pa); /* no wrap past the top to address 0 */
             if (e == 0) {
                 if (cached != (pa & ~4095ull)) {
                     cached = pa & ~4095ull;
@@ -183,17 +183,24 @@ static int open_buf(memintro_coredump *d, const mkbuf *b, memintro_coredump_form
     return (int)memintro_coredump_open_memory(d, b->p, b->n, &o);
 }
 
+/* The paging mode a CPU's registers give (memintro_cpu_mmu), NONE when off or unknown. */
+static memintro_arch cpu_arch(const memintro_cpu *c)
+{
+    memintro_mmu_desc m;
+    return memintro_cpu_mmu(c, &m) == MEMINTRO_OK ? m.arch : MEMINTRO_ARCH_NONE;
+}
+
 static void check_cpu_facts(const memintro_coredump *d, const char *name, unsigned ncpu)
 {
     unsigned i, good = 0;
     char v[64];
     for (i = 0; i < ncpu && i < d->facts.cpu_state_count; i++) {
         mk_cpu c = mkg_known_cpu(i);
-        const memintro_coredump_cpu *p = &d->facts.cpus[i];
+        const memintro_cpu *p = &d->facts.cpus[i];
         if (p->cr[3] == c.cr3 && p->cr[0] == c.cr0 && p->cr[4] == c.cr4 && p->rip == c.rip &&
             p->gpr[MEMINTRO_REG_RSP] == c.rsp && p->seg[MEMINTRO_SEG_IDT].base == c.idt &&
-            p->mode == MEMINTRO_ARCH_X86_64 && (p->flags & MEMINTRO_COREDUMP_CPU_SYSTEM) &&
-            (p->flags & MEMINTRO_COREDUMP_CPU_GPRS))
+            cpu_arch(p) == MEMINTRO_ARCH_X86_64 && p->isa == MEMINTRO_ISA_X86_64 && (p->flags & MEMINTRO_CPU_SYSTEM) &&
+            (p->flags & MEMINTRO_CPU_GPRS))
             good++;
     }
     CHECK(d->facts.cpu_state_count == ncpu && good == ncpu, "%s: %u CPUs with CR0/CR3/CR4, RIP, RSP, IDT and mode",

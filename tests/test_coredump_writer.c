@@ -71,7 +71,14 @@ static int exists(const char *p)
     return stat(p, &sb) == 0;
 }
 
-static memintro_coredump_cpu cpus[2];
+/* The paging mode a CPU's registers give (memintro_cpu_mmu), NONE when off or unknown. */
+static memintro_arch cpu_arch(const memintro_cpu *c)
+{
+    memintro_mmu_desc m;
+    return memintro_cpu_mmu(c, &m) == MEMINTRO_OK ? m.arch : MEMINTRO_ARCH_NONE;
+}
+
+static memintro_cpu cpus[2];
 static memintro_coredump_facts facts;
 
 static void make_facts(uint16_t machine)
@@ -83,7 +90,7 @@ static void make_facts(uint16_t machine)
         mk_cpu c = mkg_known_cpu(i);
         cpus[i].index = i;
         cpus[i].flags =
-            MEMINTRO_COREDUMP_CPU_GPRS | MEMINTRO_COREDUMP_CPU_SYSTEM | (i ? 0 : MEMINTRO_COREDUMP_CPU_KGSBASE);
+            MEMINTRO_CPU_GPRS | MEMINTRO_CPU_SYSTEM | (i ? 0 : MEMINTRO_CPU_KGSBASE);
         for (k = 0; k < 16; k++) cpus[i].gpr[k] = 0x1111111111111111ull * (k + 1) + i;
         cpus[i].gpr[MEMINTRO_REG_RSP] = c.rsp;
         cpus[i].rip = c.rip;
@@ -167,7 +174,7 @@ int main(void)
           "progress: %llu calls from 0 to %llu, never backwards", (unsigned long long)p.calls,
           (unsigned long long)p.last);
     if (memintro_coredump_open(&d, path("w1.elf"), 0) == MEMINTRO_OK) {
-        const memintro_coredump_cpu *c0 = &d.facts.cpus[0], *c1 = &d.facts.cpus[1];
+        const memintro_cpu *c0 = &d.facts.cpus[0], *c1 = &d.facts.cpus[1];
         int segs_ok = 1, k;
         CHECK(d.format == MEMINTRO_COREDUMP_ELF && d.map.count == 3 && d.facts.file_size == r.file_size,
               "read back: %s, %zu ranges", d.description, d.map.count);
@@ -179,9 +186,9 @@ int main(void)
         CHECK(d.facts.cpu_state_count == 2 && c0->cr[3] == cpus[0].cr[3] && c1->cr[3] == cpus[1].cr[3] &&
                   c0->cr[0] == cpus[0].cr[0] && c0->cr[4] == cpus[0].cr[4] && c0->rip == cpus[0].rip &&
                   c1->rip == cpus[1].rip && !memcmp(c0->gpr, cpus[0].gpr, sizeof c0->gpr) && c0->rflags == 0x246 &&
-                  segs_ok && (c0->flags & MEMINTRO_COREDUMP_CPU_KGSBASE) &&
-                  c0->kernel_gs_base == cpus[0].kernel_gs_base && !(c1->flags & MEMINTRO_COREDUMP_CPU_KGSBASE) &&
-                  c0->mode == MEMINTRO_ARCH_X86_64 && d.facts.qemu,
+                  segs_ok && (c0->flags & MEMINTRO_CPU_KGSBASE) &&
+                  c0->kernel_gs_base == cpus[0].kernel_gs_base && !(c1->flags & MEMINTRO_CPU_KGSBASE) &&
+                  cpu_arch(c0) == MEMINTRO_ARCH_X86_64 && d.facts.qemu,
               "read back: both CPUs' registers, segments, CR0/3/4, kernel_gs_base and mode");
         CHECK(d.facts.vmcoreinfo && d.facts.vmcoreinfo_size == strlen(mkg_vmcoreinfo) &&
                   !strcmp(d.facts.vmcoreinfo, mkg_vmcoreinfo),
@@ -221,7 +228,7 @@ int main(void)
     s = memintro_coredump_write_elf(&buf.phys, &map, &facts, path("w386.elf"), 0, &r);
     if (s == MEMINTRO_OK && memintro_coredump_open(&d, path("w386.elf"), 0) == MEMINTRO_OK) {
         CHECK(d.facts.elf_machine == 3 && d.facts.cpu_state_count == 2 && d.facts.cpus[1].rip == cpus[1].rip &&
-                  d.facts.cpus[1].cr[3] == cpus[1].cr[3] && d.facts.cpus[0].mode == MEMINTRO_ARCH_X86_PAE,
+                  d.facts.cpus[1].cr[3] == cpus[1].cr[3] && cpu_arch(&d.facts.cpus[0]) == MEMINTRO_ARCH_X86_PAE && d.facts.cpus[0].isa == MEMINTRO_ISA_X86,
               "i386 core: EM_386, notes read back, PAE mode from CR0/CR4 without long mode");
         memintro_coredump_close(&d);
     } else {

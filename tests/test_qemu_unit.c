@@ -846,6 +846,126 @@ static void test_open_errors(void)
     CHECK(manual_example() == 1, "manual example compiles and fails cleanly without the VM");
 }
 
+/* info registers -a: real text of a 2-vCPU x86-64 guest and of an i386 CPU at reset; the
+   single-block form (no "CPU#" header, as older QEMUs print `info registers`) is the real
+   text with its header line cut; malformed variants are edits of the real text. */
+static void test_registers(void)
+{
+    memintro_cpu c[4];
+    memintro_mmu_desc d;
+    size_t n = 99, len, len32;
+    char *t = load("registers-smp2-x86_64.txt", &len);
+    char *t32 = load("registers-i386-reset.txt", &len32);
+    char *b, *h;
+    if (!t || !t32) return;
+
+    CHECK(memintro_qemu_parse_registers(t, len, c, 4, &n) == MEMINTRO_OK && n == 2, "registers: 2 CPUs (%u)",
+          (unsigned)n);
+    CHECK(c[0].index == 0 && c[1].index == 1, "registers: indexes from CPU#N");
+    CHECK(c[0].isa == MEMINTRO_ISA_X86_64 && c[1].isa == MEMINTRO_ISA_X86_64, "registers: x86-64 layout");
+    CHECK(c[0].flags == (MEMINTRO_CPU_GPRS | MEMINTRO_CPU_SYSTEM | MEMINTRO_CPU_EFER), "registers: flags %#x",
+          c[0].flags);
+    CHECK(c[0].gpr[MEMINTRO_REG_RAX] == 0x1ad40 && c[0].gpr[MEMINTRO_REG_RDX] == 0x4000000000000000ull &&
+              c[0].gpr[MEMINTRO_REG_RSI] == 0x83 && c[0].gpr[MEMINTRO_REG_RDI] == 0x71cc &&
+              c[0].gpr[MEMINTRO_REG_RBP] == 0xffffffffa2c1aa40ull && c[0].gpr[MEMINTRO_REG_RSP] == 0xffffffffa2c03e98ull,
+          "registers: CPU#0 general registers");
+    CHECK(c[0].gpr[9] == 0x3457cf17 && c[0].gpr[11] == 1 && c[0].gpr[15] == 0x14790, "registers: CPU#0 R9 R11 R15");
+    CHECK(c[1].gpr[MEMINTRO_REG_RDI] == 0xd3a4 && c[1].gpr[10] == 0xfffffffb && c[1].gpr[12] == 1 &&
+              c[1].gpr[MEMINTRO_REG_RSP] == 0xffffd17fc009bed8ull,
+          "registers: CPU#1 has its own registers, not CPU#0's");
+    CHECK(c[0].rip == 0xffffffffa1c17a0bull && c[0].rflags == 0x246, "registers: RIP RFL");
+    CHECK(c[0].cr[0] == 0x80050033 && c[0].cr[2] == 0x3a987730 && c[0].cr[3] == 0x19e4000 && c[0].cr[4] == 0x6b0 &&
+              c[0].efer == 0xd01,
+          "registers: CPU#0 CR0 CR2 CR3 CR4 EFER");
+    CHECK(c[1].cr[2] == 0x5794a9 && c[1].cr[3] == 0x19e2000 && c[1].cr[4] == 0x6a0, "registers: CPU#1 CR2 CR3 CR4");
+    CHECK(c[0].seg[MEMINTRO_SEG_CS].selector == 0x10 && c[0].seg[MEMINTRO_SEG_CS].base == 0 &&
+              c[0].seg[MEMINTRO_SEG_CS].limit == 0xffffffff && c[0].seg[MEMINTRO_SEG_CS].flags == 0xaf9b00,
+          "registers: CS");
+    CHECK(c[0].seg[MEMINTRO_SEG_SS].selector == 0x18 && c[0].seg[MEMINTRO_SEG_SS].flags == 0xcf9300 &&
+              c[0].seg[MEMINTRO_SEG_LDT].flags == 0x8200 && c[0].seg[MEMINTRO_SEG_ES].selector == 0,
+          "registers: SS LDT ES");
+    CHECK(c[0].seg[MEMINTRO_SEG_GS].base == 0xffff8f135f400000ull && c[1].seg[MEMINTRO_SEG_GS].base == 0xffff8f135f500000ull,
+          "registers: per-CPU GS base");
+    CHECK(c[0].seg[MEMINTRO_SEG_TR].selector == 0x40 && c[0].seg[MEMINTRO_SEG_TR].base == 0xfffffe0000003000ull &&
+              c[0].seg[MEMINTRO_SEG_TR].limit == 0x4087 && c[0].seg[MEMINTRO_SEG_TR].flags == 0x8900,
+          "registers: TR");
+    CHECK(c[0].seg[MEMINTRO_SEG_GDT].base == 0xfffffe0000001000ull && c[0].seg[MEMINTRO_SEG_GDT].limit == 0x7f &&
+              c[1].seg[MEMINTRO_SEG_GDT].base == 0xfffffe000003c000ull && c[0].seg[MEMINTRO_SEG_IDT].base == 0xfffffe0000000000ull &&
+              c[0].seg[MEMINTRO_SEG_IDT].limit == 0xfff,
+          "registers: GDT IDT");
+    CHECK(memintro_cpu_mmu(&c[1], &d) == MEMINTRO_OK && d.arch == MEMINTRO_ARCH_X86_64 && d.dtb == 0x19e2000,
+          "registers: CPU#1 -> x86-64 4-level, dtb 0x19e2000");
+
+    /* counting and capacity */
+    CHECK(memintro_qemu_parse_registers(t, len, NULL, 0, &n) == MEMINTRO_OK && n == 2, "registers: count only");
+    memset(c, 0, sizeof c);
+    CHECK(memintro_qemu_parse_registers(t, len, c, 1, &n) == MEMINTRO_E_NOSPACE && n == 2 && c[0].cr[3] == 0x19e4000 &&
+              c[1].cr[3] == 0,
+          "registers: capacity 1 of 2 -> NOSPACE, first filled");
+
+    /* one block without a header */
+    h = strstr(t, "CPU#1");
+    b = strstr(t, "RAX=");
+    CHECK(h && b && memintro_qemu_parse_registers(b, (size_t)(h - b), c, 4, &n) == MEMINTRO_OK && n == 1 &&
+              c[0].index == 0 && c[0].cr[3] == 0x19e4000 && c[0].seg[MEMINTRO_SEG_GS].base == 0xffff8f135f400000ull,
+          "registers: single block without CPU# header");
+    /* the second block alone: index from its header */
+    CHECK(h && memintro_qemu_parse_registers(h, len - (size_t)(h - t), c, 4, &n) == MEMINTRO_OK && n == 1 &&
+              c[0].index == 1 && c[0].cr[3] == 0x19e2000,
+          "registers: CPU#1 alone keeps index 1");
+
+    /* i386 layout (qemu-system-i386 -smp 2 at reset) */
+    CHECK(memintro_qemu_parse_registers(t32, len32, c, 4, &n) == MEMINTRO_OK && n == 2, "registers i386: 2 CPUs");
+    CHECK(c[0].isa == MEMINTRO_ISA_X86 && c[0].gpr[MEMINTRO_REG_RDX] == 0x663 && c[0].rip == 0xfff0 &&
+              c[0].rflags == 2 && c[0].cr[0] == 0x60000010 && (c[0].flags & MEMINTRO_CPU_EFER) && c[0].efer == 0,
+          "registers i386: EDX EIP EFL CR0 EFER");
+    CHECK(c[0].seg[MEMINTRO_SEG_CS].selector == 0xf000 && c[0].seg[MEMINTRO_SEG_CS].base == 0xffff0000 &&
+              c[0].seg[MEMINTRO_SEG_CS].limit == 0xffff && c[0].seg[MEMINTRO_SEG_CS].flags == 0x9b00 &&
+              c[0].seg[MEMINTRO_SEG_GDT].limit == 0xffff,
+          "registers i386: CS and GDT");
+    CHECK(memintro_cpu_mmu(&c[0], &d) == MEMINTRO_E_NOTFOUND, "registers i386: paging off at reset");
+
+    /* malformed */
+    CHECK(memintro_qemu_parse_registers("", 0, c, 4, &n) == MEMINTRO_E_FORMAT && n == 0, "registers: empty -> FORMAT");
+    CHECK(memintro_qemu_parse_registers("unknown command: 'info registers'\n", 35, c, 4, &n) == MEMINTRO_E_FORMAT,
+          "registers: HMP error text -> FORMAT");
+    CHECK(memintro_qemu_parse_registers(NULL, 0, c, 4, &n) == MEMINTRO_E_INVALID, "registers: NULL -> INVALID");
+    b = (char *)malloc(len + 1);
+    if (b) {
+        char *x;
+        memcpy(b, t, len);
+        b[len] = 0;
+        x = strstr(strstr(b, "CPU#1"), "CR3=");
+        memcpy(x, "CRX", 3); /* CPU#1 without CR3 */
+        CHECK(memintro_qemu_parse_registers(b, len, c, 4, &n) == MEMINTRO_E_FORMAT, "registers: block without CR3");
+        memcpy(x, "CR3=0000zz", 10);
+        CHECK(memintro_qemu_parse_registers(b, len, c, 4, &n) == MEMINTRO_E_FORMAT, "registers: CR3 not hex");
+        memcpy(b, t, len);
+        x = strstr(b, "CPU#1");
+        x[4] = '0'; /* CPU#0 twice */
+        CHECK(memintro_qemu_parse_registers(b, len, c, 4, &n) == MEMINTRO_E_FORMAT, "registers: duplicate CPU#0");
+        memcpy(b, t, len);
+        x = strstr(b, "CS =0010");
+        x[9] = 'q'; /* segment base not hex */
+        CHECK(memintro_qemu_parse_registers(b, len, c, 4, &n) == MEMINTRO_E_FORMAT, "registers: bad segment line");
+        free(b);
+    }
+    {
+        memintro_qemu q;
+        memset(&q, 0, sizeof q);
+        CHECK(memintro_qemu_cpus(&q, c, 4, &n) == MEMINTRO_E_INVALID && n == 0 && memintro_qemu_error(&q)[0],
+              "cpus on an object that is not open: INVALID with a message");
+        {
+            int running = 7;
+            CHECK(memintro_qemu_pause(&q) == MEMINTRO_E_INVALID && memintro_qemu_resume(&q) == MEMINTRO_E_INVALID &&
+                      memintro_qemu_running(&q, &running) == MEMINTRO_E_INVALID && running == 0,
+                  "pause/resume/running on an object that is not open: INVALID");
+        }
+    }
+    free(t);
+    free(t32);
+}
+
 int main(void)
 {
     test_cmdline();
@@ -859,5 +979,6 @@ int main(void)
     test_engine();
     test_describe();
     test_open_errors();
+    test_registers();
     return check_done();
 }

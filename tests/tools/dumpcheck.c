@@ -26,7 +26,9 @@
 #define MEMINTRO_COREDUMP_LZO
 #define MEMINTRO_COREDUMP_SNAPPY
 #define MEMINTRO_COREDUMP_ZSTD
+#define MEMINTRO_QEMU_IMPLEMENTATION
 #include "memintro_coredump.h"
+#include "memintro_qemu.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +171,7 @@ static int cr3(const char *path)
     memintro_coredump d;
     int ok;
     if (open_dump(&d, path)) return 1;
-    ok = d.facts.cpu_state_count > 0 && (d.facts.cpus[0].flags & MEMINTRO_COREDUMP_CPU_SYSTEM);
+    ok = d.facts.cpu_state_count > 0 && (d.facts.cpus[0].flags & MEMINTRO_CPU_SYSTEM);
     if (ok) printf("%llx\n", (unsigned long long)d.facts.cpus[0].cr[3]);
     memintro_coredump_close(&d);
     return !ok;
@@ -313,24 +315,32 @@ static int text(const char *path, const char *addr, const char *t)
     return !(s == MEMINTRO_OK && !memcmp(buf, t, n));
 }
 
+/* The paging mode a CPU's registers give, NONE when off or unknown. */
+static memintro_arch cpu_arch(const memintro_cpu *c)
+{
+    memintro_mmu_desc m;
+    return memintro_cpu_mmu(c, &m) == MEMINTRO_OK ? m.arch : MEMINTRO_ARCH_NONE;
+}
+
 static int regs(const char *path, const char *txt)
 {
     memintro_coredump d;
-    memintro_coredump_cpu live;
+    memintro_cpu live;
+    size_t got = 0;
     static char text[65536];
     FILE *f = fopen(txt, "r");
     size_t n = f ? fread(text, 1, sizeof text, f) : 0;
-    const memintro_coredump_cpu *c;
+    const memintro_cpu *c;
     char why[256];
     int k;
     if (f) fclose(f);
-    if (memintro_coredump_cpu_from_qemu(text, n, 0, &live) != MEMINTRO_OK) {
+    if (memintro_qemu_parse_registers(text, n, &live, 1, &got) != MEMINTRO_OK || !got) {
         printf("not ok - %s: cannot parse QEMU's info registers\n", txt);
         return 1;
     }
     if (open_dump(&d, path)) return 1;
     why[0] = 0;
-    if (!d.facts.cpu_state_count || !(d.facts.cpus[0].flags & MEMINTRO_COREDUMP_CPU_SYSTEM)) {
+    if (!d.facts.cpu_state_count || !(d.facts.cpus[0].flags & MEMINTRO_CPU_SYSTEM)) {
         snprintf(why, sizeof why, "no QEMU CPU note");
     } else {
         c = &d.facts.cpus[0];
@@ -343,7 +353,7 @@ static int regs(const char *path, const char *txt)
                 snprintf(why, sizeof why, "CR%d: 0x%llx vs 0x%llx", k, (unsigned long long)c->cr[k],
                          (unsigned long long)live.cr[k]);
         for (k = 0; k < 10 && !why[0]; k++) {
-            const memintro_coredump_seg *a = &c->seg[k], *b = &live.seg[k];
+            const memintro_seg *a = &c->seg[k], *b = &live.seg[k];
             int table = k == MEMINTRO_SEG_GDT || k == MEMINTRO_SEG_IDT;
             if (a->base != b->base || a->limit != b->limit ||
                 (!table && (a->selector != b->selector || a->flags != b->flags)))
@@ -353,11 +363,11 @@ static int regs(const char *path, const char *txt)
         }
         if (!why[0] && c->rip != live.rip) snprintf(why, sizeof why, "RIP differs");
         if (!why[0] && (c->rflags & ~0x8d5ull) != (live.rflags & ~0x8d5ull)) snprintf(why, sizeof why, "RFLAGS differ");
-        if (!why[0] && c->mode != live.mode) snprintf(why, sizeof why, "paging mode differs");
+        if (!why[0] && cpu_arch(c) != cpu_arch(&live)) snprintf(why, sizeof why, "paging mode differs");
     }
     printf("%s - %s: CPU 0's note equals info registers (16 GPRs, RIP, RFLAGS, CR0-CR4, 8 segments, GDT, IDT, "
            "mode %s)%s%s\n",
-           why[0] ? "not ok" : "ok", base(path), memintro_coredump_mode_name(live.mode), why[0] ? ": " : "", why);
+           why[0] ? "not ok" : "ok", base(path), memintro_arch_describe(cpu_arch(&live)), why[0] ? ": " : "", why);
     memintro_coredump_close(&d);
     return why[0] != 0;
 }
