@@ -438,7 +438,8 @@ MEMINTRO_API memintro_arch memintro_arch_parse(const char *name);
 /* ---- Numbers in text ---------------------------------------------------------------------- */
 
 /* Parses an unsigned number at s[0, n): "0x" followed by hex digits, or decimal digits.
-   Returns the characters used (0: no number there, or it overflows 64 bits). */
+   Returns the characters used (0: no number there, "0x" without hex digits, or it overflows
+   64 bits). */
 MEMINTRO_API size_t memintro_parse_u64(const char *s, size_t n, uint64_t *out);
 /* Parses bare hex digits (no prefix, as QEMU prints registers). Returns the digits used (0:
    none, or more than 64 bits). */
@@ -614,9 +615,13 @@ typedef int (*memintro_scan_fn)(void *user, uint64_t addr);
 
 /* Searches [start, end) for `len` bytes of `pattern` where `mask` (NULL = all 0xff) has bits
    set; only matches at addresses that are multiples of `align` (0 or 1 = any) are reported.
-   Unreadable pages are skipped: a match never spans them. `work` is caller scratch of at
-   least MEMINTRO_SCAN_WORK_MIN bytes; more reads more pages per batch (256 KiB is a good
-   size). len must be in 1..4096. Returns MEMINTRO_OK (also when stopped by fn), or MEMINTRO_E_INVALID. */
+   Pages that are not there (MEMINTRO_E_HOLE, and for virtual ranges MEMINTRO_E_UNMAPPED or
+   MEMINTRO_E_NONCANONICAL) are skipped: a match never spans them. Any other read failure
+   (MEMINTRO_E_GONE: the target went away, MEMINTRO_E_IO, ...) ends the search with that
+   status after the matches before the failed page were reported: a failed target is never
+   "no match". `work` is caller scratch of at least MEMINTRO_SCAN_WORK_MIN bytes; more reads
+   more pages per batch (256 KiB is a good size). len must be in 1..4096. Returns MEMINTRO_OK
+   (also when stopped by fn), the read failure, MEMINTRO_E_NOSPACE or MEMINTRO_E_INVALID. */
 MEMINTRO_API memintro_status memintro_scan_phys(memintro_phys *p, uint64_t start, uint64_t end, const void *pattern,
                                                 const void *mask, size_t len, uint64_t align, void *work,
                                                 size_t work_size, memintro_scan_fn fn, void *user);
@@ -1297,8 +1302,10 @@ static size_t memintro__digits(const char *s, size_t n, unsigned base, uint64_t 
     size_t i = 0;
     int d;
     while (i < n && (d = memintro__digit(s[i], base)) >= 0) {
-        if (v > (UINT64_MAX - (uint64_t)d) / base) return 0;
-        v = v * base + (uint64_t)d;
+        /* overflow checks without 64-bit division (no libgcc helper on 32-bit hosts) */
+        if (base == 16 ? (v >> 60) != 0 : v > 1844674407370955161ull || (v == 1844674407370955161ull && d > 5))
+            return 0;
+        v = base == 16 ? v << 4 | (uint64_t)d : v * 10 + (uint64_t)d;
         i++;
     }
     if (i) *out = v;
@@ -1314,7 +1321,7 @@ MEMINTRO__DEF size_t memintro_parse_u64(const char *s, size_t n, uint64_t *out)
 {
     size_t k;
     if (!s) return 0;
-    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { /* "0x" without digits is no number */
         k = memintro__digits(s + 2, n - 2, 16, out);
         return k ? k + 2 : 0;
     }
@@ -1364,10 +1371,15 @@ MEMINTRO__DEF size_t memintro_virt_scratch_size(size_t pages)
 MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys *phys, const memintro_mmu_desc *d,
                                                 void *scratch, size_t scratch_size)
 {
+    /* index bits and large-page levels per x86 mode, top level first */
+    static const memintro__level x86[2] = {{22, 10, 1, 0}, {12, 10, 0, 0}};
+    static const memintro__level pae[3] = {{30, 2, 0, 1}, {21, 9, 1, 0}, {12, 9, 0, 0}};
+    static const memintro__level x64[5] = {{48, 9, 0, 0}, {39, 9, 0, 0}, {30, 9, 1, 0}, {21, 9, 1, 0}, {12, 9, 0, 0}};
+    memintro_mmu_geom g;
     unsigned i;
     uintptr_t a;
     MEMINTRO_MEMSET(v, 0, sizeof *v);
-    if (!phys || memintro_mmu_check(d)) return MEMINTRO_E_INVALID;
+    if (!phys || memintro_mmu_geometry(d, &g) != MEMINTRO_OK) return MEMINTRO_E_INVALID;
     if (!scratch || scratch_size < memintro_virt_scratch_size(1)) return MEMINTRO_E_NOSPACE;
     v->desc = *d;
     v->phys = phys;
@@ -1375,66 +1387,45 @@ MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys
     v->scratch = (uint8_t *)scratch + ((16 - (a & 15)) & 15);
     v->round = (scratch_size - 16) / MEMINTRO__PER_PAGE;
     if (v->round > MEMINTRO__MAX_ROUND) v->round = MEMINTRO__MAX_ROUND;
-    v->page_shift = 12;
-    v->esize = 8;
+    v->nlevels = (uint8_t)g.levels;
+    v->esize = (uint8_t)g.entry_size;
+    v->page_shift = (uint8_t)g.page_shift;
+    v->va_bits = (uint8_t)g.va_bits;
     switch (d->arch) {
-    case MEMINTRO_ARCH_X86: {
-        static const memintro__level lv[2] = {{22, 10, 1, 0}, {12, 10, 0, 0}};
+    case MEMINTRO_ARCH_X86:
         if (!v->desc.pa_bits) v->desc.pa_bits = (d->flags & MEMINTRO_MMU_PSE36) ? 40 : 32;
-        v->nlevels = 2;
-        v->esize = 4;
-        v->va_bits = 32;
-        v->level[0] = lv[0];
-        v->level[1] = lv[1];
+        for (i = 0; i < 2; i++) v->level[i] = x86[i];
         if (d->flags & MEMINTRO_MMU_NO_PSE) v->level[0].large = 0;
-        v->table_mask = 0xfffff000ull;
-        v->leaf_mask = 0xfffff000ull;
         break;
-    }
-    case MEMINTRO_ARCH_X86_PAE: {
-        static const memintro__level lv[3] = {{30, 2, 0, 1}, {21, 9, 1, 0}, {12, 9, 0, 0}};
+    case MEMINTRO_ARCH_X86_PAE:
         if (!v->desc.pa_bits) v->desc.pa_bits = 52;
-        v->nlevels = 3;
-        v->va_bits = 32;
-        for (i = 0; i < 3; i++) v->level[i] = lv[i];
+        for (i = 0; i < 3; i++) v->level[i] = pae[i];
         break;
-    }
     case MEMINTRO_ARCH_X86_64:
-    case MEMINTRO_ARCH_X86_64_LA57: {
-        static const memintro__level lv[5] = {{48, 9, 0, 0}, {39, 9, 0, 0}, {30, 9, 1, 0}, {21, 9, 1, 0}, {12, 9, 0, 0}};
-        int la57 = d->arch == MEMINTRO_ARCH_X86_64_LA57;
+    case MEMINTRO_ARCH_X86_64_LA57:
         if (!v->desc.pa_bits) v->desc.pa_bits = 52;
-        v->nlevels = la57 ? 5 : 4;
-        v->va_bits = la57 ? 57 : 48;
-        for (i = 0; i < v->nlevels; i++) v->level[i] = lv[i + (la57 ? 0 : 1)];
+        for (i = 0; i < g.levels; i++) v->level[i] = x64[i + 5 - g.levels];
         break;
-    }
-    default: { /* AArch64 */
-        unsigned gs, per, vb, top, n;
-        uint32_t g = d->granule ? d->granule : 4096;
-        gs = g == 4096 ? 12 : g == 16384 ? 14 : 16;
-        per = gs - 3;
-        vb = d->va_bits ? d->va_bits : 48;
-        v->desc.granule = g;
-        v->desc.va_bits = vb;
+    default: { /* AArch64: the geometry's levels, (page shift - 3) index bits each, the top one the rest */
+        unsigned per = g.page_shift - 3;
+        v->desc.granule = 1u << g.page_shift;
+        v->desc.va_bits = g.va_bits;
         if (!v->desc.pa_bits) v->desc.pa_bits = 48;
-        n = (vb - gs + per - 1) / per; /* levels */
-        top = vb - gs - (n - 1) * per;  /* index bits of the top level */
-        v->nlevels = (uint8_t)n;
-        v->va_bits = (uint8_t)vb;
-        v->page_shift = (uint8_t)gs;
-        for (i = 0; i < n; i++) {
-            unsigned from_leaf = n - 1 - i; /* 0 = last level (L3) */
-            v->level[i].shift = (uint8_t)(gs + from_leaf * per);
-            v->level[i].bits = (uint8_t)(i == 0 ? top : per);
+        for (i = 0; i < g.levels; i++) {
+            unsigned from_leaf = g.levels - 1 - i; /* 0 = last level (L3) */
+            v->level[i].shift = (uint8_t)(g.page_shift + from_leaf * per);
+            v->level[i].bits = (uint8_t)(i == 0 ? g.va_bits - v->level[i].shift : per);
             v->level[i].noflags = 0;
             /* blocks: L2 for every granule, L1 for 4 KiB */
-            v->level[i].large = (uint8_t)(from_leaf == 1 || (from_leaf == 2 && gs == 12));
+            v->level[i].large = (uint8_t)(from_leaf == 1 || (from_leaf == 2 && g.page_shift == 12));
         }
         break;
     }
     }
-    if (d->arch != MEMINTRO_ARCH_X86) {
+    if (d->arch == MEMINTRO_ARCH_X86) {
+        v->table_mask = 0xfffff000ull;
+        v->leaf_mask = 0xfffff000ull;
+    } else {
         v->table_mask = memintro__mask_bits(v->desc.pa_bits) & ~memintro__mask_bits(v->page_shift);
         v->leaf_mask = v->table_mask;
     }
@@ -1741,8 +1732,84 @@ static int memintro__walk_start(const memintro_virt *v, memintro_xlate *x)
     return 1;
 }
 
-/* Translates the items of x listed in todo[0..n) (n <= v->round), level by level, without
-   the TLB. todo is w->slot; the walk reuses it. */
+/* ---- direct access: reading guest memory that lies in host memory ---- */
+
+/* Host pointer to guest-physical addr and the bytes readable from it (*avail), or NULL when
+   the backend offers no direct access there. The core's own mapped-memory backend is looked
+   up inline, without the indirect call. */
+static const uint8_t *memintro__direct(memintro_phys *p, uint64_t addr, uint64_t *avail)
+{
+    if (p->direct == memintro__buffer_direct) {
+        memintro_buffer *b = (memintro_buffer *)p;
+        const memintro_range *r = memintro__buffer_range(b, addr);
+        if (!r) return 0;
+        *avail = r->size - (addr - r->start);
+        return MEMINTRO__AT(b, r->offset + (addr - r->start));
+    }
+    return p->direct ? (const uint8_t *)p->direct(p, addr, avail) : 0;
+}
+
+/* The little-endian table entry of esize bytes at host pointer h. */
+static uint64_t memintro__entry_at(const uint8_t *h, unsigned esize)
+{
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (esize == 8) {
+        uint64_t e;
+        MEMINTRO_MEMCPY(&e, h, 8);
+        return e;
+    } else {
+        uint32_t e;
+        MEMINTRO_MEMCPY(&e, h, 4);
+        return e;
+    }
+#else
+    return esize == 8 ? memintro_get_u64(h) : memintro_get_u32(h);
+#endif
+}
+
+/* Walks one started address (memintro__walk_start returned 1) entry by entry: an entry is
+   loaded through a direct pointer where the backend offers one, else read as a one-entry
+   op (a hole, a fallback region, a backend without direct access). */
+static void memintro__walk_one(memintro_virt *v, memintro_xlate *x)
+{
+    memintro_phys *p = v->phys;
+    unsigned esize = v->esize;
+    for (;;) {
+        unsigned li = x->level;
+        uint64_t ea = x->pa + memintro__entry_index(v, li, x->va) * esize, avail = 0, e;
+        const uint8_t *h = memintro__direct(p, ea, &avail);
+        if (h && avail >= esize) {
+            e = memintro__entry_at(h, esize);
+        } else {
+            uint8_t raw[8];
+            memintro_op op;
+            op.addr = ea;
+            op.buf = raw;
+            op.len = esize;
+            op.missing = 0;
+            op.status = MEMINTRO_OK;
+            op.flags = MEMINTRO_OP_TABLE;
+            memintro_phys_read(p, &op, 1);
+            if (op.status != MEMINTRO_OK) {
+                x->status = op.status;
+                x->level = v->nlevels - li;
+                x->pa = 0;
+                x->flags = 0;
+                return;
+            }
+            e = esize == 8 ? memintro_get_u64(raw) : memintro_get_u32(raw);
+        }
+        if (!memintro__decode(v, x, li, e)) {
+            if (x->status != MEMINTRO_OK) {
+                x->pa = 0;
+                x->page_size = 0;
+            }
+            return;
+        }
+        x->level = li + 1;
+    }
+}
+
 /* Appends to out[] the runs of equal (va >> shift) in todo[s..e) (items in address order),
    each packed as first position | count << 16. With copy set, the first item of each run
    gets the walk state (table, permissions, level) of todo[s]: runs split from one run of
@@ -1787,35 +1854,11 @@ static void memintro__walk(memintro_virt *v, memintro_xlate *x, size_t n, const 
     for (k = 0; k < n; k++)
         if (memintro__walk_start(v, &x[todo[k]])) todo[pending++] = todo[k];
     if (!pending) return;
-    if (pending == 1) { /* one address (a single read that missed the TLB): one entry per level */
-        memintro_xlate *xi = &x[todo[0]];
-        for (;;) {
-            unsigned li = xi->level;
-            uint8_t raw[8];
-            memintro_op op;
-            op.addr = xi->pa + memintro__entry_index(v, li, xi->va) * esize;
-            op.buf = raw;
-            op.len = esize;
-            op.missing = 0;
-            op.status = MEMINTRO_OK;
-            op.flags = MEMINTRO_OP_TABLE;
-            memintro_phys_read(v->phys, &op, 1);
-            if (op.status != MEMINTRO_OK) {
-                xi->status = op.status;
-                xi->level = v->nlevels - li;
-                xi->pa = 0;
-                xi->flags = 0;
-                return;
-            }
-            if (!memintro__decode(v, xi, li, esize == 8 ? memintro_get_u64(raw) : memintro_get_u32(raw))) {
-                if (xi->status != MEMINTRO_OK) {
-                    xi->pa = 0;
-                    xi->page_size = 0;
-                }
-                return;
-            }
-            xi->level = li + 1;
-        }
+    if (pending == 1 || v->phys->direct) {
+        /* One address, or tables in host memory: batching saves backend calls, and a backend
+           with direct access costs none; each address walks alone, entry by entry. */
+        for (k = 0; k < pending; k++) memintro__walk_one(v, &x[todo[k]]);
+        return;
     }
     /* 0. address order, then the runs of the top level */
     for (k = 0; k < pending; k++) {
@@ -2033,6 +2076,62 @@ static void memintro__rw_flush(memintro__rw *r)
     }
 }
 
+/* One virtual read from a backend with direct access, without the round machinery: each
+   piece is translated by the TLB or a one-address walk (entries loaded through direct
+   pointers; the result goes into the TLB) and copied straight from host memory. Returns 1
+   when the whole op was read (status OK), 0 when some piece did not translate or is not in
+   host memory: the caller then runs the general path, which reports what failed. */
+static int memintro__read_direct(memintro_virt *v, memintro_op *op)
+{
+    memintro_tlb *t = v->tlb;
+    unsigned shift = v->page_shift;
+    uint64_t gmask = ((uint64_t)1 << shift) - 1, off = 0;
+    uint8_t *buf = (uint8_t *)op->buf;
+    while (off < op->len) {
+        uint64_t va = op->addr + off, pa, run, avail = 0, n;
+        uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
+        const memintro_tlb_entry *e = 0;
+        const uint8_t *h;
+        if (va < op->addr) return 0; /* wrapped past the top of the address space */
+        if (t) {
+            uint64_t vp = (va >> shift) + 1;
+            e = &t->entries[memintro__tlb_slot(t, key, vp)];
+            if (e->vpage != vp || e->dtb != key) e = 0;
+        }
+        if (e) {
+            unsigned sh = (e->info >> 8) & 0xff;
+            if ((memintro_status)(e->info >> 24) != MEMINTRO_OK) return 0;
+            t->hits++;
+            pa = e->pa + (va & gmask);
+            run = ((uint64_t)1 << sh) - (va & (((uint64_t)1 << sh) - 1));
+        } else {
+            memintro_xlate x;
+            x.va = va;
+            if (memintro__walk_start(v, &x)) memintro__walk_one(v, &x);
+            if (t) {
+                t->misses++;
+                memintro__tlb_put(t, key, shift, &x);
+            }
+            if (x.status != MEMINTRO_OK) return 0;
+            pa = x.pa;
+            run = x.page_size - (va & (x.page_size - 1));
+        }
+        h = memintro__direct(v->phys, pa, &avail);
+        if (!h) return 0;
+        n = op->len - off;
+        if (n > run) n = run;
+        if (n > avail) n = avail;
+        if (n == 8)
+            MEMINTRO_MEMCPY(buf + off, h, 8); /* the common guest read: a fixed-size copy */
+        else
+            MEMINTRO_MEMCPY(buf + off, h, (size_t)n);
+        off += n;
+    }
+    op->status = MEMINTRO_OK;
+    op->missing = 0;
+    return 1;
+}
+
 static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, size_t count, int write)
 {
     memintro__rw r;
@@ -2049,6 +2148,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
         memintro_ops_fail(ops, count, MEMINTRO_E_INVALID, !write);
         return MEMINTRO_E_INVALID;
     }
+    if (count == 1 && !write && v->phys->direct && memintro__read_direct(v, ops)) return MEMINTRO_OK;
     r.key[0] = v->desc.dtb;
     r.key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
     if (count == 1 && t && ops->len && ops->len - 1 <= gmask - (ops->addr & gmask)) {
@@ -2414,6 +2514,13 @@ static int memintro__scan_buf(const uint8_t *buf, size_t n, size_t limit, uint64
     return 0;
 }
 
+/* Pages a search steps over: memory that is not there. Any other failure (the target went
+   away, an I/O error, a malformed dump page) ends the search with that status. */
+static int memintro__scan_skips(memintro_status s)
+{
+    return s == MEMINTRO_E_HOLE || s == MEMINTRO_E_UNMAPPED || s == MEMINTRO_E_NONCANONICAL;
+}
+
 static memintro_status memintro__scan(memintro__read_fn rd, void *ctx, uint64_t start, uint64_t end,
                                       const void *pattern, const void *mask, size_t len, uint64_t align, void *work,
                                       size_t work_size, memintro_scan_fn fn, void *user)
@@ -2449,6 +2556,7 @@ static memintro_status memintro__scan(memintro__read_fn rd, void *ctx, uint64_t 
             uint8_t *run;
             uint64_t run_addr;
             if (ops[k].status != MEMINTRO_OK) {
+                if (!memintro__scan_skips(ops[k].status)) return ops[k].status; /* the target failed */
                 carry = 0;
                 k++;
                 continue;

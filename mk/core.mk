@@ -9,7 +9,7 @@
 # The compile tests need a C++ compiler and nm; clang is already in TEST_PKGS.
 TEST_PKGS += g++ binutils
 
-CORE_TESTS = core paging cache scan diff example
+CORE_TESTS = core api paging cache scan diff example
 $(foreach t,$(CORE_TESTS),$(B)/tests/test_$(t) $(B)/tests-san/test_$(t)): tests/testimg.h
 
 # The EXAMPLE block of the manual (between the "EXAMPLE" and "LICENSE" lines), verbatim.

@@ -5,11 +5,12 @@
    pages, non-present and transition entries at every level, tables shared between
    entries and levels, entries pointing into holes, past the image or at garbage pages,
    random flag and ignored bits. Millions of random addresses (biased to mapped regions)
-   are then translated in batches by memintro_translate (with and without a TLB, with and
-   without a page cache, with small and large scratch, switching between two address
-   spaces) and compared field by field with a naive one-address reference walker written
+   are then translated in batches by memintro_translate (with and without a TLB, over a
+   backend with direct access, the same without it, and a page cache, with small and large
+   scratch, switching between two address spaces) and compared field by field with a naive one-address reference walker written
    below, one plain function per mode, sharing no code with memintro.h. Random virtual
-   reads are compared with bytes gathered through the reference walker.
+   reads (batches of four, batches of one, memintro_virt_read1) are compared with bytes
+   gathered through the reference walker.
    MEMINTRO_TEST_SANITIZED (the ASan/UBSan build) scales the counts down. */
 #define MEMINTRO_IMPLEMENTATION
 #include "memintro.h"
@@ -542,9 +543,11 @@ static int same(const memintro_xlate *x, const rres *e)
 }
 
 static memintro_buffer BUF;
+static memintro_buffer NODIRECT; /* BUF without direct access: the batched walker and reads */
 static memintro_range ST[4];
 static memintro_memmap MAP;
-static uint8_t scratch_small[8][4096], scratch_large[8][1 << 18];
+#define NVIRT 12
+static uint8_t scratch_small[NVIRT][4096], scratch_large[NVIRT][1 << 18];
 static uint8_t cache_mem[64 * (4096 + 64) + 64]; /* 64 lines */
 static memintro_xlate X[3000];
 static rres E[3000];
@@ -590,7 +593,7 @@ static void run_cfg(const cfg *c, uint64_t seed)
     int tree, v;
     unsigned long compared = 0, mismatches = 0, reads = 0, read_bad = 0, batches = 0;
     unsigned long count[MEMINTRO_STATUS_COUNT], large = 0;
-    memintro_virt virt[8];
+    memintro_virt virt[NVIRT];
     memintro_tlb tlb;
     static memintro_tlb_entry te[512];
     memintro_cache cache;
@@ -627,11 +630,13 @@ static void run_cfg(const cfg *c, uint64_t seed)
         }
         memintro_tlb_flush(&tlb);
         memintro_cache_invalidate(&cache);
-        /* eight translators: {no TLB, TLB} x {no cache, cache} x {small, large scratch} */
-        for (v = 0; v < 8; v++) {
-            memintro_phys *p = (v & 2) ? &cache.phys : &BUF.phys;
-            size_t ss = (v & 4) ? sizeof scratch_large[v] : memintro_virt_scratch_size(1 + (size_t)trng_below(&r, 7));
-            memintro_status st = memintro_virt_init(&virt[v], p, &d[0], (v & 4) ? scratch_large[v] : scratch_small[v], ss);
+        /* twelve translators: {no TLB, TLB} x {direct access, no direct access, page cache} x
+           {small, large scratch} */
+        for (v = 0; v < NVIRT; v++) {
+            int kind = (v >> 1) % 3, large = v >= 6;
+            memintro_phys *p = kind == 0 ? &BUF.phys : kind == 1 ? &NODIRECT.phys : &cache.phys;
+            size_t ss = large ? sizeof scratch_large[v] : memintro_virt_scratch_size(1 + (size_t)trng_below(&r, 7));
+            memintro_status st = memintro_virt_init(&virt[v], p, &d[0], large ? scratch_large[v] : scratch_small[v], ss);
             if (st != MEMINTRO_OK) {
                 CHECK(0, "%s: virt_init failed: %s (%s)", c->name, memintro_status_str(st), memintro_mmu_check(&d[0]));
                 return;
@@ -641,7 +646,7 @@ static void run_cfg(const cfg *c, uint64_t seed)
         /* translations */
         for (k = 0; k < ADDRS_PER_TREE;) {
             size_t n = 1 + (size_t)trng_below(&r, trng_below(&r, 4) ? 64 : 3000), i;
-            memintro_virt *vv = &virt[batches % 8];
+            memintro_virt *vv = &virt[batches % NVIRT];
             if (n > (size_t)(ADDRS_PER_TREE - k)) n = (size_t)(ADDRS_PER_TREE - k);
             s = (int)trng_below(&r, 2);
             memintro_virt_set_dtb(vv, d[s].dtb, d[s].dtb_upper);
@@ -661,7 +666,7 @@ static void run_cfg(const cfg *c, uint64_t seed)
                                c->name, (unsigned long long)X[i].va, memintro_status_str(X[i].status),
                                (unsigned long long)X[i].pa, (unsigned long long)X[i].page_size, X[i].flags, X[i].level,
                                memintro_status_str(E[i].st), (unsigned long long)E[i].pa, (unsigned long long)E[i].size,
-                               E[i].flags, E[i].level, batches % 8);
+                               E[i].flags, E[i].level, batches % NVIRT);
                 }
             }
             k += (int)n;
@@ -672,7 +677,8 @@ static void run_cfg(const cfg *c, uint64_t seed)
             static uint8_t got[4][3 * 65536 + 16], want[3 * 65536];
             memintro_op ops[4];
             int j;
-            memintro_virt *vv = &virt[trng_below(&r, 8)];
+            memintro_virt *vv = &virt[trng_below(&r, NVIRT)];
+            int one = (k / 4) % 2; /* every other round: one op through memintro_virt_read1 */
             s = (int)trng_below(&r, 2);
             memintro_virt_set_dtb(vv, d[s].dtb, d[s].dtb_upper);
             for (j = 0; j < 4; j++) {
@@ -682,8 +688,20 @@ static void run_cfg(const cfg *c, uint64_t seed)
                 ops[j].flags = 0;
                 memset(got[j], 0xa5, ops[j].len + 16);
             }
-            memintro_virt_read(vv, ops, 4);
-            for (j = 0; j < 4; j++) {
+            if (one) { /* a batch of one, then the same through memintro_virt_read1 */
+                static uint8_t again[3 * 65536 + 16];
+                memintro_status st1;
+                memintro_virt_read(vv, ops, 1);
+                memset(again, 0x5a, ops[0].len);
+                st1 = memintro_virt_read1(vv, ops[0].addr, again, ops[0].len);
+                if ((st1 != ops[0].status || memcmp(again, got[0], ops[0].len) != 0) && read_bad++ < 5)
+                    printf("# %s: virt_read1 0x%llx+%zu: %s, a batch of one said %s (or the bytes differ)\n", c->name,
+                           (unsigned long long)ops[0].addr, ops[0].len, memintro_status_str(st1),
+                           memintro_status_str(ops[0].status));
+            } else {
+                memintro_virt_read(vv, ops, 4);
+            }
+            for (j = 0; j < (one ? 1 : 4); j++) {
                 size_t missing;
                 int why, ok;
                 ref_read(&d[s], ops[j].addr, ops[j].len, want, &missing, &why);
@@ -723,6 +741,8 @@ int main(void)
     memintro_memmap_add(&MAP, holes[0][1], holes[1][0] - holes[0][1], holes[0][1]);
     memintro_memmap_add(&MAP, holes[1][1], IMG_SIZE - holes[1][1], holes[1][1]);
     memintro_buffer_init(&BUF, mem, IMG_SIZE, &MAP, 0);
+    NODIRECT = BUF;
+    NODIRECT.phys.direct = NULL;
     for (i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) run_cfg(&cfgs[i], 1000 + i);
     return check_done();
 }

@@ -183,6 +183,11 @@ static void test_x86(void)
             NONC(0xffffffff00000000ull, "sign-extended"),
         };
         run_cases("x86", &B.phys, &d, c, NCASES(c));
+        d.dtb = pd | 0x818; /* CR3 bits 11:0 (PWT, PCD, ignored) are not address bits */
+        CHECK(memintro_mmu_root(&d, 0) == pd, "x86: root of CR3 0x%llx is 0x%llx", (unsigned long long)d.dtb,
+              (unsigned long long)memintro_mmu_root(&d, 0));
+        run_cases("x86 CR3 with flag bits", &B.phys, &d, c, NCASES(c));
+        d.dtb = pd;
     }
     d.flags = MEMINTRO_MMU_NO_PSE;
     {
@@ -261,6 +266,10 @@ static void test_pae(void)
             NONC(0x100000000ull, "above 4 GiB"),
         };
         run_cases("PAE", &B.phys, &d, c, NCASES(c));
+        d.dtb = pdpt | 0x18; /* CR3 bits 4:0 are not address bits (PWT, PCD, ignored) */
+        CHECK(memintro_mmu_root(&d, 0) == pdpt, "PAE: root of CR3 0x%llx is the PDPT 0x%llx", (unsigned long long)d.dtb,
+              (unsigned long long)pdpt);
+        run_cases("PAE CR3 with bits 4:0 set (not the decoy page start)", &B.phys, &d, c, NCASES(c));
     }
 }
 
@@ -342,6 +351,14 @@ static void test_x64(void)
     run_cases("x86-64", &B.phys, &d, c, n);
     d.dtb = x64_pml4 | 0x5 | (1ull << 63); /* PCID and no-flush bit */
     run_cases("x86-64 CR3 with PCID", &B.phys, &d, c, n);
+    d.dtb = x64_pml4 | (1ull << 52) | (1ull << 61) | (1ull << 62) | 0xfff; /* reserved/LAM bits, PCID */
+    CHECK(memintro_mmu_root(&d, 0) == x64_pml4, "x86-64: root of CR3 0x%llx is 0x%llx", (unsigned long long)d.dtb,
+          (unsigned long long)x64_pml4);
+    run_cases("x86-64 CR3 with bits 52, 61, 62 and 11:0", &B.phys, &d, c, n);
+    d.pa_bits = 40;
+    d.dtb = x64_pml4 | (1ull << 40) | (1ull << 51);
+    CHECK(memintro_mmu_root(&d, 0) == x64_pml4, "x86-64 40-bit PA: CR3 bits 51:40 masked");
+    d.pa_bits = 0;
     d.dtb = x64_pml4;
     d.pa_bits = 40;
     {
@@ -385,6 +402,10 @@ static void test_x64(void)
         d.arch = MEMINTRO_ARCH_X86_64_LA57;
         d.dtb = pml5;
         run_cases("LA57", &B.phys, &d, c5, NCASES(c5));
+        d.dtb = pml5 | (1ull << 62) | 0x18;
+        CHECK(memintro_mmu_root(&d, 0) == pml5, "LA57: root of CR3 0x%llx is 0x%llx", (unsigned long long)d.dtb,
+              (unsigned long long)pml5);
+        run_cases("LA57 CR3 with bit 62 and flag bits", &B.phys, &d, c5, NCASES(c5));
     }
 }
 
@@ -464,6 +485,13 @@ static void test_a64_4k(void)
         d.dtb = l0 | (0x55ull << 48) | 1; /* ASID and CnP */
         d.dtb_upper = l0u | (0x66ull << 48) | 1;
         run_cases("AArch64 4K/48 TTBRs with ASID and CnP", &B.phys, &d, c, NCASES(c));
+        /* BADDR bits below the 4 KiB top table's alignment are not address bits */
+        d.dtb = l0 | 0x8;
+        d.dtb_upper = l0u | 0x840;
+        CHECK(memintro_mmu_root(&d, 0) == l0 && memintro_mmu_root(&d, 1) == l0u,
+              "AArch64 4K/48: roots of TTBRs 0x%llx/0x%llx are 0x%llx/0x%llx", (unsigned long long)d.dtb,
+              (unsigned long long)d.dtb_upper, (unsigned long long)l0, (unsigned long long)l0u);
+        run_cases("AArch64 4K/48 TTBRs not aligned to the top table", &B.phys, &d, c, NCASES(c));
     }
     d.dtb = l0;
     d.dtb_upper = 0;
@@ -564,6 +592,11 @@ static void test_a64_16k_64k(void)
             NONC(0x1000000000000ull, "16K: bit 48"),
         };
         run_cases("AArch64 16K/48", &B.phys, &d, c, NCASES(c));
+        d.dtb = l0 | 0x20; /* a 16-byte top table is still 64-byte aligned: bit 5 is masked */
+        CHECK(memintro_mmu_root(&d, 0) == l0, "AArch64 16K/48: root of TTBR0 0x%llx is 0x%llx", (unsigned long long)d.dtb,
+              (unsigned long long)l0);
+        run_cases("AArch64 16K/48 TTBR0 not 64-byte aligned", &B.phys, &d, c, NCASES(c));
+        d.dtb = l0;
     }
     /* 16K, 47 bits: three levels, L1 on top */
     d.va_bits = 47;
@@ -600,6 +633,11 @@ static void test_a64_16k_64k(void)
             OKC(0xffff000021234567ull, 0x21234567, 0x20000000, W, 2, "64K: upper half"),
         };
         run_cases("AArch64 64K/48", &B.phys, &d, c, NCASES(c));
+        d.dtb = l1 | 0x1c0; /* a 512-byte top table: bits 8:0 are masked */
+        d.dtb_upper = l1 | 0x40 | 1;
+        CHECK(memintro_mmu_root(&d, 0) == l1 && memintro_mmu_root(&d, 1) == l1,
+              "AArch64 64K/48: TTBRs not aligned to the 512-byte top table are masked to it");
+        run_cases("AArch64 64K/48 TTBRs not aligned to the top table", &B.phys, &d, c, NCASES(c));
     }
     /* 64K, 42 bits: two levels, L2 on top */
     d.va_bits = 42;
@@ -993,9 +1031,12 @@ static void test_tlb(void)
         memintro_virt_set_dtb(&v, b, 0);
         x[0].va = 0x1234;
     }
-    CHECK(memintro_virt_set_dtb(&v, 0x10000000000000ull, 0) == MEMINTRO_E_INVALID, "set_dtb rejects a bad DTB");
+    memintro_virt_set_tlb(&v, NULL);
+    CHECK(memintro_virt_set_dtb(&v, b | (1ull << 52) | 0x7, 0) == MEMINTRO_OK, "set_dtb accepts a CR3 with bit 52 and PCID");
     memintro_translate(&v, x, 1);
-    CHECK(x[0].pa == 0x90234, "a rejected set_dtb keeps the old space");
+    CHECK(x[0].status == MEMINTRO_OK && x[0].pa == 0x90234, "set_dtb: bit 52 and PCID masked, space B walked");
+    memintro_virt_set_dtb(&v, b, 0);
+    memintro_virt_set_tlb(&v, &tlb);
     memintro_virt_set_tlb(&v, NULL);
     memintro_virt_set_dtb(&v, a, 0);
     memintro_translate(&v, x, 1);
@@ -1063,24 +1104,21 @@ static void test_mmu_check(void)
     static const struct { memintro_arch arch; uint32_t flags; uint64_t dtb, up; uint32_t gran, vab, pab; const char *what; } bad[] = {
         {MEMINTRO_ARCH_NONE, 0, 0x1000, 0, 0, 0, 0, "no arch"},
         {(memintro_arch)77, 0, 0x1000, 0, 0, 0, 0, "unknown arch"},
-        {MEMINTRO_ARCH_X86, 0, 0x1800, 0, 0, 0, 0, "x86 DTB not page aligned"},
         {MEMINTRO_ARCH_X86, 0, 0x100000000ull, 0, 0, 0, 0, "x86 DTB above 4G"},
         {MEMINTRO_ARCH_X86, 0, 0x1000, 0, 0, 0, 41, "x86 pa_bits 41"},
-        {MEMINTRO_ARCH_X86_PAE, 0, 0x1010, 0, 0, 0, 0, "PAE DTB not 32-byte aligned"},
         {MEMINTRO_ARCH_X86_PAE, 0, 0x100000000ull, 0, 0, 0, 0, "PAE DTB above 4G"},
-        {MEMINTRO_ARCH_X86_64, 0, 0x10000000000000ull, 0, 0, 0, 0, "x86-64 DTB bit 52"},
         {MEMINTRO_ARCH_X86_64, 0, 0x1000, 0, 0, 0, 53, "x86-64 pa_bits 53"},
-        {MEMINTRO_ARCH_X86_64_LA57, 0, 0x4000000000000000ull, 0, 0, 0, 0, "LA57 DTB bit 62"},
+        {MEMINTRO_ARCH_X86_64_LA57, 0, 0x1000, 0, 0, 0, 60, "LA57 pa_bits 60"},
+        {MEMINTRO_ARCH_X86_PAE, 0, 0x1000, 0, 0, 0, 53, "PAE pa_bits 53"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0, 0, 0, 64, "AArch64 pa_bits 64"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0, 0, 64, 0, "AArch64 va_bits 64"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0, 2048, 0, 0, "AArch64 granule 2K"},
         {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0, 8192, 0, 0, "AArch64 granule 8K"},
         {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0, 0, 24, 0, "AArch64 va_bits 24"},
         {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0, 0, 49, 0, "AArch64 va_bits 49"},
         {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0, 0, 0, 49, "AArch64 pa_bits 49"},
         {MEMINTRO_ARCH_X86_64, 0, 0x1000, 0, 0, 0, 12, "x86-64 pa_bits 12"},
         {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0, 0, 0, 31, "AArch64 pa_bits 31"},
-        {MEMINTRO_ARCH_AARCH64, 0, 0x1008, 0, 0, 0, 0, "AArch64 TTBR0 not 64-byte aligned"},
-        {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0x2010, 0, 0, 0, "AArch64 TTBR1 not 64-byte aligned"},
-        {MEMINTRO_ARCH_AARCH64, 0, 0x1040, 0, 0, 0, 0, "AArch64 TTBR0 not aligned to its 4K top table"},
-        {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0x2840, 65536, 0, 0, "AArch64 TTBR1 not aligned to its 512-byte top table"},
     };
     static const struct { memintro_arch arch; uint32_t flags; uint64_t dtb, up; uint32_t gran, vab, pab; const char *what; } good[] = {
         {MEMINTRO_ARCH_X86, MEMINTRO_MMU_PSE36, 0xfffff000ull, 0, 0, 0, 40, "x86 top DTB"},
@@ -1093,6 +1131,28 @@ static void test_mmu_check(void)
         {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0x1000, 4096, 25, 0, "AArch64 4K/25"},
         {MEMINTRO_ARCH_AARCH64, 0, 0x10000, 0, 65536, 25, 32, "AArch64 64K/25, 32-bit PAs"},
         {MEMINTRO_ARCH_X86, 0, 0x1000, 0, 0, 0, 32, "x86 pa_bits 32"},
+        {MEMINTRO_ARCH_X86, 0, 0x1800, 0, 0, 0, 0, "x86 DTB not page aligned (masked)"},
+        {MEMINTRO_ARCH_X86_PAE, 0, 0x1010, 0, 0, 0, 0, "PAE DTB not 32-byte aligned (masked)"},
+        {MEMINTRO_ARCH_X86_64, 0, 0x10000000000000ull, 0, 0, 0, 0, "x86-64 DTB bit 52 (masked)"},
+        {MEMINTRO_ARCH_X86_64_LA57, 0, 0x4000000000000000ull, 0, 0, 0, 0, "LA57 DTB bit 62 (masked)"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x1008, 0x2010, 0, 0, 0, "AArch64 TTBRs not 64-byte aligned (masked)"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x1000, 0x2840, 65536, 0, 0, "AArch64 TTBR1 not aligned to its 512-byte top table (masked)"},
+    };
+    /* the root each DTB selects, by the architecture's definition of the DTB register */
+    static const struct { memintro_arch arch; uint32_t flags; uint64_t dtb, up; uint32_t gran, vab, pab; uint64_t r0, r1; const char *what; } roots[] = {
+        {MEMINTRO_ARCH_X86, 0, 0xfffff818ull, 0, 0, 0, 0, 0xfffff000ull, 0, "x86: CR3 31:12"},
+        {MEMINTRO_ARCH_X86, MEMINTRO_MMU_PSE36, 0x12345fffull, 0, 0, 0, 40, 0x12345000ull, 0, "x86 PSE-36: CR3 31:12"},
+        {MEMINTRO_ARCH_X86_PAE, 0, 0x1234567full, 0, 0, 0, 0, 0x12345660ull, 0, "PAE: CR3 31:5"},
+        {MEMINTRO_ARCH_X86_64, 0, 0xfff0123456789fffull, 0, 0, 0, 0, 0x0000123456789000ull, 0, "x86-64: CR3 51:12"},
+        {MEMINTRO_ARCH_X86_64, 0, 0xfff0123456789fffull, 0, 0, 0, 46, 0x0000123456789000ull & 0x3ffffffff000ull, 0, "x86-64 46-bit PA: CR3 45:12"},
+        {MEMINTRO_ARCH_X86_64_LA57, 0, 0x4000000000abc123ull, 0, 0, 0, 0, 0xabc000ull, 0, "LA57: CR3 51:12"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0xabcd000012345fffull, 0xffff0000abcdf001ull, 0, 0, 0, 0x12345000ull, 0xabcdf000ull, "AArch64 4K/48: BADDR 47:12"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x00010000123457ffull, 0x123457c1ull, 65536, 0, 0, 0x12345600ull, 0x12345600ull, "AArch64 64K/48: 512-byte table, BADDR 47:9"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x123457ffull, 0x1234567full, 16384, 0, 0, 0x123457c0ull, 0x12345640ull, "AArch64 16K/48: 16-byte table, 64-byte aligned"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x12345fffull, 0, 4096, 39, 0, 0x12345000ull, 0, "AArch64 4K/39: 4K table"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x12345fffull, 0, 4096, 40, 0, 0x12345fc0ull, 0, "AArch64 4K/40: 2-entry L0 table, 64-byte aligned"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0x12345fffull, 0, 4096, 25, 0, 0x12345f80ull, 0, "AArch64 4K/25: 16-entry L2 table (128 bytes)"},
+        {MEMINTRO_ARCH_AARCH64, 0, 0xffff0ff234567fffull, 0, 4096, 48, 40, 0xf234567000ull, 0, "AArch64 40-bit PA: BADDR 39:12"},
     };
     size_t i;
     memintro_mmu_desc d;
@@ -1107,6 +1167,25 @@ static void test_mmu_check(void)
         CHECK(msg && *msg && !strchr(msg, '\n'), "mmu_check rejects %s: %s", bad[i].what, msg ? msg : "(null)");
         CHECK(memintro_virt_init(&v, &B.phys, &d, scratch, sizeof scratch) == MEMINTRO_E_INVALID, "virt_init rejects %s", bad[i].what);
     }
+    for (i = 0; i < NCASES(roots); i++) {
+        uint64_t r0, r1;
+        memset(&d, 0, sizeof d);
+        d.arch = roots[i].arch; d.flags = roots[i].flags; d.dtb = roots[i].dtb; d.dtb_upper = roots[i].up;
+        d.granule = roots[i].gran; d.va_bits = roots[i].vab; d.pa_bits = roots[i].pab;
+        r0 = memintro_mmu_root(&d, 0);
+        r1 = memintro_mmu_root(&d, 1);
+        CHECK(r0 == roots[i].r0 && r1 == roots[i].r1, "mmu_root: %s: 0x%llx/0x%llx (want 0x%llx/0x%llx)", roots[i].what,
+              (unsigned long long)r0, (unsigned long long)r1, (unsigned long long)roots[i].r0, (unsigned long long)roots[i].r1);
+        memintro_virt_init(&v, &B.phys, &d, scratch, sizeof scratch);
+        CHECK(v.root[0] == roots[i].r0 && v.root[1] == roots[i].r1, "virt_init walks from the masked roots: %s", roots[i].what);
+    }
+    /* the truly invalid DTB: a 32-bit CR3 of 4 GiB or more; set_dtb refuses it and keeps the space */
+    memset(&d, 0, sizeof d);
+    d.arch = MEMINTRO_ARCH_X86;
+    d.dtb = 0x5000;
+    memintro_virt_init(&v, &B.phys, &d, scratch, sizeof scratch);
+    CHECK(memintro_virt_set_dtb(&v, 0x100005000ull, 0) == MEMINTRO_E_INVALID, "set_dtb rejects an x86 CR3 above 4 GiB");
+    CHECK(v.desc.dtb == 0x5000 && v.root[0] == 0x5000, "a rejected set_dtb keeps the old space");
     for (i = 0; i < NCASES(good); i++) {
         memset(&d, 0, sizeof d);
         d.arch = good[i].arch; d.flags = good[i].flags; d.dtb = good[i].dtb; d.dtb_upper = good[i].up;

@@ -3,8 +3,8 @@
    expected at an address iff it is aligned, lies inside [start, end), every byte of it is
    on a readable page, and the masked bytes agree. Covers matches crossing page and chunk
    boundaries, holes and unmapped pages (never matched across), the end of the range and
-   of the address space, stopping from the callback, tiny and large work buffers and bad
-   arguments. */
+   of the address space, stopping from the callback, tiny and large work buffers, bad
+   arguments, and targets that fail mid-scan (gone, I/O error: the scan returns the status). */
 #define MEMINTRO_IMPLEMENTATION
 #include "memintro.h"
 #include "check.h"
@@ -271,10 +271,92 @@ static void test_virt(void)
     }
 }
 
+/* A backend over B that fails with `fail` every page read from the `after`-th call on (the
+   target went away mid-scan), or only the page at `bad_page` (an I/O error). */
+typedef struct failing {
+    memintro_phys phys;
+    unsigned calls, after;
+    uint64_t bad_page;
+    memintro_status fail;
+} failing;
+static memintro_status failing_read(memintro_phys *self, memintro_op *ops, size_t n)
+{
+    failing *f = (failing *)self;
+    size_t i;
+    f->calls++;
+    memintro_phys_read(&B.phys, ops, n);
+    for (i = 0; i < n; i++)
+        if ((f->after && f->calls >= f->after) || (ops[i].addr & ~0xfffull) == f->bad_page) {
+            ops[i].status = f->fail;
+            ops[i].missing = ops[i].len;
+            memset(ops[i].buf, 0, ops[i].len);
+        }
+    return memintro_ops_status(ops, n);
+}
+
+static void test_failures(void)
+{
+    static const uint8_t pat[2] = {1, 2};
+    failing f;
+    memintro_status s;
+    size_t i, before = 0;
+    memintro_virt v;
+    memintro_mmu_desc d;
+    static uint8_t scratch[1 << 16];
+    build_image();
+    memset(&f, 0, sizeof f);
+    f.phys.read = failing_read;
+    f.bad_page = ~0ull;
+    naive(mem, page_ok, IMG_SIZE, 0, IMG_SIZE, pat, NULL, 2, 1, &want);
+    CHECK(want.n > 1000, "the image has many natural matches (%zu)", want.n);
+    /* gone after the first batch of 16 pages (work of 16 pages + carry) */
+    f.after = 2;
+    f.fail = MEMINTRO_E_GONE;
+    got.n = 0;
+    got.stop_after = 0;
+    s = memintro_scan_phys(&f.phys, 0, IMG_SIZE, pat, NULL, 2, 1, work, 16 * (4096 + sizeof(memintro_op)) + 4096 + 16,
+                           collect, &got);
+    for (i = 0; i < want.n; i++) before += want.a[i] + 2 <= 16 * 4096;
+    CHECK(s == MEMINTRO_E_GONE, "scan_phys on a target that went away mid-scan: %s, not OK", memintro_status_str(s));
+    CHECK(got.n <= before && got.n + 1 >= before && got.n > 0 && got.a[got.n - 1] < 16 * 4096,
+          "scan_phys: the matches before the target went away are reported (%zu of %zu)", got.n, before);
+    f.after = 0;
+    f.fail = MEMINTRO_E_IO;
+    f.bad_page = 50 * 4096;
+    got.n = 0;
+    s = memintro_scan_phys(&f.phys, 0, IMG_SIZE, pat, NULL, 2, 1, work, sizeof work, collect, &got);
+    CHECK(s == MEMINTRO_E_IO && got.n > 0 && got.a[got.n - 1] < 50 * 4096, "scan_phys: an I/O error on page 50 ends the search: %s",
+          memintro_status_str(s));
+    f.bad_page = ~0ull;
+    got.n = 0;
+    s = memintro_scan_phys(&f.phys, 0, IMG_SIZE, pat, NULL, 2, 1, work, sizeof work, collect, &got);
+    CHECK(s == MEMINTRO_OK && same_hits(&got, &want), "scan_phys through the wrapper without failures: holes skipped, OK");
+    /* virtual: the page tables become unreadable too */
+    memset(mem + 0xf0000, 0, 0x3000);
+    t_put8(mem + 0xf0000, 0xf1000 | 7, 8);
+    t_put8(mem + 0xf1000, 0xf2000 | 7, 8);
+    t_put8(mem + 0xf2000, 0x0 | 0x87, 8); /* va [0, 2M) -> pa [0, 2M) */
+    memset(&d, 0, sizeof d);
+    d.arch = MEMINTRO_ARCH_X86_64;
+    d.dtb = 0xf0000;
+    memintro_virt_init(&v, &f.phys, &d, scratch, sizeof scratch);
+    f.calls = 0;
+    f.after = 3;
+    f.fail = MEMINTRO_E_GONE;
+    got.n = 0;
+    s = memintro_scan_virt(&v, 0, 0x400000, pat, NULL, 2, 1, work, sizeof work, collect, &got);
+    CHECK(s == MEMINTRO_E_GONE, "scan_virt on a target that went away: %s, not OK", memintro_status_str(s));
+    f.after = 0;
+    got.n = 0;
+    s = memintro_scan_virt(&v, 0x200000, 0x400000, pat, NULL, 2, 1, work, sizeof work, collect, &got);
+    CHECK(s == MEMINTRO_OK && got.n == 0, "scan_virt over unmapped pages: skipped, OK, no match");
+}
+
 int main(void)
 {
     test_phys();
     test_top();
     test_virt();
+    test_failures();
     return check_done();
 }

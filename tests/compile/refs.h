@@ -29,7 +29,15 @@ extern const unsigned memintro_test_nrefs;
         MEMINTRO_TEST_REF(memintro_virt_read1),        MEMINTRO_TEST_REF(memintro_cache_mem_size),   \
         MEMINTRO_TEST_REF(memintro_cache_init),        MEMINTRO_TEST_REF(memintro_cache_set_clock),  \
         MEMINTRO_TEST_REF(memintro_cache_invalidate),  MEMINTRO_TEST_REF(memintro_scan_phys),        \
-        MEMINTRO_TEST_REF(memintro_scan_virt),                                                       \
+        MEMINTRO_TEST_REF(memintro_scan_virt),         MEMINTRO_TEST_REF(memintro_phys_direct),      \
+        MEMINTRO_TEST_REF(memintro_ops_begin),         MEMINTRO_TEST_REF(memintro_op_fail),          \
+        MEMINTRO_TEST_REF(memintro_ops_fail),          MEMINTRO_TEST_REF(memintro_ops_status),       \
+        MEMINTRO_TEST_REF(memintro_buffer_init_host),  MEMINTRO_TEST_REF(memintro_buffer_set_fallback),\
+        MEMINTRO_TEST_REF(memintro_cpu_mmu),           MEMINTRO_TEST_REF(memintro_mmu_geometry),     \
+        MEMINTRO_TEST_REF(memintro_mmu_root),          MEMINTRO_TEST_REF(memintro_arch_name),        \
+        MEMINTRO_TEST_REF(memintro_arch_describe),     MEMINTRO_TEST_REF(memintro_arch_parse),       \
+        MEMINTRO_TEST_REF(memintro_parse_u64),         MEMINTRO_TEST_REF(memintro_parse_hex),        \
+        MEMINTRO_TEST_REF(memintro_parse_size),                                                      \
     };                                                                                              \
     const unsigned memintro_test_nrefs = sizeof memintro_test_refs / sizeof memintro_test_refs[0];
 
