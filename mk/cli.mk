@@ -44,7 +44,7 @@ $(SAMPLE): $(B)/mkimage
 	$(B)/mkimage $(B)/sample
 	@touch $@
 
-TEST_PKGS  += jq binutils qemu-system-x86 socat busybox-static cpio gcc libc6-dev
+TEST_PKGS  += jq binutils qemu-system-x86 socat busybox-static cpio gcc g++ libc6-dev
 TEST_EXTRA += $(SAMPLE) $(B)/memintro-san
 
 .PHONY: samples
