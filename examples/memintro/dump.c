@@ -82,7 +82,7 @@ int cmd_dump(cli_ctx *c, int argc, char **argv)
     cli_num(&sum, "notes", 0, res.notes);
     cli_num(&sum, "cpus", 0, t->dump_facts ? t->dump_facts->cpu_state_count : 0);
     cli_num(&sum, "unreadable", 0, res.unreadable);
-    cli_real(&sum, "seconds", 0, cli_now() - t0);
+    cli_real(&sum, "seconds", 0, secs);
     cli_text(&sum, "%s guest memory in %u segment%s, %u note%s (%s), %s file, %.1f s (%s/s)\n",
              cli_human(res.memory_size, h1, sizeof h1), res.segments, res.segments == 1 ? "" : "s", res.notes,
              res.notes == 1 ? "" : "s", t->dump_facts && t->dump_facts->cpu_state_count ? "with CPU state" : "no CPU state known",

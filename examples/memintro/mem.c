@@ -255,7 +255,7 @@ int cmd_read(cli_ctx *c, int argc, char **argv)
     } else if (rc == CLI_OK) {
         cli_data_end(o);
     }
-    if (rc == CLI_OK || c->o.json) {
+    {
         size_t k;
         cli_num(o, "unreadable_bytes", 0, r.missing);
         cli_arr(o, "unreadable");
