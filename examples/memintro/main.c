@@ -17,6 +17,7 @@
    parser every command uses. A command is one entry of cli_commands[] (cli.h says what
    each file holds). */
 #include "cli.h"
+#include "os.h"
 
 #include <errno.h>
 
@@ -121,6 +122,17 @@ static void cli_usage_connector(void *user, const char *syntax, const char *help
     cli_usage_text(f, help, 30);
 }
 
+static void cli_usage_command(FILE *f, const cli_command *cmd)
+{
+    char head[96];
+    snprintf(head, sizeof head, "%s %s", cmd->name, cmd->args);
+    if (strlen(head) > 34)
+        fprintf(f, "  %s\n  %-34s ", head, "");
+    else
+        fprintf(f, "  %-34s ", head);
+    cli_usage_text(f, cmd->help, 37);
+}
+
 static void cli_usage(FILE *f)
 {
     size_t i;
@@ -140,14 +152,10 @@ static void cli_usage(FILE *f)
                "  -h, --help                  this text\n"
                "  --version                   the version\n"
                "\nCommands:\n");
-    for (i = 0; i < CLI_NCOMMANDS; i++) {
-        char head[96];
-        snprintf(head, sizeof head, "%s %s", cli_commands[i].name, cli_commands[i].args);
-        if (strlen(head) > 34)
-            fprintf(f, "  %s\n  %-34s ", head, "");
-        else
-            fprintf(f, "  %-34s ", head);
-        cli_usage_text(f, cli_commands[i].help, 37);
+    for (i = 0; i < CLI_NCOMMANDS; i++) cli_usage_command(f, &cli_commands[i]);
+    for (i = 0; i < cli_os_count; i++) {
+        size_t k;
+        for (k = 0; k < cli_os_layers[i]->ncommands; k++) cli_usage_command(f, &cli_os_layers[i]->commands[k]);
     }
     fprintf(f, "\nADDR is guest-physical, or guest-virtual with --virt. Numbers are hex with 0x or\n"
                "decimal; LEN may end in k, M or G (powers of 1024); read reads at most 1G.\n"
@@ -158,9 +166,10 @@ static void cli_usage(FILE *f)
                "-o - writes the raw bytes to stdout).\n"
                "A live VM keeps running while memintro reads it (pause it with QMP \"stop\" for\n"
                "a consistent view). search without START LEN reads all of the target's memory.\n"
-               "dump refuses to replace an existing FILE without --force. It writes\n"
-               "FILE.partial-* first (mode 0600: it holds guest memory) and renames it when\n"
-               "complete, so a failed or interrupted dump leaves no file behind.\n"
+               "dump refuses to replace an existing FILE without --force. read -o and dump -o\n"
+               "write a regular FILE as FILE.partial-* first (mode 0600: it holds guest memory)\n"
+               "and rename it when complete, so a failed or interrupted command leaves no file\n"
+               "behind; a device or FIFO is written in place, never replaced.\n"
                "Exit status: 0 success; 1 an address did not translate, bytes could not be read,\n"
                "search found nothing, or the target failed; 2 bad usage.\n");
 }
@@ -309,6 +318,11 @@ int main(int argc, char **argv)
     }
     for (i = 0; i < (int)CLI_NCOMMANDS; i++)
         if (!strcmp(cli_commands[i].name, cmdname)) cmd = &cli_commands[i];
+    for (i = 0; !cmd && i < (int)cli_os_count; i++) { /* the commands OS layers add */
+        size_t k;
+        for (k = 0; k < cli_os_layers[i]->ncommands; k++)
+            if (!strcmp(cli_os_layers[i]->commands[k].name, cmdname)) cmd = &cli_os_layers[i]->commands[k];
+    }
     if (!cmd) {
         char known[256] = "";
         for (i = 0; i < (int)CLI_NCOMMANDS; i++) {
