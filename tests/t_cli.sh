@@ -565,6 +565,22 @@ test_faults() {
     shrink_case "search over raw: while the file is truncated" $M -c raw:$T/shrink.img search NEEDLE
     shrink_case "read -o over dump: while the file is truncated" $M -c dump:$T/shrink.img read 0 1G -o "$T/shrunk.bin"
     shrink_case "dump -o over raw: while the file is truncated" $M -c raw:$T/shrink.img dump -o "$T/shrunk.elf"
+    # SIGTERM in the middle of a dump: the process ends by the signal, no file is left
+    rm -f "$T"/shrunk*
+    truncate -s 1G "$T/shrink.img"
+    $M -c raw:$T/shrink.img dump -o "$T/shrunk.elf" >"$T/out" 2>"$T/err" &
+    p=$!
+    n=0
+    while [ $n -lt 2000 ] && [ -z "$(ls "$T" | grep '^shrunk.elf.partial')" ] && kill -0 $p 2>/dev/null; do
+        sleep 0.01
+        n=$((n + 1))
+    done
+    kill -TERM $p 2>/dev/null
+    wait $p
+    rc=$?
+    check "$b: dump interrupted by SIGTERM: ends by the signal, no file left" \
+        eval '[ "$rc" = 143 ] && [ -z "$(ls "$T" | grep "^shrunk")" ]'
+    rm -f "$T/shrink.img" "$T"/shrunk*
     # a file-size limit (ulimit -f, in 512-byte blocks): the write fails (EFBIG), not the process
     rm -f "$T"/lim*
     (ulimit -f 1024; exec $M $C dump -o "$T/lim.elf") >"$T/out" 2>"$T/err"
