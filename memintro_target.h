@@ -417,6 +417,16 @@ static void memintro__tg_oneline(char *buf)
     while (i > 0 && buf[i - 1] == ' ') buf[--i] = 0;
 }
 
+/* snprintf into a fixed field (text longer than the field is cut). */
+static void memintro__tg_set(char *buf, size_t size, const char *fmt, ...) MEMINTRO__TG_PRINTF(3, 4);
+static void memintro__tg_set(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
+
 static memintro_status memintro__tg_fail(memintro_target *t, memintro_status s, const char *fmt, ...)
     MEMINTRO__TG_PRINTF(3, 4);
 static memintro_status memintro__tg_fail(memintro_target *t, memintro_status s, const char *fmt, ...)
@@ -524,18 +534,18 @@ static int memintro__tg_paging_from_cpu0(memintro_target *t, const char *where)
         memset(&d, 0, sizeof d);
         s = memintro_cpu_mmu(&t->cpus[i], &d);
         if (s != MEMINTRO_OK) {
-            snprintf(t->cpu_note, sizeof t->cpu_note, "%s",
+            memintro__tg_set(t->cpu_note, sizeof t->cpu_note, "%s",
                      s == MEMINTRO_E_NOTFOUND ? "CPU 0 runs with paging off (or its control registers are unknown)"
                                               : "CPU 0's paging setting is not one memintro walks");
             return 0;
         }
         t->paging = d;
         t->has_paging = 1;
-        snprintf(t->paging_source, sizeof t->paging_source, "CPU 0's %s (%s)",
+        memintro__tg_set(t->paging_source, sizeof t->paging_source, "CPU 0's %s (%s)",
                  d.arch == MEMINTRO_ARCH_AARCH64 ? "TTBR0/TTBR1" : "CR3", where);
         return 1;
     }
-    snprintf(t->cpu_note, sizeof t->cpu_note, "the registers of CPU 0 are not known");
+    memintro__tg_set(t->cpu_note, sizeof t->cpu_note, "the registers of CPU 0 are not known");
     return 0;
 }
 
@@ -684,19 +694,19 @@ static memintro_status memintro__tg_open_file(memintro_target *t, const char *ar
     t->windows = f->has_windows ? &f->windows : 0;
     t->kdump = f->has_kdump ? &f->kdump : 0;
     if (raw) {
-        snprintf(t->description, sizeof t->description, "raw image %s (%s), read-only", st->path,
+        memintro__tg_set(t->description, sizeof t->description, "raw image %s (%s), read-only", st->path,
                  memintro__tg_human(f->file_size, h, sizeof h));
         t->layout = MEMINTRO_TARGET_LAYOUT_FILE;
         if (base)
-            snprintf(t->layout_text, sizeof t->layout_text, "byte N of the file is guest-physical address 0x%llx+N",
+            memintro__tg_set(t->layout_text, sizeof t->layout_text, "byte N of the file is guest-physical address 0x%llx+N",
                      MEMINTRO__TG_ULL(base));
         else
-            snprintf(t->layout_text, sizeof t->layout_text, "byte N of the file is guest-physical address N");
+            memintro__tg_set(t->layout_text, sizeof t->layout_text, "byte N of the file is guest-physical address N");
     } else {
-        snprintf(t->description, sizeof t->description, "%s: %s, %s", st->path, d->description,
+        memintro__tg_set(t->description, sizeof t->description, "%s: %s, %s", st->path, d->description,
                  memintro__tg_human(f->file_size, h, sizeof h));
         t->layout = MEMINTRO_TARGET_LAYOUT_DUMP;
-        snprintf(t->layout_text, sizeof t->layout_text,
+        memintro__tg_set(t->layout_text, sizeof t->layout_text,
                  "the dump's own memory map (%llu range%s); addresses it does not hold are holes",
                  MEMINTRO__TG_ULL(d->map.count), d->map.count == 1 ? "" : "s");
     }
@@ -741,7 +751,7 @@ static memintro_status memintro__tg_open_file(memintro_target *t, const char *ar
         t->cpus = f->cpus;
         t->cpu_count = f->cpu_state_count;
         if (t->cpus_total < t->cpu_count) t->cpus_total = (uint32_t)t->cpu_count;
-        snprintf(t->cpu_source, sizeof t->cpu_source, "%s",
+        memintro__tg_set(t->cpu_source, sizeof t->cpu_source, "%s",
                  f->qemu ? "QEMU CPU-state notes in the dump" : "CPU notes in the dump");
     }
     if (t->cpu_count && memintro__tg_paging_from_cpu0(t, t->cpu_source)) {
@@ -752,9 +762,9 @@ static memintro_status memintro__tg_open_file(memintro_target *t, const char *ar
         t->paging.dtb = f->dtb;
         t->has_paging = 1;
         t->cpu_note[0] = 0;
-        snprintf(t->paging_source, sizeof t->paging_source, "the crash dump header's DirectoryTableBase");
+        memintro__tg_set(t->paging_source, sizeof t->paging_source, "the crash dump header's DirectoryTableBase");
     } else if (!t->cpu_count) {
-        snprintf(t->cpu_note, sizeof t->cpu_note, "%s", raw ? "a raw image holds no CPU state"
+        memintro__tg_set(t->cpu_note, sizeof t->cpu_note, "%s", raw ? "a raw image holds no CPU state"
                                                             : "the dump holds no CPU state");
     }
     return MEMINTRO_OK;
@@ -810,16 +820,16 @@ static memintro_status memintro__tg_open_qemu(memintro_target *t, const char *sp
     t->vm_name = in.name;
     t->machine = in.machine;
     t->qmp = in.qmp;
-    snprintf(t->description, sizeof t->description, "QEMU process %d \"%s\": machine %s, guest RAM %s, %s", in.pid,
+    memintro__tg_set(t->description, sizeof t->description, "QEMU process %d \"%s\": machine %s, guest RAM %s, %s", in.pid,
              in.name, in.machine, memintro__tg_human(in.ram_size, h, sizeof h), in.writable ? "read-write" : "read-only");
     src = in.source;
     if (in.layout == MEMINTRO_QEMU_LAYOUT_QMP) {
         t->layout = MEMINTRO_TARGET_LAYOUT_QMP;
-        snprintf(t->layout_text, sizeof t->layout_text, "from QEMU itself over %s", src);
+        memintro__tg_set(t->layout_text, sizeof t->layout_text, "from QEMU itself over %s", src);
     } else {
         t->layout = MEMINTRO_TARGET_LAYOUT_INFERRED;
         if (!strncmp(src, "inferred (no QMP): ", 19)) src += 19;
-        snprintf(t->layout_text, sizeof t->layout_text, "INFERRED from the machine-type table, not asked from QEMU: %s",
+        memintro__tg_set(t->layout_text, sizeof t->layout_text, "INFERRED from the machine-type table, not asked from QEMU: %s",
                  src);
     }
     memintro__tg_oneline(t->layout_text);
@@ -845,7 +855,7 @@ static memintro_status memintro__tg_open_qemu(memintro_target *t, const char *sp
                            r->guest_ram ? "" : " [device/firmware]");
     }
     st->base_facts = st->nfacts;
-    snprintf(t->cpu_note, sizeof t->cpu_note, "the VM's registers are read on demand (memintro_target_load_cpus)");
+    memintro__tg_set(t->cpu_note, sizeof t->cpu_note, "the VM's registers are read on demand (memintro_target_load_cpus)");
     return MEMINTRO_OK;
 }
 
@@ -859,7 +869,7 @@ static memintro_status memintro__tg_qemu_cpus(memintro_target *t)
     t->cpus_loaded = 1;
     t->dump_facts = 0;
     if (!st->q.qmp[0]) {
-        snprintf(t->cpu_note, sizeof t->cpu_note,
+        memintro__tg_set(t->cpu_note, sizeof t->cpu_note,
                  "the VM's registers need QEMU's QMP monitor, and this VM has none (give qmp=unix:PATH)");
         return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED, "%s", t->cpu_note);
     }
@@ -880,14 +890,14 @@ static memintro_status memintro__tg_qemu_cpus(memintro_target *t)
         if (s == MEMINTRO_OK) s = MEMINTRO_E_NOTFOUND;
         memintro__tg_fail(t, s, "cannot read the VM's registers: %s",
                           memintro_qemu_error(&st->q)[0] ? memintro_qemu_error(&st->q) : memintro_status_str(s));
-        snprintf(t->cpu_note, sizeof t->cpu_note, "%.500s", t->error);
+        memintro__tg_set(t->cpu_note, sizeof t->cpu_note, "%.500s", t->error);
         return s;
     }
     st->ncpus = n;
     t->cpus = st->cpus;
     t->cpu_count = n;
     t->cpus_total = (uint32_t)n;
-    snprintf(t->cpu_source, sizeof t->cpu_source, "QMP info registers -a");
+    memintro__tg_set(t->cpu_source, sizeof t->cpu_source, "QMP info registers -a");
     memset(&st->efacts, 0, sizeof st->efacts);
     st->efacts.cpu_count = (uint32_t)n;
     st->efacts.cpu_state_count = (uint32_t)n;
