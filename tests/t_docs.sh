@@ -6,7 +6,8 @@
 #   - every ```c block of README.md;
 #   - the EXAMPLE block of each header's manual (memintro*.h: the lines indented by seven
 #     spaces after "   EXAMPLE", up to the next line of the manual).
-# A block is compiled as it stands when it defines main(); otherwise it is a fragment and is
+# A block is compiled as it stands when it defines main() or another function (a "{" in the
+# first column); otherwise it is a fragment and is
 # wrapped: its preprocessor lines (#define, #include) go first, then <stdio.h>, <stdlib.h>,
 # <string.h>, <stdint.h> and, for a header's EXAMPLE, that header; its other lines become
 # the body of a function, after file-scope variables for the names fragments use without
@@ -53,7 +54,7 @@ for src in "$T"/blocks/*.c; do
     count=$((count + 1))
     tu=$T/$name.tu
     extra=
-    if grep -q '\bmain *(' "$src"; then
+    if grep -q '\bmain *(' "$src" || grep -q '^{' "$src"; then
         cp "$src" "$tu"
     else
         extra=-Wno-unused
