@@ -1,5 +1,5 @@
 # memintro: build the command-line tool, examples, tests and benchmarks into build/.
-#   make          the `memintro` tool and every program in examples/
+#   make          the `memintro` tool (examples/memintro/) and every program examples/*.c
 #   make test     every test (installs missing Debian packages when run as root)
 #   make bench    the benchmarks (BENCH lines)
 #   make demo     shows memintro at work

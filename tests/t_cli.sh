@@ -244,6 +244,24 @@ err_case() {
     fi
 }
 
+# masked_case DESC IMAGE DTB [TTBR1]: the image's manifest translations, with the manifest's
+# root replaced by DTB (and TTBR1) whose extra low or high bits must be ignored
+masked_case() {
+    d=$1 n=$2 dtb=$3 ttbr1=${4:-}
+    o=$(field opts "$S/$n.txt" | sed "s/--dtb [^ ]*/--dtb $dtb/")
+    [ -n "$ttbr1" ] && o=$(echo "$o" | sed "s/--ttbr1 [^ ]*/--ttbr1 $ttbr1/")
+    run $M -c raw:$S/$n.img $o translate $(vas "$S/$n.txt")
+    expect_text "$S/$n.txt" >"$T/exp"
+    sed 's/table unreadable: .* (level/table unreadable: (level/' "$T/out" >"$T/got"
+    if [ "$rc" = 1 ] && [ ! -s "$T/err" ] && cmp -s "$T/exp" "$T/got"; then
+        pass "$(basename "$M"): $d: the low bits are masked, translations match the manifest"
+    else
+        fail "$(basename "$M"): $d: exit $rc"
+        head -3 "$T/err"
+        diff "$T/exp" "$T/got" | head -5
+    fi
+}
+
 test_errors() {
     I=$S/x86_64.img
     C="-c raw:$I"
@@ -252,12 +270,13 @@ test_errors() {
     : >"$T/empty"
     mkdir -p "$T/dir"
     err_case "unknown arch" 2 "sparc" $C --arch sparc --dtb 0x1000 translate 0x0
-    err_case "unaligned x86_64 DTB" 2 "aligned" $C --arch x86_64 --dtb 0x1008 translate 0x0
-    err_case "unaligned la57 DTB" 2 "aligned" -c raw:$S/la57.img --arch la57 --dtb 0x1800 translate 0x0
-    err_case "unaligned x86 DTB" 2 "aligned" -c raw:$S/x86.img --arch x86 --dtb 0x1004 translate 0x0
-    err_case "PAE DTB not 32-byte aligned" 2 "32-byte" -c raw:$S/pae.img --arch pae --dtb 0x1010 translate 0x0
-    err_case "unaligned aarch64 TTBR0" 2 "aligned" -c raw:$S/aarch64.img --arch aarch64 --dtb 0x1008 translate 0x0
-    err_case "unaligned aarch64 TTBR1" 2 "TTBR1" -c raw:$S/aarch64.img --arch aarch64 --dtb 0x1000 --ttbr1 0x2100 translate 0x0
+    # a DTB's low bits (CR3's PCID and flags, PAE's bits 4:0, TTBR's ASID and CnP) are not
+    # part of the root table's address: they are masked, and the walk is the manifest's
+    masked_case "x86_64 CR3 with PCID 8" x86_64 0x1008
+    masked_case "la57 CR3 with PCID 0x800" la57 0x1800
+    masked_case "x86 CR3 with PWT/PCD flags" x86 0x1018
+    masked_case "PAE CR3 with bits 4:3 set" pae 0x1038
+    masked_case "aarch64 TTBR0/TTBR1 with ASIDs and CnP" aarch64 0x0005000000001001 0x0007000000002001
     err_case "DTB beyond the image" 1 "outside" $C --arch x86_64 --dtb 0x10000000 translate 0x0
     err_case "DTB at the image's end" 1 "outside" $C --arch x86_64 --dtb "$(printf '0x%x' "$size")" translate 0x0
     err_case "PAE DTB beyond the image" 1 "outside" -c raw:$S/pae.img --arch pae --dtb 0x7fffffe0 translate 0x0
@@ -509,6 +528,107 @@ test_new() {
     rm -f "$T/x.elf" "$T/x2.elf" "$T/x3.elf" "$T/back"
 }
 
+# --- faults: files that shrink, full disks, file-size limits, devices and FIFOs ----------
+# shrink_case DESC CMD...: CMD runs on $T/shrink.img (1 GiB, sparse), which is cut to 4 KiB as
+# soon as CMD has it mapped (seen in /proc/PID/maps); CMD must then fail with exit 1 and one
+# error line saying the file shrank, and leave no output file ($T/shrunk*) behind
+shrink_case() {
+    d=$1
+    shift
+    rm -f "$T/shrink.img" "$T"/shrunk*
+    truncate -s 1G "$T/shrink.img"
+    "$@" >"$T/out" 2>"$T/err" &
+    p=$!
+    n=0
+    while [ $n -lt 2000 ] && ! grep -q "$T/shrink.img" /proc/$p/maps 2>/dev/null && kill -0 $p 2>/dev/null; do
+        sleep 0.01
+        n=$((n + 1))
+    done
+    truncate -s 4096 "$T/shrink.img"
+    wait $p
+    rc=$?
+    left=$(ls "$T" | grep -c '^shrunk')
+    if [ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "^memintro: error: .*shrink.img shrank" "$T/err" &&
+        [ "$left" = 0 ]; then
+        pass "$b: $d: exit 1, one line saying the file shrank, no output file left"
+    else
+        fail "$b: $d: exit $rc, $(wc -l <"$T/err") stderr lines, $left output files left"
+        head -3 "$T/err"
+    fi
+    rm -f "$T/shrink.img" "$T"/shrunk*
+}
+
+test_faults() {
+    I=$S/x86_64.img
+    C="-c raw:$I"
+    b=$(basename "$M")
+    shrink_case "search over raw: while the file is truncated" $M -c raw:$T/shrink.img search NEEDLE
+    shrink_case "read -o over dump: while the file is truncated" $M -c dump:$T/shrink.img read 0 1G -o "$T/shrunk.bin"
+    shrink_case "dump -o over raw: while the file is truncated" $M -c raw:$T/shrink.img dump -o "$T/shrunk.elf"
+    # SIGTERM in the middle of a dump: the process ends by the signal, no file is left
+    rm -f "$T"/shrunk*
+    truncate -s 1G "$T/shrink.img"
+    $M -c raw:$T/shrink.img dump -o "$T/shrunk.elf" >"$T/out" 2>"$T/err" &
+    p=$!
+    n=0
+    while [ $n -lt 2000 ] && [ -z "$(ls "$T" | grep '^shrunk.elf.partial')" ] && kill -0 $p 2>/dev/null; do
+        sleep 0.01
+        n=$((n + 1))
+    done
+    kill -TERM $p 2>/dev/null
+    wait $p
+    rc=$?
+    check "$b: dump interrupted by SIGTERM: ends by the signal, no file left" \
+        eval '[ "$rc" = 143 ] && [ -z "$(ls "$T" | grep "^shrunk")" ]'
+    rm -f "$T/shrink.img" "$T"/shrunk*
+    # a file-size limit (ulimit -f, in 512-byte blocks): the write fails (EFBIG), not the process
+    rm -f "$T"/lim*
+    (ulimit -f 1024; exec $M $C dump -o "$T/lim.elf") >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$b: dump -o over ulimit -f: exit 1, one line naming the size limit, no file left" \
+        eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -qi "file too large" "$T/err" && [ -z "$(ls "$T" | grep "^lim")" ]'
+    (ulimit -f 1024; exec $M $C read 0 4M -o "$T/lim.bin") >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$b: read -o over ulimit -f: exit 1, one line naming the size limit, no file left" \
+        eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -qi "file too large" "$T/err" && [ -z "$(ls "$T" | grep "^lim")" ]'
+    # read -o FILE replaces FILE only when complete: a failed read leaves the old FILE as it was
+    echo old >"$T/lim.keep"
+    (ulimit -f 1024; exec $M $C read 0 4M -o "$T/lim.keep") >"$T/out" 2>"$T/err"
+    check "$b: a failed read -o leaves the existing FILE untouched" \
+        eval '[ "$(cat "$T/lim.keep")" = old ] && [ "$(ls "$T" | grep -c "^lim")" = 1 ]'
+    rm -f "$T"/lim*
+    # a character device that is always full: written in place (never replaced), ENOSPC reported.
+    # A private node (mknod, as root) where possible, so that /dev is never at stake.
+    full=/dev/full
+    if mknod "$T/full" c 1 7 2>/dev/null; then full=$T/full; fi
+    if [ -c "$full" ] && [ -w "$full" ]; then
+        run $M $C dump -o "$full" --force
+        check "$b: dump -o $full --force: exit 1, one line (no space), $full is still a character device" \
+            eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -qi "no space left" "$T/err" && [ -c "$full" ]'
+        run $M $C read 0 64k -o "$full"
+        check "$b: read -o $full: exit 1, one line (no space), $full is still a character device" \
+            eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -qi "no space left" "$T/err" && [ -c "$full" ]'
+    else
+        echo "skip - $b: no writable full device (mknod and /dev/full both unusable)"
+    fi
+    rm -f "$T/full"
+    # a FIFO nobody reads: dump -o fails at once instead of blocking
+    mkfifo "$T/fifo"
+    run timeout 20 $M $C dump -o "$T/fifo" --force
+    check "$b: dump -o FIFO without a reader: exit 1 at once, one line, the FIFO stays" \
+        eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && [ -p "$T/fifo" ]'
+    # FIFOs and devices as targets: one line at once (under timeout: a hang fails the check)
+    for k in dump raw; do
+        run timeout 20 $M -c $k:$T/fifo info
+        check "$b: -c $k:FIFO: exit 1 at once, one line saying it is not a regular file" \
+            eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -qiE "not a (regular file|memory dump)" "$T/err"'
+        run timeout 20 $M -c $k:/dev/zero info
+        check "$b: -c $k:/dev/zero: exit 1, one line saying it is not a regular file (not \"empty\")" \
+            eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -qiE "not a (regular file|memory dump)" "$T/err" && ! grep -q empty "$T/err"'
+    done
+    rm -f "$T/fifo"
+}
+
 # --- main ---------------------------------------------------------------------------------
 if [ ! -x build/memintro ] || [ ! -f $S/.stamp ]; then
     fail "build/memintro and build/sample are missing (run make all build/sample/.stamp)"
@@ -517,7 +637,7 @@ fi
 names=$(cd $S && ls *.txt | sed 's/\.txt$//')
 # Three jobs side by side, each with its own scratch dir: the plain build over everything,
 # and the sanitizer build split in two halves (it is the slow one).
-# job INDEX BINARY PARTS...: PARTS are "images", "errors", "misc", "new"
+# job INDEX BINARY PARTS...: PARTS are "images", "errors", "misc", "new", "faults"
 job() {
     i=$1 M=$2
     shift 2
@@ -539,6 +659,7 @@ job() {
                 errors) test_errors ;;
                 misc) test_misc ;;
                 new) test_new ;;
+                faults) test_faults ;;
             esac
         done
     ) >"$T/log.$i" 2>&1 &
@@ -546,6 +667,7 @@ job() {
 job 0 build/memintro images errors misc new
 job 1 build/memintro-san images errors
 job 2 build/memintro-san misc new
+job 3 build/memintro faults
 wait
 cat "$T"/log.*
 # the small example agrees with the manifest too

@@ -251,6 +251,48 @@ err_case "truncated ELF core" "trunc.elf" -c "dump:$R/trunc.elf" info
 err_case "garbage kdump file" "garbage.kdump" -c "dump:$R/garbage.kdump" info
 rm -f "$E"
 
+# --- the VM exits in the middle of a search and of a dump ------------------------------
+# A search of all guest memory for a masked pattern the guest does not hold (a masked scan
+# is the slow kind) and a dump run; once the search has used 0.1 s of CPU and the dump has
+# written 8 MiB, both are stopped (SIGSTOP), QEMU is killed, and both continue: each must
+# fail with exit 1 and one error line saying the target is gone (never "no match"), the
+# dump naming the bytes it had written, and no file may be left.
+cputicks() { awk '{ print $14 + $15 }' /proc/$1/stat 2>/dev/null || echo 0; }
+G=$R/gone.elf
+$M -c "qemu:name=$NAME" search --hex "6d 69 ?? 67 6f 6e 65 ?? 6e 6f 2d 73 75 63 68 ?? 74 65 78 74" \
+    >"$R/s.out" 2>"$R/s.err" &
+sp=$!
+n=0
+while [ $n -lt 3000 ] && [ "$(cputicks $sp)" -lt 10 ] && kill -0 $sp 2>/dev/null; do sleep 0.01; n=$((n + 1)); done
+kill -STOP $sp 2>/dev/null
+$M $Q dump -o "$G" >"$R/d.out" 2>"$R/d.err" &
+dp=$!
+n=0
+while [ $n -lt 3000 ] && kill -0 $dp 2>/dev/null; do
+    part=$(ls "$R" | grep '^gone\.elf\.partial' | head -1)
+    [ -n "$part" ] && [ "$(stat -c %s "$R/$part" 2>/dev/null || echo 0)" -ge 8388608 ] && break
+    sleep 0.01
+    n=$((n + 1))
+done
+kill -STOP $dp 2>/dev/null
+searching=0 dumping=0
+kill -0 $sp 2>/dev/null && searching=1
+kill -0 $dp 2>/dev/null && dumping=1
+kill -9 "$pid" 2>/dev/null
+n=0
+while [ $n -lt 1000 ] && [ -e /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null; do sleep 0.01; n=$((n + 1)); done
+kill -CONT $sp $dp 2>/dev/null
+wait $sp
+src=$?
+wait $dp
+drc=$?
+echo "# search: exit $src, $(cat "$R/s.err"); dump: exit $drc, $(cat "$R/d.err")"
+check "search while the VM exits: exit 1, one error line saying it is gone, no \"no match\"" \
+    eval '[ "$searching" = 1 ] && [ "$src" = 1 ] && [ "$(wc -l <"$R/s.err")" = 1 ] && grep -q "^memintro: error: .*gone" "$R/s.err" && ! grep -q "no match" "$R/s.err" && [ ! -s "$R/s.out" ]'
+written=$(sed -n 's/.* after \([0-9.]* [MG]iB\).*/\1/p' "$R/d.err")
+check "dump while the VM exits: exit 1, one line saying it is gone after the bytes written ($written), no file left" \
+    eval '[ "$dumping" = 1 ] && [ "$drc" = 1 ] && [ "$(wc -l <"$R/d.err")" = 1 ] && grep -q "^memintro: error: .*gone" "$R/d.err" && [ -n "$written" ] && [ -z "$(ls "$R" | grep "^gone\.elf")" ]'
+
 # --- the VM goes away ------------------------------------------------------------------
 sh tests/guest/stop.sh "$R" >/dev/null 2>&1
 err_case "the stopped VM by name" "$NAME" -c "qemu:name=$NAME" info
