@@ -947,6 +947,7 @@ MEMINTRO__DEF const memintro_range *memintro_memmap_find(const memintro_memmap *
 /* Host address of backing offset off (data == NULL: off is a host address). */
 #define MEMINTRO__AT(b, off) ((uint8_t *)((uintptr_t)(b)->data + (uintptr_t)(off)))
 #define MEMINTRO__FALLBACK_OPS 64 /* fallback pieces gathered per call */
+#define MEMINTRO__CHUNK 64        /* ops looked up (and prefetched) before their copies */
 
 /* The range of b's map that holds addr, or NULL; tries the last hit first. */
 MEMINTRO__INLINE const memintro_range *memintro__buffer_range(memintro_buffer *b, uint64_t addr)
@@ -1000,75 +1001,102 @@ static void memintro__fallback_flush(memintro_buffer *b, memintro__fallback *f, 
     f->n = 0;
 }
 
+/* An op that does not lie in one range of the map: its pieces are copied, failed as holes
+   or gathered for the fallback. */
+static void memintro__buffer_slow(memintro_buffer *b, memintro__fallback *fb, memintro_op *ops, size_t i, int write)
+{
+    memintro_op *op = &ops[i];
+    uint8_t *buf = (uint8_t *)op->buf;
+    uint64_t addr = op->addr;
+    size_t left = op->len;
+    op->missing = 0;
+    op->status = MEMINTRO_OK;
+    while (left) {
+        uint64_t off, run;
+        size_t n;
+        int backed = memintro_memmap_lookup(b->map, addr, &off, &run);
+        n = run < left ? (size_t)run : left;
+        if (backed) {
+            if (write)
+                MEMINTRO_MEMCPY(MEMINTRO__AT(b, off), buf, n);
+            else
+                MEMINTRO_MEMCPY(buf, MEMINTRO__AT(b, off), n);
+        } else if (b->fallback) {
+            memintro_op *d;
+            if (fb->n == MEMINTRO__FALLBACK_OPS) memintro__fallback_flush(b, fb, ops, write);
+            d = &fb->op[fb->n];
+            d->addr = addr;
+            d->buf = buf;
+            d->len = n;
+            d->missing = 0;
+            d->status = MEMINTRO_OK;
+            d->flags = op->flags;
+            fb->owner[fb->n++] = (uint32_t)i;
+        } else {
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), n, !write);
+        }
+        buf += n;
+        addr += n;
+        left -= n;
+        if (left && !addr) { /* ran past the top of the physical space: no wrap to 0 */
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), left, !write);
+            break;
+        }
+    }
+}
+
 static memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops, size_t count, int write)
 {
     memintro_buffer *b = (memintro_buffer *)self;
     const memintro_memmap *m = b->map;
-    const memintro_range *last = 0; /* the range the previous op came from */
+    const memintro_range *last = 0; /* the range the previous lookup hit */
+    uint8_t *host[MEMINTRO__CHUNK];  /* host address of each op of a chunk that lies in one range */
     memintro__fallback fb;
-    size_t i;
+    size_t base, k, n;
     fb.n = 0;
-    for (i = 0; i < count; i++) {
-        memintro_op *op = &ops[i];
-        uint8_t *buf = (uint8_t *)op->buf;
-        uint64_t addr = op->addr;
-        size_t left = op->len;
-        op->missing = 0;
-        op->status = MEMINTRO_OK;
-        if (last && i + MEMINTRO__AHEAD < count) { /* start loading a later op's bytes */
-            uint64_t a = ops[i + MEMINTRO__AHEAD].addr;
-            if (a - last->start < last->size) MEMINTRO_PREFETCH(MEMINTRO__AT(b, last->offset + (a - last->start)));
+    /* Chunks of MEMINTRO__CHUNK ops: first every op's host address is looked up and its
+       first byte prefetched, then the copies run. Small random reads wait on memory;
+       looking a whole chunk up first lets their loads overlap instead of each copy
+       waiting behind the next lookup. */
+    for (base = 0; base < count; base += n) {
+        n = MEMINTRO__MIN(count - base, (size_t)MEMINTRO__CHUNK);
+        for (k = 0; k < n; k++) {
+            const memintro_op *op = &ops[base + k];
+            uint64_t addr = op->addr;
+            host[k] = 0;
+            if (!last || addr - last->start >= last->size) {
+                size_t r = 0, j;
+                if (m->count <= 16) { /* a few ranges (a dump's, a VM's): count them without branches */
+                    for (j = 1; j < m->count; j++) r += m->ranges[j].start <= addr;
+                } else {
+                    r = memintro__memmap_search(m, addr);
+                }
+                if (r >= m->count) continue;
+                last = &m->ranges[r];
+                if (addr - last->start >= last->size) continue;
+            }
+            if (op->len > last->size - (addr - last->start)) continue;
+            host[k] = MEMINTRO__AT(b, last->offset + (addr - last->start));
+            MEMINTRO_PREFETCH(host[k]);
         }
-        /* Fast path: the op lies inside one range (the previous op's, else a search).
-           8-byte copies, the common guest read, get a fixed-size copy the compiler inlines. */
-        if (!last || addr - last->start >= last->size) {
-            size_t k = memintro__memmap_search(m, addr);
-            last = k < m->count ? &m->ranges[k] : 0;
-        }
-        if (last && addr - last->start < last->size && left <= last->size - (addr - last->start)) {
-            uint8_t *mem = MEMINTRO__AT(b, last->offset + (addr - last->start));
-            if (left == 8) {
+        for (k = 0; k < n; k++) {
+            memintro_op *op = &ops[base + k];
+            if (!host[k]) {
+                memintro__buffer_slow(b, &fb, ops, base + k, write);
+                continue;
+            }
+            op->missing = 0;
+            op->status = MEMINTRO_OK;
+            /* 8-byte copies, the common guest read, get a fixed-size copy the compiler inlines */
+            if (op->len == 8) {
                 if (write)
-                    MEMINTRO_MEMCPY(mem, buf, 8);
+                    MEMINTRO_MEMCPY(host[k], op->buf, 8);
                 else
-                    MEMINTRO_MEMCPY(buf, mem, 8);
+                    MEMINTRO_MEMCPY(op->buf, host[k], 8);
             } else if (write) {
-                MEMINTRO_MEMCPY(mem, buf, left);
+                MEMINTRO_MEMCPY(host[k], op->buf, op->len);
             } else {
-                MEMINTRO_MEMCPY(buf, mem, left);
-            }
-            continue;
-        }
-        while (left) {
-            uint64_t off, run;
-            size_t n;
-            int backed = memintro_memmap_lookup(b->map, addr, &off, &run);
-            n = run < left ? (size_t)run : left;
-            if (backed) {
-                if (write)
-                    MEMINTRO_MEMCPY(MEMINTRO__AT(b, off), buf, n);
-                else
-                    MEMINTRO_MEMCPY(buf, MEMINTRO__AT(b, off), n);
-            } else if (b->fallback) {
-                memintro_op *d;
-                if (fb.n == MEMINTRO__FALLBACK_OPS) memintro__fallback_flush(b, &fb, ops, write);
-                d = &fb.op[fb.n];
-                d->addr = addr;
-                d->buf = buf;
-                d->len = n;
-                d->missing = 0;
-                d->status = MEMINTRO_OK;
-                d->flags = op->flags;
-                fb.owner[fb.n++] = (uint32_t)i;
-            } else {
-                memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), n, !write);
-            }
-            buf += n;
-            addr += n;
-            left -= n;
-            if (left && !addr) { /* ran past the top of the physical space: no wrap to 0 */
-                memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (uint8_t *)op->buf), left, !write);
-                break;
+                MEMINTRO_MEMCPY(op->buf, host[k], op->len);
             }
         }
     }
@@ -2918,6 +2946,7 @@ MEMINTRO__DEF memintro_status memintro_scan_virt(memintro_virt *v, uint64_t star
 #undef MEMINTRO__CACHE_FWD
 #undef MEMINTRO__AT
 #undef MEMINTRO__FALLBACK_OPS
+#undef MEMINTRO__CHUNK
 #undef MEMINTRO__DEF
 #undef MEMINTRO__INLINE
 #undef MEMINTRO__GROUP
