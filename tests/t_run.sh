@@ -4,6 +4,7 @@
 # exits non-zero after passing, a program that was never built, a failed build); the
 # expected summary lines are written out by hand below.
 cd "$(dirname "$0")/.." || exit 1
+unset MEMINTRO_BUILD_FAILED # make test sets it for the outer run.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/memintro-run.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 pass() { echo "ok - run.sh: $*"; }
