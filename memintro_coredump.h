@@ -6,19 +6,32 @@
    the memory map the file describes. Addresses the file does not hold are holes: reads of
    them fail with MEMINTRO_E_HOLE (the bytes are zeroed and counted in op.missing), they
    are never passed off as memory that was zero. The file is memory-mapped: formats that
-   store pages plainly are read with one memcpy per contiguous piece, compressed kdump pages
-   are decompressed on demand (with a small cache of decompressed pages).
+   store pages plainly (raw, ELF, Windows, LiME; not flattened streams) are served by the
+   core's mapped-memory backend (memintro_buffer) over the mapping, with direct access
+   (d.phys.direct, memintro_coredump_ptr); compressed kdump pages are decompressed on demand
+   (with a small cache of decompressed pages). With MEMINTRO_COREDUMP_NO_MMAP the file is
+   read with read(2) after open instead, so that a file that shrinks while open fails reads
+   (MEMINTRO_E_IO, "... the file shrank from X to Y bytes") instead of raising SIGBUS.
+   Only regular files and block devices are opened: a FIFO, character device, socket or
+   directory is refused at once (MEMINTRO_E_INVALID, "PATH is not a regular file (a FIFO)").
 
    FORMATS READ (auto-detected, or forced with memintro_coredump_options.format)
      raw      a flat image: byte N of the file is guest-physical address raw_base + N.
-              Chosen when no other format's signature is at the start of the file.
+              Chosen when no other format's signature is at the start of the file, or
+              forced (options.format = MEMINTRO_COREDUMP_RAW, the "raw" name): then the
+              file is read byte for byte whatever it starts with.
      elf      ELF cores: QEMU dump-guest-memory (with or without paging; begin/length
               filters), copies of Linux /proc/vmcore. ELFCLASS32 and 64, little-endian;
               p_paddr is guest-physical; p_filesz < p_memsz tails are holes; more than
               65535 segments (PN_XNUM); overlapping segments (paging=true dumps map the
               same physical page at several virtual addresses) are merged. Notes read:
               CORE/NT_PRSTATUS (x86-64 and i386 layouts), QEMU's CPU state ("QEMU", type 0:
-              CR0-CR4, segments, descriptor tables) and VMCOREINFO.
+              CR0-CR4, segments, descriptor tables) and VMCOREINFO. e_phentsize must be
+              the program header size (56 or 32). The description counts the PT_LOAD
+              headers and names the layout found in the file: "QEMU dump-guest-memory"
+              (QEMU's CPU notes with section headers before the program headers, or
+              p_vaddr != p_paddr), "/proc/vmcore layout" (notes first, right after the ELF
+              header; also what the writer below produces).
      kdump    kdump-compressed ("KDUMP   ") files as written by QEMU dump-guest-memory
               (kdump-zlib/-lzo/-snappy: the flattened stream; QEMU 8.2's kdump-raw-* write the
               seekable file) and by makedumpfile (seekable, or flattened with -F); 32- and
@@ -63,6 +76,12 @@
    (memintro_qemu.h: QEMU's "info registers"). The output is written front to back (a pipe works),
    memory in 1 MiB batches, with a progress callback. Bytes the source cannot read are
    written as zeros and counted (or fail the write with MEMINTRO_COREDUMP_WRITE_STRICT).
+   A regular file (or a new path) is written through a temporary file beside it
+   ("PATH.partial-PID"), renamed over PATH at the end and removed on any failure, so a
+   failed write leaves the old PATH as it was; a character or block device or a FIFO is
+   written into directly and never removed or replaced (a FIFO without a reader is refused
+   at once); anything else is refused. On failure res says how many bytes reached the file
+   (file_size, memory_size) and res->error names them.
 
    USAGE
      In exactly one C or C++ file:
@@ -95,14 +114,20 @@
      A page compressed with a library that is neither compiled in nor loadable reads as
      MEMINTRO_E_UNSUPPORTED and memintro_coredump_error() names the library; pages stored
      plainly (including every zero page QEMU writes) and every other format still read.
-     Allocation can also be overridden per object with memintro_coredump_options.allocator.
+     Allocation can also be overridden per object with memintro_coredump_options.allocator
+     (and memintro_coredump_write_options.allocator): the core's memintro_allocator, both
+     functions or neither (one alone: MEMINTRO_E_INVALID).
      Every allocation is freed by memintro_coredump_close (and by a failed open).
 
    THIS LIBRARY DOES NOT
-     - read from pipes or stdin: dumps must be files it can mmap (a flattened stream
-       saved to a file is fine);
-     - survive a dump file being truncated while open (the mapping faults, SIGBUS);
-       replacing or deleting it is fine;
+     - read from pipes, FIFOs, sockets or stdin: dumps must be regular files or block
+       devices (a flattened stream saved to a file is fine);
+     - survive a dump file being truncated while open in its default (mmap) mode: a read of
+       the lost part faults with SIGBUS. A program that reads files others may change must
+       either open with MEMINTRO_COREDUMP_NO_MMAP (reads by read(2): such a read fails with
+       MEMINTRO_E_IO) or install its own SIGBUS guard around reads (sigsetjmp/siglongjmp in
+       a SIGBUS handler; this header installs no signal handler). Open itself reads the
+       headers through a mapping in both modes. Replacing or deleting the file is fine;
      - write into dumps (phys.write is NULL), nor write any format but ELF;
      - read Windows minidumps and the newer "RDMP" kernel dumps (types 4, 6, 8-0xA), old
        type-2 kernel dumps without a bitmap, hibernation files, VMware .vmss/.vmsn, AVML,
@@ -115,10 +140,11 @@
      memintro_coredump_open           open a dump file (format detected or forced)
      memintro_coredump_open_memory    the same over bytes already in memory
      memintro_coredump_close          unmap and free everything
-     memintro_coredump_error          the last error message ("" if none)
+     memintro_coredump_error          the last error message ("" if none, never NULL)
      memintro_coredump_format_name    "raw", "elf", "kdump", "windows", "lime"
      memintro_coredump_format_parse   the format a name stands for
-     memintro_coredump_ptr            zero-copy pointer to stored bytes (plain formats)
+     memintro_coredump_ptr            zero-copy pointer to stored bytes (plain formats;
+                                      the same as memintro_phys_direct(&d.phys, ...))
      memintro_coredump_vmcoreinfo_value   one VMCOREINFO value by key
      memintro_coredump_compression_name   "zlib", "lzo", "snappy", "zstd"
      memintro_coredump_compression_available  can this build read such pages?
@@ -147,6 +173,10 @@
 #define MEMINTRO_COREDUMP_H
 
 #include "memintro.h"
+
+/* This header's version: MAJOR changes when the API changes incompatibly. */
+#define MEMINTRO_COREDUMP_VERSION_MAJOR 0
+#define MEMINTRO_COREDUMP_VERSION_MINOR 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -252,19 +282,13 @@ typedef struct memintro_coredump_fact {
 
 /* ---- Opening -------------------------------------------------------------------------- */
 
-/* Allocation callbacks; alloc returns NULL on failure. */
-typedef struct memintro_coredump_allocator {
-    void *(*alloc)(void *user, size_t size);
-    void (*free)(void *user, void *ptr);
-    void *user;
-} memintro_coredump_allocator;
-
 /* Open options; a zeroed struct (or NULL) means: detect the format, holes are holes. */
 typedef struct memintro_coredump_options {
     memintro_coredump_format format; /* DETECT, or force one */
     uint32_t flags;                  /* MEMINTRO_COREDUMP_ZERO_EXCLUDED */
     uint64_t raw_base;               /* raw: guest-physical address of the file's first byte */
-    const memintro_coredump_allocator *allocator; /* NULL: MEMINTRO_COREDUMP_MALLOC/FREE */
+    const memintro_allocator *allocator; /* NULL (or both functions NULL): MEMINTRO_COREDUMP_MALLOC/FREE;
+                                         only one of alloc/free: MEMINTRO_E_INVALID */
 } memintro_coredump_options;
 
 struct memintro__coredump_state;
@@ -296,7 +320,9 @@ MEMINTRO_API memintro_status memintro_coredump_open_memory(memintro_coredump *d,
 /* Unmaps the file and frees everything; d can be opened again. Safe on a failed open. */
 MEMINTRO_API void memintro_coredump_close(memintro_coredump *d);
 /* The last error message: why open failed, or why the last failing read failed (a page
-   that is corrupt, compressed with a library this build lacks, ...). "" if none. */
+   that is corrupt, compressed with a library this build lacks, a file that shrank, ...).
+   Never NULL: "" when nothing failed (and for d == NULL). A successful open clears it;
+   memintro_coredump_close keeps it (so it can be printed after closing). */
 MEMINTRO_API const char *memintro_coredump_error(const memintro_coredump *d);
 
 /* "raw", "elf", "kdump", "windows", "lime" ("detect" for DETECT, "?" otherwise). */
@@ -308,7 +334,8 @@ MEMINTRO_API memintro_coredump_format memintro_coredump_format_parse(const char 
 
 /* Zero-copy access for formats that store pages plainly (raw, ELF, Windows, LiME, not
    flattened): a pointer to the stored byte for guest-physical addr, with *avail set to the
-   bytes readable from it contiguously. NULL for holes and compressed formats. */
+   bytes readable from it contiguously (through d.phys.direct). NULL for holes, ranges that
+   read as zeros, compressed formats and files opened with MEMINTRO_COREDUMP_NO_MMAP. */
 MEMINTRO_API const void *memintro_coredump_ptr(const memintro_coredump *d, uint64_t addr, uint64_t *avail);
 
 /* Copies the VMCOREINFO value of `key` (e.g. "OSRELEASE", "NUMBER(phys_base)",
@@ -338,12 +365,13 @@ typedef struct memintro_coredump_write_options {
     void *user;                             /* passed to progress */
     uint32_t flags;                         /* MEMINTRO_COREDUMP_WRITE_* */
     uint32_t batch;                         /* bytes read per batch; 0 = 1 MiB */
-    const memintro_coredump_allocator *allocator; /* NULL: MEMINTRO_COREDUMP_MALLOC/FREE */
+    const memintro_allocator *allocator; /* NULL (or both functions NULL): MEMINTRO_COREDUMP_MALLOC/FREE;
+                                         only one of alloc/free: MEMINTRO_E_INVALID */
 } memintro_coredump_write_options;
 
 typedef struct memintro_coredump_write_result {
-    uint64_t file_size;        /* bytes written */
-    uint64_t memory_size;      /* guest memory bytes written */
+    uint64_t file_size;        /* bytes written (also on failure: how far it got) */
+    uint64_t memory_size;      /* guest memory bytes written (also on failure) */
     uint64_t unreadable;       /* of those, bytes the source could not read (written as 0) */
     uint64_t first_unreadable; /* guest-physical address of the first such byte */
     uint32_t segments;         /* PT_LOAD segments */
@@ -351,12 +379,17 @@ typedef struct memintro_coredump_write_result {
     char error[256];           /* why the write failed, "" on success */
 } memintro_coredump_write_result;
 
-/* Writes an ELF core of `src` to `path` (created or truncated; removed again on failure):
-   one PT_LOAD per range of `map`, the CPU notes and VMCOREINFO of `facts` (may be NULL;
-   facts->elf_machine picks x86-64 (default) or i386 register notes). opt and res may be
-   NULL. Returns MEMINTRO_OK; MEMINTRO_E_IO when the output cannot be written; the source's
-   status when it fails with MEMINTRO_E_GONE (or any failure, with
-   MEMINTRO_COREDUMP_WRITE_STRICT); MEMINTRO_E_INVALID for a bad map. */
+/* Writes an ELF core of `src` to `path`: one PT_LOAD per range of `map`, the CPU notes and
+   VMCOREINFO of `facts` (may be NULL; facts->elf_machine picks x86-64 (default) or i386
+   register notes). A regular file (or a new path) is written as "PATH.partial-PID" beside
+   it and renamed over PATH at the end; on failure that temporary file is removed and PATH
+   is left as it was. A character or block device or a FIFO (with a reader) is written into
+   and never removed; other kinds of file are refused. opt and res may be NULL. Returns
+   MEMINTRO_OK; MEMINTRO_E_IO when the output cannot be written (ENOSPC, EFBIG, a FIFO
+   without a reader); the source's status when it fails with MEMINTRO_E_GONE (or any
+   failure, with MEMINTRO_COREDUMP_WRITE_STRICT); MEMINTRO_E_INVALID for a bad map, a path
+   that is a directory or socket, or an allocator with one function. res->file_size and
+   res->memory_size give what reached the output, also on failure. */
 MEMINTRO_API memintro_status memintro_coredump_write_elf(memintro_phys *src, const memintro_memmap *map,
                                                          const memintro_coredump_facts *facts, const char *path,
                                                          const memintro_coredump_write_options *opt,
@@ -470,7 +503,7 @@ typedef struct memintro__cd_libs {
 } memintro__cd_libs;
 
 struct memintro__coredump_state {
-    memintro_coredump_allocator al;
+    memintro_allocator al;
     const uint8_t *file; /* the whole file */
     uint64_t file_size;
     void *map_addr; /* mmap'ed region to unmap on close (NULL for open_memory) */
@@ -1209,8 +1242,10 @@ static memintro_status memintro__cd_elf(memintro_coredump *d, int flattened)
 {
     memintro__cd_state *st = d->state;
     uint8_t eh[64];
-    uint64_t phoff, shoff, phnum, i, nload = 0, nzero = 0;
-    unsigned phentsize, shentsize, cls;
+    uint64_t phoff, shoff, phnum, i, nload = 0, nzero = 0, nph_load = 0;
+    unsigned phentsize, shentsize, shnum, cls;
+    int identity = 1, note_first = 0; /* every PT_LOAD has p_vaddr == p_paddr; PT_NOTE first */
+    const char *layout;
     uint16_t machine, type;
     memintro__cd_seg *segs = 0, *zeros = 0, *zclip = 0;
     memintro_status s = MEMINTRO_OK;
@@ -1235,15 +1270,19 @@ static memintro_status memintro__cd_elf(memintro_coredump *d, int flattened)
         phentsize = memintro_get_u16(eh + 54);
         phnum = memintro_get_u16(eh + 56);
         shentsize = memintro_get_u16(eh + 58);
+        shnum = memintro_get_u16(eh + 60);
     } else {
         phoff = memintro_get_u32(eh + 28);
         shoff = memintro_get_u32(eh + 32);
         phentsize = memintro_get_u16(eh + 42);
         phnum = memintro_get_u16(eh + 44);
         shentsize = memintro_get_u16(eh + 46);
+        shnum = memintro_get_u16(eh + 48);
     }
-    if (phentsize < (is64 ? 56u : 32u))
-        return memintro__cd_fail(d, MEMINTRO_E_FORMAT, "ELF: e_phentsize %u is too small", phentsize);
+    if (phentsize != (is64 ? 56u : 32u))
+        return memintro__cd_fail(d, MEMINTRO_E_FORMAT,
+                                 "ELF: e_phentsize %u is not the size of an ELF%s program header (%u bytes)", phentsize,
+                                 is64 ? "64" : "32", is64 ? 56u : 32u);
     if (phnum == 0xffff) {
         /* PN_XNUM: the real count is sh_info of section header 0 */
         uint8_t sh[64];
@@ -1272,19 +1311,26 @@ static memintro_status memintro__cd_elf(memintro_coredump *d, int flattened)
     for (i = 0; i < phnum; i++) {
         uint8_t ph[56];
         uint32_t ptype;
-        uint64_t off, paddr, filesz, memsz;
+        uint64_t off, vaddr, paddr, filesz, memsz;
         memintro__cd_lread(st, phoff + i * phentsize, ph, is64 ? 56 : 32);
         ptype = memintro_get_u32(ph);
         if (is64) {
             off = memintro_get_u64(ph + 8);
+            vaddr = memintro_get_u64(ph + 16);
             paddr = memintro_get_u64(ph + 24);
             filesz = memintro_get_u64(ph + 32);
             memsz = memintro_get_u64(ph + 40);
         } else {
             off = memintro_get_u32(ph + 4);
+            vaddr = memintro_get_u32(ph + 8);
             paddr = memintro_get_u32(ph + 12);
             filesz = memintro_get_u32(ph + 16);
             memsz = memintro_get_u32(ph + 20);
+        }
+        if (i == 0 && ptype == 4) note_first = 1;
+        if (ptype == 1) {
+            nph_load++;
+            if (vaddr != paddr) identity = 0;
         }
         if (ptype == 4 && filesz) { /* PT_NOTE */
             uint8_t *owned = 0;
@@ -1361,12 +1407,23 @@ static memintro_status memintro__cd_elf(memintro_coredump *d, int flattened)
     if (s != MEMINTRO_OK) goto done;
     d->facts.cpu_count = st->nprstatus > st->nqemu ? st->nprstatus : st->nqemu;
     d->facts.qemu = st->nqemu > 0;
+    /* Which writer: QEMU's dump-guest-memory writes its CPU-state notes and either puts
+       section headers before the program headers (QEMU 7.2 and later) or gives PT_LOADs
+       p_vaddr 0 (paging=false) or virtual addresses (paging=true); the kernel's /proc/vmcore
+       layout (also what memintro_coredump_write_elf writes) has the notes segment first,
+       right after the ELF header, and here p_vaddr = p_paddr. */
+    if (st->nqemu && ((shnum && shoff && shoff < phoff) || (nph_load && !identity)))
+        layout = ", QEMU dump-guest-memory";
+    else if (note_first && phoff == (is64 ? 64u : 52u) && (!shnum || phnum >= 0xffff))
+        layout = st->nqemu ? ", /proc/vmcore layout, QEMU CPU notes" : ", /proc/vmcore layout";
+    else
+        layout = st->nqemu ? ", QEMU CPU notes" : "";
     snprintf(d->description, sizeof d->description, "ELF core (%s%s, %llu PT_LOAD%s%s)", is64 ? "64-bit" : "32-bit",
              machine == 62    ? ", x86-64"
              : machine == 3   ? ", i386"
              : machine == 183 ? ", AArch64"
                               : "",
-             MEMINTRO__CD_ULL(phnum), st->nqemu ? ", QEMU dump-guest-memory" : "", flattened ? ", flattened" : "");
+             MEMINTRO__CD_ULL(nph_load), layout, flattened ? ", flattened" : "");
 done:
     memintro__cd_free(st, segs);
     memintro__cd_free(st, zeros);
@@ -2499,14 +2556,16 @@ static void memintro__cd_make_facts(memintro_coredump *d)
 
 static memintro_status memintro__cd_begin(memintro_coredump *d, const memintro_coredump_options *opt)
 {
-    const memintro_coredump_allocator *al = opt ? opt->allocator : 0;
-    memintro_coredump_allocator def;
+    const memintro_allocator *al = opt ? opt->allocator : 0;
+    memintro_allocator def;
     memintro__cd_state *st;
     memset(d, 0, sizeof *d);
     def.alloc = memintro__cd_default_alloc;
     def.free = memintro__cd_default_free;
     def.user = 0;
-    if (!al || !al->alloc || !al->free) al = &def;
+    if (al && (!al->alloc) != (!al->free))
+        return memintro__cd_fail(d, MEMINTRO_E_INVALID, "allocator: set both alloc and free, or neither");
+    if (!al || !al->alloc) al = &def;
     st = (memintro__cd_state *)al->alloc(al->user, sizeof *st);
     if (!st) return memintro__cd_fail(d, MEMINTRO_E_NOSPACE, "out of memory");
     memset(st, 0, sizeof *st);
@@ -2523,7 +2582,7 @@ static memintro_status memintro__cd_begin(memintro_coredump *d, const memintro_c
 static void memintro__cd_release(memintro_coredump *d)
 {
     memintro__cd_state *st = d->state;
-    memintro_coredump_allocator al;
+    memintro_allocator al;
     if (!st) return;
     al = st->al;
     memintro__cd_unload(&st->libs);
@@ -2722,6 +2781,10 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_open(memintro_coredump *d, con
     fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         e = errno;
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) /* a socket: ENXIO */
+            return memintro__cd_open_fail(d, -1,
+                                          memintro__cd_fail(d, MEMINTRO_E_INVALID, "%s is not a regular file (%s)",
+                                                            path, memintro__cd_file_kind(sb.st_mode)));
         return memintro__cd_open_fail(d, -1,
                                       memintro__cd_fail(d,
                                                         e == ENOENT                   ? MEMINTRO_E_NOTFOUND
@@ -2789,14 +2852,18 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_open(memintro_coredump *d, con
 
 MEMINTRO__CDDEF void memintro_coredump_close(memintro_coredump *d)
 {
+    char keep[sizeof d->error];
     if (!d) return;
+    memcpy(keep, d->error, sizeof keep);
+    keep[sizeof keep - 1] = 0;
     memintro__cd_release(d);
     memset(d, 0, sizeof *d);
+    memcpy(d->error, keep, sizeof keep); /* the last message outlives the dump */
 }
 
 MEMINTRO__CDDEF const char *memintro_coredump_error(const memintro_coredump *d)
 {
-    return d ? d->error : "no dump";
+    return d ? d->error : "";
 }
 
 MEMINTRO__CDDEF const char *memintro_coredump_format_name(memintro_coredump_format f)
@@ -2914,7 +2981,8 @@ static int memintro__cd_flush(memintro__cd_out *o)
         ssize_t w = write(o->fd, o->buf + done, o->len - done);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-            snprintf(o->err, o->errsize, "cannot write the ELF core: %s", w < 0 ? strerror(errno) : "short write");
+            snprintf(o->err, o->errsize, "cannot write the ELF core after %llu bytes: %s",
+                     MEMINTRO__CD_ULL(o->written), w < 0 ? strerror(errno) : "short write");
             o->failed = 1;
             break;
         }
@@ -3069,9 +3137,9 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
                                                                memintro_coredump_write_result *res)
 {
     memintro_coredump_write_result local;
-    memintro_coredump_allocator al;
+    memintro_allocator al;
     memintro__cd_out o;
-    uint64_t phnum, notes_off, notes_size, data_off, total = 0, done = 0, off, i;
+    uint64_t phnum, notes_off, notes_size, data_off = UINT64_MAX, total = 0, done = 0, off, i;
     uint32_t nnotes = 0, batch = opt && opt->batch ? opt->batch : (1u << 20);
     uint16_t machine = facts && facts->elf_machine ? facts->elf_machine : 62;
     int xnum;
@@ -3083,7 +3151,11 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
     al.alloc = memintro__cd_default_alloc;
     al.free = memintro__cd_default_free;
     al.user = 0;
-    if (opt && opt->allocator && opt->allocator->alloc && opt->allocator->free) al = *opt->allocator;
+    if (opt && opt->allocator && (!opt->allocator->alloc) != (!opt->allocator->free)) {
+        snprintf(res->error, sizeof res->error, "allocator: set both alloc and free, or neither");
+        return MEMINTRO_E_INVALID;
+    }
+    if (opt && opt->allocator && opt->allocator->alloc) al = *opt->allocator;
     if (!src || !src->read || !map || (map->count && !map->ranges) || fd < 0) {
         snprintf(res->error, sizeof res->error, "invalid argument (source, memory map or file descriptor)");
         return MEMINTRO_E_INVALID;
@@ -3192,8 +3264,11 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
             for (k = 0; k < n; k++) {
                 if (ops[k].status == MEMINTRO_OK) continue;
                 if (ops[k].status == MEMINTRO_E_GONE || (opt && (opt->flags & MEMINTRO_COREDUMP_WRITE_STRICT))) {
-                    snprintf(res->error, sizeof res->error, "reading guest-physical " MEMINTRO__CD_HEX " failed: %s",
-                             MEMINTRO__CD_ULL(ops[k].addr), memintro_status_str(ops[k].status));
+                    snprintf(res->error, sizeof res->error,
+                             "reading guest-physical " MEMINTRO__CD_HEX " failed: %s (after %llu bytes of memory, "
+                             "%llu bytes of file written)",
+                             MEMINTRO__CD_ULL(ops[k].addr), memintro_status_str(ops[k].status), MEMINTRO__CD_ULL(done),
+                             MEMINTRO__CD_ULL(o.written));
                     s = ops[k].status;
                     goto out;
                 }
@@ -3209,13 +3284,15 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf_fd(memintro_phys *sr
             if (opt && opt->progress) opt->progress(opt->user, done, total);
         }
     }
-    res->memory_size = done;
     goto out;
 io:
     s = MEMINTRO_E_IO;
     if (!res->error[0]) snprintf(res->error, sizeof res->error, "cannot write the ELF core");
 out:
     res->file_size = o.written;
+    /* also on failure: the memory bytes that reached the file */
+    res->memory_size = o.written > data_off ? o.written - data_off : 0;
+    if (res->memory_size > total) res->memory_size = total;
     if (o.buf) al.free(al.user, o.buf);
     if (ops) al.free(al.user, ops);
     return s;
@@ -3228,25 +3305,77 @@ MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf(memintro_phys *src, 
 {
     memintro_coredump_write_result local;
     memintro_status s;
-    int fd;
+    struct stat sb;
+    char *tmp = 0;
+    int fd, e;
     if (!res) res = &local;
     memset(res, 0, sizeof *res);
     if (!path) {
         snprintf(res->error, sizeof res->error, "no output path");
         return MEMINTRO_E_INVALID;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        int fl;
+        /* a device or FIFO is written into as it is: no temporary file, no rename, nothing
+           removed on failure */
+        if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode) && !S_ISFIFO(sb.st_mode)) {
+            snprintf(res->error, sizeof res->error, "%s exists and is not a regular file, device or FIFO (%s)", path,
+                     memintro__cd_file_kind(sb.st_mode));
+            return MEMINTRO_E_INVALID;
+        }
+        fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+            e = errno;
+            snprintf(res->error, sizeof res->error, "cannot open %s: %s", path,
+                     e == ENXIO && S_ISFIFO(sb.st_mode) ? "the FIFO has no reader" : strerror(e));
+            return e == EACCES || e == EPERM ? MEMINTRO_E_PERMISSION : MEMINTRO_E_IO;
+        }
+        fl = fcntl(fd, F_GETFL);
+        if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        s = memintro_coredump_write_elf_fd(src, map, facts, fd, opt, res);
+        if (close(fd) != 0 && s == MEMINTRO_OK) {
+            snprintf(res->error, sizeof res->error, "cannot write %s: %s", path, strerror(errno));
+            s = MEMINTRO_E_IO;
+        }
+        return s;
+    }
+    /* a regular file (or none yet): write a temporary file beside it, rename at the end */
+    if (opt && opt->allocator && (!opt->allocator->alloc) != (!opt->allocator->free)) {
+        snprintf(res->error, sizeof res->error, "allocator: set both alloc and free, or neither");
+        return MEMINTRO_E_INVALID;
+    }
+    {
+        size_t n = strlen(path) + 40;
+        tmp = (char *)((opt && opt->allocator && opt->allocator->alloc) ? opt->allocator->alloc(opt->allocator->user, n)
+                                                                        : memintro__cd_default_alloc(0, n));
+        if (!tmp) {
+            snprintf(res->error, sizeof res->error, "out of memory");
+            return MEMINTRO_E_NOSPACE;
+        }
+        snprintf(tmp, n, "%s.partial-%ld", path, (long)getpid());
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0666);
     if (fd < 0) {
-        int e = errno;
-        snprintf(res->error, sizeof res->error, "cannot create %s: %s", path, strerror(e));
-        return e == EACCES || e == EPERM ? MEMINTRO_E_PERMISSION : e == ENOENT ? MEMINTRO_E_NOTFOUND : MEMINTRO_E_IO;
+        e = errno;
+        snprintf(res->error, sizeof res->error, "cannot create %s: %s", tmp, strerror(e));
+        s = e == EACCES || e == EPERM ? MEMINTRO_E_PERMISSION : e == ENOENT ? MEMINTRO_E_NOTFOUND : MEMINTRO_E_IO;
+        goto done;
     }
     s = memintro_coredump_write_elf_fd(src, map, facts, fd, opt, res);
     if (close(fd) != 0 && s == MEMINTRO_OK) {
         snprintf(res->error, sizeof res->error, "cannot write %s: %s", path, strerror(errno));
         s = MEMINTRO_E_IO;
     }
-    if (s != MEMINTRO_OK) unlink(path);
+    if (s == MEMINTRO_OK && rename(tmp, path) != 0) {
+        snprintf(res->error, sizeof res->error, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        s = MEMINTRO_E_IO;
+    }
+    if (s != MEMINTRO_OK) unlink(tmp); /* our own temporary file, never the target */
+done:
+    if (opt && opt->allocator && opt->allocator->alloc)
+        opt->allocator->free(opt->allocator->user, tmp);
+    else
+        memintro__cd_default_free(0, tmp);
     return s;
 }
 

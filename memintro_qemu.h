@@ -15,8 +15,17 @@
      - reads and writes whole batches with process_vm_readv / process_vm_writev, up to
        IOV_MAX iovecs per call, adjacent operations merged into one iovec;
      - when guest RAM is a shared mapping (memory-backend-memfd, or memory-backend-file with
-       share=on) maps the same memory into the calling process and serves reads with plain
-       copies (zero-copy: no system call per batch);
+       share=on) maps the same memory into the calling process and serves it through the
+       core's mapped-memory backend (memintro_buffer over those local mappings, falling back
+       to process_vm_readv for the rest): plain copies, no system call per batch;
+     - offers direct access (memintro_phys_direct) to zero-copy RAM whose file is sealed
+       against shrinking (memory-backend-memfd's default seal=on): a pointer into this
+       process's own mapping, valid until the next call into the backend. It never faults:
+       the file cannot shrink and the mapping is this process's own, so even a VM that exits
+       leaves it readable (once the exit is noticed, at most MEMINTRO_QEMU_CHECK_US later,
+       direct access returns NULL). Other RAM (anonymous, share=on files, which could be
+       truncated, hugetlbfs memfds) gives NULL: read it with batches, whose liveness and
+       file-size checks turn a vanished or shrunk mapping into an error instead of a signal;
      - reports clear errors: no permission (CAP_SYS_PTRACE), VM gone (MEMINTRO_E_GONE, no
        hang, no crash), QMP refused or malformed (falls back to the tables, with a warning),
        a RAM mapping that disappeared or changed size.
@@ -241,10 +250,16 @@ typedef struct memintro_qemu {
     memintro_qemu__mapping *maps;      /* zero-copy mappings, sorted by hva */
     size_t nmaps;
     memintro_qemu__piece *pieces;      /* batch scratch */
-    unsigned char **zsrc;              /* zero-copy scratch: local address per operation */
+    memintro_phys sys;                 /* process_vm_* backend (user: this object) */
+    memintro_buffer zc;                /* zero-copy RAM: the core's mapped-memory backend over
+                                          zc_map, falling back to sys */
+    memintro_memmap zc_map;            /* guest-physical -> address in this process */
+    memintro_range *zc_storage;
+    unsigned char *zc_direct;          /* per zc_map range: direct access offered */
     void *iov;                         /* 2 * IOV_MAX struct iovec */
     uint64_t ram_size;
     uint64_t check_ns, last_check_ns;
+    int qmp_timeout_ms;                /* per QMP reply (options.qmp_timeout_ms or the default) */
     uint64_t starttime;                /* /proc/PID/stat start time (pid reuse guard) */
     uint64_t syscalls;                 /* process_vm_* calls made (statistics) */
     char name[MEMINTRO_QEMU_NAME_MAX];
@@ -298,11 +313,16 @@ MEMINTRO_API const char *memintro_qemu_backing_str(memintro_qemu_backing b);
 /* Runs one HMP command line (e.g. "info registers -a") through the VM's QMP monitor
    (human-monitor-command) and copies its text output, without '\r', into buf like
    snprintf; *len (may be NULL) gets the full length. qmp is "unix:PATH" or "tcp:HOST:PORT";
-   NULL or "" means the socket open() used (or tried). Connects, runs the command and
-   disconnects (a QMP socket serves one client at a time). Returns MEMINTRO_OK;
+   NULL or "" means the socket open() used, or with map=table the first on QEMU's command
+   line (or options.qmp). Connects, runs the command and disconnects (a QMP socket serves
+   one client at a time); connecting and each reply wait at most options.qmp_timeout_ms.
+   The command is sent as a JSON string (quotes, backslashes and control characters
+   escaped); it may be at most 4096 bytes once escaped. Returns MEMINTRO_OK;
    MEMINTRO_E_UNSUPPORTED when no QMP address is known; MEMINTRO_E_IO when QMP cannot be
-   reached or the command fails (memintro_qemu_error says why); MEMINTRO_E_GONE when the
-   VM exited; MEMINTRO_E_INVALID when q is not open. */
+   reached in time, answers with an error, or QEMU rejects the command ("unknown command:",
+   a parse error followed by "Try \"help ...\"", a line "Error: ..."; its text is still
+   copied to buf); memintro_qemu_error names the problem; MEMINTRO_E_GONE when the VM
+   exited; MEMINTRO_E_INVALID when q is not open or the command is too long. */
 MEMINTRO_API memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *qmp, const char *command, char *buf,
                                                size_t size, size_t *len);
 
@@ -416,6 +436,7 @@ extern "C" {
 #define MEMINTRO__QEMU_MAX_RANGES 4096    /* RAM ranges accepted from info mtree -f */
 #define MEMINTRO__QEMU_MAX_QMP 4          /* QMP addresses remembered per command line */
 #define MEMINTRO__QEMU_MAX_OBJ 16         /* memory-backend objects remembered */
+#define MEMINTRO__QEMU_HMP_MAX 4096       /* bytes of an HMP command line, JSON-escaped */
 #define MEMINTRO__QEMU_PF_EXITING 0x4u    /* task flag in /proc/PID/stat field 9 */
 
 /* ---- small helpers ---- */
@@ -476,49 +497,6 @@ static void memintro__qemu_fmt(char *dst, size_t cap, const char *fmt, ...)
 
 #define MEMINTRO__QEMU_FMT(dst, ...) memintro__qemu_fmt((dst), sizeof(dst), __VA_ARGS__)
 
-static int memintro__qemu_hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Parses hex digits (optional 0x) from s[0..n); *used gets the count consumed. Returns 0
-   when there is no digit or the value overflows. */
-static int memintro__qemu_hex(const char *s, size_t n, uint64_t *v, size_t *used)
-{
-    size_t i = 0, d0;
-    uint64_t x = 0;
-    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) i = 2;
-    d0 = i;
-    for (; i < n; i++) {
-        int h = memintro__qemu_hexval((unsigned char)s[i]);
-        if (h < 0) break;
-        if (x >> 60) return 0;
-        x = (x << 4) | (uint64_t)h;
-    }
-    if (i == d0) return 0;
-    *v = x;
-    if (used) *used = i;
-    return 1;
-}
-
-/* Parses a decimal number from s[0..n). */
-static int memintro__qemu_dec(const char *s, size_t n, uint64_t *v, size_t *used)
-{
-    size_t i = 0;
-    uint64_t x = 0;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-        if (x > (UINT64_MAX - 9) / 10) return 0;
-        x = x * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (!i) return 0;
-    *v = x;
-    if (used) *used = i;
-    return 1;
-}
-
 /* A size as QEMU reads -m and size= values: a number (fractions allowed) with an optional
    binary suffix B/K/M/G/T/P/E; `unit` applies without a suffix (-m: MiB, size=: bytes).
    Returns 0 if malformed or out of range. */
@@ -526,7 +504,7 @@ static int memintro__qemu_size(const char *s, uint64_t unit, uint64_t *out)
 {
     uint64_t ip = 0, frac = 0, fdiv = 1, mult = unit, r;
     size_t n = strlen(s), i = 0, u;
-    if (!memintro__qemu_dec(s, n, &ip, &u)) return 0;
+    if (!(u = memintro_parse_u64(s, n, &ip))) return 0;
     i = u;
     if (i < n && s[i] == '.') {
         i++;
@@ -705,6 +683,9 @@ typedef struct memintro__qemu_cmd {
     int is_qemu;
     int has_m;                                   /* -m given */
     uint64_t max_below_4g;                       /* -machine max-ram-below-4g (0: default) */
+    int nodefaults;                              /* -nodefaults */
+    int vga_opt;                                 /* -vga: 0 not given, 1 a card, -1 none */
+    int vga_dev;                                 /* -device of a card with the legacy VGA window */
     char backend[MEMINTRO_QEMU_NAME_MAX];        /* -machine memory-backend= */
     char qmp[MEMINTRO__QEMU_MAX_QMP][MEMINTRO_QEMU_ADDR_MAX];
     size_t nqmp;
@@ -838,9 +819,11 @@ static void memintro__qemu_parse_cmdline(const char *buf, size_t len, memintro__
         if (!opt) {
             if (a[0] == '-' && a[1] == '-' && a[2]) a++; /* --opt is -opt */
             opt = (a[0] == '-' && alen > 1) ? a : NULL;
+            if (opt && !strcmp(opt, "-nodefaults")) c->nodefaults = 1;
             if (opt && strcmp(opt, "-name") && strcmp(opt, "-machine") && strcmp(opt, "-M") &&
                 strcmp(opt, "-m") && strcmp(opt, "-qmp") && strcmp(opt, "-qmp-pretty") &&
-                strcmp(opt, "-chardev") && strcmp(opt, "-mon") && strcmp(opt, "-object"))
+                strcmp(opt, "-chardev") && strcmp(opt, "-mon") && strcmp(opt, "-object") && strcmp(opt, "-vga") &&
+                strcmp(opt, "-device"))
                 opt = NULL;
             continue;
         }
@@ -885,6 +868,17 @@ static void memintro__qemu_parse_cmdline(const char *buf, size_t len, memintro__
                     c->nchardev++;
                 }
             }
+        } else if (!strcmp(opt, "-vga")) {
+            c->vga_opt = strcmp(val, "none") ? 1 : -1;
+        } else if (!strcmp(opt, "-device")) {
+            /* display cards that decode the legacy VGA window 0xa0000-0xbffff (not
+               secondary-vga, bochs-display, virtio-gpu-pci, ramfb) */
+            static const char *const cards[] = {"VGA", "isa-vga", "cirrus-vga", "isa-cirrus-vga", "qxl-vga",
+                                                "virtio-vga", "virtio-vga-gl", "vmware-svga", "ati-vga", "vhost-user-vga"};
+            size_t k;
+            if (memintro__qemu_opt(val, "driver", "driver", v, sizeof v))
+                for (k = 0; k < sizeof cards / sizeof cards[0]; k++)
+                    if (!strcmp(v, cards[k])) c->vga_dev = 1;
         } else if (!strcmp(opt, "-mon")) {
             char mode[32];
             if (memintro__qemu_opt(val, "mode", NULL, mode, sizeof mode) && !strcmp(mode, "control") &&
@@ -963,7 +957,7 @@ static long memintro__qemu_scan(const memintro_qemu_allocator *al, memintro_qemu
         uint64_t pid;
         size_t used;
         char comm[64];
-        if (!memintro__qemu_dec(e->d_name, strlen(e->d_name), &pid, &used) || e->d_name[used] || pid > 0x7fffffff)
+        if (!(used = memintro_parse_u64(e->d_name, strlen(e->d_name), &pid)) || e->d_name[used] || pid > 0x7fffffff)
             continue;
         if ((int)pid == (int)getpid()) continue;
         /* cheap filter first: kernel threads have an empty cmdline */
@@ -1004,11 +998,11 @@ static int memintro__qemu_parse_vma(const char *s, size_t n, memintro__qemu_vma 
     size_t i = 0, u;
     uint64_t x;
     memset(v, 0, sizeof *v);
-    if (!memintro__qemu_hex(s, n, &v->start, &u)) return 0;
+    if (!(u = memintro_parse_hex(s, n, &v->start))) return 0;
     i = u;
     if (i >= n || s[i] != '-') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &v->end, &u) || v->end < v->start) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &v->end)) || v->end < v->start) return 0;
     i += u;
     if (i + 5 >= n || s[i] != ' ') return 0;
     memcpy(v->perms, s + i + 1, 4);
@@ -1016,21 +1010,21 @@ static int memintro__qemu_parse_vma(const char *s, size_t n, memintro__qemu_vma 
     i += 5;
     if (s[i] != ' ') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &v->offset, &u)) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &v->offset))) return 0;
     i += u;
     if (i >= n || s[i] != ' ') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &x, &u) || x > 0xffffffffu) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &x)) || x > 0xffffffffu) return 0;
     v->dev_major = (unsigned)x;
     i += u;
     if (i >= n || s[i] != ':') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &x, &u) || x > 0xffffffffu) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &x)) || x > 0xffffffffu) return 0;
     v->dev_minor = (unsigned)x;
     i += u;
     if (i >= n || s[i] != ' ') return 0;
     i++;
-    if (!memintro__qemu_dec(s + i, n - i, &v->inode, &u)) return 0;
+    if (!(u = memintro_parse_u64(s + i, n - i, &v->inode))) return 0;
     i += u;
     while (i < n && s[i] == ' ') i++;
     v->path = s + i;
@@ -1155,14 +1149,11 @@ static size_t memintro__qj_utf8(char *o, uint32_t c)
 
 static int memintro__qj_u4(const char *p, const char *e, uint32_t *c)
 {
-    int k;
+    uint64_t v;
     *c = 0;
     if (e - p < 4) return 0;
-    for (k = 0; k < 4; k++) {
-        int h = memintro__qemu_hexval((unsigned char)p[k]);
-        if (h < 0) return 0;
-        *c = (*c << 4) | (uint32_t)h;
-    }
+    if (memintro_parse_hex(p, 4, &v) != 4) return 0;
+    *c = (uint32_t)v;
     return 1;
 }
 
@@ -1300,15 +1291,45 @@ static int memintro__qmp_connect(memintro__qmp *q, const char *addr, const char 
             return -1;
         }
         memcpy(sa.sun_path, path, strlen(path) + 1);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) {
             MEMINTRO__QEMU_FMT(q->err, "socket: %s", strerror(errno));
             return -1;
         }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-            MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: %s", path, strerror(errno));
-            close(fd);
-            return -1;
+        /* non-blocking: a full backlog (QEMU stopped, or busy with another client) answers
+           EAGAIN at once instead of blocking; retry until the deadline */
+        for (;;) {
+            uint64_t now;
+            if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) break;
+            if (errno == EINTR) continue;
+            if (errno == EINPROGRESS) {
+                int err = 0;
+                socklen_t l = sizeof err;
+                if (memintro__qmp_wait(fd, POLLOUT, deadline) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 &&
+                    err == 0)
+                    break;
+                MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: %s", path,
+                                   err ? strerror(err) : "no connection within the timeout");
+                close(fd);
+                return -1;
+            }
+            now = memintro__qemu_now_ns();
+            if (errno != EAGAIN || now >= deadline) {
+                if (errno == EAGAIN)
+                    MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: its backlog stayed full for %d ms "
+                                               "(QEMU stopped, or another client holds it)", path, q->timeout_ms);
+                else
+                    MEMINTRO__QEMU_FMT(q->err, "cannot connect to QMP socket %s: %s", path, strerror(errno));
+                close(fd);
+                return -1;
+            }
+            {
+                uint64_t left = deadline - now;
+                struct timespec ts;
+                ts.tv_sec = 0;
+                ts.tv_nsec = (long)(left < 5000000ull ? left : 5000000ull);
+                nanosleep(&ts, NULL);
+            }
         }
     } else if (!strncmp(addr, "tcp:", 4)) {
         char host[MEMINTRO_QEMU_ADDR_MAX], *colon;
@@ -1497,7 +1518,7 @@ static size_t memintro__qmp_exec(memintro__qmp *q, const char *execute, const ch
         }
         idv = memintro__qj_member(q->buf, e, "id");
         if (memintro__qj_member(q->buf, e, "event") ||
-            (idv && (!memintro__qemu_dec(idv, (size_t)(e - idv), &got, NULL) || got != id))) {
+            (idv && (!memintro_parse_u64(idv, (size_t)(e - idv), &got) || got != id))) {
             memintro__qmp_consume(q, n);
             continue;
         }
@@ -1521,38 +1542,98 @@ static size_t memintro__qmp_exec(memintro__qmp *q, const char *execute, const ch
     }
 }
 
+/* Writes cmd as the inside of a JSON string into out (cap bytes, NUL-terminated): quotes
+   and backslashes escaped, control characters as \uXXXX. Returns the escaped length
+   (excluding the NUL), which may exceed cap - 1 (then out is not usable). */
+static size_t memintro__qj_escape(const char *cmd, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+    for (; *cmd; cmd++) {
+        unsigned char c = (unsigned char)*cmd;
+        char e[7];
+        size_t el = 0, j;
+        if (c == '"' || c == '\\') {
+            e[el++] = '\\';
+            e[el++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            e[el++] = '\\';
+            e[el++] = 'u';
+            e[el++] = '0';
+            e[el++] = '0';
+            e[el++] = hex[c >> 4];
+            e[el++] = hex[c & 15];
+        } else {
+            e[el++] = (char)c;
+        }
+        for (j = 0; j < el; j++, k++)
+            if (k + 1 < cap) out[k] = e[j];
+    }
+    if (cap) out[k < cap ? k : cap - 1] = 0;
+    return k;
+}
+
 /* Runs an HMP command through human-monitor-command; returns an allocated, decoded text
-   (free with memintro__qemu_free) or NULL (q->err). */
+   (free with memintro__qemu_free) or NULL (q->err). The command must fit
+   MEMINTRO__QEMU_HMP_MAX bytes once escaped (callers check). */
 static char *memintro__qmp_hmp(memintro__qmp *q, const char *cmd)
 {
-    char args[512], esc[400];
-    size_t i, k = 0, n, raw;
+    char args[MEMINTRO__QEMU_HMP_MAX + 32], esc[MEMINTRO__QEMU_HMP_MAX + 1];
+    size_t n, raw;
     const char *r, *end;
     char *out;
-    for (i = 0; cmd[i] && k + 2 < sizeof esc; i++) {
-        if (cmd[i] == '"' || cmd[i] == '\\') esc[k++] = '\\';
-        esc[k++] = cmd[i];
+    if (memintro__qj_escape(cmd, esc, sizeof esc) >= sizeof esc) {
+        MEMINTRO__QEMU_FMT(q->err, "HMP command longer than %u bytes", (unsigned)MEMINTRO__QEMU_HMP_MAX);
+        return NULL;
     }
-    esc[k] = 0;
     snprintf(args, sizeof args, "{\"command-line\":\"%s\"}", esc);
     n = memintro__qmp_exec(q, "human-monitor-command", args, &r);
     if (!n) return NULL;
     end = memintro__qj_skip(r, q->buf + n, 1);
     if (!end || *memintro__qj_ws(r, end) != '"') {
-        MEMINTRO__QEMU_FMT(q->err, "QMP: human-monitor-command %s returned no text", cmd);
+        MEMINTRO__QEMU_FMT(q->err, "QMP: human-monitor-command %.64s returned no text", cmd);
         memintro__qmp_consume(q, n);
         return NULL;
     }
     raw = (size_t)(end - r);
     out = (char *)memintro__qemu_alloc(q->al, raw + 1);
     if (!out || !memintro__qj_string(r, end, out, raw + 1, NULL)) {
-        MEMINTRO__QEMU_FMT(q->err, out ? "QMP: malformed string in reply to %s" : "out of memory (%s)", cmd);
+        MEMINTRO__QEMU_FMT(q->err, out ? "QMP: malformed string in reply to %.64s" : "out of memory (%.64s)", cmd);
         memintro__qemu_free(q->al, out);
         memintro__qmp_consume(q, n);
         return NULL;
     }
     memintro__qmp_consume(q, n);
     return out;
+}
+
+/* Is HMP output an error message? QEMU 7.2 answers a bad command line with a "return"
+   holding text: "unknown command: 'x'", a parse error followed by a line
+   "Try \"help x\" for more information", or "Error: ..." from the command itself.
+   Returns the line that names the problem, or NULL. */
+static const char *memintro__qemu_hmp_error(const char *t, size_t *linelen)
+{
+    const char *p = t, *first = NULL;
+    size_t firstlen = 0;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t l = eol ? (size_t)(eol - p) : strlen(p);
+        if (l && !first) {
+            first = p;
+            firstlen = l;
+        }
+        if ((p == t && !strncmp(p, "unknown command: ", 17)) || !strncmp(p, "Error: ", 7)) {
+            *linelen = l;
+            return p;
+        }
+        if (!strncmp(p, "Try \"help", 9)) { /* the parse error is the line before */
+            *linelen = firstlen;
+            return first;
+        }
+        if (!eol) break;
+        p = eol + 1;
+    }
+    return NULL;
 }
 
 /* ---- info mtree -f and gpa2hva ---- */
@@ -1580,11 +1661,11 @@ static int memintro__qemu_parse_mline(const char *s, size_t n, memintro__qemu_mr
     const char *p, *t, *colon;
     memset(r, 0, sizeof *r);
     while (i < n && s[i] == ' ') i++;
-    if (!memintro__qemu_hex(s + i, n - i, &r->start, &u) || u < 8) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &r->start)) || u < 8) return 0;
     i += u;
     if (i >= n || s[i] != '-') return 0;
     i++;
-    if (!memintro__qemu_hex(s + i, n - i, &end, &u) || end < r->start) return 0;
+    if (!(u = memintro_parse_hex(s + i, n - i, &end)) || end < r->start) return 0;
     i += u;
     r->size = end - r->start + 1;
     if (!r->size) r->size = UINT64_MAX; /* the whole 64-bit space */
@@ -1615,7 +1696,7 @@ static int memintro__qemu_parse_mline(const char *s, size_t n, memintro__qemu_mr
     /* " @OFFSET" (16 hex digits) is the offset inside the region */
     if (ne > 18 && p[ne - 18] == ' ' && p[ne - 17] == '@') {
         uint64_t off;
-        if (memintro__qemu_hex(p + ne - 16, 16, &off, &u) && u == 16) {
+        if ((u = memintro_parse_hex(p + ne - 16, 16, &off)) && u == 16) {
             r->offset = off;
             ne -= 18;
         }
@@ -1638,6 +1719,7 @@ static memintro_status memintro__qemu_parse_mtree(const char *text, size_t len, 
     while (p < e) {
         const char *nl = (const char *)memchr(p, '\n', (size_t)(e - p));
         size_t ll = nl ? (size_t)(nl - p) : (size_t)(e - p);
+        uint64_t hexd;
         if (ll && p[ll - 1] == '\r') ll--;
         if (ll >= 9 && !memcmp(p, "FlatView ", 9)) {
             if (seen) break; /* the view of "memory" is complete */
@@ -1657,7 +1739,7 @@ static memintro_status memintro__qemu_parse_mtree(const char *text, size_t len, 
         } else if (in_view && ll > 13 && !memcmp(p, " AS \"memory\",", 13)) {
             is_memory = 1;
             seen = 1;
-        } else if (in_view && is_memory && ll > 2 && p[0] == ' ' && p[1] == ' ' && memintro__qemu_hexval(p[2]) >= 0) {
+        } else if (in_view && is_memory && ll > 2 && p[0] == ' ' && p[1] == ' ' && memintro_parse_hex(p + 2, 1, &hexd) == 1) {
             memintro__qemu_mrange r;
             if (!memintro__qemu_parse_mline(p, ll, &r)) {
                 memintro__qemu_fmt(err, errcap, "info mtree -f: cannot parse \"%.*s\"", (int)(ll > 100 ? 100 : ll), p);
@@ -1696,7 +1778,7 @@ static int memintro__qemu_parse_gpa2hva(const char *t, const char *name, uint64_
         size_t k = strlen(name);
         if ((size_t)(is - p) < k + 1 || is[-(long)k - 1] != '(' || memcmp(is - k, name, k)) return 0;
     }
-    if (!memintro__qemu_hex(is + 5, strlen(is + 5), hva, &u)) return 0;
+    if (!(u = memintro_parse_u64(is + 5, strlen(is + 5), hva))) return 0;
     return is[5] == '0' && (is[6] == 'x' || is[6] == 'X');
 }
 
@@ -1776,8 +1858,8 @@ static int memintro__qemu_stat(int pid, char *state, uint64_t *flags, uint64_t *
     for (field = 3; *p && field < 22; p++) {
         if (*p != ' ') continue;
         field++;
-        if (field == 9) memintro__qemu_dec(p + 1, strlen(p + 1), flags, NULL);
-        if (field == 22) memintro__qemu_dec(p + 1, strlen(p + 1), starttime, NULL);
+        if (field == 9) memintro_parse_u64(p + 1, strlen(p + 1), flags);
+        if (field == 22) memintro_parse_u64(p + 1, strlen(p + 1), starttime);
     }
     return 0;
 }
@@ -1807,10 +1889,13 @@ static int memintro__qemu_exited(memintro_qemu *q)
 
 /* The rate-limited check before a batch: process still there, shared RAM files still the
    size they were. Returns 1 when the VM is gone. */
+static int memintro__qemu_build_zc(memintro_qemu *q);
+
 static int memintro__qemu_check(memintro_qemu *q)
 {
     uint64_t now;
     size_t i;
+    int died = 0;
     if (q->gone) return 1;
     if (q->check_ns) {
 #ifdef CLOCK_MONOTONIC_COARSE
@@ -1840,12 +1925,15 @@ static int memintro__qemu_check(memintro_qemu *q)
         if (m->dead || m->sealed) continue;
         if (fstat(m->fd, &sb) != 0 || (uint64_t)sb.st_size < m->file_off + m->size) {
             m->dead = 1;
+            died = 1;
             MEMINTRO__QEMU_FMT(q->error,
                                "the shared RAM file mapped at host 0x%llx shrank from %llu to %llu bytes; reopen the VM",
                                (unsigned long long)m->hva, (unsigned long long)m->file_size,
                                (unsigned long long)sb.st_size);
+            m->file_size = (uint64_t)sb.st_size;
         }
     }
+    if (died) memintro__qemu_build_zc(q); /* its ranges go to process_vm_* (which fails them) */
     return 0;
 }
 
@@ -1853,6 +1941,20 @@ MEMINTRO__QDEF int memintro_qemu_alive(memintro_qemu *q)
 {
     if (!q || !q->opened) return 0;
     return !memintro__qemu_exited(q);
+}
+
+/* The zero-copy mapping holding QEMU address hva, or NULL. */
+static memintro_qemu__mapping *memintro__qemu_find_map(memintro_qemu *q, uint64_t hva)
+{
+    size_t lo = 0, hi = q->nmaps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        memintro_qemu__mapping *m = &q->maps[mid];
+        if (hva < m->hva) hi = mid;
+        else if (hva - m->hva >= m->size) lo = mid + 1;
+        else return m;
+    }
+    return NULL;
 }
 
 /* Why process_vm_* faulted at QEMU address hva: the process is exiting (E_GONE) or the
@@ -1881,7 +1983,13 @@ static memintro_status memintro__qemu_diagnose(memintro_qemu *q, uint64_t hva, i
 {
     char path[64];
     memintro__qemu_findvma f;
+    const memintro_qemu__mapping *m = q->nmaps ? memintro__qemu_find_map(q, hva) : NULL;
     if (memintro__qemu_exited(q)) return MEMINTRO_E_GONE;
+    if (m && m->dead) {
+        MEMINTRO__QEMU_FMT(q->error, "the shared RAM file mapped at host 0x%llx shrank to %llu bytes; reopen the VM",
+                           (unsigned long long)m->hva, (unsigned long long)m->file_size);
+        return MEMINTRO_E_IO;
+    }
     snprintf(path, sizeof path, "/proc/%d/maps", q->pid);
     memset(&f, 0, sizeof f);
     f.hva = hva;
@@ -1905,19 +2013,11 @@ static memintro_status memintro__qemu_diagnose(memintro_qemu *q, uint64_t hva, i
 
 /* ---- batches ---- */
 
-static void memintro__qemu_op_fail(memintro_op *op, size_t off, size_t n, memintro_status s, int write)
-{
-    if (!n) return;
-    if (!write) memset((unsigned char *)op->buf + off, 0, n);
-    op->missing += n;
-    if (op->status == MEMINTRO_OK) op->status = s;
-}
-
 static void memintro__qemu_piece_fail(memintro_op *ops, const memintro_qemu__piece *p, size_t from,
                                       memintro_status s, int write)
 {
     memintro_op *op = &ops[p->op];
-    memintro__qemu_op_fail(op, (size_t)(p->buf - (unsigned char *)op->buf) + from, p->len - from, s, write);
+    memintro_op_fail(op, s, (size_t)(p->buf - (unsigned char *)op->buf) + from, p->len - from, !write);
 }
 
 static void memintro__qemu_sys_status(memintro_qemu *q, int err, memintro_status *s)
@@ -2028,35 +2128,8 @@ static void memintro__qemu_flush(memintro_qemu *q, memintro_op *ops, size_t np, 
         for (; i < np; i++) memintro__qemu_piece_fail(ops, &pc[i], 0, stop, write);
 }
 
-/* The zero-copy mapping holding QEMU address hva, or NULL. */
-static memintro_qemu__mapping *memintro__qemu_find_map(memintro_qemu *q, uint64_t hva)
-{
-    size_t lo = 0, hi = q->nmaps;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        memintro_qemu__mapping *m = &q->maps[mid];
-        if (hva < m->hva) hi = mid;
-        else if (hva - m->hva >= m->size) lo = mid + 1;
-        else return m;
-    }
-    return NULL;
-}
-
-/* Copies with fixed-size moves for the common small sizes (the compiler inlines them). */
-static void memintro__qemu_copy(unsigned char *d, const unsigned char *s, size_t n)
-{
-    switch (n) {
-    case 1: *d = *s; return;
-    case 2: memcpy(d, s, 2); return;
-    case 4: memcpy(d, s, 4); return;
-    case 8: memcpy(d, s, 8); return;
-    case 16: memcpy(d, s, 16); return;
-    default: memcpy(d, s, n); return;
-    }
-}
-
-/* One operation the general way: split at range ends, holes, zero-copy mappings, and
-   pieces for process_vm_* (flushed when the piece array fills). */
+/* One operation through process_vm_*: split at range ends and holes into pieces (flushed
+   when the piece array fills). */
 static void memintro__qemu_op(memintro_qemu *q, memintro_op *ops, size_t i, size_t *np, int write)
 {
     memintro_op *op = &ops[i];
@@ -2069,32 +2142,20 @@ static void memintro__qemu_op(memintro_qemu *q, memintro_op *ops, size_t i, size
         int backed = memintro_memmap_lookup(&q->map, a, &hva, &run);
         n = run && run < left ? (size_t)run : left;
         if (q->gone) {
-            memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), left, MEMINTRO_E_GONE, write);
+            memintro_op_fail(op, MEMINTRO_E_GONE, (size_t)(buf - (unsigned char *)op->buf), left, !write);
             return;
         }
         if (!backed) {
-            memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), n, MEMINTRO_E_HOLE, write);
+            memintro_op_fail(op, MEMINTRO_E_HOLE, (size_t)(buf - (unsigned char *)op->buf), n, !write);
         } else {
-            memintro_qemu__mapping *m = q->nmaps ? memintro__qemu_find_map(q, hva) : NULL;
-            if (m) {
-                uint64_t room = m->size - (hva - m->hva);
-                if (room < n) n = (size_t)room;
-                if (m->dead)
-                    memintro__qemu_op_fail(op, (size_t)(buf - (unsigned char *)op->buf), n, MEMINTRO_E_IO, write);
-                else if (write)
-                    memcpy(m->local + (hva - m->hva), buf, n);
-                else
-                    memcpy(buf, m->local + (hva - m->hva), n);
-            } else {
-                memintro_qemu__piece *p = &q->pieces[(*np)++];
-                p->hva = hva;
-                p->buf = buf;
-                p->len = n;
-                p->op = i;
-                if (*np == MEMINTRO__QEMU_PIECES) {
-                    memintro__qemu_flush(q, ops, *np, write);
-                    *np = 0;
-                }
+            memintro_qemu__piece *p = &q->pieces[(*np)++];
+            p->hva = hva;
+            p->buf = buf;
+            p->len = n;
+            p->op = i;
+            if (*np == MEMINTRO__QEMU_PIECES) {
+                memintro__qemu_flush(q, ops, *np, write);
+                *np = 0;
             }
         }
         buf += n;
@@ -2103,103 +2164,107 @@ static void memintro__qemu_op(memintro_qemu *q, memintro_op *ops, size_t i, size
     }
 }
 
-#ifndef MEMINTRO__QEMU_AHEAD
-#define MEMINTRO__QEMU_AHEAD 16 /* zero-copy: operations prefetched ahead of the copy */
-#endif
+/* The process_vm_* backend (q->sys): everything that is not zero-copy. Also the fallback
+   of the zero-copy buffer (q->zc). */
+static memintro_status memintro__qemu_sys_rw(memintro_qemu *q, memintro_op *ops, size_t count, int write)
+{
+    size_t i, np = 0;
+    memintro_ops_begin(ops, count);
+    for (i = 0; i < count; i++) memintro__qemu_op(q, ops, i, &np, write);
+    if (np) memintro__qemu_flush(q, ops, np, write);
+    return memintro_ops_status(ops, count);
+}
+
+static memintro_status memintro__qemu_sys_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__qemu_sys_rw((memintro_qemu *)self->user, ops, count, 0);
+}
+
+static memintro_status memintro__qemu_sys_write(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__qemu_sys_rw((memintro_qemu *)self->user, ops, count, 1);
+}
+
+/* (Re)builds the zero-copy map: guest-physical -> address in this process, for every
+   region served from a live local mapping; what it leaves out goes to process_vm_*.
+   Direct access is offered for ranges inside mappings sealed against shrinking (they can
+   never fault). Returns 0, or -1 when a range does not fit (then no zero-copy at all). */
+static int memintro__qemu_build_zc(memintro_qemu *q)
+{
+    size_t i, k;
+    memintro_memmap_init(&q->zc_map, q->zc_storage, q->zc_storage ? q->nregions : 0);
+    for (i = 0; q->zc_storage && i < q->nregions; i++) {
+        const memintro_qemu_region *r = &q->regions[i];
+        memintro_qemu__mapping *m;
+        if (!r->zero_copy) continue;
+        m = memintro__qemu_find_map(q, r->hva);
+        if (!m || m->dead || r->hva + r->size > m->hva + m->size) continue;
+        if (memintro_memmap_add(&q->zc_map, r->start, r->size, (uint64_t)(uintptr_t)(m->local + (r->hva - m->hva))) !=
+            MEMINTRO_OK) {
+            memintro_memmap_init(&q->zc_map, q->zc_storage, 0);
+            return -1;
+        }
+    }
+    for (k = 0; k < q->zc_map.count; k++) {
+        const memintro_range *z = &q->zc_map.ranges[k];
+        int sealed = 0;
+        for (i = 0; i < q->nmaps; i++) {
+            const memintro_qemu__mapping *m = &q->maps[i];
+            uint64_t lo = (uint64_t)(uintptr_t)m->local;
+            if (z->offset >= lo && z->offset - lo < m->size) {
+                sealed = m->sealed && !m->dead && z->size <= m->size - (z->offset - lo);
+                break;
+            }
+        }
+        q->zc_direct[k] = (unsigned char)sealed;
+    }
+    memintro_buffer_init_host(&q->zc, &q->zc_map, q->writable);
+    memintro_buffer_set_fallback(&q->zc, &q->sys);
+    return 0;
+}
 
 static memintro_status memintro__qemu_rw(memintro_phys *self, memintro_op *ops, size_t count, int write)
 {
     memintro_qemu *q = (memintro_qemu *)self;
-    size_t i, np = 0;
-    memintro_status ret = MEMINTRO_OK;
+    memintro_status ret;
+    size_t i;
     if (!q->opened) {
-        for (i = 0; i < count; i++) {
-            ops[i].missing = 0;
-            ops[i].status = MEMINTRO_OK;
-            memintro__qemu_op_fail(&ops[i], 0, ops[i].len, MEMINTRO_E_INVALID, write);
-        }
+        memintro_ops_fail(ops, count, MEMINTRO_E_INVALID, !write);
         return MEMINTRO_E_INVALID;
     }
     q->error[0] = 0;
     if (memintro__qemu_check(q)) {
         MEMINTRO__QEMU_FMT(q->error, "QEMU process %d (%s) has exited", q->pid, q->name[0] ? q->name : "no name");
-        for (i = 0; i < count; i++) {
-            ops[i].missing = 0;
-            ops[i].status = MEMINTRO_OK;
-            memintro__qemu_op_fail(&ops[i], 0, ops[i].len, MEMINTRO_E_GONE, write);
-        }
+        memintro_ops_fail(ops, count, MEMINTRO_E_GONE, !write);
         return MEMINTRO_E_GONE;
     }
-    if (!q->nmaps) {
-        for (i = 0; i < count; i++) {
-            ops[i].status = MEMINTRO_OK;
-            ops[i].missing = 0;
-            memintro__qemu_op(q, ops, i, &np, write);
-        }
-    } else {
-        /* Zero-copy: first resolve a round of operations to local addresses (remembering
-           the last range and mapping: batches tend to stay in one), then copy, prefetching
-           a few operations ahead so the cache misses of random reads overlap. Operations
-           that are not wholly inside one live mapping go the general way. */
-        unsigned char **src = q->zsrc;
-        uint64_t cs = 1, clen = 0; /* cached guest-physical run [cs, cs+clen) ... */
-        unsigned char *cbase = NULL; /* ... and its local address */
-        size_t base, round, j;
-        for (base = 0; base < count; base += round) {
-            round = count - base < MEMINTRO__QEMU_PIECES ? count - base : MEMINTRO__QEMU_PIECES;
-            for (j = 0; j < round; j++) {
-                memintro_op *op = &ops[base + j];
-                uint64_t a = op->addr;
-                op->status = MEMINTRO_OK;
-                op->missing = 0;
-                src[j] = NULL;
-                if (!(a - cs < clen && op->len <= clen - (a - cs))) {
-                    const memintro_range *r = memintro_memmap_find(&q->map, a);
-                    memintro_qemu__mapping *m;
-                    uint64_t lo, hi;
-                    if (!r) continue;
-                    m = memintro__qemu_find_map(q, r->offset + (a - r->start));
-                    if (!m || m->dead) continue;
-                    /* the part of range r inside mapping m */
-                    lo = m->hva > r->offset ? r->start + (m->hva - r->offset) : r->start;
-                    hi = r->offset + r->size > m->hva + m->size ? r->start + (m->hva + m->size - r->offset)
-                                                                : r->start + r->size;
-                    cs = lo;
-                    clen = hi - lo;
-                    cbase = m->local + (r->offset + (lo - r->start) - m->hva);
-                    if (!(a - cs < clen && op->len <= clen - (a - cs))) {
-                        clen = 0;
-                        continue;
-                    }
-                }
-                src[j] = cbase + (a - cs);
-            }
-            for (j = 0; j < round; j++) {
-#if defined(__GNUC__) || defined(__clang__)
-                if (j + MEMINTRO__QEMU_AHEAD < round && src[j + MEMINTRO__QEMU_AHEAD])
-                    __builtin_prefetch(src[j + MEMINTRO__QEMU_AHEAD]);
-#endif
-                if (src[j]) {
-                    memintro_op *op = &ops[base + j];
-                    if (write)
-                        memintro__qemu_copy(src[j], (const unsigned char *)op->buf, op->len);
-                    else
-                        memintro__qemu_copy((unsigned char *)op->buf, src[j], op->len);
-                } else {
-                    memintro__qemu_op(q, ops, base + j, &np, write);
-                }
-            }
-        }
-    }
-    if (np) memintro__qemu_flush(q, ops, np, write);
-    for (i = 0; i < count; i++)
-        if (ops[i].status != MEMINTRO_OK) {
-            ret = ops[i].status;
-            if (ret == MEMINTRO_E_HOLE && !q->error[0])
+    q->sys.user = q; /* self references, in case the object was moved */
+    q->zc.map = &q->zc_map;
+    q->zc.fallback = &q->sys;
+    if (q->zc_map.count)
+        ret = write ? q->zc.phys.write(&q->zc.phys, ops, count) : q->zc.phys.read(&q->zc.phys, ops, count);
+    else
+        ret = memintro__qemu_sys_rw(q, ops, count, write);
+    if (ret == MEMINTRO_E_HOLE && !q->error[0])
+        for (i = 0; i < count; i++)
+            if (ops[i].status != MEMINTRO_OK) {
                 MEMINTRO__QEMU_FMT(q->error, "guest-physical 0x%llx is not backed by RAM", (unsigned long long)ops[i].addr);
-            break;
-        }
+                break;
+            }
     return ret;
+}
+
+/* Direct access: a pointer into this process's mapping of zero-copy RAM, only where that
+   mapping cannot shrink (a sealed memfd); NULL elsewhere and once the VM has exited. */
+static const void *memintro__qemu_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
+{
+    memintro_qemu *q = (memintro_qemu *)self;
+    const memintro_range *r;
+    if (avail) *avail = 0;
+    if (!q->opened || !q->zc_map.count || memintro__qemu_check(q)) return NULL;
+    r = memintro_memmap_find(&q->zc_map, addr);
+    if (!r || !q->zc_direct[r - q->zc_map.ranges]) return NULL;
+    return memintro_phys_direct(&q->zc.phys, addr, avail);
 }
 
 static memintro_status memintro__qemu_read(memintro_phys *self, memintro_op *ops, size_t count)
@@ -2440,7 +2505,7 @@ static memintro_status memintro__qemu_layout_qmp(memintro_qemu *q, const memintr
                 const char *idv = memintro__qj_member(p, e, "id"), *sz = memintro__qj_member(p, e, "size");
                 char id[MEMINTRO_QEMU_NAME_MAX];
                 uint64_t s = 0;
-                if (sz && memintro__qemu_dec(sz, (size_t)(e - sz), &s, NULL)) q->ram_size += s;
+                if (sz && memintro_parse_u64(sz, (size_t)(e - sz), &s)) q->ram_size += s;
                 if (idv && memintro__qj_string(idv, e, id, sizeof id, NULL))
                     for (j = 0; j < q->nregions; j++)
                         if (!strcmp(q->regions[j].block, id)) q->regions[j].guest_ram = 1;
@@ -2484,6 +2549,14 @@ out:
 
 /* The layout from the machine type and RAM size on the command line: regions get their
    QEMU addresses from the one mapping of exactly the RAM size. */
+/* Does the VM have a display card that decodes the legacy VGA window? The default card
+   (no -vga, no -nodefaults), -vga with anything but none (the last -vga wins), or a
+   -device of such a card. */
+static int memintro__qemu_vga(const memintro__qemu_cmd *c)
+{
+    return c->vga_dev || (c->vga_opt ? c->vga_opt > 0 : !c->nodefaults);
+}
+
 static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memintro__qemu_cmd *cmd,
                                                    memintro__qemu_mapsctx *c)
 {
@@ -2491,6 +2564,7 @@ static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memin
     const char *why;
     char hs[32], lows[32], highs[32];
     size_t n = 0, i;
+    int vga;
     memintro_status st;
     if (!memintro__qemu_table(cmd->vm.machine, cmd->vm.machine_default, cmd->vm.binary, ram, cmd->max_below_4g, &low,
                               &high, &why)) {
@@ -2504,13 +2578,19 @@ static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memin
         return MEMINTRO_E_NOSPACE;
     }
     memset(q->regions, 0, 3 * sizeof *q->regions);
-    /* the legacy VGA window 0xa0000-0xbffff is not RAM to the guest */
-    if (low) {
+    /* a display card's legacy VGA window 0xa0000-0xbffff hides the RAM under it; without
+       one (-vga none, -nodefaults without a card) that RAM is the guest's */
+    vga = memintro__qemu_vga(cmd);
+    if (low && !vga) {
+        q->regions[n].start = 0;
+        q->regions[n].size = low;
+        n++;
+    } else if (low) {
         q->regions[n].start = 0;
         q->regions[n].size = low < 0xa0000 ? low : 0xa0000;
         n++;
     }
-    if (low > 0xc0000) {
+    if (vga && low > 0xc0000) {
         q->regions[n].start = 0xc0000;
         q->regions[n].size = low - 0xc0000;
         q->regions[n].block_offset = 0xc0000;
@@ -2552,9 +2632,10 @@ static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memin
     memintro__qemu_human(lows, sizeof lows, low);
     memintro__qemu_human(highs, sizeof highs, high);
     MEMINTRO__QEMU_FMT(q->source,
-                       "inferred (no QMP): machine %s, -m %s: %s below 4 GiB, %s above; RAM mapping of exactly %s found in "
-                       "/proc/%d/maps",
-                       cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)", hs, lows, highs, hs, q->pid);
+                       "inferred (no QMP): machine %s, -m %s: %s below 4 GiB, %s above, %s; RAM mapping of exactly %s "
+                       "found in /proc/%d/maps",
+                       cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)", hs, lows, highs,
+                       vga ? "VGA window at 0xa0000" : "no VGA card (RAM at 0xa0000)", hs, q->pid);
     if (high && (1ull << 32) + high > 0xfd00000000ull)
         memintro__qemu_cat(q->warning, sizeof q->warning,
                            "%sRAM reaches the AMD HyperTransport hole: QEMU may have moved it above 1 TiB; use QMP",
@@ -2680,14 +2761,18 @@ MEMINTRO__QDEF void memintro_qemu_close(memintro_qemu *q)
     memintro__qemu_free(&q->al, q->map_storage);
     memintro__qemu_free(&q->al, q->pieces);
     memintro__qemu_free(&q->al, q->iov);
-    memintro__qemu_free(&q->al, q->zsrc);
+    memintro__qemu_free(&q->al, q->zc_storage);
+    memintro__qemu_free(&q->al, q->zc_direct);
     if (q->pidfd >= 0) close(q->pidfd);
     q->maps = NULL;
     q->regions = NULL;
     q->map_storage = NULL;
     q->pieces = NULL;
     q->iov = NULL;
-    q->zsrc = NULL;
+    q->zc_storage = NULL;
+    q->zc_direct = NULL;
+    memintro_memmap_init(&q->zc_map, NULL, 0);
+    q->phys.direct = NULL;
     q->nmaps = q->nregions = 0;
     q->pidfd = -1;
     q->opened = 0;
@@ -2814,6 +2899,10 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
 #endif
     q->check_ns = o->check_us < 0 ? 0 : (uint64_t)(o->check_us ? o->check_us : MEMINTRO_QEMU_CHECK_US) * 1000ull;
     timeout = o->qmp_timeout_ms > 0 ? o->qmp_timeout_ms : MEMINTRO_QEMU_QMP_TIMEOUT_MS;
+    q->qmp_timeout_ms = timeout;
+    /* the QMP address memintro_qemu_hmp and the VM control calls use (map=qmp and auto
+       replace it with the one that answered) */
+    memintro__qemu_str(q->qmp, sizeof q->qmp, o->qmp && o->qmp[0] ? o->qmp : cmd->nqmp ? cmd->qmp[0] : "");
 
     /* the layout: QMP first (unless map=table), tables otherwise */
     why[0] = 0;
@@ -2828,7 +2917,7 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
             char w[MEMINTRO_QEMU_MSG_MAX];
             memintro__qemu_str(q->qmp, sizeof q->qmp, addr);
             st = memintro__qemu_layout_qmp(q, cmd, addr, timeout, w, sizeof w);
-            if (st != MEMINTRO_OK) MEMINTRO__QEMU_FMT(why, "QMP %s: %s", addr, w);
+            if (st != MEMINTRO_OK) memintro__qemu_cat(why, sizeof why, "%sQMP %s: %s", why[0] ? "; " : "", addr, w);
         }
         if (st == MEMINTRO_OK) {
             q->layout = MEMINTRO_QEMU_LAYOUT_QMP;
@@ -2879,8 +2968,9 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
     q->map_storage = (memintro_range *)memintro__qemu_alloc(&q->al, q->nregions * sizeof *q->map_storage);
     q->pieces = (memintro_qemu__piece *)memintro__qemu_alloc(&q->al, MEMINTRO__QEMU_PIECES * sizeof *q->pieces);
     q->iov = memintro__qemu_alloc(&q->al, 2 * MEMINTRO__QEMU_IOV * sizeof(struct iovec));
-    q->zsrc = (unsigned char **)memintro__qemu_alloc(&q->al, MEMINTRO__QEMU_PIECES * sizeof *q->zsrc);
-    if (!q->map_storage || !q->pieces || !q->iov || !q->zsrc) {
+    q->zc_storage = (memintro_range *)memintro__qemu_alloc(&q->al, q->nregions * sizeof *q->zc_storage);
+    q->zc_direct = (unsigned char *)memintro__qemu_alloc(&q->al, q->nregions);
+    if (!q->map_storage || !q->pieces || !q->iov || !q->zc_storage || !q->zc_direct) {
         MEMINTRO__QEMU_FMT(q->error, "out of memory");
         st = MEMINTRO_E_NOSPACE;
         goto fail;
@@ -2897,6 +2987,13 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
     }
     q->phys.read = memintro__qemu_read;
     q->phys.write = q->writable ? memintro__qemu_write : NULL;
+    q->sys.read = memintro__qemu_sys_read;
+    q->sys.write = q->writable ? memintro__qemu_sys_write : NULL;
+    q->sys.user = q;
+    if (memintro__qemu_build_zc(q) != 0)
+        memintro__qemu_cat(q->warning, sizeof q->warning, "%szero-copy ranges overlap; reading with process_vm_readv",
+                           q->warning[0] ? "; " : "");
+    q->phys.direct = memintro__qemu_direct;
     q->opened = 1;
     memintro__qemu_free(&q->al, cmd);
     cmd = NULL;
@@ -3245,7 +3342,7 @@ static memintro_status memintro__qemu_session(memintro_qemu *q, const char *qmp,
         return MEMINTRO_E_UNSUPPORTED;
     }
     m->al = &q->al;
-    m->timeout_ms = MEMINTRO_QEMU_QMP_TIMEOUT_MS;
+    m->timeout_ms = q->qmp_timeout_ms > 0 ? q->qmp_timeout_ms : MEMINTRO_QEMU_QMP_TIMEOUT_MS;
     memintro__qemu_cwd(q->pid, cwd, sizeof cwd);
     if (memintro__qmp_connect(m, qmp, cwd) != 0 || memintro__qmp_handshake(m) != 0) {
         MEMINTRO__QEMU_FMT(q->error, "%s: QMP %s: %s", what, qmp, m->err);
@@ -3331,6 +3428,12 @@ static memintro_status memintro__qemu_hmp_text(memintro_qemu *q, const char *qmp
         MEMINTRO__QEMU_FMT(q->error, "hmp: no command");
         return MEMINTRO_E_INVALID;
     }
+    if (q && (k = memintro__qj_escape(command, NULL, 0)) > MEMINTRO__QEMU_HMP_MAX) {
+        MEMINTRO__QEMU_FMT(q->error, "hmp: the command is %u bytes once escaped, more than the %u accepted",
+                           (unsigned)k, (unsigned)MEMINTRO__QEMU_HMP_MAX);
+        return MEMINTRO_E_INVALID;
+    }
+    k = 0;
     s = memintro__qemu_session(q, qmp, &m, "hmp");
     if (s != MEMINTRO_OK) return s;
     t = memintro__qmp_hmp(&m, command);
@@ -3341,6 +3444,14 @@ static memintro_status memintro__qemu_hmp_text(memintro_qemu *q, const char *qmp
     t[k] = 0;
     *text = t;
     *n = k;
+    {
+        size_t el = 0;
+        const char *e = memintro__qemu_hmp_error(t, &el);
+        if (e) {
+            MEMINTRO__QEMU_FMT(q->error, "hmp: QEMU rejected \"%.100s\": %.*s", command, (int)(el > 300 ? 300 : el), e);
+            return MEMINTRO_E_IO;
+        }
+    }
     return MEMINTRO_OK;
 }
 
@@ -3353,7 +3464,7 @@ MEMINTRO__QDEF memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *q
     if (len) *len = 0;
     if (buf && size) buf[0] = 0;
     s = memintro__qemu_hmp_text(q, qmp, command, &text, &n);
-    if (s != MEMINTRO_OK) return s;
+    if (!text) return s;
     if (buf && size) {
         size_t c = n < size ? n : size - 1;
         memcpy(buf, text, c);
@@ -3361,7 +3472,7 @@ MEMINTRO__QDEF memintro_status memintro_qemu_hmp(memintro_qemu *q, const char *q
     }
     if (len) *len = n;
     memintro__qemu_free(&q->al, text);
-    return MEMINTRO_OK;
+    return s;
 }
 
 MEMINTRO__QDEF memintro_status memintro_qemu_cpus(memintro_qemu *q, memintro_cpu *cpus, size_t capacity, size_t *count)
@@ -3371,7 +3482,10 @@ MEMINTRO__QDEF memintro_status memintro_qemu_cpus(memintro_qemu *q, memintro_cpu
     memintro_status s;
     if (count) *count = 0;
     s = memintro__qemu_hmp_text(q, NULL, "info registers -a", &text, &n);
-    if (s != MEMINTRO_OK) return s;
+    if (s != MEMINTRO_OK) {
+        if (text) memintro__qemu_free(&q->al, text);
+        return s;
+    }
     s = memintro__qemu_regs(text, n, cpus, capacity, &got, msg, sizeof msg);
     memintro__qemu_free(&q->al, text);
     if (s != MEMINTRO_OK) MEMINTRO__QEMU_FMT(q->error, "QEMU process %d: %s", q->pid, msg);
@@ -3413,7 +3527,7 @@ MEMINTRO__QDEF const char *memintro_qemu_options_parse(memintro_qemu_options *o,
         else if (!strcmp(k, "pid") && v) {
             uint64_t x;
             size_t u;
-            if (!memintro__qemu_dec(v, strlen(v), &x, &u) || v[u] || !x || x > 0x7fffffff) {
+            if (!(u = memintro_parse_u64(v, strlen(v), &x)) || v[u] || !x || x > 0x7fffffff) {
                 memintro__qemu_fmt(storage, storage_size, "qemu: pid=%s is not a process id", val);
                 return storage;
             }
@@ -3458,8 +3572,8 @@ MEMINTRO__QDEF const char *memintro_qemu_options_parse(memintro_qemu_options *o,
 #undef MEMINTRO__QEMU_MAX_RANGES
 #undef MEMINTRO__QEMU_MAX_QMP
 #undef MEMINTRO__QEMU_MAX_OBJ
+#undef MEMINTRO__QEMU_HMP_MAX
 #undef MEMINTRO__QEMU_PF_EXITING
-#undef MEMINTRO__QEMU_AHEAD
 #undef MEMINTRO__QEMU_FMT
 #undef MEMINTRO__QDEF
 

@@ -46,7 +46,7 @@
      |------------------------------|----------|-------------------------------------------|
      | MEMINTRO_TARGET_MALLOC(n, u) | malloc(n)| allocation when options.allocator is unset|
      | MEMINTRO_TARGET_FREE(p, u)   | free(p)  | the matching release                      |
-     | MEMINTRO_TARGET_MAX_CPUS     | 1024     | vCPUs whose registers are kept            |
+     | MEMINTRO_TARGET_MAX_CPUS     | 1024     | a live VM's vCPUs whose registers are kept|
      | MEMINTRO_TARGET_NO_DEPS      | undefined| do not compile the other headers' code    |
      The allocator in memintro_target_options is also handed to the backends.
 
@@ -55,6 +55,9 @@
        memintro_target_pause / memintro_target_resume around what must be consistent;
      - follow a VM's CPUs as they run: memintro_target_load_cpus reads them when called;
      - hold QEMU's QMP socket between calls (a QMP socket serves one client at a time);
+     - reach other targets: QEMU processes on this host and files only (no gdbstub, no
+       remote host, no other hypervisor);
+     - write to dumps or images (they open read-only);
      - lock: one object per thread.
 
    REFERENCE (in the order declared below)
@@ -187,7 +190,9 @@ typedef struct memintro_target_connector {
 struct memintro__target_state;
 
 /* An open target. Plain data: place it anywhere; memintro_target_open fills it. Every
-   pointer stays valid until memintro_target_close (cpus: until the next load_cpus). */
+   pointer stays valid until memintro_target_close, except that memintro_target_load_cpus
+   replaces cpus, dump_facts and facts (it adds the vCPU facts): read them from the object
+   again after it. */
 typedef struct memintro_target {
     /* memory */
     memintro_phys *phys;           /* guest-physical memory: pass it to readers */
@@ -362,7 +367,6 @@ struct memintro__target_state {
     int qemu_open;
     /* kind DUMP / RAW */
     memintro_coredump d;
-    memintro_coredump_allocator dal;
     memintro_coredump_options dopt;
     int dump_open;
     /* CPU state */
@@ -609,9 +613,8 @@ static memintro_status memintro__tg_check_file(memintro_target *t, const char *p
     if (S_ISREG(sb.st_mode) || S_ISBLK(sb.st_mode)) return MEMINTRO_OK;
     what = S_ISDIR(sb.st_mode)    ? "a directory"
            : S_ISFIFO(sb.st_mode) ? "a FIFO"
-           : S_ISSOCK(sb.st_mode) ? "a socket"
            : S_ISCHR(sb.st_mode)  ? "a character device"
-                                  : "not a regular file";
+                                  : "a socket or other special file";
     return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED, "%s is %s, not a memory dump or image%s", path, what,
                              S_ISFIFO(sb.st_mode) ? " (save the stream to a file first)" : "");
 }
@@ -664,10 +667,7 @@ static memintro_status memintro__tg_open_file(memintro_target *t, const char *ar
                                  st->path);
 #endif
     }
-    st->dal.alloc = st->al.alloc;
-    st->dal.free = st->al.free;
-    st->dal.user = st->al.user;
-    if (st->al.alloc) st->dopt.allocator = &st->dal;
+    if (st->al.alloc) st->dopt.allocator = &st->al;
     s = memintro_coredump_open(d, st->path, &st->dopt);
     if (s != MEMINTRO_OK) {
         const char *m = memintro_coredump_error(d);

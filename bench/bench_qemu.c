@@ -145,9 +145,10 @@ static int open_target(target *t, int pid, const char *qmp, int zero_copy)
             t->gpa0 = WINDOW_START;
             t->hva0 = r->hva + (WINDOW_START - r->start);
             t->local = NULL;
-            if (r->zero_copy) {
-                memintro_qemu__mapping *m = memintro__qemu_find_map(&t->q, t->hva0);
-                if (m) t->local = m->local + (t->hva0 - m->hva);
+            if (r->zero_copy) { /* the library's own mapping: its direct pointer */
+                uint64_t avail = 0;
+                const void *d = memintro_phys_direct(&t->q.phys, t->gpa0, &avail);
+                if (d && avail >= WINDOW_SIZE) t->local = (unsigned char *)(uintptr_t)d;
             }
             return 0;
         }

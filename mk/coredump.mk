@@ -20,7 +20,7 @@ FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 300
 FUZZ_NAMES     = elf kdump windows lime detect
 COREDUMP_FUZZERS = $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
-COREDUMP_TESTS = formats writer nocomp dlopen api
+COREDUMP_TESTS = formats writer nocomp dlopen api faults
 
 TEST_PKGS   += $(COREDUMP_PKGS) makedumpfile qemu-system-x86 socat clang g++ binutils
 TEST_LDLIBS += $(COREDUMP_LIBS)

@@ -4,7 +4,8 @@
 #   q35    q35, 512M, 2 vCPUs, QMP                     layout vs QEMU's own info mtree -f and gpa2hva,
 #                                              facts, writes, map=table, bad/busy QMP, non-root
 #   pchi   pc,max-ram-below-4g=1G, 1536M, QMP  RAM above 4 GiB, the same comparisons
-#   memfd  q35, memory-backend=mem0 (memfd, share=on), QMP   zero-copy, then killed mid-read
+#   memfd  q35, memory-backend=mem0 (memfd, share=on), -vga none, QMP   zero-copy, RAM at
+#          0xa0000 (no VGA window), then killed mid-read
 #   noqmp  pc,max-ram-below-4g=1G, 1536M, no QMP   inferred layout, then stopped mid-read
 # Expected values come from QEMU (info mtree -f, gpa2hva and xp over the guest's second QMP
 # socket, via tests/guest/qmp.sh; parsed here with awk) and from the guest itself (its
@@ -59,7 +60,7 @@ t0=$(date +%s)
 boot q35 --machine q35 --mem 512M --extra "-smp 2" &
 boot pchi --machine pc,max-ram-below-4g=1G --mem 1536M &
 boot memfd --machine q35,memory-backend=mem0 --mem 512M \
-    --extra "-object memory-backend-memfd,id=mem0,size=512M,share=on" &
+    --extra "-object memory-backend-memfd,id=mem0,size=512M,share=on -vga none" &
 boot noqmp --machine pc,max-ram-below-4g=1G --mem 1536M --no-qmp &
 wait
 up=""
@@ -146,7 +147,9 @@ marker_pa() { sed -n "s/^MARKER mi-marker-1 .* pa=\(0x[0-9a-f]*\) text=MEMINTRO-
 for g in q35 pchi memfd; do
     is_up $g || continue
     layout_checks $g
+    [ $g = memfd ] && export MI_NO_VGA=1 # started with -vga none
     facts "$g" $g "qemu:name=mi-t-$g"
+    unset MI_NO_VGA
 done
 
 if is_up q35; then
@@ -191,6 +194,14 @@ if is_up q35; then
     check "q35 map=table: layout says it was inferred" grep -q "^SOURCE inferred (no QMP)" "$tmp/q35.table"
     run tablecheck qemu:name=mi-t-q35
     facts q35-table q35 qemu:name=mi-t-q35,map=table
+    # HMP over QMP with the layout from the tables: the VM's QMP address is still known;
+    # a command QEMU rejects is an error naming QEMU's message
+    run hmp qemu:name=mi-t-q35,map=table 'info status' >"$tmp/hmp"
+    check "map=table: memintro_qemu_hmp reaches the VM's QMP socket" \
+        sh -c "grep -qx 'S ok' '$tmp/hmp' && grep -qx 'VM status: running' '$tmp/hmp'"
+    run hmp qemu:name=mi-t-q35 'info no-such-thing' >"$tmp/hmp"
+    check "hmp: an unknown command is an error with QEMU's message" \
+        sh -c "grep -qx 'S backend I/O error' '$tmp/hmp' && grep -q \"^E .*unknown command: 'info no-such-thing'\" '$tmp/hmp'"
     # a QMP address that does not work: fall back to the tables, with a warning
     run regions "qemu:name=mi-t-q35,qmp=unix:$tmp/nonexistent.sock" >"$tmp/q35.bad"
     check "bad QMP address: falls back to the tables" grep -qx "LAYOUT table" "$tmp/q35.bad"
@@ -208,6 +219,30 @@ if is_up q35; then
     holder=
     check "QMP socket held by another client: layout from the next QMP socket" \
         grep -q "^SOURCE QMP unix:$tmp/q35/qmp-test.sock" "$tmp/q35.busy"
+    # QEMU stopped with SIGSTOP and the backlogs of both its QMP sockets full: open must
+    # not hang (timeout turns a hang into a failure); it falls back to the tables, and the
+    # warning names each socket and why
+    kill -STOP "$(pid q35)"
+    timeout 60 "$live" fill "$tmp/q35/qmp.sock" 30 >"$tmp/fill1" &
+    f1=$!
+    timeout 60 "$live" fill "$tmp/q35/qmp-test.sock" 30 >"$tmp/fill2" &
+    f2=$!
+    sleep 0.5
+    MI_QMP_TIMEOUT_MS=500 timeout 20 "$live" regions qemu:name=mi-t-q35 >"$tmp/q35.stopped" 2>&1
+    rc=$?
+    MI_QMP_TIMEOUT_MS=500 timeout 20 "$live" open qemu:name=mi-t-q35,map=qmp >"$tmp/q35.stopped-qmp" 2>&1
+    rc2=$?
+    kill "$f1" "$f2" 2>/dev/null
+    wait "$f1" "$f2" 2>/dev/null
+    kill -CONT "$(pid q35)"
+    check "stopped QEMU: both QMP backlogs were full" sh -c "grep -q 'full\$' '$tmp/fill1' && grep -q 'full\$' '$tmp/fill2'"
+    check "stopped QEMU, full QMP backlogs: open returns (exit $rc), layout from the tables" \
+        sh -c "[ $rc != 124 ] && grep -qx 'LAYOUT table' '$tmp/q35.stopped'"
+    check "stopped QEMU: the warning names both sockets and the full backlog" \
+        sh -c "grep '^WARNING' '$tmp/q35.stopped' | grep 'QMP unix:$tmp/q35/qmp.sock: .*backlog' |
+               grep -q 'QMP unix:$tmp/q35/qmp-test.sock: .*backlog'"
+    check "stopped QEMU, map=qmp: open fails in time (exit $rc2) naming both sockets" \
+        sh -c "[ $rc2 != 124 ] && grep -q '^E map=qmp: QMP unix:$tmp/q35/qmp.sock: .*; QMP unix:$tmp/q35/qmp-test.sock' '$tmp/q35.stopped-qmp'"
     # another user: no permission, and the message says how to get it
     cp "$live" "$tmp/qemu_live" && chmod 755 "$tmp/qemu_live"
     if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -231,6 +266,21 @@ if is_up memfd; then
     check "memfd: RAM block mem0 (-machine memory-backend=mem0) found" grep -q " ram mem0 " "$tmp/memfd.got"
     check "memfd: guest RAM is served zero-copy from the memfd" grep -q "^H 100000 [0-9a-f]* memfd 1$" "$tmp/memfd.regions"
     run same memfd qemu:name=mi-t-memfd qemu:name=mi-t-memfd,nozerocopy "$tmp/memfd/serial.log"
+    # no display card (-vga none): RAM at 0xa0000-0xbffff. Mark it, then map=table and
+    # map=qmp must read what QEMU's own pmemsave saves (VM paused)
+    run write qemu:name=mi-t-memfd,map=qmp,write 0xa0000 MEMINTRO-VGA-A0000 >/dev/null
+    run write qemu:name=mi-t-memfd,map=qmp,write 0xbfff0 MI-VGA-BFFF >/dev/null
+    qmp "$tmp/memfd/qmp-test.sock" '{"execute":"stop"}' >/dev/null
+    rm -f "$tmp/memfd.vga"
+    qmp "$tmp/memfd/qmp-test.sock" \
+        "{\"execute\":\"pmemsave\",\"arguments\":{\"val\":655360,\"size\":131072,\"filename\":\"$tmp/memfd.vga\"}}" >/dev/null
+    check "memfd -vga none: pmemsave of 0xa0000 holds the marks" \
+        sh -c "grep -q MEMINTRO-VGA-A0000 '$tmp/memfd.vga' && grep -q MI-VGA-BFFF '$tmp/memfd.vga'"
+    run readcmp qemu:name=mi-t-memfd,map=table 0xa0000 0x20000 "$tmp/memfd.vga"
+    run readcmp qemu:name=mi-t-memfd,map=qmp 0xa0000 0x20000 "$tmp/memfd.vga"
+    qmp "$tmp/memfd/qmp-test.sock" '{"execute":"cont"}' >/dev/null
+    run regions qemu:name=mi-t-memfd,map=table >"$tmp/memfd.table"
+    check "memfd -vga none: map=table says there is no VGA card" grep -q "^SOURCE .*no VGA card" "$tmp/memfd.table"
 fi
 
 if is_up noqmp; then

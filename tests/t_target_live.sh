@@ -118,8 +118,23 @@ qmp "$tsock" '{"execute":"query-status"}' >"$tmp/status2"
 check "after resume QEMU's query-status says running" grep -q '"running": *true' "$tmp/status2"
 check "running: 1 after resume" sh -c "run() { timeout 60 '$live' \"\$@\"; }; run running '$spec' | grep -qx 'RUNNING 1'"
 
+# ---- the layout inferred from the machine type ----
+run info "qemu:name=mi-tg-live,map=table" >"$tmp/table"
+check "map=table: layout inferred" grep -qx "LAYOUT inferred" "$tmp/table"
+end_at_1m() { # FILE: the inclusive end of the RANGE holding guest-physical 1 MiB
+    sed -n 's/^RANGE \(.*\)-\(.*\)/\1 \2/p' "$1" | while read -r a b; do
+        [ $((0x$a)) -le $((0x100000)) ] && [ $((0x$b)) -ge $((0x100000)) ] && echo "$b"
+    done
+}
+want=$(end_at_1m "$tmp/mtree.expect")
+got=$(end_at_1m "$tmp/table")
+check "map=table: the RAM holding 1 MiB ends where QEMU's does (0x$want)" sh -c "[ -n '$want' ] && [ '$want' = '$got' ]"
+
 # ---- no usable QMP for registers: a one-line error, not a hang ----
 run cpus "qemu:name=mi-tg-live,qmp=unix:$tmp/none.sock" >"$tmp/noqmp"
+run info "qemu:name=mi-tg-live,qmp=unix:$tmp/none.sock" >"$tmp/noqmp.info"
+check "a QMP address that does not work: the layout is inferred and a warning names it" \
+    sh -c "grep -qx 'LAYOUT inferred' '$tmp/noqmp.info' && grep -q '^WARNING .*none.sock' '$tmp/noqmp.info'"
 check "registers with a QMP address that does not work: one error line" \
     sh -c "[ \$(wc -l <'$tmp/noqmp') = 1 ] && grep -q '^E .*none.sock' '$tmp/noqmp'"
 

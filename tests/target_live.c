@@ -35,6 +35,7 @@ static int do_info(memintro_target *t)
     for (i = 0; i < t->map->count; i++) bytes += t->map->ranges[i].size;
     printf("MAPBYTES %llu\n", (ull)bytes);
     for (i = 0; i < t->fact_count; i++) printf("FACT %s=%s\n", t->facts[i].name, t->facts[i].value);
+    if (t->warning) printf("WARNING %s\n", t->warning);
     return 0;
 }
 

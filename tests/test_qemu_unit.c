@@ -24,7 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -344,7 +347,7 @@ static void test_json(void)
             CHECK_QUIET(memintro__qj_skip(o, e, 0) == e, "real QMP line %u is well-formed JSON", (unsigned)lines);
             if ((v = memintro__qj_member(o, e, "return")) && *v == '[') {
                 const char *sz = memintro__qj_member(v + 1, e, "size");
-                CHECK(sz && memintro__qemu_dec(sz, (size_t)(e - sz), &x, NULL) && x == 1610612736ull,
+                CHECK(sz && memintro_parse_u64(sz, (size_t)(e - sz), &x) && x == 1610612736ull,
                       "real query-memdev: size 1610612736");
             }
             if ((v = memintro__qj_member(o, e, "error"))) {
@@ -391,7 +394,7 @@ static void test_json(void)
     {
         static const char s[] = "{\"return\": \"x\", \"id\": 3}";
         v = memintro__qj_member(s, s + sizeof s - 1, "id");
-        CHECK(v && memintro__qemu_dec(v, 3, &x, NULL) && x == 3, "member after a string");
+        CHECK(v && memintro_parse_u64(v, 3, &x) && x == 3, "member after a string");
         CHECK(!memintro__qj_member(s, s + sizeof s - 1, "event"), "absent member");
     }
 }
@@ -497,6 +500,34 @@ static void test_table(void)
     CHECK(!memintro__qemu_table("microvm", 0, "qemu-system-x86_64", G, 0, &lo, &hi, &why) && why, "microvm: no table");
     CHECK(!memintro__qemu_table("", 1, "qemu-system-aarch64", G, 0, &lo, &hi, &why) && why,
           "aarch64 default machine: no table");
+
+    /* the legacy VGA window: present or not as QEMU 7.2's info mtree -f showed for each of
+       these command lines (vga-lowmem / cirrus-low-memory at 0xa0000, or pc.ram through
+       0xbffff) */
+    {
+        static const char *const a0[] = {"qemu-system-x86_64", "-m", "256M", NULL};
+        static const char *const a1[] = {"qemu-system-x86_64", "-vga", "none", NULL};
+        static const char *const a2[] = {"qemu-system-x86_64", "-nodefaults", NULL};
+        static const char *const a3[] = {"qemu-system-x86_64", "-vga", "std", "-nodefaults", NULL};
+        static const char *const a4[] = {"qemu-system-x86_64", "-nodefaults", "-device", "VGA", NULL};
+        static const char *const a5[] = {"qemu-system-x86_64", "-nodefaults", "-device", "virtio-gpu-pci", NULL};
+        static const char *const a6[] = {"qemu-system-x86_64", "-device", "isa-vga", "-vga", "none", NULL};
+        static const char *const a7[] = {"qemu-system-x86_64", "-nodefaults", "-device", "bochs-display", NULL};
+        static const char *const a8[] = {"qemu-system-x86_64", "-vga", "cirrus", NULL};
+        static const char *const a9[] = {"qemu-system-x86_64", "-display", "none", "-vga", "none", NULL};
+        static const char *const a10[] = {"qemu-system-x86_64", "-nodefaults", "-device", "qxl-vga,id=v0", NULL};
+        CHECK(memintro__qemu_vga(cmd_from(a0)), "VGA: default card");
+        CHECK(!memintro__qemu_vga(cmd_from(a1)), "VGA: -vga none: no window");
+        CHECK(!memintro__qemu_vga(cmd_from(a2)), "VGA: -nodefaults: no window");
+        CHECK(memintro__qemu_vga(cmd_from(a3)), "VGA: -vga std -nodefaults");
+        CHECK(memintro__qemu_vga(cmd_from(a4)), "VGA: -nodefaults -device VGA");
+        CHECK(!memintro__qemu_vga(cmd_from(a5)), "VGA: -nodefaults -device virtio-gpu-pci: no window");
+        CHECK(memintro__qemu_vga(cmd_from(a6)), "VGA: -device isa-vga -vga none");
+        CHECK(!memintro__qemu_vga(cmd_from(a7)), "VGA: -nodefaults -device bochs-display: no window");
+        CHECK(memintro__qemu_vga(cmd_from(a8)), "VGA: -vga cirrus");
+        CHECK(!memintro__qemu_vga(cmd_from(a9)), "VGA: -display none -vga none: no window");
+        CHECK(memintro__qemu_vga(cmd_from(a10)), "VGA: -device qxl-vga,id=v0");
+    }
 }
 
 static void test_options(void)
@@ -542,12 +573,30 @@ static void selftest_open(memintro_qemu *q, memintro_qemu_region *reg, size_t n,
     for (i = 0; i < n; i++) memintro_memmap_add(&q->map, reg[i].start, reg[i].size, reg[i].hva);
     q->pieces = (memintro_qemu__piece *)malloc(1024 * sizeof *q->pieces);
     q->iov = malloc(2 * 1024 * sizeof(struct iovec));
-    q->zsrc = (unsigned char **)malloc(1024 * sizeof *q->zsrc);
+    q->zc_storage = (memintro_range *)malloc(n * sizeof *q->zc_storage);
+    q->zc_direct = (unsigned char *)malloc(n);
     q->phys.read = memintro__qemu_read;
     q->phys.write = memintro__qemu_write;
+    q->phys.direct = memintro__qemu_direct;
+    q->sys.read = memintro__qemu_sys_read;
+    q->sys.write = memintro__qemu_sys_write;
+    q->sys.user = q;
     q->writable = 1;
     q->opened = 1;
     q->check_ns = 0;
+    memintro__qemu_build_zc(q);
+}
+
+static void selftest_free(memintro_qemu *q)
+{
+    free(q->pieces);
+    free(q->iov);
+    free(q->zc_storage);
+    free(q->zc_direct);
+    q->pieces = NULL;
+    q->iov = NULL;
+    q->zc_storage = NULL;
+    q->zc_direct = NULL;
 }
 
 static void test_engine(void)
@@ -680,6 +729,21 @@ static void test_engine(void)
         zm.file_size = 1 << 20;
         z.maps = &zm;
         z.nmaps = 1;
+        zr.zero_copy = 1;
+        zm.sealed = 0;
+        memintro__qemu_build_zc(&z);
+        CHECK(z.zc_map.count == 1 && memintro_phys_direct(&z.phys, 0x1000, NULL) == NULL,
+              "zero-copy from a file that may shrink: no direct access");
+        zm.sealed = 1;
+        memintro__qemu_build_zc(&z);
+        {
+            uint64_t avail = 0;
+            const void *d = memintro_phys_direct(&z.phys, 0x1000, &avail);
+            CHECK(d == ours + 0x1000 && avail == (1 << 20) - 0x1000, "sealed zero-copy RAM: direct pointer into our mapping");
+            CHECK(memintro_phys_direct(&z.phys, 1 << 20, &avail) == NULL && avail == 0, "direct: NULL past the RAM");
+        }
+        zm.sealed = 0;
+        memintro__qemu_build_zc(&z);
         before = z.syscalls;
         for (i = 0; i < 1024; i++) {
             ops[i].addr = (i * 7919u) % ((1 << 20) - 8);
@@ -690,15 +754,28 @@ static void test_engine(void)
         for (i = 0, bad = 0; i < 1024; i++)
             if (memcmp(out + i * 8, ram + (i * 7919u) % ((1 << 20) - 8), 8)) bad++;
         CHECK(st == MEMINTRO_OK && bad == 0 && z.syscalls == before, "zero-copy: right bytes, no system call");
+        /* a batch mixing zero-copy RAM and a hole */
+        {
+            unsigned char h[32];
+            memset(h, 0xee, sizeof h);
+            ops[0].addr = (1 << 20) - 16;
+            ops[0].buf = h;
+            ops[0].len = 32;
+            ops[1].addr = 0x40;
+            ops[1].buf = h + 16; /* overwritten below: only checks status */
+            ops[1].len = 0;
+            st = memintro_phys_read(&z.phys, ops, 1);
+            CHECK(st == MEMINTRO_E_HOLE && ops[0].missing == 16 && !memcmp(h, ram + (1 << 20) - 16, 16) && !h[16] &&
+                      !h[31] && strstr(memintro_qemu_error(&z), "not backed"),
+                  "zero-copy read into a hole: partial, zeroed, named");
+        }
         /* the file shrinks under us: the next check marks the mapping dead, no SIGBUS */
         z.check_ns = 0;
         CHECK(ftruncate(fd, 4096) == 0, "shrink the memfd");
         st = memintro_phys_read1(&z.phys, 0x8000, b, 16);
         CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&z), "shrank"), "shrunk shared RAM: E_IO (%s)",
               memintro_qemu_error(&z));
-        free(z.pieces);
-        free(z.iov);
-        free(z.zsrc);
+        selftest_free(&z);
         munmap(qemu_view, 1 << 20);
         munmap(ours, 1 << 20);
         close(fd);
@@ -725,12 +802,7 @@ static void test_engine(void)
         st = memintro_phys_read1(&q.phys, 0x10, b, 8);
         CHECK(st == MEMINTRO_E_GONE && !memintro_qemu_alive(&q), "and stays gone");
     }
-    free(q.pieces);
-    free(q.iov);
-    free(q.zsrc);
-    q.zsrc = NULL;
-    q.pieces = NULL;
-    q.iov = NULL;
+    selftest_free(&q);
     q.regions = NULL;
     q.nregions = 0;
     memintro_qemu_close(&q);
@@ -966,6 +1038,275 @@ static void test_registers(void)
     free(t32);
 }
 
+/* A canned QMP server on a unix socket (synthetic): a child accepts one client, greets
+   it, acknowledges qmp_capabilities, passes the next line it receives (the command) to
+   the parent through a pipe, waits delay_ms and sends `reply`. */
+typedef struct qmp_server {
+    int pid;
+    int rd; /* what the client sent */
+    char path[108];
+} qmp_server;
+
+static int serve_line(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n + 1 < cap) {
+        ssize_t r = read(fd, buf + n, 1);
+        if (r <= 0) return -1;
+        if (buf[n] == '\n') break;
+        n++;
+    }
+    buf[n] = 0;
+    return (int)n;
+}
+
+static int serve(qmp_server *sv, const char *reply, int delay_ms)
+{
+    struct sockaddr_un sa;
+    int ls, pfd[2];
+    static int seq;
+    memset(sv, 0, sizeof *sv);
+    snprintf(sv->path, sizeof sv->path, "/tmp/mi-qmp-unit-%d-%d.sock", (int)getpid(), seq++);
+    unlink(sv->path);
+    ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, sv->path, strlen(sv->path) + 1);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0 || pipe(pfd) != 0) return -1;
+    sv->pid = (int)fork();
+    if (sv->pid == 0) {
+        static char line[16384];
+        const char *g = "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n", *ack = "{\"return\": {}, \"id\": 0}\r\n";
+        int c = accept(ls, NULL, NULL);
+        int n;
+        close(pfd[0]);
+        if (c < 0 || write(c, g, strlen(g)) < 0 || serve_line(c, line, sizeof line) < 0 ||
+            write(c, ack, strlen(ack)) < 0)
+            _exit(1);
+        n = serve_line(c, line, sizeof line);
+        if (n >= 0 && write(pfd[1], line, (size_t)n) < 0) _exit(1);
+        close(pfd[1]);
+        if (delay_ms) usleep((useconds_t)delay_ms * 1000);
+        if (reply && write(c, reply, strlen(reply)) < 0) _exit(1);
+        while (read(c, line, sizeof line) > 0) {
+        }
+        _exit(0);
+    }
+    close(ls);
+    close(pfd[1]);
+    sv->rd = pfd[0];
+    return sv->pid > 0 ? 0 : -1;
+}
+
+/* What the client sent (NUL-terminated into buf); reaps the server. */
+static void serve_end(qmp_server *sv, char *buf, size_t cap)
+{
+    size_t n = 0;
+    ssize_t r;
+    int status;
+    while (n + 1 < cap && (r = read(sv->rd, buf + n, cap - 1 - n)) > 0) n += (size_t)r;
+    buf[n] = 0;
+    close(sv->rd);
+    kill(sv->pid, SIGKILL);
+    waitpid(sv->pid, &status, 0);
+    unlink(sv->path);
+}
+
+/* An object that looks open on this process, with its QMP address at the canned server. */
+static void fake_open(memintro_qemu *q, const qmp_server *sv, int timeout_ms)
+{
+    char st;
+    uint64_t fl;
+    memset(q, 0, sizeof *q);
+    q->pid = (int)getpid();
+    q->pidfd = -1;
+    q->opened = 1;
+    q->qmp_timeout_ms = timeout_ms;
+    memintro__qemu_stat(q->pid, &st, &fl, &q->starttime);
+    snprintf(q->qmp, sizeof q->qmp, "unix:%s", sv->path);
+}
+
+/* memintro_qemu_hmp and the VM control calls against the canned server. */
+static void test_hmp_public(void)
+{
+    static char sent[16384], buf[4096], cmd[5000];
+    qmp_server sv;
+    memintro_qemu q;
+    size_t len = 0;
+    int running = -1;
+    memintro_status st;
+
+    /* the reply comes after 600 ms: a 200 ms timeout gives up, a 2000 ms one waits */
+    if (serve(&sv, "{\"return\": \"VM status: running\\r\\n\", \"id\": 1}\r\n", 600) == 0) {
+        fake_open(&q, &sv, 200);
+        st = memintro_qemu_hmp(&q, NULL, "info status", buf, sizeof buf, &len);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "200 ms"),
+              "hmp: options.qmp_timeout_ms (200) is honoured (%s)", memintro_qemu_error(&q));
+        serve_end(&sv, sent, sizeof sent);
+    }
+    if (serve(&sv, "{\"return\": \"VM status: running\\r\\n\", \"id\": 1}\r\n", 600) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "info status", buf, sizeof buf, &len);
+        CHECK(st == MEMINTRO_OK && !strcmp(buf, "VM status: running\n") && len == 19,
+              "hmp: a 2000 ms timeout waits for a reply after 600 ms ('\\r' dropped)");
+        serve_end(&sv, sent, sizeof sent);
+    }
+
+    /* escaping: quotes, backslashes, control characters */
+    if (serve(&sv, "{\"return\": \"\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "a\"b\\c\td\ne\x01", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && strstr(sent, "\"command-line\":\"a\\\"b\\\\c\\u0009d\\u000ae\\u0001\"}"),
+              "hmp: quote, backslash, tab, newline, ^A escaped in the JSON sent (%s)", sent);
+    }
+
+    /* length: 4000 bytes go through whole; 5000 bytes, or 2100 quotes (4200 escaped), refused */
+    memset(cmd, 'a', 4000);
+    cmd[4000] = 0;
+    if (serve(&sv, "{\"return\": \"\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, cmd, buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && strstr(sent, cmd) && strstr(sent, cmd)[4000] == '"', "hmp: a 4000-byte command is sent whole");
+    }
+    memset(cmd, 'a', 4999);
+    cmd[4999] = 0;
+    fake_open(&q, &sv, 2000);
+    q.qmp[0] = 0; /* nothing may be sent */
+    CHECK(memintro_qemu_hmp(&q, "unix:/nonexistent", cmd, buf, sizeof buf, &len) == MEMINTRO_E_INVALID &&
+              strstr(memintro_qemu_error(&q), "4096"),
+          "hmp: a 4999-byte command is refused, not cut (%s)", memintro_qemu_error(&q));
+    memset(cmd, '"', 2100);
+    cmd[2100] = 0;
+    CHECK(memintro_qemu_hmp(&q, "unix:/nonexistent", cmd, buf, sizeof buf, &len) == MEMINTRO_E_INVALID,
+          "hmp: 2100 quotes (4200 bytes escaped) refused");
+
+    /* errors: a QMP error object; HMP's own error text (as QEMU 7.2 answers) */
+    if (serve(&sv, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"boom\"}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "info status", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "GenericError: boom"), "hmp: QMP error object (%s)",
+              memintro_qemu_error(&q));
+    }
+    if (serve(&sv, "{\"return\": \"unknown command: 'info bogus'\\r\\n\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "info bogus", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "unknown command: 'info bogus'") &&
+                  !strcmp(buf, "unknown command: 'info bogus'\n"),
+              "hmp: unknown command is an error, text kept (%s)", memintro_qemu_error(&q));
+    }
+    if (serve(&sv, "{\"return\": \"unexpected end of expression\\r\\nTry \\\"help x\\\" for more information\\r\\n\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "x /1", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "unexpected end of expression"),
+              "hmp: parse error + Try \"help\" is an error (%s)", memintro_qemu_error(&q));
+    }
+    if (serve(&sv, "{\"return\": \"Error: Device 'nosuch' not found\\r\\n\", \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_hmp(&q, NULL, "device_del nosuch", buf, sizeof buf, &len);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "Device 'nosuch' not found"),
+              "hmp: \"Error: ...\" is an error (%s)", memintro_qemu_error(&q));
+    }
+
+    /* VM control */
+    if (serve(&sv, "{\"return\": {}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_pause(&q);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && strstr(sent, "\"execute\":\"stop\""), "pause sends stop (%s)", sent);
+    }
+    if (serve(&sv, "{\"return\": {}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_resume(&q);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && strstr(sent, "\"execute\":\"cont\""), "resume sends cont");
+    }
+    if (serve(&sv, "{\"return\": {\"status\": \"paused\", \"singlestep\": false, \"running\": false}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_running(&q, &running);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && running == 0 && strstr(sent, "query-status"), "running: paused -> 0");
+    }
+    if (serve(&sv, "{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_running(&q, &running);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_OK && running == 1, "running: running -> 1");
+    }
+    if (serve(&sv, "{\"return\": {\"status\": \"running\"}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_running(&q, &running);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_FORMAT && strstr(memintro_qemu_error(&q), "running"), "running: reply without running -> FORMAT");
+    }
+    if (serve(&sv, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"nope\"}, \"id\": 1}\r\n", 0) == 0) {
+        fake_open(&q, &sv, 2000);
+        st = memintro_qemu_resume(&q);
+        serve_end(&sv, sent, sizeof sent);
+        CHECK(st == MEMINTRO_E_IO && strstr(memintro_qemu_error(&q), "nope"), "resume: QMP error named (%s)",
+              memintro_qemu_error(&q));
+    }
+}
+
+static void on_alarm(int sig)
+{
+    static const char m[] = "not ok - connecting to a socket with a full backlog hung (no deadline)\n";
+    (void)sig;
+    if (write(1, m, sizeof m - 1) < 0) _exit(1);
+    _exit(1);
+}
+
+/* A listening unix socket nobody accepts on, its backlog filled (synthetic; what a stopped
+   QEMU, or one busy with another QMP client, looks like): connecting gives up at the
+   deadline with a message naming the socket. alarm() turns a hang into a failure. */
+static void test_connect_backlog(void)
+{
+    struct sockaddr_un sa;
+    char path[108], addr[128];
+    int ls, fds[64], nf = 0, full = 0, r;
+    memintro__qmp m;
+    snprintf(path, sizeof path, "/tmp/mi-qmp-backlog-%d.sock", (int)getpid());
+    unlink(path);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 0) != 0) {
+        CHECK(0, "backlog: cannot make a listening socket");
+        return;
+    }
+    while (nf < 64) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (fd < 0) break;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+            full = errno == EAGAIN;
+            close(fd);
+            break;
+        }
+        fds[nf++] = fd;
+    }
+    CHECK(full, "backlog: filled after %d connections", nf);
+    memset(&m, 0, sizeof m);
+    m.fd = -1;
+    m.timeout_ms = 300;
+    snprintf(addr, sizeof addr, "unix:%s", path);
+    signal(SIGALRM, on_alarm);
+    alarm(10);
+    r = memintro__qmp_connect(&m, addr, NULL);
+    alarm(0);
+    CHECK(r != 0 && strstr(m.err, path) && strstr(m.err, "backlog"), "backlog full: connect gives up at the deadline (%s)",
+          m.err);
+    if (r == 0) memintro__qmp_close(&m);
+    while (nf) close(fds[--nf]);
+    close(ls);
+    unlink(path);
+}
+
 int main(void)
 {
     test_cmdline();
@@ -980,5 +1321,7 @@ int main(void)
     test_describe();
     test_open_errors();
     test_registers();
+    test_hmp_public();
+    test_connect_backlog();
     return check_done();
 }

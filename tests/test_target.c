@@ -14,7 +14,9 @@
 #include "memintro_target.h"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "tests/check.h"
@@ -370,6 +372,18 @@ static void test_bad(void)
     snprintf(spec, sizeof spec, "raw:%s", path);
     expect_fail(spec, NULL, MEMINTRO_E_UNSUPPORTED, 0, "is a FIFO");
     expect_fail("dump:/dev/null", NULL, MEMINTRO_E_UNSUPPORTED, 0, "character device");
+    {
+        struct sockaddr_un sa;
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        memset(&sa, 0, sizeof sa);
+        sa.sun_family = AF_UNIX;
+        path_of(path, sizeof path, "sock");
+        if (strlen(path) < sizeof sa.sun_path) memcpy(sa.sun_path, path, strlen(path) + 1);
+        CHECK(fd >= 0 && sa.sun_path[0] && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "a unix socket made");
+        snprintf(spec, sizeof spec, "dump:%s", sa.sun_path);
+        expect_fail(spec, NULL, MEMINTRO_E_UNSUPPORTED, 0, "a socket");
+        if (fd >= 0) close(fd);
+    }
 
     path_of(path, sizeof path, "empty.core");
     CHECK(write_file(path, "", 0), "an empty file made");
@@ -535,6 +549,58 @@ static void test_write_elf(void)
     memintro_target_close(&a);
 }
 
+/* MEMINTRO_TARGET_ZERO_EXCLUDED: an ELF segment's p_memsz tail (64 KiB after the last
+   range, [0x100100000, 0x100110000)) and a PT_LOAD with no file data (0xfe000000, 4 KiB)
+   read as zeros and are ranges marked ZEROS; without the flag they are holes. */
+static void test_zero_excluded(void)
+{
+    mk_src s = mkg_known();
+    mkbuf b = {0, 0, 0, 0};
+    char path[512], spec[600];
+    memintro_target_options o;
+    memintro_target t;
+    uint8_t buf[64], zero[64];
+    size_t i, zr = 0;
+    memset(zero, 0, sizeof zero);
+    mk_elf(&b, &s, MKE_TAIL | MKE_UNSAVED, 2);
+    path_of(path, sizeof path, "elf64-tail");
+    CHECK(write_file(path, b.p, b.n), "elf64-tail written");
+    mkb_free(&b);
+    snprintf(spec, sizeof spec, "dump:%s", path);
+    if (memintro_target_open(&t, spec, NULL) != MEMINTRO_OK) {
+        CHECK(0, "elf64-tail opens (%s)", memintro_target_error(&t));
+        return;
+    }
+    for (i = 0; i < t.range_count; i++) zr += (t.ranges[i].flags & MEMINTRO_TARGET_RANGE_ZEROS) != 0;
+    CHECK(zr == 0 && memintro_phys_read1(t.phys, 0x100100000ull, buf, 64) == MEMINTRO_E_HOLE &&
+              memintro_phys_read1(t.phys, 0xfe000000ull, buf, 64) == MEMINTRO_E_HOLE,
+          "without ZERO_EXCLUDED the tail and the unsaved segment are holes");
+    memintro_target_close(&t);
+    memset(&o, 0, sizeof o);
+    o.flags = MEMINTRO_TARGET_ZERO_EXCLUDED;
+    if (memintro_target_open(&t, spec, &o) != MEMINTRO_OK) {
+        CHECK(0, "elf64-tail opens with ZERO_EXCLUDED (%s)", memintro_target_error(&t));
+        return;
+    }
+    zr = 0;
+    for (i = 0; i < t.range_count; i++) {
+        const memintro_target_range *r = &t.ranges[i];
+        if (!(r->flags & MEMINTRO_TARGET_RANGE_ZEROS)) continue;
+        if ((r->start == 0x100100000ull && r->end == 0x100110000ull) || (r->start == 0xfe000000ull && r->end == 0xfe001000ull))
+            zr++;
+        else
+            zr += 100; /* a range marked that should not be */
+    }
+    CHECK(zr == 2, "ZERO_EXCLUDED: the tail and the unsaved segment are the ranges marked ZEROS");
+    memset(buf, 0xaa, sizeof buf);
+    CHECK(memintro_phys_read1(t.phys, 0x100100000ull + 0x8000, buf, 64) == MEMINTRO_OK && !memcmp(buf, zero, 64),
+          "ZERO_EXCLUDED: the tail reads as zeros");
+    memset(buf, 0xaa, sizeof buf);
+    CHECK(memintro_phys_read1(t.phys, 0xfe000000ull, buf, 64) == MEMINTRO_OK && !memcmp(buf, zero, 64),
+          "ZERO_EXCLUDED: the unsaved segment reads as zeros");
+    memintro_target_close(&t);
+}
+
 /* MEMINTRO_TARGET_NO_MMAP: the same bytes, read with read(2) */
 static void test_no_mmap(void)
 {
@@ -623,6 +689,7 @@ int main(void)
     test_allocator();
     test_write_elf();
     test_no_mmap();
+    test_zero_excluded();
     test_names();
     test_example();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
