@@ -6,12 +6,18 @@
      - status codes and their descriptions;
      - the physical-memory interface: a backend reads or writes a BATCH of operations in
        one call, and each operation carries its own status;
-     - memory maps (sorted guest-physical ranges to backing offsets) and a buffer backend
-       that serves guest-physical memory from a caller's byte array;
+     - memory maps (sorted guest-physical ranges to backing offsets) and THE mapped-memory
+       backend, memintro_buffer: guest-physical memory that lies in host memory (a byte
+       array, a memory-mapped dump, a VM's RAM mapped into this process), with a fallback
+       backend for what the map does not hold, and direct access (see below);
+     - helpers for backends that fill in op results by the op contract;
+     - CPU state (memintro_cpu) and the paging description its registers select; paging
+       geometry, mode names, number parsers, and the allocator type the hosted headers take;
      - one data-driven paging walker for x86 32-bit (4 KiB, 4 MiB with PSE, PSE-36),
        x86 PAE, x86-64 4-level and 5-level (LA57), and AArch64 with 4/16/64 KiB granules;
      - batched translation that walks many addresses level by level, fetching every table
-       entry a level needs in ONE physical batch (shared entries fetched once);
+       entry a level needs in ONE physical batch (shared entries fetched once), for
+       backends whose reads are system calls; over direct access each address walks alone;
      - virtual reads and writes of one range or many, split at page boundaries;
      - a TLB and a page cache, both on caller memory;
      - byte-pattern search with a mask over physical or virtual ranges.
@@ -20,6 +26,31 @@
    <stddef.h> and <stdint.h>. The compiler may emit calls to memcpy, memset, memmove and
    memcmp (and MEMINTRO_MEMCPY / MEMINTRO_MEMSET use the compiler builtins by default);
    nothing else is needed at link time.
+
+   DIRECT ACCESS
+     A backend whose bytes lie in host memory sets phys.direct: it returns a host pointer to
+     a guest-physical address and how many bytes follow it contiguously, or NULL where it
+     has none (a hole, a compressed page, a part read by system calls). memintro_buffer
+     offers it. Over such a backend the core skips the batch machinery: memintro_translate
+     and the walks of memintro_virt_read load each table entry through a direct pointer (no
+     ops, no sorting), and a one-op read (memintro_virt_read1, memintro_virt_read of one op)
+     goes TLB hit or one-address walk -> host pointer -> one copy, the walk's result going
+     into the TLB. Wherever direct returns NULL the ordinary read path is used, so results
+     are the same with and without direct access (tests/test_diff.c checks both).
+
+   DTB LOW BITS
+     A DTB (CR3, TTBR0/TTBR1) may carry bits that are not the root table's address: x86 PCID
+     and PWT/PCD, CR3 bit 63 (no flush) and LAM bits, AArch64 ASID (63:48) and CnP (bit 0),
+     bits below the root table's alignment, bits above the mode's physical address width.
+     The core MASKS them (memintro_mmu_geometry's root_mask, memintro_mmu_root); it never
+     rejects a DTB for them. Only a DTB that cannot be an address of the mode is refused (an
+     x86 32-bit or PAE CR3 of 4 GiB or more).
+
+   SEARCH ON A FAILED TARGET
+     memintro_scan_phys/virt step over memory that is not there (holes, unmapped pages). A
+     read that fails for another reason (MEMINTRO_E_GONE: the VM exited or the file
+     vanished, MEMINTRO_E_IO, ...) ends the search with that status: a target that went away
+     is an error, never "no match".
 
    USAGE
      In exactly one C or C++ file:
@@ -54,7 +85,8 @@
      memintro_memmap_init/add/lookup/find   guest-physical ranges in caller storage
      memintro_phys_direct        a host pointer to guest-physical bytes (backends in memory)
      memintro_ops_begin/op_fail/ops_fail/ops_status   filling in op results (for backends)
-     memintro_buffer_init/_init_host   the mapped-memory backend: host memory + memory map
+     memintro_buffer_init        the mapped-memory backend over a byte array and a memory map
+     memintro_buffer_init_host   the same where the map's offsets are host addresses
      memintro_buffer_set_fallback     a backend for what the map does not hold
      memintro_cpu_mmu            the paging description a vCPU's registers select
      memintro_mmu_geometry/root  root table size, alignment, address bits of a description
@@ -73,16 +105,17 @@
      memintro_cache_init         a page cache over a backend; it is a backend itself
      memintro_cache_set_clock    give the cache a clock and a maximum line age
      memintro_cache_invalidate   drop every cached line
-     memintro_scan_phys/virt     find a masked byte pattern in a range
+     memintro_scan_phys/virt     find a masked byte pattern in a range (stops on a failed target)
 
    EXAMPLE (a 4-level x86-64 guest image in memory; compiled by tests/test_example.c)
 
        memintro_buffer img;
        memintro_virt v;
-       memintro_mmu_desc d = {0};
+       memintro_mmu_desc d;
        static unsigned char scratch[64 * 1024];
        unsigned char bytes[8];
        uint64_t value;
+       memset(&d, 0, sizeof d);
        memintro_buffer_init(&img, image, image_size, NULL, 0);
        d.arch = MEMINTRO_ARCH_X86_64;
        d.dtb = cr3;
@@ -314,7 +347,8 @@ typedef enum memintro_arch {
 typedef struct memintro_mmu_desc {
     memintro_arch arch;
     uint32_t flags;     /* MEMINTRO_MMU_* */
-    uint64_t dtb;       /* CR3 (PCID and flag bits are masked off) or TTBR0_EL1 */
+    uint64_t dtb;       /* CR3 or TTBR0_EL1; bits that are not the root's address (PCID,
+                           flags, ASID, CnP, below the alignment) are masked off */
     uint64_t dtb_upper; /* AArch64: TTBR1_EL1 for the upper half; 0 = upper half unmapped */
     uint32_t granule;   /* AArch64: 4096 (default), 16384 or 65536 */
     uint32_t va_bits;   /* AArch64: 48 (default), 25..48; per half (64 - TxSZ): TTBR0 maps
@@ -534,8 +568,9 @@ typedef struct memintro_virt {
     uint8_t va_bits;        /* canonical bits */
 } memintro_virt;
 
-/* Why a paging description cannot be used (unknown arch, DTB not aligned, granule or
-   va_bits out of range), as a one-line message; NULL when it is usable. */
+/* Why a paging description cannot be used (unknown arch, an x86 32-bit or PAE DTB of 4 GiB
+   or more, granule, va_bits or pa_bits out of range), as a one-line message; NULL when it
+   is usable. DTB bits that are not the root's address are masked, never a reason. */
 MEMINTRO_API const char *memintro_mmu_check(const memintro_mmu_desc *d);
 
 /* Scratch bytes memintro_virt_init needs to translate and read `pages` page pieces per
@@ -553,9 +588,10 @@ MEMINTRO_API memintro_status memintro_virt_set_dtb(memintro_virt *v, uint64_t dt
 /* Attaches a TLB (NULL, or a TLB initialised without storage, detaches). */
 MEMINTRO_API void memintro_virt_set_tlb(memintro_virt *v, memintro_tlb *tlb);
 
-/* Translates a batch of virtual addresses, level by level: all entries one level needs are
-   read in one physical batch. Returns MEMINTRO_OK when every address translated, else the
-   first failing status (each xlate has its own). */
+/* Translates a batch of virtual addresses. Over a backend without direct access the walk
+   goes level by level: all entries one level needs are read in one physical batch; with
+   direct access each address walks alone through host pointers. Returns MEMINTRO_OK when
+   every address translated, else the first failing status (each xlate has its own). */
 MEMINTRO_API memintro_status memintro_translate(memintro_virt *v, memintro_xlate *x, size_t count);
 
 /* A batch of virtual reads: ops' addr are guest-virtual. Ranges are split at page
@@ -563,7 +599,9 @@ MEMINTRO_API memintro_status memintro_translate(memintro_virt *v, memintro_xlate
 MEMINTRO_API memintro_status memintro_virt_read(memintro_virt *v, memintro_op *ops, size_t count);
 /* A batch of virtual writes (needs a backend opened for writing). */
 MEMINTRO_API memintro_status memintro_virt_write(memintro_virt *v, memintro_op *ops, size_t count);
-/* Reads one virtual range. */
+/* Reads one virtual range. Over direct access a range inside one page is a TLB lookup (or
+   a walk through host pointers) and one copy. Returns MEMINTRO_OK or why bytes are missing
+   (zeroed). */
 MEMINTRO_API memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va, void *buf, size_t len);
 
 /* ---- Page cache ----------------------------------------------------------------------- */
@@ -679,6 +717,13 @@ MEMINTRO_API memintro_status memintro_scan_virt(memintro_virt *v, uint64_t start
 #define MEMINTRO__DEF static
 #else
 #define MEMINTRO__DEF
+#endif
+/* The few helpers on the per-read path of direct access (a TLB lookup, a table entry, a
+   host-pointer lookup): inlined, or a single 8-byte read costs more in calls than in memory. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO__INLINE static inline __attribute__((always_inline))
+#else
+#define MEMINTRO__INLINE static inline
 #endif
 
 #ifdef __cplusplus
@@ -904,7 +949,7 @@ MEMINTRO__DEF const memintro_range *memintro_memmap_find(const memintro_memmap *
 #define MEMINTRO__FALLBACK_OPS 64 /* fallback pieces gathered per call */
 
 /* The range of b's map that holds addr, or NULL; tries the last hit first. */
-static const memintro_range *memintro__buffer_range(memintro_buffer *b, uint64_t addr)
+MEMINTRO__INLINE const memintro_range *memintro__buffer_range(memintro_buffer *b, uint64_t addr)
 {
     const memintro_memmap *m = b->map;
     const memintro_range *r;
@@ -1687,7 +1732,7 @@ static int memintro__decode(const memintro_virt *v, memintro_xlate *x, unsigned 
 }
 
 /* Starts a walk; returns 1 if x needs table reads, 0 if it is already decided. */
-static int memintro__walk_start(const memintro_virt *v, memintro_xlate *x)
+MEMINTRO__INLINE int memintro__walk_start(const memintro_virt *v, memintro_xlate *x)
 {
     uint64_t va = x->va;
     int upper = 0;
@@ -1737,7 +1782,7 @@ static int memintro__walk_start(const memintro_virt *v, memintro_xlate *x)
 /* Host pointer to guest-physical addr and the bytes readable from it (*avail), or NULL when
    the backend offers no direct access there. The core's own mapped-memory backend is looked
    up inline, without the indirect call. */
-static const uint8_t *memintro__direct(memintro_phys *p, uint64_t addr, uint64_t *avail)
+MEMINTRO__INLINE const uint8_t *memintro__direct(memintro_phys *p, uint64_t addr, uint64_t *avail)
 {
     if (p->direct == memintro__buffer_direct) {
         memintro_buffer *b = (memintro_buffer *)p;
@@ -1749,8 +1794,30 @@ static const uint8_t *memintro__direct(memintro_phys *p, uint64_t addr, uint64_t
     return p->direct ? (const uint8_t *)p->direct(p, addr, avail) : 0;
 }
 
+/* Host memory around guest-physical addr, for walks that reuse it: *lo and *len become the
+   guest-physical range it covers (for the core's own backend the whole range of the memory
+   map, else addr onwards); returns its host base (the host address of *lo), or NULL. */
+MEMINTRO__INLINE const uint8_t *memintro__direct_range(memintro_phys *p, uint64_t addr, uint64_t *lo, uint64_t *len)
+{
+    uint64_t avail = 0;
+    const uint8_t *h;
+    if (p->direct == memintro__buffer_direct) {
+        memintro_buffer *b = (memintro_buffer *)p;
+        const memintro_range *r = memintro__buffer_range(b, addr);
+        if (!r) return 0;
+        *lo = r->start;
+        *len = r->size;
+        return MEMINTRO__AT(b, r->offset);
+    }
+    h = memintro__direct(p, addr, &avail);
+    if (!h) return 0;
+    *lo = addr;
+    *len = avail;
+    return h;
+}
+
 /* The little-endian table entry of esize bytes at host pointer h. */
-static uint64_t memintro__entry_at(const uint8_t *h, unsigned esize)
+MEMINTRO__INLINE uint64_t memintro__entry_at(const uint8_t *h, unsigned esize)
 {
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (esize == 8) {
@@ -1767,47 +1834,186 @@ static uint64_t memintro__entry_at(const uint8_t *h, unsigned esize)
 #endif
 }
 
-/* Walks one started address (memintro__walk_start returned 1) entry by entry: an entry is
-   loaded through a direct pointer where the backend offers one, else read as a one-entry
-   op (a hole, a fallback region, a backend without direct access). */
-static void memintro__walk_one(memintro_virt *v, memintro_xlate *x)
+/* The common case of a walk over direct access, kept short because a translation from host
+   memory costs instructions more than memory: x86 PAE or 64-bit entries, every entry
+   present (tables, 4 KiB pages, large pages), no Windows transition entries. Walks x->va
+   (no memintro__walk_start needed) and returns 1 with x filled, or 0 with x untouched when
+   the walk leaves that case (a non-canonical address, an entry not present, a table that
+   is not in host memory): the general walker then walks it from the start. *base, *lo and *len hold
+   the host memory of the last direct lookup across calls. */
+/* Whether memintro__walk_x86 applies to v's mode. */
+MEMINTRO__INLINE int memintro__x86_fast(const memintro_virt *v)
+{
+    return v->esize == 8 && v->desc.arch != MEMINTRO_ARCH_AARCH64 && !(v->desc.flags & MEMINTRO_MMU_WIN_TRANSITION);
+}
+
+MEMINTRO__INLINE int memintro__walk_x86(memintro_virt *v, memintro_xlate *x, const uint8_t **base, uint64_t *lo,
+                                        uint64_t *len)
+{
+    /* the x86 layout written out: 9 index bits per level from bit 12 up, large pages at the
+       PD (2 MiB) and the 4- and 5-level PDPT (1 GiB); the PAE PDPT (2 index bits, entries
+       without permission bits) is read first, on its own. Entries are loaded from the host
+       range [l0, l0 + last + 8) at b, another range being looked up (and handed back in
+       *base, *lo, *len for the next walk) when an entry lies outside it. */
+    const uint64_t va = x->va, tmask = v->table_mask;
+    const uint8_t *b = *base;
+    uint64_t table = v->root[0], all = ~(uint64_t)0, any = 0, e, ea; /* AND and OR of the flag bits */
+    uint64_t l0 = *len >= 8 ? *lo : 1, last = *len >= 8 ? *len - 8 : 0; /* 1, 0: nothing matches */
+    unsigned sh = 12 + 9 * (v->nlevels - 1u);
+    int pdpt = v->nlevels == 3;
+    if (pdpt) { /* not canonical: the general walk says so */
+        if (va >> 32) return 0;
+    } else {
+        uint64_t top = va >> (v->va_bits - 1); /* the sign bit and the bits above it */
+        if (top != 0 && top != (~(uint64_t)0 >> (v->va_bits - 1))) return 0;
+    }
+    for (;;) {
+        ea = pdpt ? table + ((va >> 30) & 3) * 8 : table + (((va >> sh) & 511) << 3);
+        if (ea - l0 > last) {
+            uint64_t nlo = 0, nlen = 0;
+            const uint8_t *h = memintro__direct_range(v->phys, ea, &nlo, &nlen);
+            if (!h || nlen - (ea - nlo) < 8) return 0;
+            *base = b = h;
+            *lo = l0 = nlo;
+            *len = nlen;
+            last = nlen - 8;
+        }
+        e = memintro__entry_at(b + (ea - l0), 8);
+        if (!(e & 1)) return 0;
+        if (pdpt) { /* the PAE PDPTE: a table, no permission bits */
+            pdpt = 0;
+            table = e & tmask;
+            sh = 21;
+            continue;
+        }
+        all &= e;
+        any |= e;
+        if (sh == 12 || ((e & 0x80) && sh <= 30)) break; /* a 4 KiB, 2 MiB or 1 GiB page */
+        table = e & tmask;
+        sh -= 9;
+    }
+    {
+        uint64_t size = (uint64_t)1 << sh;
+        x->pa = (e & v->leaf_mask & ~(size - 1)) | (va & (size - 1));
+        x->page_size = size;
+        x->flags = (uint32_t)((all >> 1) & 3) | (uint32_t)(any >> 63) << 2; /* R/W, U/S; XD */
+        x->level = (sh - 3) / 9;
+        x->status = MEMINTRO_OK;
+    }
+    return 1;
+}
+
+/* Walks up to MEMINTRO__GROUP started addresses (memintro__walk_start returned 1 for each)
+   together, level by level, entry by entry: an entry is loaded through a direct pointer
+   where the backend offers one, else read as a one-entry op (a hole, a fallback region, a
+   backend without direct access). Loading the entries of all addresses of a level before
+   decoding any lets their memory accesses overlap (translation from host memory waits on
+   memory, not on instructions). The walk state lives in locals; the host memory of the
+   last direct lookup is reused until the next call into the backend (the tables of a
+   guest usually lie in one range); present x86 PAE/64-bit entries (tables and 4 KiB pages)
+   are decoded inline, everything else by memintro__decode. */
+#define MEMINTRO__GROUP 8
+static void memintro__walk_group(memintro_virt *v, memintro_xlate *const *xs, size_t n)
 {
     memintro_phys *p = v->phys;
-    unsigned esize = v->esize;
-    for (;;) {
-        unsigned li = x->level;
-        uint64_t ea = x->pa + memintro__entry_index(v, li, x->va) * esize, avail = 0, e;
-        const uint8_t *h = memintro__direct(p, ea, &avail);
-        if (h && avail >= esize) {
-            e = memintro__entry_at(h, esize);
-        } else {
-            uint8_t raw[8];
-            memintro_op op;
-            op.addr = ea;
-            op.buf = raw;
-            op.len = esize;
-            op.missing = 0;
-            op.status = MEMINTRO_OK;
-            op.flags = MEMINTRO_OP_TABLE;
-            memintro_phys_read(p, &op, 1);
-            if (op.status != MEMINTRO_OK) {
-                x->status = op.status;
-                x->level = v->nlevels - li;
-                x->pa = 0;
-                x->flags = 0;
-                return;
-            }
-            e = esize == 8 ? memintro_get_u64(raw) : memintro_get_u32(raw);
-        }
-        if (!memintro__decode(v, x, li, e)) {
-            if (x->status != MEMINTRO_OK) {
-                x->pa = 0;
-                x->page_size = 0;
-            }
-            return;
-        }
-        x->level = li + 1;
+    const unsigned esize = v->esize, nlevels = v->nlevels;
+    const uint64_t tmask = v->table_mask;
+    const int fast = v->desc.arch != MEMINTRO_ARCH_AARCH64 && esize == 8 && !(v->desc.flags & MEMINTRO_MMU_WIN_TRANSITION);
+    uint64_t table[MEMINTRO__GROUP], e[MEMINTRO__GROUP];
+    uint32_t flags[MEMINTRO__GROUP];
+    unsigned act[MEMINTRO__GROUP], nact = 0, li, j, k;
+    const uint8_t *base = 0; /* host memory of guest-physical [lo, lo + len) */
+    uint64_t lo = 0, len = 0;
+    for (k = 0; k < n; k++) {
+        table[k] = xs[k]->pa;
+        flags[k] = xs[k]->flags;
+        act[nact++] = k;
     }
+    for (li = 0; nact; li++) {
+        const memintro__level *L = &v->level[li];
+        const uint64_t imask = ((uint64_t)1 << L->bits) - 1;
+        unsigned m = 0;
+        /* 1. load every active address's entry of this level */
+        for (j = 0; j < nact; j++) {
+            uint64_t ea, off;
+            k = act[j];
+            ea = table[k] + ((xs[k]->va >> L->shift) & imask) * esize;
+            off = ea - lo;
+            if (off >= len || len - off < esize) {
+                base = memintro__direct_range(p, ea, &lo, &len);
+                off = ea - lo;
+                if (!base || len - off < esize) base = 0, len = 0;
+            }
+            if (base) {
+                e[k] = memintro__entry_at(base + off, esize);
+            } else {
+                uint8_t raw[8];
+                memintro_op op;
+                op.addr = ea;
+                op.buf = raw;
+                op.len = esize;
+                op.missing = 0;
+                op.status = MEMINTRO_OK;
+                op.flags = MEMINTRO_OP_TABLE;
+                memintro_phys_read(p, &op, 1);
+                lo = len = 0; /* a call into the backend may move what direct pointers point at */
+                if (op.status != MEMINTRO_OK) {
+                    memintro_xlate *x = xs[k];
+                    x->status = op.status;
+                    x->level = nlevels - li;
+                    x->pa = 0;
+                    x->flags = 0;
+                    act[j] = MEMINTRO__GROUP; /* done */
+                    continue;
+                }
+                e[k] = esize == 8 ? memintro_get_u64(raw) : memintro_get_u32(raw);
+            }
+        }
+        /* 2. decode them; the addresses that go on stay active */
+        for (j = 0; j < nact; j++) {
+            uint64_t ek;
+            memintro_xlate *x;
+            k = act[j];
+            if (k == MEMINTRO__GROUP) continue;
+            ek = e[k];
+            x = xs[k];
+            if (fast && (ek & 1) && !L->noflags && !(L->large && (ek & 0x80))) {
+                if (!(ek & 2)) flags[k] &= ~MEMINTRO_PAGE_WRITABLE;
+                if (!(ek & 4)) flags[k] &= ~MEMINTRO_PAGE_USER;
+                if (ek >> 63) flags[k] |= MEMINTRO_PAGE_NX;
+                if (li + 1 < nlevels) { /* a table */
+                    table[k] = ek & tmask;
+                    act[m++] = k;
+                    continue;
+                }
+                x->pa = (ek & v->leaf_mask) | (x->va & 0xfff); /* a 4 KiB page */
+                x->page_size = 0x1000;
+                x->flags = flags[k];
+                x->level = 1;
+                x->status = MEMINTRO_OK;
+                continue;
+            }
+            x->pa = table[k];
+            x->flags = flags[k];
+            if (!memintro__decode(v, x, li, ek)) {
+                if (x->status != MEMINTRO_OK) {
+                    x->pa = 0;
+                    x->page_size = 0;
+                }
+                continue;
+            }
+            table[k] = x->pa;
+            flags[k] = x->flags;
+            act[m++] = k;
+        }
+        nact = m;
+    }
+}
+
+/* Walks one started address. */
+static void memintro__walk_one(memintro_virt *v, memintro_xlate *x)
+{
+    memintro__walk_group(v, &x, 1);
 }
 
 /* Appends to out[] the runs of equal (va >> shift) in todo[s..e) (items in address order),
@@ -1857,7 +2063,15 @@ static void memintro__walk(memintro_virt *v, memintro_xlate *x, size_t n, const 
     if (pending == 1 || v->phys->direct) {
         /* One address, or tables in host memory: batching saves backend calls, and a backend
            with direct access costs none; each address walks alone, entry by entry. */
-        for (k = 0; k < pending; k++) memintro__walk_one(v, &x[todo[k]]);
+        memintro_xlate *xs[MEMINTRO__GROUP];
+        size_t nx = 0;
+        for (k = 0; k < pending; k++) {
+            xs[nx++] = &x[todo[k]];
+            if (nx == MEMINTRO__GROUP || k + 1 == pending) {
+                memintro__walk_group(v, xs, nx);
+                nx = 0;
+            }
+        }
         return;
     }
     /* 0. address order, then the runs of the top level */
@@ -1983,6 +2197,37 @@ static void memintro__translate_round(memintro_virt *v, memintro_xlate *x, size_
         }
 }
 
+/* memintro_translate over a backend with direct access: the TLB lookups first (as a round
+   does: a batch never evicts its own hits), then the misses walked in groups, without
+   rounds, sorting or ops, then the TLB filled. */
+static void memintro__translate_direct(memintro_virt *v, memintro_xlate *x, size_t count)
+{
+    memintro_tlb *t = v->tlb;
+    memintro_xlate *xs[MEMINTRO__GROUP];
+    const uint8_t *base = 0;
+    uint64_t key[2], lo = 0, len = 0;
+    size_t i, nx = 0;
+    const int fast = memintro__x86_fast(v);
+    key[0] = v->desc.dtb;
+    key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
+    for (i = 0; i < count && t; i++) x[i].reserved = !memintro__tlb_get(t, key[x[i].va >> 63], v->page_shift, &x[i]);
+    for (i = 0; i < count; i++) {
+        if (t && !x[i].reserved) continue;
+        if (fast && memintro__walk_x86(v, &x[i], &base, &lo, &len)) continue;
+        if (!memintro__walk_start(v, &x[i])) continue;
+        xs[nx++] = &x[i];
+        if (nx == MEMINTRO__GROUP) {
+            memintro__walk_group(v, xs, nx);
+            nx = 0;
+        }
+    }
+    if (nx) memintro__walk_group(v, xs, nx);
+    for (i = 0; i < count && t; i++) {
+        if (x[i].reserved) memintro__tlb_put(t, key[x[i].va >> 63], v->page_shift, &x[i]);
+        x[i].reserved = 0;
+    }
+}
+
 MEMINTRO__DEF memintro_status memintro_translate(memintro_virt *v, memintro_xlate *x, size_t count)
 {
     memintro__work w = memintro__carve(v);
@@ -1995,10 +2240,14 @@ MEMINTRO__DEF memintro_status memintro_translate(memintro_virt *v, memintro_xlat
         }
         return count ? MEMINTRO_E_INVALID : MEMINTRO_OK;
     }
-    while (done < count) {
-        size_t n = MEMINTRO__MIN(count - done, v->round);
-        memintro__translate_round(v, x + done, n, &w);
-        done += n;
+    if (v->phys->direct) {
+        memintro__translate_direct(v, x, count);
+    } else {
+        while (done < count) {
+            size_t n = MEMINTRO__MIN(count - done, v->round);
+            memintro__translate_round(v, x + done, n, &w);
+            done += n;
+        }
     }
     for (i = 0; i < count; i++)
         if (x[i].status != MEMINTRO_OK) return x[i].status;
@@ -2076,60 +2325,83 @@ static void memintro__rw_flush(memintro__rw *r)
     }
 }
 
-/* One virtual read from a backend with direct access, without the round machinery: each
-   piece is translated by the TLB or a one-address walk (entries loaded through direct
-   pointers; the result goes into the TLB) and copied straight from host memory. Returns 1
-   when the whole op was read (status OK), 0 when some piece did not translate or is not in
-   host memory: the caller then runs the general path, which reports what failed. */
-static int memintro__read_direct(memintro_virt *v, memintro_op *op)
+/* One virtual read from a backend with direct access, without the round machinery, when
+   it lies in one page (of any size) and in host memory: translated by the TLB or a
+   one-address walk through host pointers (the result goes into the TLB), then one copy.
+   Returns 1 when the len bytes were read, 0 otherwise: the caller then runs the general
+   path, which reports what failed, and which moves reads over several pages faster (it
+   loads the next piece while copying one). */
+static int memintro__read_direct(memintro_virt *v, uint64_t va, uint8_t *buf, size_t len)
 {
     memintro_tlb *t = v->tlb;
-    unsigned shift = v->page_shift;
-    uint64_t gmask = ((uint64_t)1 << shift) - 1, off = 0;
-    uint8_t *buf = (uint8_t *)op->buf;
-    while (off < op->len) {
-        uint64_t va = op->addr + off, pa, run, avail = 0, n;
-        uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
-        const memintro_tlb_entry *e = 0;
-        const uint8_t *h;
-        if (va < op->addr) return 0; /* wrapped past the top of the address space */
-        if (t) {
-            uint64_t vp = (va >> shift) + 1;
-            e = &t->entries[memintro__tlb_slot(t, key, vp)];
-            if (e->vpage != vp || e->dtb != key) e = 0;
-        }
-        if (e) {
-            unsigned sh = (e->info >> 8) & 0xff;
-            if ((memintro_status)(e->info >> 24) != MEMINTRO_OK) return 0;
-            t->hits++;
-            pa = e->pa + (va & gmask);
-            run = ((uint64_t)1 << sh) - (va & (((uint64_t)1 << sh) - 1));
-        } else {
-            memintro_xlate x;
-            x.va = va;
-            if (memintro__walk_start(v, &x)) memintro__walk_one(v, &x);
-            if (t) {
-                t->misses++;
-                memintro__tlb_put(t, key, shift, &x);
-            }
-            if (x.status != MEMINTRO_OK) return 0;
-            pa = x.pa;
-            run = x.page_size - (va & (x.page_size - 1));
-        }
-        h = memintro__direct(v->phys, pa, &avail);
-        if (!h) return 0;
-        n = op->len - off;
-        if (n > run) n = run;
-        if (n > avail) n = avail;
-        if (n == 8)
-            MEMINTRO_MEMCPY(buf + off, h, 8); /* the common guest read: a fixed-size copy */
-        else
-            MEMINTRO_MEMCPY(buf + off, h, (size_t)n);
-        off += n;
+    const unsigned shift = v->page_shift;
+    const uint64_t gmask = ((uint64_t)1 << shift) - 1;
+    const uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
+    const memintro_tlb_entry *e = 0;
+    const uint8_t *h, *tbase = 0;
+    uint64_t pa, run, avail = 0, tlo = 0, tlen = 0;
+    if (!len || va + (len - 1) < va) return 0; /* nothing to read, or past the top of the address space */
+    if (t) {
+        uint64_t vp = (va >> shift) + 1;
+        e = &t->entries[memintro__tlb_slot(t, key, vp)];
+        if (e->vpage != vp || e->dtb != key) e = 0;
     }
-    op->status = MEMINTRO_OK;
-    op->missing = 0;
+    if (e) {
+        unsigned sh = (e->info >> 8) & 0xff;
+        if ((memintro_status)(e->info >> 24) != MEMINTRO_OK) return 0;
+        t->hits++;
+        pa = e->pa + (va & gmask);
+        run = ((uint64_t)1 << sh) - (va & (((uint64_t)1 << sh) - 1));
+    } else {
+        memintro_xlate x;
+        x.va = va;
+        if (!(memintro__x86_fast(v) && memintro__walk_x86(v, &x, &tbase, &tlo, &tlen)) && memintro__walk_start(v, &x))
+            memintro__walk_one(v, &x);
+        if (t) {
+            t->misses++;
+            memintro__tlb_put(t, key, shift, &x);
+        }
+        if (x.status != MEMINTRO_OK) return 0;
+        pa = x.pa;
+        run = x.page_size - (va & (x.page_size - 1));
+    }
+    if (run < len) return 0;
+    h = memintro__direct(v->phys, pa, &avail);
+    if (!h || avail < len) return 0;
+    if (len == 8)
+        MEMINTRO_MEMCPY(buf, h, 8); /* the common guest read: a fixed-size copy */
+    else
+        MEMINTRO_MEMCPY(buf, h, len);
     return 1;
+}
+
+/* The host pointer to the len bytes at va (inside one smallest page), found the shortest
+   way: a TLB hit, or without a TLB the inline x86 walk; NULL sends the read to
+   memintro__read_direct (a TLB miss to be filled, another mode) or the general path. */
+MEMINTRO__INLINE const uint8_t *memintro__field_direct(memintro_virt *v, uint64_t va, size_t len)
+{
+    memintro_tlb *t = v->tlb;
+    const uint64_t gmask = ((uint64_t)1 << v->page_shift) - 1;
+    uint64_t pa, lo = 0, n = 0;
+    const uint8_t *base = 0;
+    if (t) {
+        uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
+        uint64_t vp = (va >> v->page_shift) + 1;
+        const memintro_tlb_entry *e = &t->entries[memintro__tlb_slot(t, key, vp)];
+        if (e->vpage != vp || e->dtb != key || (e->info >> 24)) return 0;
+        t->hits++;
+        pa = e->pa + (va & gmask);
+    } else {
+        memintro_xlate x;
+        x.va = va;
+        if (!memintro__x86_fast(v) || !memintro__walk_x86(v, &x, &base, &lo, &n)) return 0;
+        pa = x.pa;
+    }
+    if (!base || pa - lo >= n || n - (pa - lo) < len) { /* not in the tables' range */
+        base = memintro__direct_range(v->phys, pa, &lo, &n);
+        if (!base || n - (pa - lo) < len) return 0;
+    }
+    return base + (pa - lo);
 }
 
 static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, size_t count, int write)
@@ -2148,7 +2420,11 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
         memintro_ops_fail(ops, count, MEMINTRO_E_INVALID, !write);
         return MEMINTRO_E_INVALID;
     }
-    if (count == 1 && !write && v->phys->direct && memintro__read_direct(v, ops)) return MEMINTRO_OK;
+    if (count == 1 && !write && v->phys->direct && memintro__read_direct(v, ops->addr, (uint8_t *)ops->buf, ops->len)) {
+        ops->status = MEMINTRO_OK;
+        ops->missing = 0;
+        return MEMINTRO_OK;
+    }
     r.key[0] = v->desc.dtb;
     r.key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
     if (count == 1 && t && ops->len && ops->len - 1 <= gmask - (ops->addr & gmask)) {
@@ -2280,6 +2556,19 @@ MEMINTRO__DEF memintro_status memintro_virt_write(memintro_virt *v, memintro_op 
 MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va, void *buf, size_t len)
 {
     memintro_op op;
+    const uint64_t gmask = ((uint64_t)1 << v->page_shift) - 1;
+    if (v->round && v->phys->direct && len - 1 <= gmask - (va & gmask)) {
+        /* the read of a guest field (inside one page): straight to host memory, one copy */
+        const uint8_t *h = memintro__field_direct(v, va, len);
+        if (h) {
+            if (len == 8)
+                MEMINTRO_MEMCPY(buf, h, 8);
+            else
+                MEMINTRO_MEMCPY(buf, h, len);
+            return MEMINTRO_OK;
+        }
+    }
+    if (v->round && v->phys->direct && memintro__read_direct(v, va, (uint8_t *)buf, len)) return MEMINTRO_OK;
     op.addr = va;
     op.buf = buf;
     op.len = len;
@@ -2623,6 +2912,8 @@ MEMINTRO__DEF memintro_status memintro_scan_virt(memintro_virt *v, uint64_t star
 #undef MEMINTRO__AT
 #undef MEMINTRO__FALLBACK_OPS
 #undef MEMINTRO__DEF
+#undef MEMINTRO__INLINE
+#undef MEMINTRO__GROUP
 
 #endif /* MEMINTRO_IMPLEMENTATION_INCLUDED */
 #endif /* MEMINTRO_IMPLEMENTATION */

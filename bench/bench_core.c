@@ -19,6 +19,14 @@
                                     TLB warm / flushed before each batch (flush not timed);
                                     baseline memcpy-gather: the same 8-byte copies from
                                     precomputed physical addresses (the cost floor)
+     virt_read1_random_8b_warm/notlb  one memintro_virt_read1 of 8 bytes per random address,
+                                    warm TLB / no TLB; baseline naive-walk+load: the naive
+                                    walk of the address, then its 8 bytes from the image
+     list_chase_100k                a linked list of 100,000 nodes at random guest-virtual
+                                    places, each next pointer read with memintro_virt_read1
+                                    from the previous node, warm TLB; baseline
+                                    host-pointer-chase: the same nodes chased through host
+                                    pointers stored beside them (same cache lines)
      translate_cold_random/seq      memintro_translate of 1024 random / consecutive pages,
                                     no TLB; baseline naive-walk: a one-address, four-load
                                     walk written here over the same image
@@ -403,6 +411,127 @@ static double u_naive(void *p, double *items)
     return t0;
 }
 
+/* BATCH single 8-byte reads, one memintro_virt_read1 each (the read of one guest field) */
+static double u_read1(void *p, double *items)
+{
+    ctx *c = (ctx *)p;
+    size_t i, k = c->next;
+    uint64_t acc = 0, val = 0;
+    double t0 = now();
+    for (i = 0; i < BATCH; i++) {
+        memintro_virt_read1(c->v, c->g->rand_va[k + i], &val, 8);
+        acc ^= val;
+    }
+    t0 = now() - t0;
+    sink ^= acc;
+    c->next = (k + BATCH) % NRAND;
+    *items += BATCH;
+    return t0;
+}
+
+/* the baseline: the naive walk of each address, then its 8 bytes loaded from the image */
+static double u_naive_read(void *p, double *items)
+{
+    ctx *c = (ctx *)p;
+    size_t i, k = c->next;
+    uint64_t acc = 0, val, table = c->dtb & 0x000ffffffffff000ull;
+    double t0 = now();
+    for (i = 0; i < BATCH; i++) {
+        uint64_t pa = naive_walk(c->g, table, c->g->rand_va[k + i]);
+        memcpy(&val, c->g->img + pa, 8);
+        acc ^= val;
+    }
+    t0 = now() - t0;
+    sink ^= acc;
+    c->next = (k + BATCH) % NRAND;
+    *items += BATCH;
+    return t0;
+}
+
+/* A linked list through guest memory: NODES 16-byte nodes at random places of the span's
+   pages; a node holds the guest-virtual address of the next node, then a host pointer to
+   the next node's second field (the same chase through host memory, same cache lines). */
+#define NODES 100000u
+static uint64_t chase_head_va;
+static uint8_t *chase_head_host;
+
+static void build_chase(guest *g)
+{
+    uint64_t nslots = g->npages * 256, i, first = 0, prev = 0;
+    uint8_t *used = (uint8_t *)calloc((size_t)(nslots / 8 + 1), 1);
+    uint64_t *slot = (uint64_t *)malloc(NODES * sizeof(uint64_t));
+    if (!used || !slot) die("out of memory");
+    for (i = 0; i < NODES; i++) {
+        uint64_t k;
+        do k = rnd() % nslots;
+        while ((used[k >> 3] >> (k & 7)) & 1 || g->page_pa[k >> 8] == ~0ull);
+        used[k >> 3] |= (uint8_t)(1u << (k & 7));
+        slot[i] = k;
+    }
+    for (i = 0; i <= NODES; i++) {
+        uint64_t k = slot[i % NODES];
+        uint64_t va = g->va_base + (k << 4), pa = g->page_pa[k >> 8] + ((k & 255) << 4);
+        uint8_t *host = g->img + pa + 8;
+        if (i) {
+            memcpy(g->img + prev, &va, 8);
+            memcpy(g->img + prev + 8, &host, sizeof host);
+        } else {
+            first = k;
+        }
+        prev = pa;
+    }
+    chase_head_va = g->va_base + (first << 4);
+    chase_head_host = g->img + g->page_pa[first >> 8] + ((first & 255) << 4) + 8;
+    free(used);
+    free(slot);
+}
+
+static double u_chase(void *p, double *items)
+{
+    ctx *c = (ctx *)p;
+    uint64_t va = chase_head_va;
+    size_t i;
+    double t0 = now();
+    for (i = 0; i < NODES; i++) memintro_virt_read1(c->v, va, &va, 8);
+    t0 = now() - t0;
+    sink ^= va;
+    *items += NODES;
+    return t0;
+}
+
+static double u_chase_host(void *p, double *items)
+{
+    uint8_t *h = chase_head_host;
+    size_t i;
+    double t0 = now();
+    (void)p;
+    for (i = 0; i < NODES; i++) memcpy(&h, h, sizeof h);
+    t0 = now() - t0;
+    sink ^= (uint64_t)(uintptr_t)h;
+    *items += NODES;
+    return t0;
+}
+
+/* The chase through memintro ends where it started and meets the host chase node by node. */
+static void check_chase(const char *what, ctx *c)
+{
+    uint64_t va = chase_head_va;
+    uint8_t *h = chase_head_host;
+    size_t i;
+    for (i = 0; i < NODES; i++) {
+        uint64_t pa = c->g->page_pa[(va - c->g->va_base) >> 12] + (va & 4095);
+        if (c->g->img + pa + 8 != h || memintro_virt_read1(c->v, va, &va, 8) != MEMINTRO_OK) {
+            fprintf(stderr, "bench_core: %s: the list chase left the list at node %zu\n", what, i);
+            exit(1);
+        }
+        memcpy(&h, h, sizeof h);
+    }
+    if (va != chase_head_va) {
+        fprintf(stderr, "bench_core: %s: the list chase did not come back to its head\n", what);
+        exit(1);
+    }
+}
+
 /* One pass over the span in requests of c->req bytes; items are bytes. */
 static double u_seq_read(void *p, double *items)
 {
@@ -647,6 +776,31 @@ static void run_all(const char *prefix, guest *g, memintro_phys *phys, uint64_t 
     run_line(&l, prefix, "virt_read_random_8b_cold", &c);
     c.cold = 0;
 
+    /* one read at a time: memintro_virt_read1 of 8 bytes at random addresses */
+    if (g->levels) {
+        l.fns[0] = u_read1;
+        l.fns[1] = u_naive_read;
+        l.base[1] = "naive-walk+load";
+        l.note = "one memintro_virt_read1 per address, warm TLB";
+        run_line(&l, prefix, "virt_read1_random_8b_warm", &c);
+        memintro_virt_set_tlb(&v, 0);
+        l.note = "one memintro_virt_read1 per address, no TLB";
+        run_line(&l, prefix, "virt_read1_random_8b_notlb", &c);
+        memintro_virt_set_tlb(&v, &tlb);
+    }
+    if (chase_head_va) {
+        check_chase(*prefix ? prefix : "plain", &c);
+        l.unit = "Mnodes/s";
+        l.fns[0] = u_chase;
+        l.fns[1] = u_chase_host;
+        l.base[1] = "host-pointer-chase";
+        snprintf(note, sizeof note, "%u nodes at random places, each next pointer read with memintro_virt_read1, warm TLB",
+                 NODES);
+        l.note = note;
+        run_line(&l, prefix, "list_chase_100k", &c);
+        l.unit = "Mreads/s";
+    }
+
     /* cold translation, no TLB */
     memintro_virt_set_tlb(&v, 0);
     c.tlb = 0;
@@ -848,6 +1002,7 @@ int main(int argc, char **argv)
         d.arch = MEMINTRO_ARCH_X86_64;
         memintro_buffer_init(&buf, g.img, g.img_size, NULL, 0);
         plan(&g, 0, dtb);
+        build_chase(&g);
         printf("# synthetic x86-64 guest: 64 MiB at 0x%llx in shuffled 4 KiB frames (tables shuffled among them)\n",
                (unsigned long long)g.va_base);
     }

@@ -7,7 +7,8 @@
 #     across languages (C++ user, C implementation and the reverse);
 #   - the header included twice before and after MEMINTRO_IMPLEMENTATION;
 #   - MEMINTRO_STATIC: two implementations in one program, one of them using a single
-#     function (unused static functions must not warn).
+#     function (unused static functions must not warn);
+#   - the manual's EXAMPLE (through tests/test_example.c) as C++.
 # Prints one "ok -"/"not ok -" line per check.
 out=build/compile
 mkdir -p "$out"
@@ -65,6 +66,13 @@ for cxx in g++ clang++; do
         sh -c "$cxx -x c++ -std=c++11 $WARN -O2 -I. -o $out/twice-$cxx tests/compile/twice.c && $out/twice-$cxx"
     check "$cxx -std=c++11 MEMINTRO_STATIC twice in one program" \
         sh -c "$cxx -x c++ -std=c++11 $WARN -O2 -I. -o $out/static-$cxx tests/compile/static_one.c tests/compile/static_two.c && $out/static-$cxx"
+done
+# the manual's EXAMPLE (tests/test_example.c) compiles and runs as C++ too
+awk '/^   EXAMPLE/ { f = 1; next } /^   LICENSE/ { f = 0 } f' memintro.h >"$out/example_snippet.inc"
+for cxx in g++ clang++; do
+    have $cxx || continue
+    check "$cxx -std=c++11 the manual's EXAMPLE, run" \
+        sh -c "$cxx -x c++ -std=c++11 $WARN -O2 -I. -I$out -o $out/example-$cxx tests/test_example.c && $out/example-$cxx"
 done
 # 3. across languages: C++ declarations against a C implementation and the reverse
 if have gcc && have g++; then
