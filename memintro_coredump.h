@@ -384,7 +384,8 @@ typedef struct memintro_coredump_write_result {
    register notes). A regular file (or a new path) is written as "PATH.partial-PID" beside
    it and renamed over PATH at the end; on failure that temporary file is removed and PATH
    is left as it was. A character or block device or a FIFO (with a reader) is written into
-   and never removed; other kinds of file are refused. opt and res may be NULL. Returns
+   and never removed; other kinds of file are refused. A symbolic link is followed and
+   stays a link (what it points to is written by these rules). opt and res may be NULL. Returns
    MEMINTRO_OK; MEMINTRO_E_IO when the output cannot be written (ENOSPC, EFBIG, a FIFO
    without a reader); the source's status when it fails with MEMINTRO_E_GONE (or any
    failure, with MEMINTRO_COREDUMP_WRITE_STRICT); MEMINTRO_E_INVALID for a bad map, a path
@@ -2398,6 +2399,7 @@ static memintro_status memintro__cd_read_rest(memintro_phys *self, memintro_op *
 static memintro_status memintro__cd_read(memintro_phys *self, memintro_op *ops, size_t count)
 {
     memintro__cd_state *st = ((memintro_coredump *)self)->state;
+    st->rest.user = self; /* the dump as the caller holds it now (it may have been copied) */
     if (st->use_buffer) return st->buffer.phys.read(&st->buffer.phys, ops, count);
     return memintro__cd_read_rest(&st->rest, ops, count);
 }
@@ -3298,22 +3300,44 @@ out:
     return s;
 }
 
-MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf(memintro_phys *src, const memintro_memmap *map,
-                                                            const memintro_coredump_facts *facts, const char *path,
-                                                            const memintro_coredump_write_options *opt,
-                                                            memintro_coredump_write_result *res)
+#if defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200112L
+#define MEMINTRO__CD_SYMLINKS 1
+/* The file a chain of symbolic links at `path` ends at (written to out); the path itself
+   when it is no link. Returns 0, or -1 when the chain is too long or out too small. */
+static int memintro__cd_resolve(const char *path, char *out, size_t size)
 {
-    memintro_coredump_write_result local;
+    char link[4096];
+    int depth;
+    if (strlen(path) >= size) return -1;
+    strcpy(out, path);
+    for (depth = 0; depth < 16; depth++) {
+        struct stat lb;
+        ssize_t n;
+        const char *slash;
+        size_t dirlen;
+        if (lstat(out, &lb) != 0 || !S_ISLNK(lb.st_mode)) return 0;
+        n = readlink(out, link, sizeof link - 1);
+        if (n < 0 || (size_t)n >= sizeof link - 1) return -1;
+        link[n] = 0;
+        slash = strrchr(out, '/');
+        dirlen = link[0] == '/' || !slash ? 0 : (size_t)(slash - out) + 1; /* relative: beside the link */
+        if (dirlen + (size_t)n >= size) return -1;
+        memmove(out + dirlen, link, (size_t)n + 1);
+    }
+    return -1;
+}
+#endif
+
+/* write_elf to a path that is no symbolic link. */
+static memintro_status memintro__cd_write_path(memintro_phys *src, const memintro_memmap *map,
+                                               const memintro_coredump_facts *facts, const char *path,
+                                               const memintro_coredump_write_options *opt,
+                                               memintro_coredump_write_result *res)
+{
     memintro_status s;
     struct stat sb;
     char *tmp = 0;
     int fd, e;
-    if (!res) res = &local;
-    memset(res, 0, sizeof *res);
-    if (!path) {
-        snprintf(res->error, sizeof res->error, "no output path");
-        return MEMINTRO_E_INVALID;
-    }
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         int fl;
         /* a device or FIFO is written into as it is: no temporary file, no rename, nothing
@@ -3379,11 +3403,56 @@ done:
     return s;
 }
 
+MEMINTRO__CDDEF memintro_status memintro_coredump_write_elf(memintro_phys *src, const memintro_memmap *map,
+                                                            const memintro_coredump_facts *facts, const char *path,
+                                                            const memintro_coredump_write_options *opt,
+                                                            memintro_coredump_write_result *res)
+{
+    memintro_coredump_write_result local;
+    if (!res) res = &local;
+    memset(res, 0, sizeof *res);
+    if (!path) {
+        snprintf(res->error, sizeof res->error, "no output path");
+        return MEMINTRO_E_INVALID;
+    }
+    if (opt && opt->allocator && (!opt->allocator->alloc) != (!opt->allocator->free)) {
+        snprintf(res->error, sizeof res->error, "allocator: set both alloc and free, or neither");
+        return MEMINTRO_E_INVALID;
+    }
+#ifdef MEMINTRO__CD_SYMLINKS
+    {
+        /* a symbolic link stays a link: the file it points to is what gets written */
+        const memintro_allocator *al = opt && opt->allocator && opt->allocator->alloc ? opt->allocator : 0;
+        size_t size = strlen(path) + 4096;
+        char *real = (char *)(al ? al->alloc(al->user, size) : memintro__cd_default_alloc(0, size));
+        memintro_status s;
+        if (!real) {
+            snprintf(res->error, sizeof res->error, "out of memory");
+            return MEMINTRO_E_NOSPACE;
+        }
+        if (memintro__cd_resolve(path, real, size)) {
+            snprintf(res->error, sizeof res->error, "%s: too many levels of symbolic links", path);
+            s = MEMINTRO_E_INVALID;
+        } else {
+            s = memintro__cd_write_path(src, map, facts, real, opt, res);
+        }
+        if (al)
+            al->free(al->user, real);
+        else
+            memintro__cd_default_free(0, real);
+        return s;
+    }
+#else
+    return memintro__cd_write_path(src, map, facts, path, opt, res);
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
 
 #undef MEMINTRO__CDDEF
+#undef MEMINTRO__CD_SYMLINKS
 #undef MEMINTRO__CD_PRINTF
 #undef MEMINTRO__CD_ZERO_BASE
 #undef MEMINTRO__CD_MAX_CPUS

@@ -95,8 +95,23 @@ grep -q 'VMCOREINFO\|vmcoreinfo ' "$dir/qemu.elf.info" &&
     echo "ok - QEMU's ELF core carries the guest's VMCOREINFO (-device vmcoreinfo)" ||
     echo "not ok - QEMU's ELF core has no VMCOREINFO note"
 
+# the description names the layout really in the file and counts PT_LOAD headers
+# (the PT_NOTE header is not one of them)
+desc=$(head -1 "$dir/qemu.elf.info")
+nload=$(readelf -lW "$dir/qemu.elf" 2>/dev/null | grep -c '^ *LOAD ')
+case "$desc" in
+*"$nload PT_LOAD, QEMU dump-guest-memory"*) echo "ok - QEMU's ELF core is described as QEMU's, with readelf's $nload PT_LOAD: $desc" ;;
+*) echo "not ok - QEMU's ELF core: description \"$desc\", readelf counts $nload LOAD headers" ;;
+esac
+
 # memintro's writer: the QEMU core rewritten (notes kept)
 $DC convert "$dir/qemu.elf" "$dir/mi.elf"
+desc=$($DC info "$dir/mi.elf" 2>&1 | head -1)
+nload=$(readelf -lW "$dir/mi.elf" 2>/dev/null | grep -c '^ *LOAD ')
+case "$desc" in
+*"$nload PT_LOAD, /proc/vmcore layout"*) echo "ok - the writer's core is described by its /proc/vmcore layout, not as QEMU's: $desc" ;;
+*) echo "not ok - the writer's core: description \"$desc\", readelf counts $nload LOAD headers" ;;
+esac
 
 # makedumpfile, from the writer's core
 mdf="$dir/mdf.lzo $dir/mdf.lzo.flat $dir/mdf.zlib $dir/mdf.plain"

@@ -30,6 +30,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <dirent.h>
 #include <sys/resource.h>
@@ -171,6 +172,66 @@ static void test_shrink(void)
         CHECK(r == 1, "NO_MMAP, %s truncated to a quarter while open: the read fails with E_IO naming the sizes (%s%s)",
               v[i].name, r == -1 ? "killed by signal " : r == -2 ? "hung" : msg,
               r == -1 ? (sig == SIGBUS ? "SIGBUS" : "other") : "");
+        unlink(path);
+        mkb_free(&b);
+    }
+}
+
+/* NO_MMAP reads what the mapping reads: every page of each format, and the same status. */
+static void test_no_mmap_same(void)
+{
+    static const char *const names[] = {"ELF", "kdump zlib", "flattened kdump zlib (records shuffled)", "Windows full", "Windows SDMP bitmap",
+                                        "LiME", "raw"};
+    mk_src all = mkg_known();
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        mkbuf b = {0, 0, 0, 0};
+        char path[256];
+        memintro_coredump a, m;
+        memintro_coredump_options o;
+        uint64_t pages = 0, differ = 0;
+        size_t r;
+        switch (i) {
+        case 0: mk_elf(&b, &all, MKE_TAIL, 2); break;
+        case 1: mk_kdump(&b, &all, MEMINTRO_COMPRESS_ZLIB, MKK_EXCLUDE); break;
+        case 2: mk_kdump(&b, &all, MEMINTRO_COMPRESS_ZLIB, MKK_FLAT | MKK_SHUFFLE); break;
+        case 3: mk_windows(&b, &all, 0); break;
+        case 4: mk_windows(&b, &all, MKW_SDMP); break;
+        case 5: mk_lime(&b, &all); break;
+        default: mk_elf(&b, &all, 0, 0); break;
+        }
+        snprintf(path, sizeof path, "%s/same-%zu", dir, i);
+        memset(&o, 0, sizeof o);
+        o.flags = MEMINTRO_COREDUMP_ZERO_EXCLUDED;
+        if (i == 6) o.format = MEMINTRO_COREDUMP_RAW;
+        if (!write_file(path, b.p, b.n) || memintro_coredump_open(&m, path, &o) != MEMINTRO_OK) {
+            CHECK(0, "%s: open (mapped): %s", names[i], memintro_coredump_error(&m));
+            mkb_free(&b);
+            continue;
+        }
+        o.flags |= MEMINTRO_COREDUMP_NO_MMAP;
+        if (memintro_coredump_open(&a, path, &o) != MEMINTRO_OK) {
+            CHECK(0, "%s: open with NO_MMAP: %s", names[i], memintro_coredump_error(&a));
+            memintro_coredump_close(&m);
+            mkb_free(&b);
+            continue;
+        }
+        for (r = 0; r < m.map.count; r++) {
+            uint64_t x;
+            for (x = m.map.ranges[r].start & ~4095ull; x < m.map.ranges[r].start + m.map.ranges[r].size; x += 4096) {
+                uint8_t p1[4096 + 16], p2[4096 + 16];
+                memintro_status s1 = memintro_phys_read1(&m.phys, x + 8, p1, sizeof p1);
+                memintro_status s2 = memintro_phys_read1(&a.phys, x + 8, p2, sizeof p2);
+                pages++;
+                if (s1 != s2 || memcmp(p1, p2, sizeof p1)) differ++;
+            }
+        }
+        CHECK(pages > 100 && !differ && a.map.count == m.map.count && !memintro_coredump_ptr(&a, m.map.ranges[0].start, 0),
+              "%s: NO_MMAP reads the same %llu unaligned page-sized pieces as the mapping (%llu differ), no direct "
+              "pointers",
+              names[i], (unsigned long long)pages, (unsigned long long)differ);
+        memintro_coredump_close(&a);
+        memintro_coredump_close(&m);
         unlink(path);
         mkb_free(&b);
     }
@@ -393,17 +454,13 @@ static void test_writer(void)
         }
         {
             int i;
-            for (i = 0; i < 100; i++) { /* until the reader has opened its end */
-                int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+            for (i = 0; i < 500; i++) { /* until the reader is in open() (then it counts as one) */
                 struct timespec ts = {0, 10000000};
-                if (fd >= 0) {
-                    close(fd);
-                    break;
-                }
+                s = memintro_coredump_write_elf(&buf.phys, &map, 0, fifo, 0, &r);
+                if (!(s == MEMINTRO_E_IO && strstr(r.error, "no reader"))) break;
                 nanosleep(&ts, 0);
             }
         }
-        s = memintro_coredump_write_elf(&buf.phys, &map, 0, fifo, 0, &r);
         waitpid(pid, &rc, 0);
         CHECK(s == MEMINTRO_OK && WIFEXITED(rc) && WEXITSTATUS(rc) == 0 && stat(fifo, &sb) == 0 && S_ISFIFO(sb.st_mode),
               "write_elf into a FIFO with a reader: the reader gets the core, the FIFO stays (%s)", r.error);
@@ -454,6 +511,30 @@ static void test_writer(void)
               "a source gone mid-write: E_GONE, memory_size/file_size give what was written, nothing left: %s "
               "(memory_size %llu, file_size %llu)",
               r.error, (unsigned long long)r.memory_size, (unsigned long long)r.file_size);
+    }
+
+    /* symbolic links stay links: to a regular file, to a device node */
+    {
+        char link[256], target[256];
+        snprintf(target, sizeof target, "%s/target.elf", dir);
+        snprintf(link, sizeof link, "%s/link.elf", dir);
+        write_file(target, "old", 3);
+        s = symlink("target.elf", link) == 0 ? memintro_coredump_write_elf(&buf.phys, &map, 0, link, 0, &r)
+                                             : MEMINTRO_E_IO;
+        CHECK(s == MEMINTRO_OK && lstat(link, &sb) == 0 && S_ISLNK(sb.st_mode) && stat(target, &sb) == 0 &&
+                  (uint64_t)sb.st_size == r.file_size && count_prefix("link.elf.partial-") == 0 &&
+                  count_prefix("target.elf.partial-") == 0,
+              "write_elf through a symbolic link writes the file it points to; the link stays a link (%s)", r.error);
+        unlink(link);
+        unlink(target);
+        if (mknod(node, S_IFCHR | 0600, makedev(1, 7)) == 0 && symlink("full", link) == 0) {
+            s = memintro_coredump_write_elf(&buf.phys, &map, 0, link, 0, &r);
+            CHECK(s == MEMINTRO_E_IO && lstat(link, &sb) == 0 && S_ISLNK(sb.st_mode) && stat(node, &sb) == 0 &&
+                      S_ISCHR(sb.st_mode),
+                  "write_elf through a link to a device node: E_IO (ENOSPC), link and node unchanged: %s", r.error);
+        }
+        unlink(link);
+        unlink(node);
     }
 
     /* the same writes succeed into a regular file, replacing it */
@@ -508,6 +589,23 @@ static void test_api(void)
     CHECK(s == MEMINTRO_E_NOTFOUND && strstr(memintro_coredump_error(&d), "does-not-exist"),
           "the message outlives close: %s", memintro_coredump_error(&d));
     CHECK(memintro_coredump_error(0) && !memintro_coredump_error(0)[0], "error(NULL) is \"\", not NULL");
+    { /* the object is plain data: a copy reads like the original (which is then wiped) */
+        memintro_coredump *orig = (memintro_coredump *)malloc(sizeof *orig), copy;
+        uint8_t page[4096], want[4096];
+        b.n = 0;
+        mk_kdump(&b, &all, MEMINTRO_COMPRESS_ZLIB, 0);
+        s = orig ? memintro_coredump_open_memory(orig, b.p, b.n, 0) : MEMINTRO_E_NOSPACE;
+        if (orig) {
+            memcpy(&copy, orig, sizeof copy);
+            memset(orig, 0xa5, sizeof *orig);
+            free(orig);
+        }
+        mkg_known_page(0, 0x100000, want);
+        CHECK(s == MEMINTRO_OK && memintro_phys_read1(&copy.phys, 0x100000, page, sizeof page) == MEMINTRO_OK &&
+                  !memcmp(page, want, sizeof page),
+              "a copied dump object reads (kdump) after the original is gone");
+        if (s == MEMINTRO_OK) memintro_coredump_close(&copy);
+    }
     CHECK(MEMINTRO_COREDUMP_VERSION_MAJOR == 0 && MEMINTRO_COREDUMP_VERSION_MINOR >= 2, "version macros");
     mkb_free(&b);
 }
@@ -520,6 +618,7 @@ int main(void)
     snprintf(dir, sizeof dir, "build/test-coredump/faults-%ld", (long)getpid());
     mkdir(dir, 0777);
     test_shrink();
+    test_no_mmap_same();
     test_not_regular();
     test_elf();
     test_writer();

@@ -19,7 +19,7 @@
                                             general registers, RIP, RFLAGS (but the arithmetic
                                             flags QEMU computes lazily), CR0/2/3/4, segments,
                                             GDT and IDT */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* memintro_qemu.h (memintro_qemu_parse_registers) */
 #define MEMINTRO_IMPLEMENTATION
 #define MEMINTRO_COREDUMP_IMPLEMENTATION
 #define MEMINTRO_COREDUMP_ZLIB
