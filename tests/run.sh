@@ -4,14 +4,35 @@
 #   A test prints "ok - NAME", "not ok - NAME" or "skip - NAME: why" per check.
 #   A test that exits non-zero without printing "not ok" counts as one failure; a test
 #   that prints no check at all counts as one failure too (it tested nothing).
-# Usage: tests/run.sh [PROGRAM-OR-SCRIPT...]  (default: build/tests*/test_* and tests/t_*.sh)
+# Usage: tests/run.sh [PROGRAM-OR-SCRIPT...]  (default: every tests/test_*.c's two builds and tests/t_*.sh)
+#   The default list is what should exist: build/tests/NAME and build/tests-san/NAME for
+#   every tests/NAME.c, so a test program that did not build is a failure, not a gap.
+#   MEMINTRO_BUILD_FAILED=1 (set by `make test` when `make -k` failed) counts one failure.
 cd "$(dirname "$0")/.." || exit 1
 list="$*"
-[ -n "$list" ] || list="$(ls build/tests/test_* build/tests-san/test_* tests/t_*.sh 2>/dev/null)"
+if [ -z "$list" ]; then
+    for c in tests/test_*.c; do
+        n=$(basename "$c" .c)
+        list="$list build/tests/$n build/tests-san/$n"
+    done
+    list="$list $(ls tests/t_*.sh 2>/dev/null)"
+fi
 passed=0 failed=0 skipped=0
 log=build/test-logs
 mkdir -p "$log"
+if [ "${MEMINTRO_BUILD_FAILED:-0}" = 1 ]; then
+    failed=1
+    echo "FAIL build: some programs did not build (see the make output above)"
+fi
 for t in $list; do
+    case "$t" in
+        *.sh) ;;
+        *) if [ ! -x "$t" ]; then
+               failed=$((failed + 1))
+               echo "FAIL $t (not built)"
+               continue
+           fi ;;
+    esac
     name=$(echo "$t" | tr '/' '_')
     start=$(date +%s)
     case "$t" in

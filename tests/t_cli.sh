@@ -576,7 +576,7 @@ test_faults() {
         n=$((n + 1))
     done
     kill -TERM $p 2>/dev/null
-    wait $p
+    wait $p 2>/dev/null # (the shell's "Terminated" notice)
     rc=$?
     check "$b: dump interrupted by SIGTERM: ends by the signal, no file left" \
         eval '[ "$rc" = 143 ] && [ -z "$(ls "$T" | grep "^shrunk")" ]'

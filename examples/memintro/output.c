@@ -31,7 +31,7 @@ static void cli__json_str(FILE *f, const char *s)
 /* Before an element: the separator, the element's line in a list, and its key. */
 static void cli__key(cli_out *o, const char *key)
 {
-    int d = o->depth;
+    int d = o->depth > CLI_OUT_DEPTH ? CLI_OUT_DEPTH : o->depth; /* deeper levels share the last */
     if (d > 0) {
         if (!o->first[d - 1]) fputc(',', o->f);
         if (o->list[d - 1]) fputs("\n  ", o->f);
