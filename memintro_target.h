@@ -394,16 +394,6 @@ static void memintro__tg_free(const memintro_allocator *al, void *p)
 }
 
 /* The QEMU backend's allocator calls back into the target's. */
-static void *memintro__tg_qalloc(size_t n, void *user)
-{
-    return memintro__tg_alloc(&((memintro__tg_state *)user)->al, n);
-}
-
-static void memintro__tg_qfree(void *p, void *user)
-{
-    memintro__tg_free(&((memintro__tg_state *)user)->al, p);
-}
-
 static char *memintro__tg_strdup(const memintro_allocator *al, const char *s, size_t min)
 {
     size_t n = strlen(s) + 1;
@@ -795,11 +785,7 @@ static memintro_status memintro__tg_open_qemu(memintro_target *t, const char *sp
         return memintro__tg_fail(t, MEMINTRO_E_INVALID, "qemu: NO_MMAP and ZERO_EXCLUDED apply to dump files only");
     }
     if (o->qmp_timeout_ms) st->qo.qmp_timeout_ms = o->qmp_timeout_ms;
-    if (st->al.alloc) {
-        st->qo.allocator.alloc = memintro__tg_qalloc;
-        st->qo.allocator.free = memintro__tg_qfree;
-        st->qo.allocator.user = st;
-    }
+    if (st->al.alloc) st->qo.allocator = st->al;
     s = memintro_qemu_open(&st->q, &st->qo);
     if (s != MEMINTRO_OK) {
         memintro__tg_fail(t, s, "%s", memintro_qemu_error(&st->q)[0] ? memintro_qemu_error(&st->q)
