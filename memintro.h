@@ -134,7 +134,7 @@
 #include <stdint.h>
 
 #define MEMINTRO_VERSION_MAJOR 0
-#define MEMINTRO_VERSION_MINOR 1
+#define MEMINTRO_VERSION_MINOR 2
 
 #ifndef MEMINTRO_API
 #ifdef MEMINTRO_STATIC

@@ -3619,7 +3619,7 @@ MEMINTRO__QDEF const char *memintro_qemu_options_parse(memintro_qemu_options *o,
 /* ------------------------------------------------------------------------------------
    MIT License
 
-   Copyright (c) 2025 the memintro authors
+   Copyright (c) 2026 The memintro authors
 
    Permission is hereby granted, free of charge, to any person obtaining a copy of this
    software and associated documentation files (the "Software"), to deal in the Software

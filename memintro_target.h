@@ -122,6 +122,9 @@
 #include "memintro_qemu.h"
 #include "memintro_coredump.h"
 
+#define MEMINTRO_TARGET_VERSION_MAJOR 0 /* this header's version */
+#define MEMINTRO_TARGET_VERSION_MINOR 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -1136,7 +1139,7 @@ MEMINTRO__TGDEF memintro_status memintro_target_write_elf(memintro_target *t, co
 /* ------------------------------------------------------------------------------------
    MIT License
 
-   Copyright (c) 2025 the memintro authors
+   Copyright (c) 2026 The memintro authors
 
    Permission is hereby granted, free of charge, to any person obtaining a copy of this
    software and associated documentation files (the "Software"), to deal in the Software
