@@ -301,11 +301,79 @@ static void test_buffer(void)
     }
 }
 
+/* A batch larger than the backend's chunk of lookups, mixing ops inside one range, ops across
+   range ends, ops in a hole and ops the fallback serves: every byte equals a byte-by-byte
+   model of the two maps (the model knows nothing of how the backend splits its work). */
+static uint8_t model_byte(const uint8_t *a, const uint8_t *f, uint64_t addr, int *backed)
+{
+    *backed = 1;
+    if (addr < 0x4000) return a[addr];                       /* range 1: offset 0 */
+    if (addr >= 0x10000 && addr < 0x14000) return a[addr - 0x10000 + 0x4000]; /* range 2 */
+    if (addr >= 0x8000 && addr < 0x9000) return f[addr - 0x8000];             /* the fallback */
+    *backed = 0;
+    return 0;
+}
+
+static void test_buffer_batches(void)
+{
+    static uint8_t a[0x8000], f[0x1000], out[400][80];
+    static memintro_op ops[400];
+    memintro_range r[2], fr[1];
+    memintro_memmap m, fm;
+    memintro_buffer b, fb;
+    uint32_t seed = 12345;
+    size_t i, k, bad = 0, nfb = 0, nhole = 0, ncross = 0;
+    for (i = 0; i < sizeof a; i++) a[i] = (uint8_t)(i * 7 + 3);
+    for (i = 0; i < sizeof f; i++) f[i] = (uint8_t)(i * 13 + 5);
+    memintro_memmap_init(&m, r, 2);
+    memintro_memmap_add(&m, 0, 0x4000, 0);
+    memintro_memmap_add(&m, 0x10000, 0x4000, 0x4000);
+    memintro_memmap_init(&fm, fr, 1);
+    memintro_memmap_add(&fm, 0x8000, 0x1000, 0);
+    CHECK(memintro_buffer_init(&b, a, sizeof a, &m, 0) == MEMINTRO_OK && memintro_buffer_init(&fb, f, sizeof f, &fm, 0) == MEMINTRO_OK,
+          "batch test: two buffers");
+    memintro_buffer_set_fallback(&b, &fb.phys);
+    for (i = 0; i < 400; i++) {
+        static const uint64_t base[] = {0x100, 0x3fe0, 0x10000, 0x13ff0, 0x6000, 0x8000, 0x7ff8, 0x8ff0};
+        seed = seed * 1103515245u + 12345u;
+        ops[i].addr = base[(seed >> 8) % 8] + (seed >> 16) % 64;
+        ops[i].len = (seed >> 4) % 3 == 0 ? 8 : 1 + (seed >> 20) % 64;
+        ops[i].buf = out[i];
+        ops[i].flags = 0;
+        memset(out[i], 0xee, sizeof out[i]);
+    }
+    memintro_phys_read(&b.phys, ops, 400);
+    for (i = 0; i < 400; i++) {
+        size_t missing = 0;
+        int kinds = 0, saw_fb = 0;
+        for (k = 0; k < ops[i].len; k++) {
+            int backed;
+            uint64_t addr = ops[i].addr + k;
+            uint8_t want = model_byte(a, f, addr, &backed);
+            if (!backed) missing++;
+            if (addr >= 0x8000 && addr < 0x9000) saw_fb = 1;
+            kinds |= backed ? 1 : 2;
+            if (out[i][k] != want) bad++;
+        }
+        if (out[i][ops[i].len] != 0xee) bad++; /* nothing written past the op */
+        if (ops[i].missing != missing || (ops[i].status == MEMINTRO_OK) != (missing == 0) ||
+            (missing && ops[i].status != MEMINTRO_E_HOLE))
+            bad++;
+        nfb += saw_fb;
+        nhole += missing != 0;
+        ncross += kinds == 3;
+    }
+    CHECK(bad == 0 && nfb > 20 && nhole > 20 && ncross > 10,
+          "a batch of 400 mixed ops (%zu through the fallback, %zu with holes, %zu partly backed) equals the byte model (%zu differences)",
+          nfb, nhole, ncross, bad);
+}
+
 int main(void)
 {
     test_status();
     test_loads();
     test_memmap();
     test_buffer();
+    test_buffer_batches();
     return check_done();
 }
