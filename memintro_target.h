@@ -68,7 +68,7 @@
      memintro_target_pause/resume  stop / continue a live VM (QMP stop / cont)
      memintro_target_running       is a live VM running? (QMP query-status)
      memintro_target_fact_value    one printable fact by name
-     memintro_target_write_elf     write an ELF core of the target (memory, CPUs, VMCOREINFO)
+     memintro_target_write_elf/_fd write an ELF core of the target (memory, CPUs, VMCOREINFO)
      memintro_target_connectors    the connectors (name, syntax, help) for usage text
      memintro_target_kind_name     "qemu", "dump", "raw"
      memintro_target_layout_name   "qmp", "inferred", "dump", "file"
@@ -299,6 +299,11 @@ MEMINTRO_API const char *memintro_target_fact_value(const memintro_target *t, co
 MEMINTRO_API memintro_status memintro_target_write_elf(memintro_target *t, const char *path,
                                                        const memintro_coredump_write_options *o,
                                                        memintro_coredump_write_result *r);
+/* The same to an open file descriptor (a pipe, a device, a file the caller names and
+   cleans up itself), written strictly front to back. */
+MEMINTRO_API memintro_status memintro_target_write_elf_fd(memintro_target *t, int fd,
+                                                          const memintro_coredump_write_options *o,
+                                                          memintro_coredump_write_result *r);
 
 /* The built-in connectors (count gets how many). */
 MEMINTRO_API const memintro_target_connector *memintro_target_connectors(size_t *count);
@@ -1106,22 +1111,39 @@ MEMINTRO__TGDEF const char *memintro_target_fact_value(const memintro_target *t,
     return 0;
 }
 
-MEMINTRO__TGDEF memintro_status memintro_target_write_elf(memintro_target *t, const char *path,
-                                                       const memintro_coredump_write_options *o,
-                                                       memintro_coredump_write_result *r)
+/* write_elf and write_elf_fd: to path when it is not NULL, else to fd. */
+static memintro_status memintro__tg_write_elf(memintro_target *t, const char *path, int fd,
+                                              const memintro_coredump_write_options *o,
+                                              memintro_coredump_write_result *r)
 {
     memintro_coredump_write_result own;
     memintro_status s;
     if (!t || !t->state || !t->phys) return MEMINTRO_E_INVALID;
-    if (!path) return memintro__tg_fail(t, MEMINTRO_E_INVALID, "no output path");
     if (t->kind == MEMINTRO_TARGET_QEMU && !t->cpus_loaded) memintro_target_load_cpus(t);
     if (!r) r = &own;
     memset(r, 0, sizeof *r);
-    s = memintro_coredump_write_elf(t->phys, t->map, t->dump_facts, path, o, r);
+    s = path ? memintro_coredump_write_elf(t->phys, t->map, t->dump_facts, path, o, r)
+             : memintro_coredump_write_elf_fd(t->phys, t->map, t->dump_facts, fd, o, r);
     if (s != MEMINTRO_OK)
         return memintro__tg_fail(t, s, "%s", r->error[0] ? r->error : memintro_status_str(s));
     t->error[0] = 0;
     return MEMINTRO_OK;
+}
+
+MEMINTRO__TGDEF memintro_status memintro_target_write_elf(memintro_target *t, const char *path,
+                                                       const memintro_coredump_write_options *o,
+                                                       memintro_coredump_write_result *r)
+{
+    if (t && t->state && !path) return memintro__tg_fail(t, MEMINTRO_E_INVALID, "no output path");
+    return memintro__tg_write_elf(t, path, -1, o, r);
+}
+
+MEMINTRO__TGDEF memintro_status memintro_target_write_elf_fd(memintro_target *t, int fd,
+                                                          const memintro_coredump_write_options *o,
+                                                          memintro_coredump_write_result *r)
+{
+    if (t && t->state && fd < 0) return memintro__tg_fail(t, MEMINTRO_E_INVALID, "no output file descriptor");
+    return memintro__tg_write_elf(t, 0, fd, o, r);
 }
 
 #ifdef __cplusplus

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/check.h"
@@ -546,6 +547,44 @@ static void test_write_elf(void)
     CHECK(memintro_target_write_elf(&a, out, NULL, NULL) == MEMINTRO_E_NOTFOUND && one_line(memintro_target_error(&a)) &&
               strstr(memintro_target_error(&a), out),
           "write_elf: an unwritable path: %s", memintro_target_error(&a));
+    /* through a file descriptor: a pipe, read on the other side, gets the same core as the
+       file written by path (the writer never seeks) */
+    {
+        int pfd[2];
+        char fdpath[512];
+        FILE *f;
+        long size_path = -1, size_pipe = 0;
+        path_of(fdpath, sizeof fdpath, "written.core");
+        f = fopen(fdpath, "rb");
+        if (f && !fseek(f, 0, SEEK_END)) size_path = ftell(f);
+        if (f) fclose(f);
+        if (pipe(pfd) == 0) {
+            pid_t kid = fork();
+            if (kid == 0) {
+                char chunk[65536];
+                long got = 0;
+                ssize_t k;
+                close(pfd[1]);
+                while ((k = read(pfd[0], chunk, sizeof chunk)) > 0) got += (long)k;
+                _exit(got == size_path ? 0 : 1);
+            }
+            close(pfd[0]);
+            memset(&r, 0, sizeof r);
+            CHECK(memintro_target_write_elf_fd(&a, pfd[1], NULL, &r) == MEMINTRO_OK && (long)r.file_size == size_path,
+                  "write_elf_fd: %llu bytes into a pipe, as many as by path (%ld)", (unsigned long long)r.file_size,
+                  size_path);
+            close(pfd[1]);
+            size_pipe = 0;
+            if (kid > 0) {
+                int st = 1;
+                waitpid(kid, &st, 0);
+                size_pipe = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+            }
+            CHECK(size_pipe == 1, "write_elf_fd: the reader of the pipe got every byte");
+        }
+        CHECK(memintro_target_write_elf_fd(&a, -1, NULL, NULL) == MEMINTRO_E_INVALID && one_line(memintro_target_error(&a)),
+              "write_elf_fd: a bad descriptor: %s", memintro_target_error(&a));
+    }
     memintro_target_close(&a);
 }
 

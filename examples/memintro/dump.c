@@ -54,7 +54,7 @@ int cmd_dump(cli_ctx *c, int argc, char **argv)
     wo.progress = cli_dump_progress;
     wo.user = &ds;
     t0 = cli_now();
-    s = memintro_coredump_write_elf_fd(t->phys, t->map, t->dump_facts, of.fd, &wo, &res);
+    s = memintro_target_write_elf_fd(t, of.fd, &wo, &res);
     cli_progress_end(&ds.prog, res.memory_size);
     written = res.memory_size > ds.done ? res.memory_size : ds.done;
     if (s == MEMINTRO_OK && (e = cli_outfile_commit(&of, &why)) != 0) {
