@@ -25,10 +25,10 @@
 extern "C" {
 #endif
 
-/* ---- Kernel discovery, kallsyms, symbols ----------------------------------------------- */
-
-
 /* ---- Types from BTF ------------------------------------------------------------------- */
+
+
+/* ---- Kernel discovery, kallsyms, symbols ----------------------------------------------- */
 
 
 /* ---- Tasks, memory maps, modules, kernel log -------------------------------------------- */
@@ -44,10 +44,10 @@ extern "C" {
 #ifndef MEMINTRO_LINUX_IMPLEMENTATION_INCLUDED
 #define MEMINTRO_LINUX_IMPLEMENTATION_INCLUDED
 
-/* ---- implementation: kernel discovery, kallsyms, symbols -------------------------------- */
-
-
 /* ---- implementation: BTF ---------------------------------------------------------------- */
+
+
+/* ---- implementation: kernel discovery, kallsyms, symbols -------------------------------- */
 
 
 /* ---- implementation: tasks, memory maps, modules, kernel log ---------------------------- */
