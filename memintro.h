@@ -578,6 +578,8 @@ typedef struct memintro_virt {
     uint8_t esize;          /* entry size in bytes */
     uint8_t page_shift;     /* smallest page: 12, 14 or 16 */
     uint8_t va_bits;        /* canonical bits */
+    uint8_t fast;           /* levels of the inline x86 walk (3, 4, 5), 0 when it does not
+                               apply (x86 32-bit, AArch64, Windows transition entries) */
 } memintro_virt;
 
 /* Why a paging description cannot be used (unknown arch, an x86 32-bit or PAE DTB of 4 GiB
@@ -1511,6 +1513,8 @@ MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys
         break;
     }
     }
+    if (v->esize == 8 && d->arch != MEMINTRO_ARCH_AARCH64 && !(d->flags & MEMINTRO_MMU_WIN_TRANSITION))
+        v->fast = v->nlevels;
     if (d->arch == MEMINTRO_ARCH_X86) {
         v->table_mask = 0xfffff000ull;
         v->leaf_mask = 0xfffff000ull;
@@ -1940,7 +1944,7 @@ MEMINTRO__INLINE uint64_t memintro__entry_at(const uint8_t *h, unsigned esize)
    transition entries. */
 MEMINTRO__INLINE int memintro__x86_fast(const memintro_virt *v)
 {
-    return v->esize == 8 && v->desc.arch != MEMINTRO_ARCH_AARCH64 && !(v->desc.flags & MEMINTRO_MMU_WIN_TRANSITION);
+    return v->fast != 0;
 }
 
 /* Host memory that walks reuse: guest-physical [lo, lo + last + 8) lies at base. The empty
@@ -1970,10 +1974,22 @@ static int memintro__hmem_find(memintro_phys *p, uint64_t ea, memintro__hmem *m)
 }
 
 /* The 8-byte little-endian entry at guest-physical ea (8-aligned) through host memory, in
-   *e; 0 when it is not in host memory. */
-MEMINTRO__INLINE int memintro__hmem_entry(memintro_phys *p, uint64_t ea, memintro__hmem *m, uint64_t *e)
+   *e; 0 when it is not in host memory. With `full` clear only the range of the core's own
+   backend that its last lookup hit is tried (no function call: the caller falls back). */
+MEMINTRO__INLINE int memintro__hmem_entry(memintro_phys *p, uint64_t ea, memintro__hmem *m, uint64_t *e, const int full)
 {
-    if (ea - m->lo > m->last && !memintro__hmem_find(p, ea, m)) return 0;
+    if (ea - m->lo > m->last) {
+        const memintro_buffer *b = (const memintro_buffer *)p;
+        const memintro_range *r = p->direct == memintro__buffer_direct && b->hint < b->map->count
+                                      ? &b->map->ranges[b->hint] : 0;
+        if (r && r->size >= 8 && ea - r->start <= r->size - 8) {
+            m->base = MEMINTRO__AT(b, r->offset);
+            m->lo = r->start;
+            m->last = r->size - 8;
+        } else if (!full || !memintro__hmem_find(p, ea, m)) {
+            return 0;
+        }
+    }
     *e = memintro__entry_at(m->base + (ea - m->lo), 8);
     return 1;
 }
@@ -1984,20 +2000,28 @@ MEMINTRO__INLINE int memintro__hmem_entry(memintro_phys *p, uint64_t ea, memintr
    pages), no Windows transition entries. Returns 1 with x filled, or 0 with x untouched
    when the walk leaves that case (a non-canonical address, an entry not present, a table
    that is not in host memory): the general walker then walks it from the start, so it
-   reports what went wrong. m is the host memory of the last lookup, kept across walks. */
-#define MEMINTRO__XSTEP(S)                                                                     \
-    if (!memintro__hmem_entry(p, table + (((va >> (S)) & 511) << 3), m, &e) || !(e & 1)) return 0; \
-    all &= e;                                                                                  \
+   reports what went wrong. m is the host memory of the last lookup, kept across walks;
+   full as for memintro__hmem_entry. */
+#define MEMINTRO__XSTEP(S)                                                                            \
+    if (!memintro__hmem_entry(p, table + (((va >> (S)) & 511) << 3), m, &e, full) || !(e & 1)) return 0; \
+    all &= e;                                                                                         \
     any |= e
-MEMINTRO__INLINE int memintro__walk_x86(const memintro_virt *v, memintro_xlate *x, memintro__hmem *m, const unsigned nl)
+#define MEMINTRO__XLEAF(S, LV)                                                                        \
+    x->pa = (e & v->leaf_mask & ~(((uint64_t)1 << (S)) - 1)) | (va & (((uint64_t)1 << (S)) - 1));   \
+    x->page_size = (uint64_t)1 << (S);                                                                \
+    x->flags = (uint32_t)((all >> 1) & 3) | (uint32_t)(any >> 63) << 2; /* R/W, U/S; XD */            \
+    x->level = (LV);                                                                                  \
+    x->status = MEMINTRO_OK;                                                                          \
+    return 1
+MEMINTRO__INLINE int memintro__walk_x86(const memintro_virt *v, memintro_xlate *x, memintro__hmem *m, const unsigned nl,
+                                        const int full)
 {
     memintro_phys *p = v->phys;
     const uint64_t va = x->va, tmask = v->table_mask;
     uint64_t table = v->root[0], all = ~(uint64_t)0, any = 0, e = 0; /* AND and OR of the flag bits */
-    unsigned sh = 12;
     if (nl == 3) { /* PAE: the PDPT (2 index bits, entries without permission bits) first */
         if (va >> 32) return 0;                     /* not canonical: the general walk says so */
-        if (!memintro__hmem_entry(p, table + ((va >> 30) & 3) * 8, m, &e) || !(e & 1)) return 0;
+        if (!memintro__hmem_entry(p, table + ((va >> 30) & 3) * 8, m, &e, full) || !(e & 1)) return 0;
         table = e & tmask;
     } else {
         const unsigned vb = nl == 5 ? 57 : 48;
@@ -2010,40 +2034,30 @@ MEMINTRO__INLINE int memintro__walk_x86(const memintro_virt *v, memintro_xlate *
         MEMINTRO__XSTEP(39);
         table = e & tmask;
         MEMINTRO__XSTEP(30);
-        if (e & 0x80)
-            sh = 30; /* 1 GiB page */
-        else
-            table = e & tmask;
-    }
-    if (sh == 12) {
-        MEMINTRO__XSTEP(21);
         if (e & 0x80) {
-            sh = 21; /* 2 MiB page */
-        } else {
-            table = e & tmask;
-            MEMINTRO__XSTEP(12);
+            MEMINTRO__XLEAF(30, 3); /* 1 GiB page */
         }
+        table = e & tmask;
     }
-    {
-        const uint64_t off = ((uint64_t)1 << sh) - 1;
-        x->pa = (e & v->leaf_mask & ~off) | (va & off);
-        x->page_size = off + 1;
-        x->flags = (uint32_t)((all >> 1) & 3) | (uint32_t)(any >> 63) << 2; /* R/W, U/S; XD */
-        x->level = sh == 12 ? 1 : sh == 21 ? 2 : 3;
-        x->status = MEMINTRO_OK;
+    MEMINTRO__XSTEP(21);
+    if (e & 0x80) {
+        MEMINTRO__XLEAF(21, 2); /* 2 MiB page */
     }
-    return 1;
+    table = e & tmask;
+    MEMINTRO__XSTEP(12);
+    MEMINTRO__XLEAF(12, 1);
 }
 #undef MEMINTRO__XSTEP
+#undef MEMINTRO__XLEAF
 
 /* memintro__walk_x86 for v's mode (nl = v->nlevels, or 0 when the mode has no fast walk). */
 MEMINTRO__INLINE int memintro__walk_fast(const memintro_virt *v, memintro_xlate *x, memintro__hmem *m)
 {
-    if (!memintro__x86_fast(v)) return 0;
-    switch (v->nlevels) {
-    case 4: return memintro__walk_x86(v, x, m, 4);
-    case 5: return memintro__walk_x86(v, x, m, 5);
-    default: return memintro__walk_x86(v, x, m, 3);
+    switch (v->fast) {
+    case 4: return memintro__walk_x86(v, x, m, 4, 1);
+    case 5: return memintro__walk_x86(v, x, m, 5, 1);
+    case 3: return memintro__walk_x86(v, x, m, 3, 1);
+    default: return 0;
     }
 }
 
@@ -2355,12 +2369,14 @@ MEMINTRO__INLINE memintro_status memintro__translate_direct_n(memintro_virt *v, 
     memintro_xlate *xs[MEMINTRO__GROUP];
     memintro__hmem m;
     size_t i, nx = 0;
+    int slow = 0;
     memintro__hmem_none(&m);
     if (t)
         for (i = 0; i < count; i++) x[i].reserved = !memintro__tlb_get(t, v, &x[i]);
     for (i = 0; i < count; i++) {
         if (t && !x[i].reserved) continue;
-        if (nl && memintro__walk_x86(v, &x[i], &m, nl)) continue;
+        if (nl && memintro__walk_x86(v, &x[i], &m, nl, 1)) continue;
+        slow = 1;
         if (!memintro__walk_start(v, &x[i])) continue;
         xs[nx++] = &x[i];
         if (nx == MEMINTRO__GROUP) {
@@ -2372,20 +2388,22 @@ MEMINTRO__INLINE memintro_status memintro__translate_direct_n(memintro_virt *v, 
     if (t)
         for (i = 0; i < count; i++) {
             if (x[i].reserved) memintro__tlb_put(t, v, &x[i]);
+            else slow = 1; /* a TLB hit: maybe a cached "not mapped" */
             x[i].reserved = 0;
         }
-    for (i = 0; i < count; i++)
-        if (x[i].status != MEMINTRO_OK) return x[i].status;
+    if (slow) /* else every address was walked to a page inline */
+        for (i = 0; i < count; i++)
+            if (x[i].status != MEMINTRO_OK) return x[i].status;
     return MEMINTRO_OK;
 }
 
 static memintro_status memintro__translate_direct(memintro_virt *v, memintro_xlate *x, size_t count)
 {
-    if (!memintro__x86_fast(v)) return memintro__translate_direct_n(v, x, count, 0);
-    switch (v->nlevels) {
+    switch (v->fast) {
     case 4: return memintro__translate_direct_n(v, x, count, 4);
     case 5: return memintro__translate_direct_n(v, x, count, 5);
-    default: return memintro__translate_direct_n(v, x, count, 3);
+    case 3: return memintro__translate_direct_n(v, x, count, 3);
+    default: return memintro__translate_direct_n(v, x, count, 0);
     }
 }
 
@@ -2546,24 +2564,41 @@ static int memintro__read_direct(memintro_virt *v, uint64_t va, uint8_t *buf, si
    inline walk: the walk through host memory, then the bytes from the host memory the last
    table was found in (or a lookup). Returns 1 when the bytes were read, 0 to leave the read
    to memintro__read_direct and the general path. */
-static int memintro__read1_walk(memintro_virt *v, uint64_t va, void *buf, size_t len)
+MEMINTRO__INLINE int memintro__read1_walk(memintro_virt *v, uint64_t va, void *buf, size_t len, uint64_t *pa)
 {
     memintro_xlate x;
     memintro__hmem m;
-    uint64_t pa, lo = 0, n = 0;
-    const uint8_t *h;
+    int ok;
     x.va = va;
     memintro__hmem_none(&m);
-    if (!memintro__walk_fast(v, &x, &m)) return 0;
-    pa = x.pa;
-    if (pa - m.lo <= m.last + 8 - len && len <= m.last + 8) { /* in the tables' host memory */
-        memintro__copy_out(buf, m.base + (pa - m.lo), len);
-        return 1;
+    /* only the range the backend's last lookup hit (no calls: this stays a leaf) */
+    switch (v->fast) {
+    case 4: ok = memintro__walk_x86(v, &x, &m, 4, 0); break;
+    case 5: ok = memintro__walk_x86(v, &x, &m, 5, 0); break;
+    case 3: ok = memintro__walk_x86(v, &x, &m, 3, 0); break;
+    default: ok = 0; break;
     }
-    h = memintro__direct_range(v->phys, pa, &lo, &n);
-    if (!h || pa - lo >= n || n - (pa - lo) < len) return 0;
-    memintro__copy_out(buf, h + (pa - lo), len);
+    if (!ok) return 0;
+    *pa = x.pa;
+    if (x.pa - m.lo > m.last + 8 - len || len > m.last + 8) return 2; /* data outside the tables' range */
+    memintro__copy_out(buf, m.base + (x.pa - m.lo), len);
     return 1;
+}
+
+static MEMINTRO__NOINLINE memintro_status memintro__read1(memintro_virt *v, uint64_t va, void *buf, size_t len);
+
+/* memintro_virt_read1 of len bytes at va, translated to pa (inside one page), the bytes
+   found by a lookup. */
+static MEMINTRO__NOINLINE memintro_status memintro__read1_at(memintro_virt *v, uint64_t pa, uint64_t va, void *buf,
+                                                             size_t len)
+{
+    uint64_t avail = 0;
+    const uint8_t *h = memintro__direct(v->phys, pa, &avail);
+    if (h && avail >= len) {
+        memintro__copy_out(buf, h, len);
+        return MEMINTRO_OK;
+    }
+    return memintro__read1(v, va, buf, len);
 }
 
 static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, size_t count, int write)
@@ -2726,11 +2761,7 @@ MEMINTRO__DEF memintro_status memintro_virt_write(memintro_virt *v, memintro_op 
 static MEMINTRO__NOINLINE memintro_status memintro__read1(memintro_virt *v, uint64_t va, void *buf, size_t len)
 {
     memintro_op op;
-    if (v->round && v->phys->direct) {
-        const uint64_t gmask = ((uint64_t)1 << v->page_shift) - 1;
-        if (!v->tlb && len - 1 <= gmask - (va & gmask) && memintro__read1_walk(v, va, buf, len)) return MEMINTRO_OK;
-        if (memintro__read_direct(v, va, (uint8_t *)buf, len)) return MEMINTRO_OK;
-    }
+    if (v->round && v->phys->direct && memintro__read_direct(v, va, (uint8_t *)buf, len)) return MEMINTRO_OK;
     op.addr = va;
     op.buf = buf;
     op.len = len;
@@ -2738,6 +2769,19 @@ static MEMINTRO__NOINLINE memintro_status memintro__read1(memintro_virt *v, uint
     op.status = MEMINTRO_OK;
     op.flags = 0;
     return memintro_virt_read(v, &op, 1);
+}
+
+/* memintro_virt_read1 without a TLB. */
+static MEMINTRO__NOINLINE memintro_status memintro__read1_notlb(memintro_virt *v, uint64_t va, void *buf, size_t len)
+{
+    if (v->fast && v->phys->direct) { /* (fast: set only by a memintro_virt_init that succeeded) */
+        const uint64_t gmask = ((uint64_t)1 << v->page_shift) - 1;
+        uint64_t pa = 0;
+        int done = len - 1 <= gmask - (va & gmask) ? memintro__read1_walk(v, va, buf, len, &pa) : 0;
+        if (done == 1) return MEMINTRO_OK;
+        if (done == 2) return memintro__read1_at(v, pa, va, buf, len);
+    }
+    return memintro__read1(v, va, buf, len);
 }
 
 MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va, void *buf, size_t len)
@@ -2766,6 +2810,8 @@ MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va,
                 }
             }
         }
+    } else if (!t) {
+        return memintro__read1_notlb(v, va, buf, len);
     }
     return memintro__read1(v, va, buf, len);
 }
