@@ -580,6 +580,7 @@ typedef struct memintro_virt {
     uint8_t va_bits;        /* canonical bits */
     uint8_t fast;           /* levels of the inline x86 walk (3, 4, 5), 0 when it does not
                                apply (x86 32-bit, AArch64, Windows transition entries) */
+    uint64_t page_mask;     /* smallest page size - 1 */
 } memintro_virt;
 
 /* Why a paging description cannot be used (unknown arch, an x86 32-bit or PAE DTB of 4 GiB
@@ -1513,6 +1514,7 @@ MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys
         break;
     }
     }
+    v->page_mask = ((uint64_t)1 << v->page_shift) - 1;
     if (v->esize == 8 && d->arch != MEMINTRO_ARCH_AARCH64 && !(d->flags & MEMINTRO_MMU_WIN_TRANSITION))
         v->fast = v->nlevels;
     if (d->arch == MEMINTRO_ARCH_X86) {
@@ -2504,13 +2506,24 @@ static void memintro__rw_flush(memintro__rw *r)
    the compiler turns into single moves. */
 MEMINTRO__INLINE void memintro__copy_out(void *buf, const uint8_t *h, size_t len)
 {
+    if (len == 8) {
+        MEMINTRO_MEMCPY(buf, h, 8);
+        return;
+    }
     switch (len) {
-    case 8: MEMINTRO_MEMCPY(buf, h, 8); break;
     case 4: MEMINTRO_MEMCPY(buf, h, 4); break;
     case 2: MEMINTRO_MEMCPY(buf, h, 2); break;
     case 1: MEMINTRO_MEMCPY(buf, h, 1); break;
     default: MEMINTRO_MEMCPY(buf, h, len); break;
     }
+}
+
+/* memintro__copy_out, then MEMINTRO_OK: called last, so that a function whose own copies
+   are fixed-size moves needs no stack frame. */
+static MEMINTRO__NOINLINE memintro_status memintro__copy_ok(void *buf, const uint8_t *h, size_t len)
+{
+    MEMINTRO_MEMCPY(buf, h, len);
+    return MEMINTRO_OK;
 }
 
 /* One virtual read from a backend with direct access, without the round machinery, when
@@ -2774,8 +2787,9 @@ static MEMINTRO__NOINLINE memintro_status memintro__read1(memintro_virt *v, uint
 /* memintro_virt_read1 without a TLB. */
 static MEMINTRO__NOINLINE memintro_status memintro__read1_notlb(memintro_virt *v, uint64_t va, void *buf, size_t len)
 {
-    if (v->fast && v->phys->direct) { /* (fast: set only by a memintro_virt_init that succeeded) */
-        const uint64_t gmask = ((uint64_t)1 << v->page_shift) - 1;
+    if (v->fast) { /* (set only by a memintro_virt_init that succeeded; the walk itself sees
+                      whether the backend is the core's own) */
+        const uint64_t gmask = v->page_mask;
         uint64_t pa = 0;
         int done = len - 1 <= gmask - (va & gmask) ? memintro__read1_walk(v, va, buf, len, &pa) : 0;
         if (done == 1) return MEMINTRO_OK;
@@ -2793,7 +2807,7 @@ MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va,
     memintro_tlb *t = v->tlb;
     if (t && v->phys->direct == memintro__buffer_direct) {
         const unsigned shift = v->page_shift, h = (unsigned)(va >> 63);
-        const uint64_t gmask = ((uint64_t)1 << shift) - 1, vp = va >> shift;
+        const uint64_t gmask = v->page_mask, vp = va >> shift;
         const memintro_tlb_entry *e = &t->entries[(size_t)(vp + t->cur_mix[h]) & t->mask];
         if (len - 1 <= gmask - (va & gmask) && t->cur_dtb[h] == v->key[h] && e->tag == (vp | t->cur_tag[h]) &&
             !(e->val & MEMINTRO__TLB_UNMAPPED)) {
@@ -2804,9 +2818,17 @@ MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va,
                 const memintro_range *r = &m->ranges[b->hint];
                 const uint64_t off = pa - r->start;
                 if (off < r->size && len <= r->size - off) {
+                    const uint8_t *hp = MEMINTRO__AT(b, r->offset + off);
                     t->hits++;
-                    memintro__copy_out(buf, MEMINTRO__AT(b, r->offset + off), len);
-                    return MEMINTRO_OK;
+                    if (len == 8) {
+                        MEMINTRO_MEMCPY(buf, hp, 8); /* the common guest read */
+                        return MEMINTRO_OK;
+                    }
+                    if (len == 4) {
+                        MEMINTRO_MEMCPY(buf, hp, 4);
+                        return MEMINTRO_OK;
+                    }
+                    return memintro__copy_ok(buf, hp, len);
                 }
             }
         }
