@@ -518,25 +518,35 @@ typedef struct memintro_xlate {
 
 /* ---- TLB ------------------------------------------------------------------------------ */
 
-/* One cached translation (or cached "not mapped"), keyed by DTB and page. */
+/* One cached translation (or cached "not mapped"): 16 bytes of storage whose layout is the
+   implementation's (a tag of page number and address-space id, and the physical frame with
+   the result packed beside it). Callers only allocate arrays of them. */
 typedef struct memintro_tlb_entry {
-    uint64_t dtb;
-    uint64_t vpage; /* va >> granule shift, plus one; 0 = empty */
-    uint64_t pa;    /* physical address of the page (granule) */
-    uint32_t info;  /* flags, page-size shift, level, status */
-    uint32_t reserved;
+    uint64_t tag; /* (va >> granule shift) | address-space id << 52; 0 = empty */
+    uint64_t val; /* physical frame | result bits */
 } memintro_tlb_entry;
+
+#define MEMINTRO_TLB_SPACES 8 /* address spaces (DTBs) a TLB tells apart without a new id */
 
 typedef struct memintro_tlb {
     memintro_tlb_entry *entries;
     size_t mask;   /* entry count - 1 */
     uint64_t hits; /* statistics */
     uint64_t misses;
+    /* internal: address-space ids. A DTB gets an id (1..4095) the first time it is used;
+       an id is never reused before the next flush (running out of ids flushes). */
+    uint64_t space_dtb[MEMINTRO_TLB_SPACES];
+    uint32_t space_id[MEMINTRO_TLB_SPACES];
+    uint32_t next_id, next_space;
+    uint64_t cur_dtb[2]; /* per half of the address space: the last DTB looked up, */
+    uint64_t cur_tag[2]; /* its id << 52 */
+    uint64_t cur_mix[2]; /* and its slot offset */
 } memintro_tlb;
 
 /* Initialises a direct-mapped TLB on caller storage: `count` is rounded down to a power
-   of two (at least 1). Not-mapped results are cached too; flush when the guest changes
-   its page tables (a live VM) or after writing guest page tables. */
+   of two (at least 1); each entry is sizeof(memintro_tlb_entry) = 16 bytes. Not-mapped
+   results are cached too; flush when the guest changes its page tables (a live VM) or
+   after writing guest page tables. */
 MEMINTRO_API void memintro_tlb_init(memintro_tlb *t, memintro_tlb_entry *storage, size_t count);
 /* Drops every entry. */
 MEMINTRO_API void memintro_tlb_flush(memintro_tlb *t);
@@ -559,6 +569,8 @@ typedef struct memintro_virt {
     uint8_t *scratch;
     size_t round;           /* pages per translation round the scratch allows */
     uint64_t root[2];       /* root table address: lower and upper half */
+    uint64_t key[2];        /* TLB key per half (va bit 63): the DTB, TTBR1 for the AArch64
+                               upper half */
     uint64_t table_mask;    /* table address bits of an entry */
     uint64_t leaf_mask;     /* frame address bits of a leaf or large entry */
     memintro__level level[6];
@@ -566,6 +578,9 @@ typedef struct memintro_virt {
     uint8_t esize;          /* entry size in bytes */
     uint8_t page_shift;     /* smallest page: 12, 14 or 16 */
     uint8_t va_bits;        /* canonical bits */
+    uint8_t fast;           /* levels of the inline x86 walk (3, 4, 5), 0 when it does not
+                               apply (x86 32-bit, AArch64, Windows transition entries) */
+    uint64_t page_mask;     /* smallest page size - 1 */
 } memintro_virt;
 
 /* Why a paging description cannot be used (unknown arch, an x86 32-bit or PAE DTB of 4 GiB
@@ -722,8 +737,10 @@ MEMINTRO_API memintro_status memintro_scan_virt(memintro_virt *v, uint64_t start
    host-pointer lookup): inlined, or a single 8-byte read costs more in calls than in memory. */
 #if defined(__GNUC__) || defined(__clang__)
 #define MEMINTRO__INLINE static inline __attribute__((always_inline))
+#define MEMINTRO__NOINLINE __attribute__((noinline))
 #else
 #define MEMINTRO__INLINE static inline
+#define MEMINTRO__NOINLINE
 #endif
 
 #ifdef __cplusplus
@@ -1260,6 +1277,8 @@ MEMINTRO__DEF memintro_status memintro_virt_set_dtb(memintro_virt *v, uint64_t d
     v->desc.dtb_upper = dtb_upper;
     v->root[0] = memintro_mmu_root(&d, 0);
     v->root[1] = memintro_mmu_root(&d, 1);
+    v->key[0] = dtb;
+    v->key[1] = d.arch == MEMINTRO_ARCH_AARCH64 ? dtb_upper : dtb;
     return MEMINTRO_OK;
 }
 
@@ -1495,6 +1514,9 @@ MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys
         break;
     }
     }
+    v->page_mask = ((uint64_t)1 << v->page_shift) - 1;
+    if (v->esize == 8 && d->arch != MEMINTRO_ARCH_AARCH64 && !(d->flags & MEMINTRO_MMU_WIN_TRANSITION))
+        v->fast = v->nlevels;
     if (d->arch == MEMINTRO_ARCH_X86) {
         v->table_mask = 0xfffff000ull;
         v->leaf_mask = 0xfffff000ull;
@@ -1507,93 +1529,151 @@ MEMINTRO__DEF memintro_status memintro_virt_init(memintro_virt *v, memintro_phys
 
 MEMINTRO__DEF void memintro_virt_set_tlb(memintro_virt *v, memintro_tlb *tlb)
 {
-    v->tlb = tlb && tlb->entries ? tlb : 0; /* a TLB initialised without storage is no TLB */
+    /* a TLB initialised without storage is no TLB, and a virt that memintro_virt_init
+       refused gets none (its reads fail with MEMINTRO_E_INVALID) */
+    v->tlb = v->round && tlb && tlb->entries ? tlb : 0;
 }
 
 /* ---- TLB ---- */
 
-/* info layout: bits 0-7 flags, 8-15 page-size shift, 16-23 level, 24-31 status */
-#define MEMINTRO__INFO(fl, sh, lv, st) \
-    ((uint32_t)(fl) | ((uint32_t)(sh) << 8) | ((uint32_t)(lv) << 16) | ((uint32_t)(st) << 24))
+/* An entry: tag = page number (va >> granule shift, at most 52 bits) | the address space's
+   id << 52, 0 when empty; val = the physical frame of the page (bits 12-51, granule-aligned)
+   with the result packed around it: bits 0-7 flags, 8-11 level, 52-57 page-size shift, bit
+   63 set for "not mapped" (the only failure cached). 16 bytes: four entries a cache line,
+   so the TLB of a guest's working set stays in the CPU caches beside its data. */
+#define MEMINTRO__TLB_FRAME 0x000ffffffffff000ull
+#define MEMINTRO__TLB_UNMAPPED (1ull << 63)
+#define MEMINTRO__TLB_MAX_ID 4095u
+
+/* A new id for dtb in the next space slot (round robin). */
+static void memintro__tlb_new(memintro_tlb *t, uint64_t dtb)
+{
+    unsigned i = t->next_space++ % MEMINTRO_TLB_SPACES;
+    t->space_dtb[i] = dtb;
+    t->space_id[i] = ++t->next_id;
+}
+
+/* Makes dtb the current space of half h (giving it an id if it has none). */
+static void memintro__tlb_space(memintro_tlb *t, uint64_t dtb, unsigned h)
+{
+    unsigned i, pass;
+    uint64_t id = 0;
+    for (pass = 0; pass < 2 && !id; pass++) {
+        for (i = 0; i < MEMINTRO_TLB_SPACES; i++)
+            if (t->space_id[i] && t->space_dtb[i] == dtb) {
+                id = t->space_id[i];
+                break;
+            }
+        if (id) break;
+        if (t->next_id < MEMINTRO__TLB_MAX_ID) {
+            memintro__tlb_new(t, dtb);
+        } else {
+            /* out of ids: no entry may keep an id that is given again */
+            t->cur_dtb[h] = dtb;
+            memintro_tlb_flush(t); /* registers the current spaces again, dtb among them */
+        }
+    }
+    t->cur_dtb[h] = dtb;
+    t->cur_tag[h] = id << 52;
+    t->cur_mix[h] = (id * 0x9e3779b97f4a7c15ull) >> 40; /* spaces start at scattered slots */
+}
 
 MEMINTRO__DEF void memintro_tlb_init(memintro_tlb *t, memintro_tlb_entry *storage, size_t count)
 {
     size_t n = 1;
     while (n * 2 <= count && n * 2 != 0) n *= 2;
+    MEMINTRO_MEMSET(t, 0, sizeof *t);
+    if (!storage || !count) return; /* no storage: no TLB (memintro_virt_set_tlb ignores it) */
     t->entries = storage;
-    t->mask = storage && count ? n - 1 : 0;
-    t->hits = t->misses = 0;
-    if (!storage || !count) {
-        t->entries = 0;
-        return;
-    }
+    t->mask = n - 1;
     memintro_tlb_flush(t);
 }
 
 MEMINTRO__DEF void memintro_tlb_flush(memintro_tlb *t)
 {
-    if (t->entries) MEMINTRO_MEMSET(t->entries, 0, (t->mask + 1) * sizeof(memintro_tlb_entry));
+    unsigned h, i;
+    if (!t->entries) return;
+    MEMINTRO_MEMSET(t->entries, 0, (t->mask + 1) * sizeof(memintro_tlb_entry));
+    for (i = 0; i < MEMINTRO_TLB_SPACES; i++) t->space_id[i] = 0;
+    t->next_id = t->next_space = 0;
+    /* ids restart: the current spaces are registered again, so cur_* always name a space */
+    for (h = 0; h < 2; h++) {
+        uint64_t id = 0;
+        if (h && t->cur_dtb[1] == t->cur_dtb[0]) {
+            id = t->cur_tag[0] >> 52;
+        } else {
+            memintro__tlb_new(t, t->cur_dtb[h]);
+            id = t->next_id;
+        }
+        t->cur_tag[h] = id << 52;
+        t->cur_mix[h] = (id * 0x9e3779b97f4a7c15ull) >> 40;
+    }
 }
 
-/* Consecutive pages of one address space get consecutive slots: a sequential read touches
-   the TLB sequentially (prefetched, no conflicts up to the TLB size); the DTB's hash only
-   places different address spaces at different offsets. */
-static uint64_t memintro__tlb_mix(uint64_t dtb)
+/* The slot of page vp of half h (key: that half's DTB) and, in *tag, the tag it must hold.
+   Consecutive pages of one address space get consecutive slots: a sequential read touches
+   the TLB sequentially (no conflicts up to the TLB size). */
+MEMINTRO__INLINE memintro_tlb_entry *memintro__tlb_at(memintro_tlb *t, uint64_t key, unsigned h, uint64_t vp, uint64_t *tag)
 {
-    return ((dtb >> 5) * 0x9e3779b97f4a7c15ull) >> 32;
+    if (t->cur_dtb[h] != key) memintro__tlb_space(t, key, h);
+    *tag = vp | t->cur_tag[h];
+    return &t->entries[(size_t)(vp + t->cur_mix[h]) & t->mask];
 }
 
-static size_t memintro__tlb_slot(const memintro_tlb *t, uint64_t dtb, uint64_t vpage)
+/* Fills x from entry value val (a hit). */
+MEMINTRO__INLINE void memintro__tlb_fill(uint64_t val, unsigned page_shift, memintro_xlate *x)
 {
-    return (size_t)(vpage + memintro__tlb_mix(dtb)) & t->mask;
+    x->flags = (uint32_t)(val & 0xff);
+    x->level = (uint32_t)((val >> 8) & 0xf);
+    if (val & MEMINTRO__TLB_UNMAPPED) {
+        x->status = MEMINTRO_E_UNMAPPED;
+        x->pa = 0;
+        x->page_size = 0;
+    } else {
+        x->status = MEMINTRO_OK;
+        x->pa = (val & MEMINTRO__TLB_FRAME) + (x->va & memintro__mask_bits(page_shift));
+        x->page_size = (uint64_t)1 << ((val >> 52) & 63);
+    }
 }
 
-/* The entry of page vp ((va >> page shift) + 1) in address space dtb, or NULL. Counts
-   hits and misses. */
-static const memintro_tlb_entry *memintro__tlb_find(memintro_tlb *t, uint64_t dtb, uint64_t vp)
+/* Returns 1 and fills x on a hit; counts hits and misses. */
+static int memintro__tlb_get(memintro_tlb *t, const memintro_virt *v, memintro_xlate *x)
 {
-    const memintro_tlb_entry *e = &t->entries[memintro__tlb_slot(t, dtb, vp)];
-    if (e->vpage != vp || e->dtb != dtb) {
+    uint64_t tag;
+    unsigned h = (unsigned)(x->va >> 63);
+    const memintro_tlb_entry *e = memintro__tlb_at(t, v->key[h], h, x->va >> v->page_shift, &tag);
+    if (e->tag != tag) {
         t->misses++;
         return 0;
     }
     t->hits++;
-    return e;
-}
-
-/* Returns 1 and fills x on a hit. */
-static int memintro__tlb_get(memintro_tlb *t, uint64_t dtb, unsigned page_shift, memintro_xlate *x)
-{
-    const memintro_tlb_entry *e = memintro__tlb_find(t, dtb, (x->va >> page_shift) + 1);
-    if (!e) return 0;
-    x->flags = e->info & 0xff;
-    x->page_size = (uint64_t)1 << ((e->info >> 8) & 0xff);
-    x->level = (e->info >> 16) & 0xff;
-    x->status = (memintro_status)(e->info >> 24);
-    x->pa = x->status == MEMINTRO_OK ? e->pa + (x->va & memintro__mask_bits(page_shift)) : 0;
-    if (x->status != MEMINTRO_OK) x->page_size = 0;
+    memintro__tlb_fill(e->val, v->page_shift, x);
     return 1;
 }
 
-static void memintro__tlb_put(memintro_tlb *t, uint64_t dtb, unsigned page_shift, const memintro_xlate *x)
+/* Caches x's result (OK or not mapped; other failures are transient). */
+static void memintro__tlb_put(memintro_tlb *t, const memintro_virt *v, const memintro_xlate *x)
 {
-    uint64_t vp = (x->va >> page_shift) + 1;
-    memintro_tlb_entry *e = &t->entries[memintro__tlb_slot(t, dtb, vp)];
-    unsigned sh = 0;
-    if (x->status != MEMINTRO_OK && x->status != MEMINTRO_E_UNMAPPED) return; /* transient */
-    if (x->status == MEMINTRO_OK) { /* log2 of the page size (a power of two) */
-        uint64_t ps = x->page_size;
+    uint64_t tag, val;
+    unsigned h = (unsigned)(x->va >> 63);
+    memintro_tlb_entry *e;
+    if (x->status != MEMINTRO_OK && x->status != MEMINTRO_E_UNMAPPED) return;
+    e = memintro__tlb_at(t, v->key[h], h, x->va >> v->page_shift, &tag);
+    val = (uint64_t)(x->flags & 0xff) | (uint64_t)(x->level & 0xf) << 8;
+    if (x->status == MEMINTRO_OK) {
+        uint64_t ps = x->page_size, sh = 0; /* log2 of the page size (a power of two) */
         if (ps >> 32) { sh += 32; ps >>= 32; }
         if (ps >> 16) { sh += 16; ps >>= 16; }
         if (ps >> 8) { sh += 8; ps >>= 8; }
         if (ps >> 4) { sh += 4; ps >>= 4; }
         if (ps >> 2) { sh += 2; ps >>= 2; }
         if (ps >> 1) sh += 1;
+        val |= (x->pa & MEMINTRO__TLB_FRAME & ~memintro__mask_bits(v->page_shift)) | sh << 52;
+    } else {
+        val |= MEMINTRO__TLB_UNMAPPED;
     }
-    e->dtb = dtb;
-    e->vpage = vp;
-    e->pa = x->pa & ~memintro__mask_bits(page_shift);
-    e->info = MEMINTRO__INFO(x->flags, sh, x->level, x->status);
+    e->tag = tag;
+    e->val = val;
 }
 
 /* ---- batched translation ---- */
@@ -1862,73 +1942,125 @@ MEMINTRO__INLINE uint64_t memintro__entry_at(const uint8_t *h, unsigned esize)
 #endif
 }
 
-/* The common case of a walk over direct access, kept short because a translation from host
-   memory costs instructions more than memory: x86 PAE or 64-bit entries, every entry
-   present (tables, 4 KiB pages, large pages), no Windows transition entries. Walks x->va
-   (no memintro__walk_start needed) and returns 1 with x filled, or 0 with x untouched when
-   the walk leaves that case (a non-canonical address, an entry not present, a table that
-   is not in host memory): the general walker then walks it from the start. *base, *lo and *len hold
-   the host memory of the last direct lookup across calls. */
-/* Whether memintro__walk_x86 applies to v's mode. */
+/* Whether memintro__walk_x86 applies to v's mode: x86 PAE or 64-bit entries, no Windows
+   transition entries. */
 MEMINTRO__INLINE int memintro__x86_fast(const memintro_virt *v)
 {
-    return v->esize == 8 && v->desc.arch != MEMINTRO_ARCH_AARCH64 && !(v->desc.flags & MEMINTRO_MMU_WIN_TRANSITION);
+    return v->fast != 0;
 }
 
-MEMINTRO__INLINE int memintro__walk_x86(memintro_virt *v, memintro_xlate *x, const uint8_t **base, uint64_t *lo,
-                                        uint64_t *len)
+/* Host memory that walks reuse: guest-physical [lo, lo + last + 8) lies at base. The empty
+   value (lo = ~0, last = 0) matches no 8-byte-aligned address. */
+typedef struct memintro__hmem {
+    const uint8_t *base;
+    uint64_t lo, last;
+} memintro__hmem;
+
+MEMINTRO__INLINE void memintro__hmem_none(memintro__hmem *m)
 {
-    /* the x86 layout written out: 9 index bits per level from bit 12 up, large pages at the
-       PD (2 MiB) and the 4- and 5-level PDPT (1 GiB); the PAE PDPT (2 index bits, entries
-       without permission bits) is read first, on its own. Entries are loaded from the host
-       range [l0, l0 + last + 8) at b, another range being looked up (and handed back in
-       *base, *lo, *len for the next walk) when an entry lies outside it. */
-    const uint64_t va = x->va, tmask = v->table_mask;
-    const uint8_t *b = *base;
-    uint64_t table = v->root[0], all = ~(uint64_t)0, any = 0, e, ea; /* AND and OR of the flag bits */
-    uint64_t l0 = *len >= 8 ? *lo : 1, last = *len >= 8 ? *len - 8 : 0; /* 1, 0: nothing matches */
-    unsigned sh = 12 + 9 * (v->nlevels - 1u);
-    int pdpt = v->nlevels == 3;
-    if (pdpt) { /* not canonical: the general walk says so */
-        if (va >> 32) return 0;
-    } else {
-        uint64_t top = va >> (v->va_bits - 1); /* the sign bit and the bits above it */
-        if (top != 0 && top != (~(uint64_t)0 >> (v->va_bits - 1))) return 0;
-    }
-    for (;;) {
-        ea = pdpt ? table + ((va >> 30) & 3) * 8 : table + (((va >> sh) & 511) << 3);
-        if (ea - l0 > last) {
-            uint64_t nlo = 0, nlen = 0;
-            const uint8_t *h = memintro__direct_range(v->phys, ea, &nlo, &nlen);
-            if (!h || nlen - (ea - nlo) < 8) return 0;
-            *base = b = h;
-            *lo = l0 = nlo;
-            *len = nlen;
-            last = nlen - 8;
-        }
-        e = memintro__entry_at(b + (ea - l0), 8);
-        if (!(e & 1)) return 0;
-        if (pdpt) { /* the PAE PDPTE: a table, no permission bits */
-            pdpt = 0;
-            table = e & tmask;
-            sh = 21;
-            continue;
-        }
-        all &= e;
-        any |= e;
-        if (sh == 12 || ((e & 0x80) && sh <= 30)) break; /* a 4 KiB, 2 MiB or 1 GiB page */
-        table = e & tmask;
-        sh -= 9;
-    }
-    {
-        uint64_t size = (uint64_t)1 << sh;
-        x->pa = (e & v->leaf_mask & ~(size - 1)) | (va & (size - 1));
-        x->page_size = size;
-        x->flags = (uint32_t)((all >> 1) & 3) | (uint32_t)(any >> 63) << 2; /* R/W, U/S; XD */
-        x->level = (sh - 3) / 9;
-        x->status = MEMINTRO_OK;
-    }
+    m->base = 0;
+    m->lo = ~(uint64_t)0;
+    m->last = 0;
+}
+
+/* Looks up the host memory around ea into *m; 0 when the 8 bytes at ea are not there. */
+static int memintro__hmem_find(memintro_phys *p, uint64_t ea, memintro__hmem *m)
+{
+    uint64_t lo = 0, len = 0;
+    const uint8_t *h = memintro__direct_range(p, ea, &lo, &len);
+    if (!h || len < 8 || ea - lo > len - 8) return 0;
+    m->base = h;
+    m->lo = lo;
+    m->last = len - 8;
     return 1;
+}
+
+/* The 8-byte little-endian entry at guest-physical ea (8-aligned) through host memory, in
+   *e; 0 when it is not in host memory. With `full` clear only the range of the core's own
+   backend that its last lookup hit is tried (no function call: the caller falls back). */
+MEMINTRO__INLINE int memintro__hmem_entry(memintro_phys *p, uint64_t ea, memintro__hmem *m, uint64_t *e, const int full)
+{
+    if (ea - m->lo > m->last) {
+        const memintro_buffer *b = (const memintro_buffer *)p;
+        const memintro_range *r = p->direct == memintro__buffer_direct && b->hint < b->map->count
+                                      ? &b->map->ranges[b->hint] : 0;
+        if (r && r->size >= 8 && ea - r->start <= r->size - 8) {
+            m->base = MEMINTRO__AT(b, r->offset);
+            m->lo = r->start;
+            m->last = r->size - 8;
+        } else if (!full || !memintro__hmem_find(p, ea, m)) {
+            return 0;
+        }
+    }
+    *e = memintro__entry_at(m->base + (ea - m->lo), 8);
+    return 1;
+}
+
+/* The common case of a walk over direct access, written out per mode (nl: 3 = PAE, 4 or 5
+   x86-64 levels; a constant where it is inlined, so each mode gets straight-line code):
+   x86 PAE or 64-bit entries, every entry present (tables, 4 KiB pages, 2 MiB and 1 GiB
+   pages), no Windows transition entries. Returns 1 with x filled, or 0 with x untouched
+   when the walk leaves that case (a non-canonical address, an entry not present, a table
+   that is not in host memory): the general walker then walks it from the start, so it
+   reports what went wrong. m is the host memory of the last lookup, kept across walks;
+   full as for memintro__hmem_entry. */
+#define MEMINTRO__XSTEP(S)                                                                            \
+    if (!memintro__hmem_entry(p, table + (((va >> (S)) & 511) << 3), m, &e, full) || !(e & 1)) return 0; \
+    all &= e;                                                                                         \
+    any |= e
+#define MEMINTRO__XLEAF(S, LV)                                                                        \
+    x->pa = (e & v->leaf_mask & ~(((uint64_t)1 << (S)) - 1)) | (va & (((uint64_t)1 << (S)) - 1));   \
+    x->page_size = (uint64_t)1 << (S);                                                                \
+    x->flags = (uint32_t)((all >> 1) & 3) | (uint32_t)(any >> 63) << 2; /* R/W, U/S; XD */            \
+    x->level = (LV);                                                                                  \
+    x->status = MEMINTRO_OK;                                                                          \
+    return 1
+MEMINTRO__INLINE int memintro__walk_x86(const memintro_virt *v, memintro_xlate *x, memintro__hmem *m, const unsigned nl,
+                                        const int full)
+{
+    memintro_phys *p = v->phys;
+    const uint64_t va = x->va, tmask = v->table_mask;
+    uint64_t table = v->root[0], all = ~(uint64_t)0, any = 0, e = 0; /* AND and OR of the flag bits */
+    if (nl == 3) { /* PAE: the PDPT (2 index bits, entries without permission bits) first */
+        if (va >> 32) return 0;                     /* not canonical: the general walk says so */
+        if (!memintro__hmem_entry(p, table + ((va >> 30) & 3) * 8, m, &e, full) || !(e & 1)) return 0;
+        table = e & tmask;
+    } else {
+        const unsigned vb = nl == 5 ? 57 : 48;
+        uint64_t top = va >> (vb - 1); /* the sign bit and the bits above it */
+        if (top != 0 && top != (~(uint64_t)0 >> (vb - 1))) return 0;
+        if (nl == 5) {
+            MEMINTRO__XSTEP(48);
+            table = e & tmask;
+        }
+        MEMINTRO__XSTEP(39);
+        table = e & tmask;
+        MEMINTRO__XSTEP(30);
+        if (e & 0x80) {
+            MEMINTRO__XLEAF(30, 3); /* 1 GiB page */
+        }
+        table = e & tmask;
+    }
+    MEMINTRO__XSTEP(21);
+    if (e & 0x80) {
+        MEMINTRO__XLEAF(21, 2); /* 2 MiB page */
+    }
+    table = e & tmask;
+    MEMINTRO__XSTEP(12);
+    MEMINTRO__XLEAF(12, 1);
+}
+#undef MEMINTRO__XSTEP
+#undef MEMINTRO__XLEAF
+
+/* memintro__walk_x86 for v's mode (nl = v->nlevels, or 0 when the mode has no fast walk). */
+MEMINTRO__INLINE int memintro__walk_fast(const memintro_virt *v, memintro_xlate *x, memintro__hmem *m)
+{
+    switch (v->fast) {
+    case 4: return memintro__walk_x86(v, x, m, 4, 1);
+    case 5: return memintro__walk_x86(v, x, m, 5, 1);
+    case 3: return memintro__walk_x86(v, x, m, 3, 1);
+    default: return 0;
+    }
 }
 
 /* Walks up to MEMINTRO__GROUP started addresses (memintro__walk_start returned 1 for each)
@@ -2093,13 +2225,13 @@ static void memintro__walk(memintro_virt *v, memintro_xlate *x, size_t n, const 
            with direct access costs none. Each address walks on its own (the inline x86 walk
            where it applies), the rest in small groups, entry by entry. */
         memintro_xlate *xs[MEMINTRO__GROUP];
-        const uint8_t *base = 0;
-        uint64_t lo = 0, len = 0;
+        memintro__hmem m;
         size_t nx = 0;
         const int fast = v->phys->direct && memintro__x86_fast(v);
+        memintro__hmem_none(&m);
         for (k = 0; k < pending; k++) {
             memintro_xlate *xi = &x[todo[k]];
-            if (fast && memintro__walk_x86(v, xi, &base, &lo, &len)) continue;
+            if (fast && memintro__walk_fast(v, xi, &m)) continue;
             xs[nx++] = xi;
             if (nx == MEMINTRO__GROUP) {
                 memintro__walk_group(v, xs, nx);
@@ -2212,13 +2344,9 @@ static void memintro__translate_round(memintro_virt *v, memintro_xlate *x, size_
 {
     size_t i, m = 0;
     memintro_tlb *t = v->tlb;
-    /* TLB key per half: AArch64 upper-half addresses (bit 63 set) depend on TTBR1 only */
-    uint64_t key[2];
-    key[0] = v->desc.dtb;
-    key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
     for (i = 0; i < n; i++) {
         x[i].reserved = 0;
-        if (t && memintro__tlb_get(t, key[x[i].va >> 63], v->page_shift, &x[i])) continue;
+        if (t && memintro__tlb_get(t, v, &x[i])) continue;
         x[i].reserved = 1; /* walked: goes into the TLB afterwards */
         w->slot[m++] = (uint32_t)i;
     }
@@ -2227,28 +2355,30 @@ static void memintro__translate_round(memintro_virt *v, memintro_xlate *x, size_
     if (!t) return;
     for (i = 0; i < n; i++)
         if (x[i].reserved) {
-            memintro__tlb_put(t, key[x[i].va >> 63], v->page_shift, &x[i]);
+            memintro__tlb_put(t, v, &x[i]);
             x[i].reserved = 0;
         }
 }
 
 /* memintro_translate over a backend with direct access: the TLB lookups first (as a round
-   does: a batch never evicts its own hits), then the misses walked in groups, without
-   rounds, sorting or ops, then the TLB filled. */
-static void memintro__translate_direct(memintro_virt *v, memintro_xlate *x, size_t count)
+   does: a batch never evicts its own hits), then the misses walked one by one through host
+   memory (nl: the mode's inline x86 walk, 0 for none), those it does not finish in groups,
+   without rounds, sorting or ops, then the TLB filled. Returns the first failing status. */
+MEMINTRO__INLINE memintro_status memintro__translate_direct_n(memintro_virt *v, memintro_xlate *x, size_t count,
+                                                              const unsigned nl)
 {
     memintro_tlb *t = v->tlb;
     memintro_xlate *xs[MEMINTRO__GROUP];
-    const uint8_t *base = 0;
-    uint64_t key[2], lo = 0, len = 0;
+    memintro__hmem m;
     size_t i, nx = 0;
-    const int fast = memintro__x86_fast(v);
-    key[0] = v->desc.dtb;
-    key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
-    for (i = 0; i < count && t; i++) x[i].reserved = !memintro__tlb_get(t, key[x[i].va >> 63], v->page_shift, &x[i]);
+    int slow = 0;
+    memintro__hmem_none(&m);
+    if (t)
+        for (i = 0; i < count; i++) x[i].reserved = !memintro__tlb_get(t, v, &x[i]);
     for (i = 0; i < count; i++) {
         if (t && !x[i].reserved) continue;
-        if (fast && memintro__walk_x86(v, &x[i], &base, &lo, &len)) continue;
+        if (nl && memintro__walk_x86(v, &x[i], &m, nl, 1)) continue;
+        slow = 1;
         if (!memintro__walk_start(v, &x[i])) continue;
         xs[nx++] = &x[i];
         if (nx == MEMINTRO__GROUP) {
@@ -2257,9 +2387,25 @@ static void memintro__translate_direct(memintro_virt *v, memintro_xlate *x, size
         }
     }
     if (nx) memintro__walk_group(v, xs, nx);
-    for (i = 0; i < count && t; i++) {
-        if (x[i].reserved) memintro__tlb_put(t, key[x[i].va >> 63], v->page_shift, &x[i]);
-        x[i].reserved = 0;
+    if (t)
+        for (i = 0; i < count; i++) {
+            if (x[i].reserved) memintro__tlb_put(t, v, &x[i]);
+            else slow = 1; /* a TLB hit: maybe a cached "not mapped" */
+            x[i].reserved = 0;
+        }
+    if (slow) /* else every address was walked to a page inline */
+        for (i = 0; i < count; i++)
+            if (x[i].status != MEMINTRO_OK) return x[i].status;
+    return MEMINTRO_OK;
+}
+
+static memintro_status memintro__translate_direct(memintro_virt *v, memintro_xlate *x, size_t count)
+{
+    switch (v->fast) {
+    case 4: return memintro__translate_direct_n(v, x, count, 4);
+    case 5: return memintro__translate_direct_n(v, x, count, 5);
+    case 3: return memintro__translate_direct_n(v, x, count, 3);
+    default: return memintro__translate_direct_n(v, x, count, 0);
     }
 }
 
@@ -2275,14 +2421,11 @@ MEMINTRO__DEF memintro_status memintro_translate(memintro_virt *v, memintro_xlat
         }
         return count ? MEMINTRO_E_INVALID : MEMINTRO_OK;
     }
-    if (v->phys->direct) {
-        memintro__translate_direct(v, x, count);
-    } else {
-        while (done < count) {
-            size_t n = MEMINTRO__MIN(count - done, v->round);
-            memintro__translate_round(v, x + done, n, &w);
-            done += n;
-        }
+    if (v->phys->direct) return memintro__translate_direct(v, x, count);
+    while (done < count) {
+        size_t n = MEMINTRO__MIN(count - done, v->round);
+        memintro__translate_round(v, x + done, n, &w);
+        done += n;
     }
     for (i = 0; i < count; i++)
         if (x[i].status != MEMINTRO_OK) return x[i].status;
@@ -2299,7 +2442,6 @@ typedef struct memintro__rw {
     memintro_virt *v;
     memintro_op *ops; /* the caller's batch */
     memintro__work w;
-    uint64_t key[2];  /* TLB key per half (AArch64 upper half: TTBR1) */
     size_t nd, nx;    /* data operations and walked pieces in this round */
     int write;
     int dirty;        /* some data operation is a placeholder or a failed piece */
@@ -2319,7 +2461,7 @@ static void memintro__rw_flush(memintro__rw *r)
         for (k = 0; k < r->nx; k++) {
             const memintro_xlate *x = &w->x[k];
             memintro_op *d = &w->data[w->dest[k]];
-            if (t) memintro__tlb_put(t, r->key[x->va >> 63], r->v->page_shift, x);
+            if (t) memintro__tlb_put(t, r->v, x);
             d->addr = x->pa;
             d->status = x->status;
         }
@@ -2360,6 +2502,30 @@ static void memintro__rw_flush(memintro__rw *r)
     }
 }
 
+/* Copies len bytes from host memory; the sizes of guest fields get fixed-size copies that
+   the compiler turns into single moves. */
+MEMINTRO__INLINE void memintro__copy_out(void *buf, const uint8_t *h, size_t len)
+{
+    if (len == 8) {
+        MEMINTRO_MEMCPY(buf, h, 8);
+        return;
+    }
+    switch (len) {
+    case 4: MEMINTRO_MEMCPY(buf, h, 4); break;
+    case 2: MEMINTRO_MEMCPY(buf, h, 2); break;
+    case 1: MEMINTRO_MEMCPY(buf, h, 1); break;
+    default: MEMINTRO_MEMCPY(buf, h, len); break;
+    }
+}
+
+/* memintro__copy_out, then MEMINTRO_OK: called last, so that a function whose own copies
+   are fixed-size moves needs no stack frame. */
+static MEMINTRO__NOINLINE memintro_status memintro__copy_ok(void *buf, const uint8_t *h, size_t len)
+{
+    MEMINTRO_MEMCPY(buf, h, len);
+    return MEMINTRO_OK;
+}
+
 /* One virtual read from a backend with direct access, without the round machinery, when
    it lies in one page (of any size) and in host memory: translated by the TLB or a
    one-address walk through host pointers (the result goes into the TLB), then one copy.
@@ -2371,30 +2537,30 @@ static int memintro__read_direct(memintro_virt *v, uint64_t va, uint8_t *buf, si
     memintro_tlb *t = v->tlb;
     const unsigned shift = v->page_shift;
     const uint64_t gmask = ((uint64_t)1 << shift) - 1;
-    const uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
     const memintro_tlb_entry *e = 0;
-    const uint8_t *h, *tbase = 0;
-    uint64_t pa, run, avail = 0, tlo = 0, tlen = 0;
+    const uint8_t *h;
+    uint64_t pa, run, avail = 0, tag = 0;
     if (!len || va + (len - 1) < va) return 0; /* nothing to read, or past the top of the address space */
     if (t) {
-        uint64_t vp = (va >> shift) + 1;
-        e = &t->entries[memintro__tlb_slot(t, key, vp)];
-        if (e->vpage != vp || e->dtb != key) e = 0;
+        e = memintro__tlb_at(t, v->key[va >> 63], (unsigned)(va >> 63), va >> shift, &tag);
+        if (e->tag != tag) e = 0;
     }
     if (e) {
-        unsigned sh = (e->info >> 8) & 0xff;
-        if ((memintro_status)(e->info >> 24) != MEMINTRO_OK) return 0;
+        const uint64_t val = e->val;
+        const unsigned sh = (unsigned)(val >> 52) & 63;
+        if (val & MEMINTRO__TLB_UNMAPPED) return 0;
         t->hits++;
-        pa = e->pa + (va & gmask);
+        pa = (val & MEMINTRO__TLB_FRAME) + (va & gmask);
         run = ((uint64_t)1 << sh) - (va & (((uint64_t)1 << sh) - 1));
     } else {
         memintro_xlate x;
+        memintro__hmem m;
         x.va = va;
-        if (!(memintro__x86_fast(v) && memintro__walk_x86(v, &x, &tbase, &tlo, &tlen)) && memintro__walk_start(v, &x))
-            memintro__walk_one(v, &x);
+        memintro__hmem_none(&m);
+        if (!memintro__walk_fast(v, &x, &m) && memintro__walk_start(v, &x)) memintro__walk_one(v, &x);
         if (t) {
             t->misses++;
-            memintro__tlb_put(t, key, shift, &x);
+            memintro__tlb_put(t, v, &x);
         }
         if (x.status != MEMINTRO_OK) return 0;
         pa = x.pa;
@@ -2403,40 +2569,49 @@ static int memintro__read_direct(memintro_virt *v, uint64_t va, uint8_t *buf, si
     if (run < len) return 0;
     h = memintro__direct(v->phys, pa, &avail);
     if (!h || avail < len) return 0;
-    if (len == 8)
-        MEMINTRO_MEMCPY(buf, h, 8); /* the common guest read: a fixed-size copy */
-    else
-        MEMINTRO_MEMCPY(buf, h, len);
+    memintro__copy_out(buf, h, len);
     return 1;
 }
 
-/* The host pointer to the len bytes at va (inside one smallest page), found the shortest
-   way: a TLB hit, or without a TLB the inline x86 walk; NULL sends the read to
-   memintro__read_direct (a TLB miss to be filled, another mode) or the general path. */
-MEMINTRO__INLINE const uint8_t *memintro__field_direct(memintro_virt *v, uint64_t va, size_t len)
+/* memintro_virt_read1 without a TLB, of a range inside one smallest page, in a mode with an
+   inline walk: the walk through host memory, then the bytes from the host memory the last
+   table was found in (or a lookup). Returns 1 when the bytes were read, 0 to leave the read
+   to memintro__read_direct and the general path. */
+MEMINTRO__INLINE int memintro__read1_walk(memintro_virt *v, uint64_t va, void *buf, size_t len, uint64_t *pa)
 {
-    memintro_tlb *t = v->tlb;
-    const uint64_t gmask = ((uint64_t)1 << v->page_shift) - 1;
-    uint64_t pa, lo = 0, n = 0;
-    const uint8_t *base = 0;
-    if (t) {
-        uint64_t key = (va >> 63) && v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
-        uint64_t vp = (va >> v->page_shift) + 1;
-        const memintro_tlb_entry *e = &t->entries[memintro__tlb_slot(t, key, vp)];
-        if (e->vpage != vp || e->dtb != key || (e->info >> 24)) return 0;
-        t->hits++;
-        pa = e->pa + (va & gmask);
-    } else {
-        memintro_xlate x;
-        x.va = va;
-        if (!memintro__x86_fast(v) || !memintro__walk_x86(v, &x, &base, &lo, &n)) return 0;
-        pa = x.pa;
+    memintro_xlate x;
+    memintro__hmem m;
+    int ok;
+    x.va = va;
+    memintro__hmem_none(&m);
+    /* only the range the backend's last lookup hit (no calls: this stays a leaf) */
+    switch (v->fast) {
+    case 4: ok = memintro__walk_x86(v, &x, &m, 4, 0); break;
+    case 5: ok = memintro__walk_x86(v, &x, &m, 5, 0); break;
+    case 3: ok = memintro__walk_x86(v, &x, &m, 3, 0); break;
+    default: ok = 0; break;
     }
-    if (!base || pa - lo >= n || n - (pa - lo) < len) { /* not in the tables' range */
-        base = memintro__direct_range(v->phys, pa, &lo, &n);
-        if (!base || n - (pa - lo) < len) return 0;
+    if (!ok) return 0;
+    *pa = x.pa;
+    if (x.pa - m.lo > m.last + 8 - len || len > m.last + 8) return 2; /* data outside the tables' range */
+    memintro__copy_out(buf, m.base + (x.pa - m.lo), len);
+    return 1;
+}
+
+static MEMINTRO__NOINLINE memintro_status memintro__read1(memintro_virt *v, uint64_t va, void *buf, size_t len);
+
+/* memintro_virt_read1 of len bytes at va, translated to pa (inside one page), the bytes
+   found by a lookup. */
+static MEMINTRO__NOINLINE memintro_status memintro__read1_at(memintro_virt *v, uint64_t pa, uint64_t va, void *buf,
+                                                             size_t len)
+{
+    uint64_t avail = 0;
+    const uint8_t *h = memintro__direct(v->phys, pa, &avail);
+    if (h && avail >= len) {
+        memintro__copy_out(buf, h, len);
+        return MEMINTRO_OK;
     }
-    return base + (pa - lo);
+    return memintro__read1(v, va, buf, len);
 }
 
 static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, size_t count, int write)
@@ -2445,7 +2620,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
     memintro_tlb *t = v->tlb;
     unsigned shift = v->page_shift;
     uint64_t gmask = ((uint64_t)1 << shift) - 1;
-    uint64_t mix[2], hits = 0, misses = 0;
+    uint64_t mix[2] = {0, 0}, tag[2] = {0, 0}, hits = 0, misses = 0;
     memintro_op *data;
     uint32_t *owner;
     size_t i, nd = 0, round = v->round;
@@ -2460,18 +2635,25 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
         ops->missing = 0;
         return MEMINTRO_OK;
     }
-    r.key[0] = v->desc.dtb;
-    r.key[1] = v->desc.arch == MEMINTRO_ARCH_AARCH64 ? v->desc.dtb_upper : v->desc.dtb;
+    if (t) { /* the slot offsets and tag bits of both halves' address spaces */
+        unsigned h;
+        for (h = 0; h < 2; h++) memintro__tlb_at(t, v->key[h], h, 0, &tag[h]);
+        for (h = 0; h < 2; h++) {
+            tag[h] = t->cur_tag[h]; /* (again: the second lookup may have renumbered the first) */
+            mix[h] = t->cur_mix[h];
+        }
+    }
     if (count == 1 && t && ops->len && ops->len - 1 <= gmask - (ops->addr & gmask)) {
         /* One op inside one page, the usual read of a guest structure: on a TLB hit it
            goes straight to the backend, without the round machinery. */
         memintro_op *op = ops;
-        uint64_t vp = (op->addr >> shift) + 1, key = r.key[op->addr >> 63];
-        const memintro_tlb_entry *e = &t->entries[(size_t)(vp + memintro__tlb_mix(key)) & t->mask];
-        if (e->vpage == vp && e->dtb == key && (memintro_status)(e->info >> 24) == MEMINTRO_OK) {
+        const uint64_t vp = op->addr >> shift;
+        const unsigned h = (unsigned)(op->addr >> 63);
+        const memintro_tlb_entry *e = &t->entries[(size_t)(vp + mix[h]) & t->mask];
+        if (e->tag == (vp | tag[h]) && !(e->val & MEMINTRO__TLB_UNMAPPED)) {
             memintro_op d;
             t->hits++;
-            d.addr = e->pa + (op->addr & gmask);
+            d.addr = (e->val & MEMINTRO__TLB_FRAME) + (op->addr & gmask);
             d.buf = op->buf;
             d.len = op->len;
             d.missing = 0;
@@ -2492,8 +2674,6 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
     r.nd = r.nx = 0;
     r.write = write;
     r.dirty = 0;
-    mix[0] = memintro__tlb_mix(r.key[0]);
-    mix[1] = memintro__tlb_mix(r.key[1]);
     data = r.w.data;
     owner = r.w.owner;
     for (i = 0; i < count; i++) {
@@ -2502,7 +2682,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
         uint64_t off = 0;
         if (t && i + MEMINTRO__AHEAD < count) { /* start loading a later op's TLB entry */
             uint64_t a = ops[i + MEMINTRO__AHEAD].addr;
-            MEMINTRO_PREFETCH(&t->entries[(size_t)((a >> shift) + 1 + mix[a >> 63]) & t->mask]);
+            MEMINTRO_PREFETCH(&t->entries[(size_t)((a >> shift) + mix[a >> 63]) & t->mask]);
         }
         /* the large page the previous piece of this op hit: later pieces inside it need
            no TLB lookup (a 1 MiB read in a 2 MiB page is one lookup, not 256) */
@@ -2522,14 +2702,15 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
             if (big_mask && (va & ~big_mask) == big_va) {
                 pa = big_pa + (va & big_mask);
             } else {
-                uint64_t vp = (va >> shift) + 1;
+                uint64_t vp = va >> shift;
                 unsigned half = (unsigned)(va >> 63);
                 const memintro_tlb_entry *e = t ? &t->entries[(size_t)(vp + mix[half]) & t->mask] : 0;
-                if (e && e->vpage == vp && e->dtb == r.key[half]) {
-                    unsigned sh = (e->info >> 8) & 0xff;
+                if (e && e->tag == (vp | tag[half])) {
+                    const uint64_t val = e->val;
+                    unsigned sh = (unsigned)(val >> 52) & 63;
                     hits++;
-                    st = (memintro_status)(e->info >> 24);
-                    pa = e->pa + (va & gmask);
+                    st = (val & MEMINTRO__TLB_UNMAPPED) ? MEMINTRO_E_UNMAPPED : MEMINTRO_OK;
+                    pa = (val & MEMINTRO__TLB_FRAME) + (va & gmask);
                     if (st == MEMINTRO_OK && sh > shift && sh < 64) {
                         big_mask = ((uint64_t)1 << sh) - 1;
                         big_va = va & ~big_mask;
@@ -2588,21 +2769,11 @@ MEMINTRO__DEF memintro_status memintro_virt_write(memintro_virt *v, memintro_op 
     return memintro__virt_rw(v, ops, count, 1);
 }
 
-MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va, void *buf, size_t len)
+/* memintro_virt_read1 past its first test: no TLB, a TLB miss, another backend, a read
+   across pages or one that fails. */
+static MEMINTRO__NOINLINE memintro_status memintro__read1(memintro_virt *v, uint64_t va, void *buf, size_t len)
 {
     memintro_op op;
-    const uint64_t gmask = ((uint64_t)1 << v->page_shift) - 1;
-    if (v->round && v->phys->direct && len - 1 <= gmask - (va & gmask)) {
-        /* the read of a guest field (inside one page): straight to host memory, one copy */
-        const uint8_t *h = memintro__field_direct(v, va, len);
-        if (h) {
-            if (len == 8)
-                MEMINTRO_MEMCPY(buf, h, 8);
-            else
-                MEMINTRO_MEMCPY(buf, h, len);
-            return MEMINTRO_OK;
-        }
-    }
     if (v->round && v->phys->direct && memintro__read_direct(v, va, (uint8_t *)buf, len)) return MEMINTRO_OK;
     op.addr = va;
     op.buf = buf;
@@ -2611,6 +2782,60 @@ MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va,
     op.status = MEMINTRO_OK;
     op.flags = 0;
     return memintro_virt_read(v, &op, 1);
+}
+
+/* memintro_virt_read1 without a TLB. */
+static MEMINTRO__NOINLINE memintro_status memintro__read1_notlb(memintro_virt *v, uint64_t va, void *buf, size_t len)
+{
+    if (v->fast) { /* (set only by a memintro_virt_init that succeeded; the walk itself sees
+                      whether the backend is the core's own) */
+        const uint64_t gmask = v->page_mask;
+        uint64_t pa = 0;
+        int done = len - 1 <= gmask - (va & gmask) ? memintro__read1_walk(v, va, buf, len, &pa) : 0;
+        if (done == 1) return MEMINTRO_OK;
+        if (done == 2) return memintro__read1_at(v, pa, va, buf, len);
+    }
+    return memintro__read1(v, va, buf, len);
+}
+
+MEMINTRO__DEF memintro_status memintro_virt_read1(memintro_virt *v, uint64_t va, void *buf, size_t len)
+{
+    /* The read of a guest field: inside one page, a TLB hit, the bytes in the core's own
+       mapped-memory backend in the range its last lookup hit. Short enough to need no
+       stack frame; everything else is memintro__read1's. (A TLB is attached only to a
+       virt that memintro_virt_init accepted, so v->phys is set.) */
+    memintro_tlb *t = v->tlb;
+    if (t && v->phys->direct == memintro__buffer_direct) {
+        const unsigned shift = v->page_shift, h = (unsigned)(va >> 63);
+        const uint64_t gmask = v->page_mask, vp = va >> shift;
+        const memintro_tlb_entry *e = &t->entries[(size_t)(vp + t->cur_mix[h]) & t->mask];
+        if (len - 1 <= gmask - (va & gmask) && t->cur_dtb[h] == v->key[h] && e->tag == (vp | t->cur_tag[h]) &&
+            !(e->val & MEMINTRO__TLB_UNMAPPED)) {
+            const uint64_t pa = (e->val & MEMINTRO__TLB_FRAME) + (va & gmask);
+            memintro_buffer *b = (memintro_buffer *)v->phys;
+            const memintro_memmap *m = b->map;
+            if (b->hint < m->count) {
+                const memintro_range *r = &m->ranges[b->hint];
+                const uint64_t off = pa - r->start;
+                if (off < r->size && len <= r->size - off) {
+                    const uint8_t *hp = MEMINTRO__AT(b, r->offset + off);
+                    t->hits++;
+                    if (len == 8) {
+                        MEMINTRO_MEMCPY(buf, hp, 8); /* the common guest read */
+                        return MEMINTRO_OK;
+                    }
+                    if (len == 4) {
+                        MEMINTRO_MEMCPY(buf, hp, 4);
+                        return MEMINTRO_OK;
+                    }
+                    return memintro__copy_ok(buf, hp, len);
+                }
+            }
+        }
+    } else if (!t) {
+        return memintro__read1_notlb(v, va, buf, len);
+    }
+    return memintro__read1(v, va, buf, len);
 }
 
 /* ---- page cache ---- */
@@ -2939,7 +3164,10 @@ MEMINTRO__DEF memintro_status memintro_scan_virt(memintro_virt *v, uint64_t star
 #endif
 
 #undef MEMINTRO__MIN
-#undef MEMINTRO__INFO
+#undef MEMINTRO__TLB_FRAME
+#undef MEMINTRO__TLB_UNMAPPED
+#undef MEMINTRO__TLB_MAX_ID
+#undef MEMINTRO__NOINLINE
 #undef MEMINTRO__PER_PAGE
 #undef MEMINTRO__MAX_ROUND
 #undef MEMINTRO__AHEAD
