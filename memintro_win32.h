@@ -222,6 +222,9 @@ MEMINTRO_API memintro_status memintro_win32_modules(memintro_win32 *w, const mem
 /* ---- PE images ------------------------------------------------------------------------ */
 
 #define MEMINTRO_PE_MAX_SECTIONS 96u /* the PE format's own limit */
+#define MEMINTRO_PE_MAX_EXPORTS 65536u    /* NumberOfFunctions, NumberOfNames (ordinals are 16-bit) */
+#define MEMINTRO_PE_MAX_IMPORT_DLLS 4096u /* import descriptors */
+#define MEMINTRO_PE_MAX_IMPORTS 65536u    /* thunks of one walk, all DLLs together */
 
 /* A PE image: mapped in a guest's virtual memory (memintro_pe_open) or a file's bytes in
    host memory (memintro_pe_open_file, RVAs converted through the section table). */
@@ -243,7 +246,18 @@ typedef struct memintro_pe {
     uint32_t ndirs;         /* data directories present (<= 16) */
     uint32_t dir_rva[16], dir_size[16];
     char export_name[64];   /* the export directory's DLL name, "" if none or unreadable */
+    memintro_status export_status; /* OK; E_NOTFOUND: no export directory; else why
+                                      export_name could not be read */
+    uint16_t nsections_header; /* NumberOfSections as written (nsections is clamped) */
+    uint16_t reserved;
+    uint32_t flags;         /* MEMINTRO_PE_* below */
 } memintro_pe;
+
+#define MEMINTRO_PE_SECTIONS_CLAMPED 0x1u /* NumberOfSections over MEMINTRO_PE_MAX_SECTIONS:
+                                             only the first MEMINTRO_PE_MAX_SECTIONS are used */
+#define MEMINTRO_PE_NAMES_SORTED 0x100u   /* (kept by memintro_pe_export_find) a full pass
+                                             found the export names sorted: a binary search
+                                             that misses is final */
 
 /* One section header. */
 typedef struct memintro_pe_section_info {
@@ -438,7 +452,567 @@ static int memintro__w32_utf16_to_utf8(const uint8_t *s, size_t n, char *out, si
 
 
 /* ---- implementation: PE images ---------------------------------------------------------- */
+/* The PE/COFF layout (Microsoft's "PE Format" specification): IMAGE_DOS_HEADER.e_lfanew at
+   0x3C; "PE\0\0", the 20-byte IMAGE_FILE_HEADER (Machine 0, NumberOfSections 2,
+   TimeDateStamp 4, SizeOfOptionalHeader 16, Characteristics 18), the optional header (magic
+   0x10B PE32, 0x20B PE32+; AddressOfEntryPoint 16, ImageBase 28 (PE32, 4 bytes) or 24
+   (PE32+, 8 bytes), SizeOfImage 56, SizeOfHeaders 60, NumberOfRvaAndSizes 92 / 108, the data
+   directories at 96 / 112), 40-byte section headers; IMAGE_EXPORT_DIRECTORY (40 bytes: Name
+   12, Base 16, NumberOfFunctions 20, NumberOfNames 24, AddressOfFunctions 28,
+   AddressOfNames 32, AddressOfNameOrdinals 36); IMAGE_IMPORT_DESCRIPTOR (20 bytes:
+   OriginalFirstThunk 0, Name 12, FirstThunk 16).
+   Every read is an RVA inside [0, SizeOfImage): a mapped image reads base + RVA through the
+   address space, a file converts the RVA through the section table (bytes a section holds
+   past its raw data are zero, as the loader maps them). */
 
+#ifdef MEMINTRO_STATIC
+#define MEMINTRO__PE_DEF static
+#else
+#define MEMINTRO__PE_DEF
+#endif
+#define MEMINTRO__PE_BATCH 16u     /* ops of one batch of small reads */
+#define MEMINTRO__PE_NAME 128u     /* bytes read at once for one name */
+#define MEMINTRO__PE_MAX_LFANEW 0x10000u /* e_lfanew beyond this is not a header */
+
+static void memintro__pe_zero(void *d, size_t n)
+{
+    unsigned char *p = (unsigned char *)d;
+    while (n--) *p++ = 0;
+}
+static void memintro__pe_copy(void *d, const void *s, size_t n)
+{
+    unsigned char *dp = (unsigned char *)d;
+    const unsigned char *sp = (const unsigned char *)s;
+    while (n--) *dp++ = *sp++;
+}
+
+/* Header bytes at offset `off` from the image's start (the section table, validated by open). */
+static memintro_status memintro__pe_hdr_read(memintro_pe *pe, uint64_t off, void *buf, uint32_t len)
+{
+    if (pe->v) return memintro_virt_read1(pe->v, pe->base + off, buf, len);
+    if (off > pe->file_size || len > pe->file_size - off) {
+        memintro__pe_zero(buf, len);
+        return MEMINTRO_E_FORMAT;
+    }
+    memintro__pe_copy(buf, pe->file + off, len);
+    return MEMINTRO_OK;
+}
+
+/* File layout: image bytes [rva, rva + len) through the section table. An RVA in no section
+   (nor in the headers) or past the file's end is E_FORMAT. */
+static memintro_status memintro__pe_file_read(const memintro_pe *pe, uint32_t rva, uint8_t *buf, uint32_t len)
+{
+    memintro_status st = MEMINTRO_OK;
+    while (len) {
+        uint32_t n = 0;
+        if (rva < pe->size_of_headers) {
+            if (rva >= pe->file_size) {
+                st = MEMINTRO_E_FORMAT;
+                break;
+            }
+            n = pe->size_of_headers - rva < len ? pe->size_of_headers - rva : len;
+            if (n > pe->file_size - rva) n = (uint32_t)(pe->file_size - rva);
+            memintro__pe_copy(buf, pe->file + rva, n);
+        } else {
+            uint32_t i;
+            for (i = 0; i < pe->nsections; i++) {
+                const uint8_t *sh = pe->file + pe->section_table + (uint64_t)i * 40u;
+                uint32_t vs = memintro_get_u32(sh + 8), va = memintro_get_u32(sh + 12);
+                uint32_t raw = memintro_get_u32(sh + 16), ptr = memintro_get_u32(sh + 20);
+                uint32_t span = vs ? vs : raw, off;
+                if (rva < va || rva - va >= span) continue;
+                off = rva - va;
+                n = span - off < len ? span - off : len;
+                if (off < raw && (uint64_t)ptr + off < pe->file_size) {
+                    uint64_t have = pe->file_size - ((uint64_t)ptr + off);
+                    if (have > raw - off) have = raw - off;
+                    if (n > have) n = (uint32_t)have;
+                    memintro__pe_copy(buf, pe->file + ptr + off, n);
+                } else {
+                    if (off < raw && n > raw - off) n = raw - off; /* raw data past the file's end */
+                    if (off < raw) {
+                        st = MEMINTRO_E_FORMAT;
+                        break;
+                    }
+                    memintro__pe_zero(buf, n);
+                }
+                break;
+            }
+            if (st != MEMINTRO_OK) break;
+            if (i == pe->nsections) {
+                st = MEMINTRO_E_FORMAT;
+                break;
+            }
+        }
+        buf += n;
+        rva += n;
+        len -= n;
+    }
+    if (len) memintro__pe_zero(buf, len);
+    return st;
+}
+
+/* Image bytes [rva, rva + len): OK, E_FORMAT outside the image, or the read's status
+   (missing bytes zeroed). */
+static memintro_status memintro__pe_read(memintro_pe *pe, uint64_t rva, void *buf, uint32_t len)
+{
+    if (rva > pe->size_of_image || len > pe->size_of_image - rva) {
+        memintro__pe_zero(buf, len);
+        return MEMINTRO_E_FORMAT;
+    }
+    if (pe->v) return memintro_virt_read1(pe->v, pe->base + rva, buf, len);
+    return memintro__pe_file_read(pe, (uint32_t)rva, (uint8_t *)buf, len);
+}
+
+/* A batch of at most MEMINTRO__PE_BATCH reads whose addr are RVAs: one virtual batch for a
+   mapped image. Each op gets its status; returns the first failing one's, else OK. */
+static memintro_status memintro__pe_readv(memintro_pe *pe, memintro_op *ops, size_t count)
+{
+    memintro_op vo[MEMINTRO__PE_BATCH];
+    size_t idx[MEMINTRO__PE_BATCH], k = 0, i;
+    memintro_status first = MEMINTRO_OK;
+    for (i = 0; i < count && i < MEMINTRO__PE_BATCH; i++) {
+        memintro_op *o = &ops[i];
+        o->missing = 0;
+        o->status = MEMINTRO_OK;
+        if (!o->len) continue;
+        if (o->addr > pe->size_of_image || o->len > pe->size_of_image - o->addr) {
+            memintro__pe_zero(o->buf, o->len);
+            o->missing = o->len;
+            o->status = MEMINTRO_E_FORMAT;
+        } else if (!pe->v) {
+            o->status = memintro__pe_file_read(pe, (uint32_t)o->addr, (uint8_t *)o->buf, (uint32_t)o->len);
+            if (o->status != MEMINTRO_OK) o->missing = o->len;
+        } else {
+            vo[k] = *o;
+            vo[k].addr = pe->base + o->addr;
+            idx[k++] = i;
+        }
+    }
+    if (k) {
+        memintro_virt_read(pe->v, vo, k);
+        for (i = 0; i < k; i++) {
+            ops[idx[i]].status = vo[i].status;
+            ops[idx[i]].missing = vo[i].missing;
+        }
+    }
+    for (i = 0; i < count && i < MEMINTRO__PE_BATCH; i++)
+        if (ops[i].status != MEMINTRO_OK) {
+            first = ops[i].status;
+            break;
+        }
+    return first;
+}
+
+/* Bytes from rva to the end of its 4 KiB page (a read that stops there cannot fail on the
+   next page), at most `max`. */
+static uint32_t memintro__pe_chunk(const memintro_pe *pe, uint64_t rva, uint32_t max)
+{
+    uint32_t page = 4096u - (uint32_t)((pe->base + rva) & 4095u);
+    if (page < max) max = page;
+    if (rva >= pe->size_of_image) return 0;
+    if (max > pe->size_of_image - rva) max = (uint32_t)(pe->size_of_image - rva);
+    return max;
+}
+
+/* The NUL-terminated string at rva into out[cap] (cap >= 1). Returns OK; E_LIMIT when it does
+   not end within cap - 1 bytes (out holds its start); E_FORMAT when the image ends before
+   its NUL; or the status of an unreadable page (out is then ""). */
+static memintro_status memintro__pe_str(memintro_pe *pe, uint64_t rva, char *out, uint32_t cap)
+{
+    uint32_t got = 0;
+    while (got < cap - 1) {
+        uint32_t n = memintro__pe_chunk(pe, rva + got, cap - 1 - got), i;
+        memintro_status st;
+        if (!n) {
+            out[0] = 0;
+            return MEMINTRO_E_FORMAT;
+        }
+        st = memintro__pe_read(pe, rva + got, out + got, n);
+        if (st != MEMINTRO_OK) {
+            out[0] = 0;
+            return st;
+        }
+        for (i = 0; i < n; i++)
+            if (!out[got + i]) return MEMINTRO_OK;
+        got += n;
+    }
+    out[cap - 1] = 0;
+    return MEMINTRO_E_LIMIT;
+}
+
+/* A string already read into buf[0, len) (len bytes from its start): OK with out filled when
+   its NUL is there; otherwise the string is read again by memintro__pe_str. */
+static memintro_status memintro__pe_str_from(memintro_pe *pe, uint64_t rva, const uint8_t *buf, size_t len,
+                                             memintro_status read_st, char *out, uint32_t cap)
+{
+    size_t i;
+    if (read_st == MEMINTRO_OK)
+        for (i = 0; i < len && i < cap; i++) {
+            out[i] = (char)buf[i];
+            if (!buf[i]) return MEMINTRO_OK;
+        }
+    return memintro__pe_str(pe, rva, out, cap);
+}
+
+/* Compares the image's string at rva with name[0, nlen] (its NUL included) as strcmp does:
+   *cmp < 0, 0, > 0. Returns OK, or the status of a read that failed before the answer. */
+static memintro_status memintro__pe_namecmp(memintro_pe *pe, uint64_t rva, const char *name, uint32_t nlen, int *cmp)
+{
+    uint8_t b[MEMINTRO__PE_NAME];
+    uint32_t pos = 0;
+    while (pos <= nlen) {
+        uint32_t n = memintro__pe_chunk(pe, rva + pos, nlen + 1 - pos < MEMINTRO__PE_NAME ? nlen + 1 - pos : MEMINTRO__PE_NAME), i;
+        memintro_status st;
+        if (!n) return MEMINTRO_E_FORMAT;
+        st = memintro__pe_read(pe, rva + pos, b, n);
+        if (st != MEMINTRO_OK) return st;
+        for (i = 0; i < n; i++) {
+            uint8_t t = (uint8_t)name[pos + i];
+            if (b[i] != t) {
+                *cmp = b[i] < t ? -1 : 1;
+                return MEMINTRO_OK;
+            }
+            if (!t) {
+                *cmp = 0;
+                return MEMINTRO_OK;
+            }
+        }
+        pos += n;
+    }
+    *cmp = 0;
+    return MEMINTRO_OK;
+}
+
+static int memintro__pe_strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) a++, b++;
+    return (int)(uint8_t)*a - (int)(uint8_t)*b;
+}
+
+/* The export directory's fields, checked: counts within MEMINTRO_PE_MAX_EXPORTS, tables
+   inside the image. */
+typedef struct memintro__pe_expdir {
+    uint32_t ord_base, nfuncs, nnames, funcs, names, ords;
+    uint64_t lo, hi; /* the directory's range: an export RVA inside it is a forwarder */
+} memintro__pe_expdir;
+
+static memintro_status memintro__pe_expdir_read(memintro_pe *pe, memintro__pe_expdir *e)
+{
+    uint8_t d[40];
+    memintro_status st;
+    if (pe->ndirs < 1 || !pe->dir_rva[0] || !pe->dir_size[0]) return MEMINTRO_E_NOTFOUND;
+    st = memintro__pe_read(pe, pe->dir_rva[0], d, 40);
+    if (st != MEMINTRO_OK) return st;
+    e->ord_base = memintro_get_u32(d + 16);
+    e->nfuncs = memintro_get_u32(d + 20);
+    e->nnames = memintro_get_u32(d + 24);
+    e->funcs = memintro_get_u32(d + 28);
+    e->names = memintro_get_u32(d + 32);
+    e->ords = memintro_get_u32(d + 36);
+    e->lo = pe->dir_rva[0];
+    e->hi = (uint64_t)pe->dir_rva[0] + pe->dir_size[0];
+    if (e->nfuncs > MEMINTRO_PE_MAX_EXPORTS || e->nnames > MEMINTRO_PE_MAX_EXPORTS) return MEMINTRO_E_LIMIT;
+    if (e->nfuncs && (uint64_t)e->funcs + 4ull * e->nfuncs > pe->size_of_image) return MEMINTRO_E_FORMAT;
+    if (e->nnames && ((uint64_t)e->names + 4ull * e->nnames > pe->size_of_image ||
+                      (uint64_t)e->ords + 2ull * e->nnames > pe->size_of_image))
+        return MEMINTRO_E_FORMAT;
+    return MEMINTRO_OK;
+}
+
+/* Fills out's ordinal, rva, address and forwarder for function index idx (name untouched).
+   Returns the status of what could not be read (out->rva is then 0). */
+static memintro_status memintro__pe_export_fill(memintro_pe *pe, const memintro__pe_expdir *e, uint32_t idx,
+                                                int have_rva, uint32_t rva, memintro_pe_export *out)
+{
+    memintro_status st = MEMINTRO_OK;
+    out->ordinal = e->ord_base + idx;
+    out->forwarder[0] = 0;
+    out->address = 0;
+    if (!have_rva) {
+        uint8_t b[4];
+        st = memintro__pe_read(pe, (uint64_t)e->funcs + 4ull * idx, b, 4);
+        rva = memintro_get_u32(b);
+    }
+    out->rva = rva;
+    if (st != MEMINTRO_OK || !rva) return st;
+    if (rva >= e->lo && rva < e->hi)
+        st = memintro__pe_str(pe, rva, out->forwarder, sizeof out->forwarder);
+    else
+        out->address = pe->base + rva;
+    return st;
+}
+
+/* Name j of the name table was found equal to `name`: the rest of the entry. */
+static memintro_status memintro__pe_found(memintro_pe *pe, const memintro__pe_expdir *e, uint32_t j,
+                                          const char *name, uint32_t nlen, memintro_pe_export *out)
+{
+    uint8_t b[2];
+    uint32_t idx, i;
+    memintro_status st = memintro__pe_read(pe, (uint64_t)e->ords + 2ull * j, b, 2);
+    if (st != MEMINTRO_OK) return st;
+    idx = memintro_get_u16(b);
+    if (idx >= e->nfuncs) return MEMINTRO_E_FORMAT;
+    for (i = 0; i < nlen && i + 1 < sizeof out->name; i++) out->name[i] = name[i];
+    out->name[i] = 0;
+    out->status = memintro__pe_export_fill(pe, e, idx, 0, 0, out);
+    return out->status == MEMINTRO_E_LIMIT ? MEMINTRO_OK : out->status;
+}
+
+/* The whole name table in order, MEMINTRO__PE_BATCH names per batch: the name pointers in
+   one read, the names in one batch. Notes whether the names are sorted. */
+static memintro_status memintro__pe_find_linear(memintro_pe *pe, const memintro__pe_expdir *e, const char *name,
+                                                uint32_t nlen, memintro_pe_export *out)
+{
+    uint8_t ptrs[4 * MEMINTRO__PE_BATCH], names[MEMINTRO__PE_BATCH][MEMINTRO__PE_NAME];
+    char prev[MEMINTRO__PE_NAME], cur[MEMINTRO__PE_NAME];
+    memintro_op ops[MEMINTRO__PE_BATCH];
+    memintro_status unread = MEMINTRO_OK, st;
+    uint32_t j0, i;
+    int sorted = 1, have_prev = 0;
+    for (j0 = 0; j0 < e->nnames; j0 += MEMINTRO__PE_BATCH) {
+        uint32_t n = e->nnames - j0 < MEMINTRO__PE_BATCH ? e->nnames - j0 : MEMINTRO__PE_BATCH;
+        memintro_status pst[MEMINTRO__PE_BATCH];
+        for (i = 0; i < n; i++) pst[i] = MEMINTRO_OK;
+        st = memintro__pe_read(pe, (uint64_t)e->names + 4ull * j0, ptrs, 4 * n);
+        if (st != MEMINTRO_OK) { /* one page of the table may be readable: entry by entry */
+            for (i = 0; i < n; i++) {
+                ops[i].addr = (uint64_t)e->names + 4ull * (j0 + i);
+                ops[i].buf = ptrs + 4 * i;
+                ops[i].len = 4;
+                ops[i].flags = 0;
+            }
+            memintro__pe_readv(pe, ops, n);
+            for (i = 0; i < n; i++) pst[i] = ops[i].status;
+        }
+        for (i = 0; i < n; i++) {
+            uint64_t r = memintro_get_u32(ptrs + 4 * i);
+            ops[i].addr = r;
+            ops[i].buf = names[i];
+            ops[i].len = pst[i] == MEMINTRO_OK ? memintro__pe_chunk(pe, r, MEMINTRO__PE_NAME) : 0;
+            ops[i].flags = 0;
+        }
+        memintro__pe_readv(pe, ops, n);
+        for (i = 0; i < n; i++) {
+            uint64_t r = memintro_get_u32(ptrs + 4 * i);
+            memintro_status s;
+            int c = 1;
+            if (pst[i] != MEMINTRO_OK) {
+                if (unread == MEMINTRO_OK) unread = pst[i];
+                sorted = 0;
+                have_prev = 0;
+                continue;
+            }
+            s = memintro__pe_str_from(pe, r, names[i], ops[i].len, ops[i].status, cur, sizeof cur);
+            if (s == MEMINTRO_OK) {
+                c = memintro__pe_strcmp(cur, name);
+                if (have_prev && memintro__pe_strcmp(prev, cur) >= 0) sorted = 0;
+                memintro__pe_copy(prev, cur, sizeof cur);
+                have_prev = 1;
+            } else {
+                sorted = 0;
+                have_prev = 0;
+                s = memintro__pe_namecmp(pe, r, name, nlen, &c); /* a long name: compare in place */
+                if (s != MEMINTRO_OK) {
+                    if (unread == MEMINTRO_OK) unread = s;
+                    continue;
+                }
+            }
+            if (!c) return memintro__pe_found(pe, e, j0 + i, name, nlen, out);
+        }
+    }
+    if (unread == MEMINTRO_OK && sorted) pe->flags |= MEMINTRO_PE_NAMES_SORTED;
+    return unread != MEMINTRO_OK ? unread : MEMINTRO_E_NOTFOUND;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_export_find(memintro_pe *pe, const char *name, memintro_pe_export *out)
+{
+    memintro__pe_expdir e;
+    memintro_status st;
+    uint32_t nlen = 0, lo, hi;
+    if (!pe || !name || !out) return MEMINTRO_E_INVALID;
+    memintro__pe_zero(out, sizeof *out);
+    while (name[nlen] && nlen < 0xffffu) nlen++;
+    if (name[nlen]) return MEMINTRO_E_INVALID;
+    st = memintro__pe_expdir_read(pe, &e);
+    if (st != MEMINTRO_OK) return st;
+    /* binary search: the loader's own way, valid when the names are sorted (every linker
+       sorts them); a miss is confirmed by a pass over the whole table until one has shown
+       the names sorted */
+    lo = 0;
+    hi = e.nnames;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint8_t b[4];
+        int c;
+        st = memintro__pe_read(pe, (uint64_t)e.names + 4ull * mid, b, 4);
+        if (st == MEMINTRO_OK) st = memintro__pe_namecmp(pe, memintro_get_u32(b), name, nlen, &c);
+        if (st != MEMINTRO_OK) break;
+        if (!c) return memintro__pe_found(pe, &e, mid, name, nlen, out);
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (st == MEMINTRO_OK && (pe->flags & MEMINTRO_PE_NAMES_SORTED)) return MEMINTRO_E_NOTFOUND;
+    return memintro__pe_find_linear(pe, &e, name, nlen, out);
+}
+
+/* The headers of pe (v or file and base set). */
+static memintro_status memintro__pe_open(memintro_pe *pe)
+{
+    uint8_t h[512], ntb[264];
+    const uint8_t *nt, *opt;
+    uint32_t n0 = 512, lfanew, optsz, optlen, ddoff, nrva, i;
+    uint64_t table_end;
+    uint16_t magic;
+    memintro_status st;
+    /* until SizeOfImage is known, reads are bounded by the file or not at all */
+    pe->size_of_image = 0xffffffffu;
+    pe->size_of_headers = 0xffffffffu;
+    if (!pe->v && pe->file_size < n0) n0 = (uint32_t)pe->file_size;
+    if (n0 < 64) return MEMINTRO_E_FORMAT;
+    st = memintro__pe_read(pe, 0, h, n0);
+    if (st != MEMINTRO_OK) return st;
+    if (h[0] != 'M' || h[1] != 'Z') return MEMINTRO_E_FORMAT;
+    lfanew = memintro_get_u32(h + 0x3c);
+    if (lfanew > MEMINTRO__PE_MAX_LFANEW) return MEMINTRO_E_FORMAT;
+    if (lfanew + 24u <= n0) {
+        nt = h + lfanew;
+    } else {
+        st = memintro__pe_read(pe, lfanew, ntb, 24);
+        if (st != MEMINTRO_OK) return st;
+        nt = ntb;
+    }
+    if (nt[0] != 'P' || nt[1] != 'E' || nt[2] || nt[3]) return MEMINTRO_E_FORMAT;
+    pe->machine = memintro_get_u16(nt + 4);
+    pe->nsections_header = memintro_get_u16(nt + 6);
+    pe->timestamp = memintro_get_u32(nt + 8);
+    optsz = memintro_get_u16(nt + 20);
+    pe->characteristics = memintro_get_u16(nt + 22);
+    optlen = optsz < 240u ? optsz : 240u;
+    if (optlen < 2) return MEMINTRO_E_FORMAT;
+    if (lfanew + 24u + optlen <= n0) {
+        opt = h + lfanew + 24;
+    } else {
+        if (nt != ntb) memintro__pe_copy(ntb, nt, 24);
+        st = memintro__pe_read(pe, lfanew + 24u, ntb + 24, optlen);
+        if (st != MEMINTRO_OK) return st;
+        opt = ntb + 24;
+    }
+    magic = memintro_get_u16(opt);
+    if (magic == 0x20b) {
+        pe->is64 = 1;
+        ddoff = 112;
+    } else if (magic == 0x10b) {
+        pe->is64 = 0;
+        ddoff = 96;
+    } else {
+        return MEMINTRO_E_FORMAT;
+    }
+    if (optlen < ddoff) return MEMINTRO_E_FORMAT;
+    pe->entry_point = memintro_get_u32(opt + 16);
+    pe->image_base = pe->is64 ? memintro_get_u64(opt + 24) : memintro_get_u32(opt + 28);
+    pe->size_of_image = memintro_get_u32(opt + 56);
+    pe->size_of_headers = memintro_get_u32(opt + 60);
+    nrva = memintro_get_u32(opt + ddoff - 4);
+    pe->ndirs = (optlen - ddoff) / 8u;
+    if (pe->ndirs > nrva) pe->ndirs = nrva;
+    if (pe->ndirs > 16) pe->ndirs = 16;
+    for (i = 0; i < pe->ndirs; i++) {
+        pe->dir_rva[i] = memintro_get_u32(opt + ddoff + 8 * i);
+        pe->dir_size[i] = memintro_get_u32(opt + ddoff + 8 * i + 4);
+    }
+    for (; i < 16; i++) pe->dir_rva[i] = pe->dir_size[i] = 0;
+    pe->section_table = lfanew + 24u + optsz;
+    pe->nsections = pe->nsections_header;
+    if (pe->nsections > MEMINTRO_PE_MAX_SECTIONS) {
+        pe->nsections = MEMINTRO_PE_MAX_SECTIONS;
+        pe->flags |= MEMINTRO_PE_SECTIONS_CLAMPED;
+    }
+    table_end = (uint64_t)pe->section_table + 40ull * pe->nsections;
+    if (!pe->size_of_image || table_end > pe->size_of_image) return MEMINTRO_E_FORMAT;
+    if (!pe->v && table_end > pe->file_size) return MEMINTRO_E_FORMAT;
+    if (!pe->v) pe->base = pe->image_base;
+    /* the DLL name the export directory gives (the kernel is found by it) */
+    pe->export_status = MEMINTRO_E_NOTFOUND;
+    if (pe->ndirs >= 1 && pe->dir_rva[0] && pe->dir_size[0]) {
+        uint8_t b[4];
+        pe->export_status = memintro__pe_read(pe, (uint64_t)pe->dir_rva[0] + 12u, b, 4);
+        if (pe->export_status == MEMINTRO_OK)
+            pe->export_status = memintro__pe_str(pe, memintro_get_u32(b), pe->export_name, sizeof pe->export_name);
+        else
+            pe->export_name[0] = 0;
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_open(memintro_pe *pe, memintro_virt *v, uint64_t base)
+{
+    memintro_status st;
+    if (!pe) return MEMINTRO_E_INVALID;
+    memintro__pe_zero(pe, sizeof *pe);
+    if (!v) return MEMINTRO_E_INVALID;
+    pe->v = v;
+    pe->base = base;
+    st = memintro__pe_open(pe);
+    if (st != MEMINTRO_OK) pe->size_of_image = 0; /* nothing reads through a failed open */
+    return st;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_open_file(memintro_pe *pe, const void *data, uint64_t size)
+{
+    memintro_status st;
+    if (!pe) return MEMINTRO_E_INVALID;
+    memintro__pe_zero(pe, sizeof *pe);
+    if (!data) return MEMINTRO_E_INVALID;
+    pe->file = (const uint8_t *)data;
+    pe->file_size = size;
+    st = memintro__pe_open(pe);
+    if (st != MEMINTRO_OK) pe->size_of_image = 0;
+    return st;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_section(memintro_pe *pe, uint32_t i, memintro_pe_section_info *out)
+{
+    uint8_t s[40];
+    memintro_status st;
+    uint32_t k;
+    if (!pe || !out) return MEMINTRO_E_INVALID;
+    memintro__pe_zero(out, sizeof *out);
+    if (i >= pe->nsections) return MEMINTRO_E_INVALID;
+    st = memintro__pe_hdr_read(pe, (uint64_t)pe->section_table + 40ull * i, s, 40);
+    if (st != MEMINTRO_OK) return st;
+    for (k = 0; k < 8 && s[k]; k++) out->name[k] = (char)s[k];
+    out->name[k] = 0;
+    out->vsize = memintro_get_u32(s + 8);
+    out->rva = memintro_get_u32(s + 12);
+    out->file_size = memintro_get_u32(s + 16);
+    out->file_offset = memintro_get_u32(s + 20);
+    out->characteristics = memintro_get_u32(s + 36);
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_pe_export_fn fn, void *user)
+{
+    (void)pe;
+    (void)fn;
+    (void)user;
+    return MEMINTRO_E_UNSUPPORTED;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_imports(memintro_pe *pe, memintro_pe_import_fn fn, void *user)
+{
+    (void)pe;
+    (void)fn;
+    (void)user;
+    return MEMINTRO_E_UNSUPPORTED;
+}
+
+#undef MEMINTRO__PE_DEF
+#undef MEMINTRO__PE_BATCH
+#undef MEMINTRO__PE_NAME
+#undef MEMINTRO__PE_MAX_LFANEW
 
 /* ---- implementation: offsets tables ----------------------------------------------------- */
 
