@@ -1,12 +1,37 @@
 /* memintro_win32.h - Windows guests from memory alone: kernel, processes, modules, PE.
 
-   (manual: to be completed by the implementation; see the REFERENCE list below)
+   memintro_win32.h finds a Windows kernel in guest-physical memory with no symbols, no
+   profile and no network, then walks its structures:
+
+     - discovery: the paging mode and a DTB (the x64 low stub, PROCESSOR_START_BLOCK, below
+       1 MiB; else a self-referencing PML4, PAE PDPT or 32-bit page directory in the first
+       16 MiB), ntoskrnl.exe's base (a PE image in kernel space whose export directory names
+       ntoskrnl.exe: the kernel range's page tables are walked by batched translation, so
+       the time is set by what the tables map, not by the size of RAM), the build
+       (NtBuildNumber, KUSER_SHARED_DATA), the System process (PsInitialSystemProcess), the
+       process and module list heads. Hints skip the scans: a DTB or CR3, a kernel base, an
+       address inside the kernel (a vCPU's RIP: the search goes back page by page from it),
+       a crash dump's DirectoryTableBase, PsActiveProcessHead, PsLoadedModuleList,
+       KdDebuggerDataBlock. x64, x86 PAE and x86 32-bit kernels;
+     - offsets: built-in EPROCESS tables for Windows 7 SP1 .. Windows 11 24H2, each figure with
+       its source; for a build the tables lack (or whose figures do not fit the System
+       process) a locator derives them from System and its neighbours. info says which:
+       offsets_source is MEMINTRO_WIN32_SRC_TABLE or _LOCATOR;
+     - processes: the active process list without allocation (pid, parent, name, DTB, PEB,
+       WoW64 PEB32, exited or live), one batch of reads per EPROCESS; a process's own
+       address space (its DTB on the same backend, the TLB shared);
+     - modules: a process's loader list (PEB_LDR_DATA), the 32-bit list of a WoW64 process,
+       the kernel's PsLoadedModuleList; names and paths converted from UTF-16 to UTF-8;
+     - PE images in guest memory or in a host buffer: headers, sections, exports (by name
+       and ordinal, forwarders) and imports, tolerant of paged-out pages.
 
    FREESTANDING like memintro.h: includes only memintro.h (<stddef.h>, <stdint.h>), never
    allocates. The caller gives the memory the layer keeps (memintro_win32_mem_size); walks
    take callbacks. Guest memory is hostile input: every list walk is bounded
-   (MEMINTRO_WIN32_MAX_*) and cycle-safe, every length read from the guest is clamped, and a
-   broken entry ends its walk with a status.
+   (MEMINTRO_WIN32_MAX_*) and cycle-safe (links must point back; a ring that never returns
+   ends the walk), every length read from the guest is clamped, and a broken entry ends its
+   walk with a status after the entries before it were reported. The compiler may emit
+   memcpy, memset, memmove and memcmp, nothing else is needed at link time.
 
    USAGE
      In exactly one C or C++ file:
@@ -14,7 +39,31 @@
          #include "memintro_win32.h"
      (memintro.h's implementation is a separate macro, MEMINTRO_IMPLEMENTATION.)
      With memintro_target.h included BEFORE this header, memintro_win32_hints_from_target
-     is declared too (hints from a target object: CPU registers, a crash dump's header).
+     is declared too (hints from a target object: CPU registers, a crash dump's header);
+     include it before the implementation as well.
+     The memintro_win32 object holds pointers into itself (its kernel address space uses
+     its TLB): initialise it where it stays, do not copy it.
+
+   CONFIGURATION (define before including this header)
+     | macro                        | default  | meaning                                      |
+     |------------------------------|----------|----------------------------------------------|
+     | MEMINTRO_WIN32_MAX_PROCESSES | 65536    | a longer process list ends with E_LIMIT      |
+     | MEMINTRO_WIN32_MAX_MODULES   | 8192     | a longer module list ends with E_LIMIT       |
+     | MEMINTRO_STATIC              | undefined| every function static (as memintro.h)        |
+     | MEMINTRO_API                 | extern   | linkage of public functions (as memintro.h)  |
+
+   THIS LIBRARY DOES NOT
+     - download or read PDBs, or need a profile: offsets come from its tables or the locator;
+     - allocate: the init memory, the callbacks' records and any array are the caller's;
+     - decode pages that are paged out to the page file or compressed in memory: what does
+       not translate is reported (MEMINTRO_E_UNMAPPED, MEMINTRO_WIN32_MOD_PAGED), never
+       guessed;
+     - handle ARM64 Windows or 5-level paging (LA57) kernels;
+     - walk threads, handles, VADs or the registry;
+     - decode KdDebuggerDataBlock when Windows keeps it encoded (8 and later without a
+       debugger): a dump writer decodes it, a live guest's is used only when it reads "KDBG";
+     - lock anything: one memintro_win32 per thread (the process and kernel address spaces
+       share one scratch).
 
    REFERENCE (in the order declared below)
      memintro_win32_mem_size        bytes of caller memory memintro_win32_init needs
@@ -32,6 +81,25 @@
      memintro_pe_export_find        one export by name
      memintro_pe_imports            walk the import table
      memintro_win32_hints_from_target   (with memintro_target.h) hints from a target
+   (The EXAMPLE below is compiled by tests/test_win32_unit.c, which runs it, and t_docs.sh.)
+
+   EXAMPLE (an image in memory; mem: memintro_win32_mem_size(0) bytes or more, about 280 KiB)
+
+       memintro_buffer img;
+       static memintro_win32 w;
+       static unsigned char mem[512 * 1024];
+       memintro_win32_process p;
+       memintro_buffer_init(&img, image, image_size, NULL, 0);
+       if (memintro_win32_init(&w, &img.phys, NULL, 0, mem, sizeof mem) != MEMINTRO_OK) {
+           printf("no Windows kernel: %s\n", memintro_win32_why(&w));
+           return 1;
+       }
+       printf("Windows %u.%u build %u, ntoskrnl at 0x%llx, offsets from the %s\n",
+              (unsigned)w.major, (unsigned)w.minor, (unsigned)w.build,
+              (unsigned long long)w.kernel_base, memintro_win32_source_name(w.offsets_source));
+       if (memintro_win32_process_find(&w, 0, "smss.exe", &p) == MEMINTRO_OK)
+           printf("smss.exe: pid %llu, parent %llu, DTB 0x%llx\n", (unsigned long long)p.pid,
+                  (unsigned long long)p.ppid, (unsigned long long)p.dtb);
 
    LICENSE: MIT, see the end of this file. */
 
@@ -47,9 +115,13 @@
 extern "C" {
 #endif
 
-/* Bounds of every walk over guest data (a longer list ends with MEMINTRO_E_FORMAT). */
+/* Bounds of every walk over guest data (a longer list ends with MEMINTRO_E_LIMIT). */
+#ifndef MEMINTRO_WIN32_MAX_PROCESSES
 #define MEMINTRO_WIN32_MAX_PROCESSES 65536u
+#endif
+#ifndef MEMINTRO_WIN32_MAX_MODULES
 #define MEMINTRO_WIN32_MAX_MODULES 8192u
+#endif
 
 /* ---- Discovery ------------------------------------------------------------------------ */
 
@@ -83,8 +155,9 @@ typedef struct memintro_win32_hints {
 
 #define MEMINTRO_WIN32_HINT_LOCATE 0x1u /* ignore the tables: derive the offsets */
 
-/* Offsets of the kernel structures the layer reads, in bytes. A zero offset means "absent
-   in this build" where a field can be absent (wow64 on 32-bit kernels). */
+/* Offsets of the kernel structures the layer reads, in bytes. A zero offset means "not
+   read": absent in this build (wow64 on 32-bit kernels), or a figure the tables have no
+   source for (or the locator could not derive); pid, links and name are never 0. */
 typedef struct memintro_win32_offsets {
     uint32_t build_min, build_max;  /* builds the figures hold for */
     uint32_t is64;                  /* x64 kernel layout (else x86) */
@@ -96,8 +169,10 @@ typedef struct memintro_win32_offsets {
     uint16_t name;                  /* ImageFileName[15] */
     uint16_t peb;                   /* Peb */
     uint16_t wow64;                 /* Wow64Process (x64 only) */
-    uint16_t wow64_peb;             /* offset of Peb in what Wow64Process points to, when that
-                                       is an EWOW64PROCESS (builds >= 10240); 0: it is PEB32 */
+    uint16_t wow64_peb;             /* offset of the PEB32 pointer in what Wow64Process points
+                                       to when that is a kernel structure (EWOW64PROCESS.Peb,
+                                       WOW64_PROCESS.Wow64: 0 in every build); a user-space
+                                       Wow64Process is the PEB32 itself */
     uint16_t section_base;          /* SectionBaseAddress */
     uint16_t create_time;           /* CreateTime (FILETIME) */
     uint16_t exit_time;             /* ExitTime (FILETIME) */
@@ -174,19 +249,22 @@ typedef struct memintro_win32_process {
 /* Called for each process; return nonzero to stop the walk (the walk then returns OK). */
 typedef int (*memintro_win32_process_fn)(void *user, const memintro_win32_process *p);
 
-/* Walks the active process list from the System process, in list order. Returns MEMINTRO_OK
-   after the whole ring; on a broken entry (a link that does not point back, an address that
-   does not translate, a cycle, more than MEMINTRO_WIN32_MAX_PROCESSES) the walk stops
-   with E_FORMAT or the read's status, after reporting the entries before it. */
+/* Walks the active process list from the System process, in list order (the list head is
+   skipped). Each EPROCESS is read in one batch. Returns MEMINTRO_OK after the whole ring;
+   on a broken entry the walk stops after reporting the entries before it, with E_FORMAT
+   (a link that does not point back, a pointer outside kernel space, a ring that does not
+   come back to System), E_LIMIT (more than MEMINTRO_WIN32_MAX_PROCESSES) or the read's
+   status (E_UNMAPPED: a link into memory that does not translate). */
 MEMINTRO_API memintro_status memintro_win32_processes(memintro_win32 *w, memintro_win32_process_fn fn,
                                                       void *user);
 /* The first process whose pid is `pid` (name NULL) or whose name equals `name`
-   (case-insensitive; pid ignored). Returns MEMINTRO_OK or MEMINTRO_E_NOTFOUND. */
+   (case-insensitive, on its first 15 characters as ImageFileName keeps them; pid ignored).
+   Returns MEMINTRO_OK, MEMINTRO_E_NOTFOUND, or the status of a walk that broke first. */
 MEMINTRO_API memintro_status memintro_win32_process_find(memintro_win32 *w, uint64_t pid, const char *name,
                                                          memintro_win32_process *out);
 /* A copy of the kernel's address space switched to p's DTB (same backend, same TLB, same
-   scratch: use one of the copies at a time). Returns MEMINTRO_OK or E_INVALID (a DTB the
-   mode cannot have). */
+   scratch: use one of the copies at a time). Returns MEMINTRO_OK or E_INVALID (no DTB, or
+   a DTB the mode cannot have). */
 MEMINTRO_API memintro_status memintro_win32_process_virt(memintro_win32 *w, const memintro_win32_process *p,
                                                          memintro_virt *out);
 
@@ -214,8 +292,13 @@ typedef int (*memintro_win32_module_fn)(void *user, const memintro_win32_module 
 
 /* Walks the modules of process p in load order (its PEB's loader list; with
    MEMINTRO_WIN32_MOD_WOW64 the PEB32's), or with p NULL the kernel's (PsLoadedModuleList).
-   Returns MEMINTRO_OK after the whole list; MEMINTRO_E_NOTFOUND when p has no PEB (or no
-   PEB32 for WOW64); on a broken entry the status that ended it, after the entries before. */
+   Each entry is one read, its two strings a second batch; a string longer than its field
+   is cut at a character (MOD_TRUNCATED), one that does not read is left as far as it read
+   (MOD_PAGED), and the walk goes on. Returns MEMINTRO_OK after the whole list;
+   MEMINTRO_E_NOTFOUND when p has no PEB (or no PEB32 for WOW64) or its PEB has no loader
+   data (or, for p NULL, PsLoadedModuleList is unknown); on a broken entry, after the
+   entries before it, E_FORMAT (a link that does not point back, a ring that does not come
+   back to its head), E_LIMIT (more than MEMINTRO_WIN32_MAX_MODULES) or the read's status. */
 MEMINTRO_API memintro_status memintro_win32_modules(memintro_win32 *w, const memintro_win32_process *p,
                                                     uint32_t flags, memintro_win32_module_fn fn, void *user);
 
@@ -1678,7 +1761,7 @@ static memintro_status memintro__w32_facts(memintro__w32_ctx *c)
     memintro_pe pe;
     memintro_pe_export e;
     const memintro_win32_offsets *t = 0;
-    uint8_t b[16];
+    uint8_t b[24];
     uint64_t kuser = w->arch == MEMINTRO_ARCH_X86_64 ? 0xfffff78000000000ull : 0xffdf0000ull;
     uint32_t nt = 0;
     memintro_status s;
@@ -1693,7 +1776,7 @@ static memintro_status memintro__w32_facts(memintro__w32_ctx *c)
     if (memintro_pe_export_find(&pe, "NtBuildNumber", &e) == MEMINTRO_OK && e.address &&
         memintro_virt_read1(&w->kernel, e.address, b, 4) == MEMINTRO_OK)
         nt = memintro_get_u32(b);
-    if (memintro_virt_read1(&w->kernel, kuser + 0x260, b, 16) == MEMINTRO_OK) {
+    if (memintro_virt_read1(&w->kernel, kuser + 0x260, b, 20) == MEMINTRO_OK) {
         uint32_t major = memintro_get_u32(b + 0xc), minor = memintro_get_u32(b + 0x10);
         if (major >= 5 && major <= 20 && minor < 10) {
             w->major = major;
