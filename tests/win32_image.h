@@ -95,6 +95,8 @@ typedef struct w32i_image {
     w32i_module *kmods;   /* kernel modules, ntoskrnl.exe first */
     uint32_t walk_limit;  /* how many processes a correct walk reports (damaged variants:
                              before it stops with a status; else nprocs) */
+    int damaged;          /* the process list is damaged (W32I_CYCLE, _WILD_POINTER, _SELF_PTE):
+                             a correct walk reports walk_limit entries, then a non-OK status */
     /* more facts of the spec */
     uint64_t low_stub;    /* physical address of the low stub page (0: none) */
     uint32_t self_index;  /* x64: the self-referencing PML4 index */
@@ -713,13 +715,14 @@ static uint64_t w32i__new_space(w32i__gen *g)
     return root;
 }
 
-/* The x64 low stub: PROCESSOR_START_BLOCK in a page below 1 MiB (formats.md section 5:
-   a jmp E9 xx then 00 06 00 01 00 00 00 at +0, the kernel entry at +0x70, the CR3 at +0xA0). */
+/* The x64 low stub: PROCESSOR_START_BLOCK in a page below 1 MiB (formats.md section 5: the
+   qword at +0 masked with 0xFFFFFFFFFFFF00FF is 0x00000001000600E9, i.e. the bytes E9 xx 06 00
+   01 00 00 00; the kernel entry at +0x70, the CR3 at +0xA0). */
 static void w32i__low_stub(w32i__gen *g)
 {
     uint64_t pa = 0x1000 + (w32i__rand(g) % 0x10) * 0x1000;
     uint8_t *p = g->img->mem + pa;
-    static const uint8_t jmp[8] = {0xe9, 0x4d, 0x00, 0x06, 0x00, 0x01, 0x00, 0x00};
+    static const uint8_t jmp[8] = {0xe9, 0x4d, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00};
     memcpy(p, jmp, 8);
     w32i__le(p + 0x70, g->img->kernel_base + 0x410000 + 0x1e010, 8); /* LmTarget: the kernel's entry */
     w32i__le(p + 0xa0, g->sys_root, 8);
@@ -1064,17 +1067,20 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
         /* the last process's Flink goes back to the third entry (its Blink is left alone) */
         w32i__vput(g, g->sys_root, eps[total - 1] + lo, eps[2] + lo, pw);
         img->walk_limit = total;
+        img->damaged = 1;
     }
     if ((o->flags & W32I_WILD_POINTER) && total >= 4) {
         uint32_t k = total / 2;
         uint64_t wild = g->is64 ? 0xffffd10000000000ull + 0x1230 : 0xa0001230ull;
         w32i__vput(g, g->sys_root, eps[k] + lo, wild, pw);
         img->walk_limit = k + 1;
+        img->damaged = 1;
     }
     if ((o->flags & W32I_SELF_PTE) && total >= 4) {
         uint32_t k = total / 2 - 1;
         w32i__vput(g, g->sys_root, eps[k] + lo, bad_va, pw);
         img->walk_limit = k + 1;
+        img->damaged = 1;
     }
     free(eps);
     w32i__kdbg(g, img->kd_debugger_data_block);
