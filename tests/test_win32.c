@@ -439,8 +439,10 @@ int main(void)
 {
     static const uint32_t x64_builds[] = {7601,  9200,  9600,  10240, 10586, 14393, 15063, 16299, 17134,
                                           17763, 18362, 18363, 19041, 19045, 22000, 22621, 22631, 26100};
+    /* x86 18362/18363 are not here: no x86 layout of that build was found (the generator's
+       table says so; the line printed below says it at every run) */
     static const uint32_t x86_builds[] = {7601,  9200,  9600,  10240, 10586, 14393, 15063,
-                                          16299, 17134, 17763, 18362, 18363, 19041, 19045};
+                                          16299, 17134, 17763, 19041, 19045};
     static const struct {
         const char *name;
         uint32_t flags;
@@ -476,6 +478,7 @@ int main(void)
         snprintf(label, sizeof label, "x64-%u", o.build);
         check_image(label, &o);
     }
+    printf("skip - x86 18362/18363: no x86 layout of the build in the generator's sources, not in its table\n");
     for (m = 0; m < 2; m++)
         for (i = 0; i < sizeof x86_builds / sizeof x86_builds[0]; i++) {
             memset(&o, 0, sizeof o);
