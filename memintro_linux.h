@@ -200,6 +200,7 @@ MEMINTRO_API void memintro_linux_hints_from_target(const memintro_target *t, mem
 /* ---- implementation: kernel discovery, kallsyms, symbols -------------------------------- */
 
 #define MEMINTRO__LK_MAXSYMS (1u << 22)     /* kallsyms_num_syms above this is not believed */
+#define MEMINTRO__LK_SEQS_MAX (1u << 20)    /* symbols of a 6.2/6.3 kernel (seqs_of_names) */
 #define MEMINTRO__LK_NAMELEN 512            /* KSYM_NAME_LEN of 6.1+ (128 before) */
 #define MEMINTRO__LK_BLOCK_MAX (256u * 600u) /* bytes of 256 compressed names, at most */
 #define MEMINTRO__LK_WINDOW (64ull << 20)    /* kallsyms within this distance of a banner */
@@ -252,7 +253,7 @@ static int memintro__lk_word(memintro_linux *l, uint64_t pa, unsigned w, uint64_
 {
     const uint8_t *p = memintro__lk_map(l, pa, w);
     if (!p) return 0;
-    *v = w == 8 ? memintro_get_u64(p) : w == 4 ? memintro_get_u32(p) : memintro_get_u16(p);
+    *v = w == 8 ? memintro_get_u64(p) : w == 4 ? memintro_get_u32(p) : w == 2 ? memintro_get_u16(p) : p[0];
     return 1;
 }
 
@@ -302,7 +303,7 @@ static int memintro__lk_tokens(memintro_linux *l, uint64_t d)
             if (p[n] < 0x20 || p[n] > 0x7e) return 0;
             n++;
         }
-        if (n == 0 || n == 64) return 0;
+        if (n == 64) return 0; /* a token may be empty: codes the compressor never used */
         if (i <= '9' && (n != 1 || p[0] != i)) return 0;
         rel[i] = (uint32_t)(q - d);
         q += n + 1;
@@ -329,7 +330,7 @@ static int memintro__lk_tokens(memintro_linux *l, uint64_t d)
         for (i = 0; i < 0x30; i++) {
             for (k = idx[i]; k + 1 < idx[i + 1]; k++)
                 if (p[k] < 0x20 || p[k] > 0x7e) return 0;
-            if (p[idx[i + 1] - 1] != 0 || idx[i + 1] - idx[i] < 2) return 0;
+            if (p[idx[i + 1] - 1] != 0) return 0;
         }
         MEMINTRO_MEMCPY(l->tokens, p, (size_t)(t_end - tt));
         for (i = 0; i < 256; i++) l->token_off[i] = (uint16_t)idx[i];
@@ -407,70 +408,126 @@ static int memintro__lk_addresses(memintro_linux *l)
     return 0;
 }
 
-/* num_syms and names before markers at z (k markers of width w; n in [nmin, nmax]). */
+/* num_syms and names before markers at z (k markers of width w; n in [nmin, nmax]). The
+   num_syms slot is searched backwards in window-sized chunks. */
 static int memintro__lk_names(memintro_linux *l, uint64_t z, uint32_t k, unsigned w, uint64_t nmin, uint64_t nmax)
 {
-    uint64_t mlast, m1 = 0, p, lo, v, hi, end, e2;
+    const uint64_t chunk = MEMINTRO_LINUX_IO - 64;
+    uint64_t mlast, m1 = 0, p, lo, end, e2;
     if (!memintro__lk_word(l, z + (uint64_t)w * (k - 1), w, &mlast)) return 0;
     if (k > 1 && !memintro__lk_word(l, z + w, w, &m1)) return 0;
     if (z < mlast + 16) return 0;
     p = (z - mlast - 10) & ~(uint64_t)7;
-    lo = p > MEMINTRO__LK_BLOCK_MAX ? p - MEMINTRO__LK_BLOCK_MAX : 0;
-    for (; p >= lo && p >= 8; p -= 8) {
-        uint64_t names = p + 8, tail;
-        if (!memintro__lk_word(l, p, 4, &v) || v < nmin || v > nmax) continue;
-        if (!memintro__lk_word(l, p + 4, 4, &hi) || hi != 0) continue;
+    lo = p > MEMINTRO__LK_BLOCK_MAX ? p - MEMINTRO__LK_BLOCK_MAX : 8;
+    while (p >= lo && p >= 8) {
+        uint64_t cs = p + 8 - lo > chunk ? p + 8 - chunk : lo, names, tail, v;
+        const uint8_t *c = memintro__lk_map(l, cs, (size_t)(p + 8 - cs));
+        if (!c) return 0;
+        v = memintro_get_u32(c + (p - cs));
+        if (v < nmin || v > nmax || memintro_get_u32(c + (p - cs) + 4) != 0) {
+            if (p - 8 < cs || p < 16) { /* next chunk */
+                if (cs == lo || p < 16) break;
+                p -= 8;
+                continue;
+            }
+            p -= 8;
+            continue;
+        }
+        names = p + 8;
         tail = v - 256ull * (k - 1);
-        if (!memintro__lk_skip(l, names + mlast, (uint32_t)tail, &end)) continue;
-        if (end > z || z - end >= 8) continue;
-        if (k > 1 && (!memintro__lk_skip(l, names, 256, &e2) || e2 != names + m1)) continue;
-        l->kallsyms.names = names;
-        l->kallsyms.num_syms_at = p;
-        l->kallsyms.count = (uint32_t)v;
-        l->kallsyms.names_size = end - names;
-        l->kallsyms.markers = z;
-        if (w == 8) l->kallsyms.layout |= MEMINTRO_KALLSYMS_MARKERS64;
-        if (memintro__lk_addresses(l)) return 1;
-        l->kallsyms.layout &= ~(MEMINTRO_KALLSYMS_MARKERS64 | MEMINTRO_KALLSYMS_SEQS);
+        if (memintro__lk_skip(l, names + mlast, (uint32_t)tail, &end) && end <= z && z - end < 8 &&
+            (k == 1 || (memintro__lk_skip(l, names, 256, &e2) && e2 == names + m1))) {
+            l->kallsyms.names = names;
+            l->kallsyms.num_syms_at = p;
+            l->kallsyms.count = (uint32_t)v;
+            l->kallsyms.names_size = end - names;
+            l->kallsyms.markers = z;
+            if (w == 8) l->kallsyms.layout |= MEMINTRO_KALLSYMS_MARKERS64;
+            if (memintro__lk_addresses(l)) return 1;
+            l->kallsyms.layout &= ~(MEMINTRO_KALLSYMS_MARKERS64 | MEMINTRO_KALLSYMS_SEQS);
+        }
+        if (p < 16) break;
+        p -= 8;
     }
     return 0;
 }
 
-/* The markers before the token table (or before kallsyms_seqs_of_names in 6.2/6.3): a run
-   of ascending words from 0, found by walking back from the token table. */
+/* The forward run of ascending words from the 0 at z (at most up to tt). */
+static uint32_t memintro__lk_run(memintro_linux *l, uint64_t z, unsigned w, uint64_t tt)
+{
+    uint64_t v, prev = 0, pos;
+    uint32_t run = 1;
+    for (pos = z + w; pos + w <= tt && run < MEMINTRO__LK_MAXSYMS / 256; pos += w, run++) {
+        if (!memintro__lk_word(l, pos, w, &v) || v <= prev || v - prev > MEMINTRO__LK_BLOCK_MAX) break;
+        prev = v;
+    }
+    return run;
+}
+
+/* The markers before the token table: a run of ascending words from 0. Without
+   kallsyms_seqs_of_names they end at the token table (a walk back along them); in 6.2/6.3
+   the seqs (3 bytes a symbol) lie between, found by a bounded backward search. */
 static int memintro__lk_markers(memintro_linux *l)
 {
-    uint64_t tt = l->kallsyms.token_table;
+    const uint64_t chunk = MEMINTRO_LINUX_IO - 64;
+    uint64_t tt = l->kallsyms.token_table, e, z, lo, v, prev;
     unsigned w;
-    for (w = 4; w <= 8; w += 4) {
-        uint64_t z = (tt - w) & ~(uint64_t)(w - 1);
-        uint64_t lo = tt > 3ull * MEMINTRO__LK_MAXSYMS + 4096 ? tt - 3ull * MEMINTRO__LK_MAXSYMS - 4096 : 0;
-        for (; z >= lo && z >= w; z -= w) {
-            uint64_t v, prev = 0, pos;
-            uint32_t run = 1, k;
-            if (!memintro__lk_word(l, z, w, &v)) return 0;
-            if (v != 0) continue;
-            for (pos = z + w; pos < tt && run < 65536; pos += w, run++) {
-                if (!memintro__lk_word(l, pos, w, &v) || v <= prev || v - prev > MEMINTRO__LK_BLOCK_MAX) break;
+    for (w = 4; w <= 8; w += 4)
+        for (e = tt & ~(uint64_t)(w - 1); e + 8 > tt && e >= 2 * w; e -= w) {
+            uint64_t pad;
+            uint32_t k = 0;
+            if (!memintro__lk_word(l, e - w, w, &prev)) continue;
+            for (pad = e; pad < tt; pad++)
+                if (!memintro__lk_word(l, pad, 1, &v) || v) break;
+            if (pad < tt) continue;
+            if (prev == 0) { /* one marker (at most 256 symbols), 8-aligned like every table */
+                if ((e - w) & 7) continue;
+                l->kallsyms.layout = 0;
+                if (memintro__lk_names(l, e - w, 1, w, 1, 256)) return 1;
+                continue;
+            }
+            for (z = e - w; z >= w && k < MEMINTRO__LK_MAXSYMS / 256; k++) {
+                z -= w;
+                if (!memintro__lk_word(l, z, w, &v) || v >= prev || prev - v > MEMINTRO__LK_BLOCK_MAX) break;
+                if (v == 0) break;
                 prev = v;
             }
-            for (k = run; k >= 1 && k + 2 >= run; k--) {
-                uint64_t e = z + (uint64_t)w * k, nmin = 256ull * (k - 1) + 1, nmax = 256ull * k, s, lo3, hi3;
-                if (e > tt) continue;
-                l->kallsyms.layout = 0;
-                if (tt - e < 8 && memintro__lk_names(l, z, k, w, nmin, nmax)) return 1;
-                /* 6.2/6.3: seqs_of_names (3 bytes a symbol) between markers and tokens */
-                s = memintro__lk_align8(e);
-                if (s >= tt) continue;
-                lo3 = (tt - s) > 7 ? (tt - s - 7 + 2) / 3 : 1;
-                hi3 = (tt - s) / 3;
-                if (lo3 < nmin) lo3 = nmin;
-                if (hi3 > nmax) hi3 = nmax;
-                if (lo3 > hi3) continue;
-                l->kallsyms.layout = MEMINTRO_KALLSYMS_SEQS;
-                if (memintro__lk_names(l, z, k, w, lo3, hi3)) return 1;
-            }
+            if (v != 0 || k >= MEMINTRO__LK_MAXSYMS / 256) continue;
+            k += 2; /* m[0] and the last marker */
+            l->kallsyms.layout = 0;
+            if (memintro__lk_names(l, z, k, w, 256ull * (k - 1) + 1, 256ull * k)) return 1;
         }
+    /* 6.2/6.3: u32 markers starting 8-aligned, then seqs_of_names, then the token table */
+    lo = tt > 3ull * MEMINTRO__LK_SEQS_MAX + 4096 ? tt - 3ull * MEMINTRO__LK_SEQS_MAX - 4096 : 8;
+    z = (tt - 8) & ~(uint64_t)7;
+    while (z >= lo && z >= 8) {
+        uint64_t cs = z + 8 - lo > chunk ? z + 8 - chunk : lo;
+        const uint8_t *c = memintro__lk_map(l, cs, (size_t)(z + 8 - cs));
+        uint64_t s, lo3, hi3, nmin, nmax;
+        uint32_t run, k;
+        if (!c) return 0;
+        if (memintro_get_u32(c + (z - cs)) != 0) {
+            if (z < 16) break;
+            z -= 8;
+            continue;
+        }
+        run = memintro__lk_run(l, z, 4, tt);
+        for (k = run; k >= 1 && k + 2 >= run; k--) {
+            e = z + 4ull * k;
+            nmin = 256ull * (k - 1) + 1;
+            nmax = 256ull * k;
+            s = memintro__lk_align8(e);
+            if (s >= tt) continue;
+            lo3 = (tt - s) > 7 ? (tt - s - 7 + 2) / 3 : 1;
+            hi3 = (tt - s) / 3;
+            if (lo3 < nmin) lo3 = nmin;
+            if (hi3 > nmax) hi3 = nmax;
+            if (lo3 > hi3) continue;
+            l->kallsyms.layout = MEMINTRO_KALLSYMS_SEQS;
+            if (memintro__lk_names(l, z, k, 4, lo3, hi3)) return 1;
+        }
+        if (z < 16) break;
+        z -= 8;
     }
     return 0;
 }
@@ -1042,6 +1099,7 @@ void memintro_linux_hints_from_target(const memintro_target *t, memintro_linux_h
 #endif
 
 #undef MEMINTRO__LK_MAXSYMS
+#undef MEMINTRO__LK_SEQS_MAX
 #undef MEMINTRO__LK_NAMELEN
 #undef MEMINTRO__LK_BLOCK_MAX
 #undef MEMINTRO__LK_WINDOW
