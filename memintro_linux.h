@@ -48,6 +48,7 @@ typedef struct memintro_linux_hints {
 } memintro_linux_hints;
 
 #define MEMINTRO_LINUX_HINT_KASLR 0x1u /* kaslr_shift and phys_base are set */
+#define MEMINTRO_LINUX_HINT_SCAN 0x2u  /* skip the low-memory page tables: scan for the banner */
 
 /* How the kallsyms tables are laid out (memintro_linux_kallsyms.layout). */
 #define MEMINTRO_KALLSYMS_ADDRESSES 0x1u  /* kallsyms_addresses[]: absolute 64-bit values
@@ -77,6 +78,8 @@ typedef enum memintro_linux_source {
     MEMINTRO_LINUX_SRC_HINT,       /* the caller's hints (VMCOREINFO, a vCPU's CR3 or mode) */
     MEMINTRO_LINUX_SRC_PAGETABLES, /* the kernel text mapping in a DTB the caller gave */
     MEMINTRO_LINUX_SRC_SCAN,       /* a bounded physical scan for the banner */
+    MEMINTRO_LINUX_SRC_LOWMEM,     /* the text mapping in the real-mode trampoline's page
+                                      table below 1 MiB (no CPU state needed) */
     MEMINTRO_LINUX_SRC_KALLSYMS,   /* symbols read from the kernel's own memory */
     MEMINTRO__LINUX_SRC_FORCE32 = 0x7fffffff
 } memintro_linux_source;
@@ -805,6 +808,24 @@ static int memintro__lk_image_hit(void *user, uint64_t addr)
     return 0;
 }
 
+/* A page below 1 MiB whose last entry is a present, writable table (not a large page) mapping the
+   kernel text: the trampoline_pgd of the real-mode blob (its entry 511 is init_top_pgt's).
+   Reads at most 1 MiB and walks only the pages that pass the entry check. */
+static int memintro__lk_lowmem(memintro_linux *l, uint64_t scan_end, uint64_t *dtb)
+{
+    uint64_t pa, e;
+    for (pa = 0x1000; pa < 0x100000; pa += 0x1000) {
+        if (!memintro__lk_word(l, pa + 8 * 511, 8, &e)) continue;
+        if ((e & 0x83) != 0x03 || (e & 0x000ffffffffff000ull) >= scan_end || !(e & 0x000ffffffffff000ull)) continue;
+        if (memintro__lk_text_from_dtb(l, MEMINTRO_ARCH_X86_64, pa) ||
+            memintro__lk_text_from_dtb(l, MEMINTRO_ARCH_X86_64_LA57, pa)) {
+            *dtb = pa;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 uint64_t memintro_linux_image_pa(const memintro_linux *l, uint64_t va)
 {
     return va - MEMINTRO_LINUX_START_KERNEL_MAP + l->phys_base;
@@ -850,6 +871,11 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
             have_text = memintro__lk_text_from_dtb(l, MEMINTRO_ARCH_X86_64, h.dtb) ||
                         memintro__lk_text_from_dtb(l, MEMINTRO_ARCH_X86_64_LA57, h.dtb);
         if (have_text) l->image_source = MEMINTRO_LINUX_SRC_PAGETABLES;
+    } else if (!(h.flags & MEMINTRO_LINUX_HINT_SCAN) && memintro__lk_lowmem(l, h.scan_end, &h.dtb)) {
+        /* the real-mode trampoline's page table below 1 MiB shares init_top_pgt's kernel
+           entry: a CR3 found without a CPU */
+        have_text = 1;
+        l->image_source = MEMINTRO_LINUX_SRC_LOWMEM;
     }
     s = MEMINTRO_E_NOTFOUND;
     if (have_text) s = memintro__lk_find(l, l->text_pa, l->text_pa + MEMINTRO__LK_IMAGE);
@@ -889,7 +915,7 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
     l->kaslr_shift = l->text_va - MEMINTRO_LINUX_TEXT_DEFAULT;
 
     /* 3. phys_base, init_top_pgt and the levels, checked against each other */
-    if (l->image_source == MEMINTRO_LINUX_SRC_PAGETABLES) {
+    if (l->image_source == MEMINTRO_LINUX_SRC_PAGETABLES || l->image_source == MEMINTRO_LINUX_SRC_LOWMEM) {
         uint64_t pa;
         if ((h.arch == MEMINTRO_ARCH_X86_64_LA57 || !memintro__lk_translate(l, MEMINTRO_ARCH_X86_64, h.dtb, l->text_va, &pa)) &&
             (h.arch == MEMINTRO_ARCH_X86_64 || !memintro__lk_translate(l, MEMINTRO_ARCH_X86_64_LA57, h.dtb, l->text_va, &pa)))
