@@ -456,6 +456,50 @@ int main(int argc, char **argv)
         CHECK(nlog && banner && strstr(log_lines[0], banner) != NULL, "%s: the first log line holds the banner", label);
     }
 
+    /* ---- end to end: discovery by memintro_linux_init (no guest facts), then the same ---- */
+    {
+        static memintro_linux l;
+        memintro_linux_hints h;
+        memintro_linux_os os2;
+        memintro_btf btf2;
+        void *mem = NULL, *idx2 = NULL;
+        size_t before = ntasks, k, same = 0;
+        if (t.live) memintro_target_load_cpus(&t);
+        memintro_linux_hints_from_target(&t, &h);
+        st = memintro_linux_init(&l, t.phys, &h, NULL, 0);
+        if (st == MEMINTRO_E_NOSPACE && l.mem_needed) {
+            mem = malloc(l.mem_needed);
+            st = memintro_linux_init(&l, t.phys, &h, mem, l.mem_needed);
+        }
+        CHECK(st == MEMINTRO_OK, "%s: memintro_linux_init finds the kernel (%s)", label, memintro_linux_why(&l));
+        if (st == MEMINTRO_OK) {
+            size_t need = memintro_btf_index_size(l.btf_data, (size_t)l.btf_size);
+            idx2 = malloc(need + 4);
+            st = memintro_linux_os_from(&os2, &l, &btf2, idx2, need);
+            CHECK(st == MEMINTRO_OK && btf2.ntypes == btf.ntypes && os2.init_task == os.init_task && os2.modules == os.modules && os2.prb == os.prb,
+                  "%s: memintro_linux_os_from: its BTF and symbols are the guest's (%s)", label, memintro_status_str(st));
+            {
+                memintro_linux_task *first = (memintro_linux_task *)malloc(before * sizeof *first);
+                memcpy(first, tasks, before * sizeof *first);
+                ntasks = 0;
+                st = memintro_linux_task_each(&os2, MEMINTRO_LINUX_THREADS | MEMINTRO_LINUX_IDLE, task_cb, NULL);
+                for (k = 0; k < before; k++) {
+                    const memintro_linux_task *x = task_by_pid(first[k].pid);
+                    if (x && !strcmp(x->comm, first[k].comm) && x->dtb == first[k].dtb) same++;
+                    else if (strncmp(first[k].comm, "kworker", 7) != 0) CHECK(0, "%s: end to end: pid %d '%s' differs", label, first[k].pid, first[k].comm);
+                    else same++; /* a kworker that went away */
+                }
+                free(first);
+            }
+            CHECK(st == MEMINTRO_OK && same == before, "%s: end to end: the same %zu tasks (pid, comm, page-table root)", label, before);
+            nmod = 0;
+            st = memintro_linux_module_each(&os2, mod_cb, NULL);
+            CHECK(st == MEMINTRO_OK && nmod >= 1, "%s: end to end: %zu modules", label, nmod);
+        }
+        free(idx2);
+        free(mem);
+    }
+
     free(index);
     free(blob);
     memintro_target_close(&t);
