@@ -84,11 +84,11 @@ static void cli_w32_info(cli_ctx *c, cli_out *o)
     cli_str(o, "version", 0, buf);
     cli_num(o, "build", 0, w->build);
     cli_hex(o, "kernel_base", "kernel     ntoskrnl.exe at %s", w->kernel_base);
-    snprintf(fmt, sizeof fmt, ", %%s bytes (found by %s)\n", memintro_win32_source_name(w->base_source));
+    snprintf(fmt, sizeof fmt, ", %%s bytes (source: %s)\n", memintro_win32_source_name(w->base_source));
     cli_num(o, "kernel_size", fmt, w->kernel_size);
     cli_str(o, "kernel_base_source", 0, memintro_win32_source_name(w->base_source));
-    cli_hex(o, "dtb", "dtb        %s", w->dtb);
-    cli_str(o, "dtb_source", " (from the %s)\n", memintro_win32_source_name(w->dtb_source));
+    cli_hex(o, "dtb", "kernel dtb %s", w->dtb);
+    cli_str(o, "dtb_source", " (source: %s)\n", memintro_win32_source_name(w->dtb_source));
     cli_str(o, "offsets_source", "offsets    %s", memintro_win32_source_name(w->offsets_source));
     if (w->offsets_source == MEMINTRO_WIN32_SRC_TABLE)
         cli_text(o, " (built-in table for builds %u-%u)\n", (unsigned)w->off.build_min, (unsigned)w->off.build_max);
