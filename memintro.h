@@ -2467,30 +2467,48 @@ static void memintro__rw_flush(memintro__rw *r)
         }
     }
     if (r->dirty) {
-        /* drop failed pieces; merge neighbours that turned out to be contiguous */
-        nd = 0;
+        /* The failed pieces are dropped and neighbours that turned out to be contiguous
+           merged, into w->ops (free once the walk is done; w->opidx holds their owners);
+           after the data batch every piece's failure is recorded in piece order, so that an
+           op's status is the reason of its lowest-addressed failed piece whether the piece
+           did not translate or its bytes failed (w->dest[i]: the merged op piece i starts,
+           or UINT32_MAX). */
+        memintro_op *c = w->ops;
+        uint32_t *cown = w->opidx;
+        size_t nc = 0;
         for (i = 0; i < r->nd; i++) {
-            memintro_op *d = &w->data[i];
-            memintro_op *p = nd ? &w->data[nd - 1] : 0;
-            if (d->status != MEMINTRO_OK) {
-                memintro_op *op = &r->ops[w->owner[i]];
-                memintro_op_fail(op, d->status, (size_t)((uint8_t *)d->buf - (uint8_t *)op->buf), d->len, !r->write);
-                continue;
-            }
-            if (p && w->owner[nd - 1] == w->owner[i] && p->addr + p->len == d->addr &&
+            const memintro_op *d = &w->data[i];
+            memintro_op *p = nc ? &c[nc - 1] : 0;
+            w->dest[i] = UINT32_MAX;
+            if (d->status != MEMINTRO_OK) continue;
+            if (p && cown[nc - 1] == w->owner[i] && p->addr + p->len == d->addr &&
                 (uint8_t *)p->buf + p->len == (uint8_t *)d->buf) {
                 p->len += d->len;
                 continue;
             }
-            if (nd != i) {
-                w->data[nd] = *d;
-                w->owner[nd] = w->owner[i];
-            }
-            nd++;
+            c[nc] = *d;
+            cown[nc] = w->owner[i];
+            w->dest[i] = (uint32_t)nc++;
         }
+        if (nc) {
+            if (r->write)
+                memintro_phys_write(r->v->phys, c, nc);
+            else
+                memintro_phys_read(r->v->phys, c, nc);
+        }
+        for (i = 0; i < r->nd; i++) {
+            const memintro_op *d = &w->data[i];
+            memintro_op *op = &r->ops[w->owner[i]];
+            if (d->status != MEMINTRO_OK)
+                memintro_op_fail(op, d->status, (size_t)((uint8_t *)d->buf - (uint8_t *)op->buf), d->len, !r->write);
+            else if (w->dest[i] != UINT32_MAX && c[w->dest[i]].status != MEMINTRO_OK)
+                memintro_op_fail(op, c[w->dest[i]].status, 0, c[w->dest[i]].missing, 0);
+        }
+        r->nd = r->nx = 0;
+        r->dirty = 0;
+        return;
     }
     r->nd = r->nx = 0;
-    r->dirty = 0;
     if (!nd) return;
     if (r->write)
         memintro_phys_write(r->v->phys, w->data, nd);
