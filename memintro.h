@@ -2450,6 +2450,8 @@ typedef struct memintro__rw {
 /* Ends a round: walks the pieces that missed the TLB (all together, level by level) and
    puts them into the TLB, fails the pieces that did not translate (in piece order, zeroing
    them on read), then moves the data of the others in one physical batch. */
+#define MEMINTRO__NONE 0xffffffffu
+#define MEMINTRO__SET 0xfffffffeu
 static void memintro__rw_flush(memintro__rw *r)
 {
     memintro__work *w = &r->w;
@@ -2467,20 +2469,27 @@ static void memintro__rw_flush(memintro__rw *r)
         }
     }
     if (r->dirty) {
-        /* The failed pieces are dropped and neighbours that turned out to be contiguous
-           merged, into w->ops (free once the walk is done; w->opidx holds their owners);
-           after the data batch every piece's failure is recorded in piece order, so that an
-           op's status is the reason of its lowest-addressed failed piece whether the piece
-           did not translate or its bytes failed (w->dest[i]: the merged op piece i starts,
-           or UINT32_MAX). */
+        /* The pieces that did not translate are failed (zeroed on read) in piece order and
+           dropped, and neighbours that turned out to be contiguous merged, into w->ops (free
+           once the walk is done; w->opidx holds their owners). An op's status must be the
+           reason of its lowest failed piece: when a merged op's bytes fail below a piece of
+           the same op that did not translate and set its status, the status is corrected.
+           w->dest[i]: the merged op piece i starts, MEMINTRO__SET for the piece that set its
+           op's status here, MEMINTRO__NONE otherwise. */
         memintro_op *c = w->ops;
         uint32_t *cown = w->opidx;
         size_t nc = 0;
+        memintro_status bs = MEMINTRO_OK;
         for (i = 0; i < r->nd; i++) {
             const memintro_op *d = &w->data[i];
             memintro_op *p = nc ? &c[nc - 1] : 0;
-            w->dest[i] = UINT32_MAX;
-            if (d->status != MEMINTRO_OK) continue;
+            w->dest[i] = MEMINTRO__NONE;
+            if (d->status != MEMINTRO_OK) {
+                memintro_op *op = &r->ops[w->owner[i]];
+                if (op->status == MEMINTRO_OK) w->dest[i] = MEMINTRO__SET;
+                memintro_op_fail(op, d->status, (size_t)((uint8_t *)d->buf - (uint8_t *)op->buf), d->len, !r->write);
+                continue;
+            }
             if (p && cown[nc - 1] == w->owner[i] && p->addr + p->len == d->addr &&
                 (uint8_t *)p->buf + p->len == (uint8_t *)d->buf) {
                 p->len += d->len;
@@ -2490,19 +2499,20 @@ static void memintro__rw_flush(memintro__rw *r)
             cown[nc] = w->owner[i];
             w->dest[i] = (uint32_t)nc++;
         }
-        if (nc) {
-            if (r->write)
-                memintro_phys_write(r->v->phys, c, nc);
-            else
-                memintro_phys_read(r->v->phys, c, nc);
-        }
-        for (i = 0; i < r->nd; i++) {
-            const memintro_op *d = &w->data[i];
+        if (nc) bs = r->write ? memintro_phys_write(r->v->phys, c, nc) : memintro_phys_read(r->v->phys, c, nc);
+        for (i = 0; bs != MEMINTRO_OK && i < r->nd; i++) { /* some bytes failed (rare) */
             memintro_op *op = &r->ops[w->owner[i]];
-            if (d->status != MEMINTRO_OK)
-                memintro_op_fail(op, d->status, (size_t)((uint8_t *)d->buf - (uint8_t *)op->buf), d->len, !r->write);
-            else if (w->dest[i] != UINT32_MAX && c[w->dest[i]].status != MEMINTRO_OK)
-                memintro_op_fail(op, c[w->dest[i]].status, 0, c[w->dest[i]].missing, 0);
+            const memintro_op *f = w->dest[i] < MEMINTRO__SET ? &c[w->dest[i]] : 0;
+            memintro_status before = op->status;
+            if (!f || f->status == MEMINTRO_OK) continue;
+            memintro_op_fail(op, f->status, 0, f->missing, 0);
+            if (before != MEMINTRO_OK)
+                for (k = i + 1; k < r->nd && w->owner[k] == w->owner[i]; k++)
+                    if (w->dest[k] == MEMINTRO__SET) { /* set by a higher piece */
+                        op->status = f->status;
+                        w->dest[k] = MEMINTRO__NONE;
+                        break;
+                    }
         }
         r->nd = r->nx = 0;
         r->dirty = 0;
@@ -3183,6 +3193,8 @@ MEMINTRO__DEF memintro_status memintro_scan_virt(memintro_virt *v, uint64_t star
 
 #undef MEMINTRO__MIN
 #undef MEMINTRO__TLB_FRAME
+#undef MEMINTRO__NONE
+#undef MEMINTRO__SET
 #undef MEMINTRO__TLB_UNMAPPED
 #undef MEMINTRO__TLB_MAX_ID
 #undef MEMINTRO__NOINLINE
