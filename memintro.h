@@ -37,6 +37,20 @@
      goes TLB hit or one-address walk -> host pointer -> one copy, the walk's result going
      into the TLB. Wherever direct returns NULL the ordinary read path is used, so results
      are the same with and without direct access (tests/test_diff.c checks both).
+     The shortest paths are for memintro_buffer (the core's own backend, looked up inline):
+     a memintro_virt_read1 inside one page that hits the TLB, in the map range the buffer's
+     last lookup hit, costs a TLB probe, a range check and a fixed-size copy (1, 2, 4, 8
+     bytes) with no stack frame; without a TLB, x86 PAE/4-level/5-level walks are written
+     out per mode (no level loop) and read the tables from that range. Other backends with
+     direct access take the same steps through their direct function.
+
+   TLB
+     Direct-mapped, 16 bytes an entry, on caller storage (memintro_tlb_init). Entries are
+     tagged with an address-space id: a TLB gives each DTB it meets an id (remembering the
+     last MEMINTRO_TLB_SPACES of them; a DTB forgotten and met again gets a new id, its old
+     entries are never hit again). After 4095 ids the TLB flushes itself and starts again,
+     so switching among more address spaces than that costs a refill, never a wrong answer.
+     "Not mapped" results are cached too; flush after the guest changes its page tables.
 
    DTB LOW BITS
      A DTB (CR3, TTBR0/TTBR1) may carry bits that are not the root table's address: x86 PCID
