@@ -37,6 +37,20 @@
      goes TLB hit or one-address walk -> host pointer -> one copy, the walk's result going
      into the TLB. Wherever direct returns NULL the ordinary read path is used, so results
      are the same with and without direct access (tests/test_diff.c checks both).
+     The shortest paths are for memintro_buffer (the core's own backend, looked up inline):
+     a memintro_virt_read1 inside one page that hits the TLB, in the map range the buffer's
+     last lookup hit, costs a TLB probe, a range check and a fixed-size copy (1, 2, 4, 8
+     bytes) with no stack frame; without a TLB, x86 PAE/4-level/5-level walks are written
+     out per mode (no level loop) and read the tables from that range. Other backends with
+     direct access take the same steps through their direct function.
+
+   TLB
+     Direct-mapped, 16 bytes an entry, on caller storage (memintro_tlb_init). Entries are
+     tagged with an address-space id: a TLB gives each DTB it meets an id (remembering the
+     last MEMINTRO_TLB_SPACES of them; a DTB forgotten and met again gets a new id, its old
+     entries are never hit again). After 4095 ids the TLB flushes itself and starts again,
+     so switching among more address spaces than that costs a refill, never a wrong answer.
+     "Not mapped" results are cached too; flush after the guest changes its page tables.
 
    DTB LOW BITS
      A DTB (CR3, TTBR0/TTBR1) may carry bits that are not the root table's address: x86 PCID
@@ -2450,6 +2464,8 @@ typedef struct memintro__rw {
 /* Ends a round: walks the pieces that missed the TLB (all together, level by level) and
    puts them into the TLB, fails the pieces that did not translate (in piece order, zeroing
    them on read), then moves the data of the others in one physical batch. */
+#define MEMINTRO__NONE 0xffffffffu
+#define MEMINTRO__SET 0xfffffffeu
 static void memintro__rw_flush(memintro__rw *r)
 {
     memintro__work *w = &r->w;
@@ -2467,30 +2483,56 @@ static void memintro__rw_flush(memintro__rw *r)
         }
     }
     if (r->dirty) {
-        /* drop failed pieces; merge neighbours that turned out to be contiguous */
-        nd = 0;
+        /* The pieces that did not translate are failed (zeroed on read) in piece order and
+           dropped, and neighbours that turned out to be contiguous merged, into w->ops (free
+           once the walk is done; w->opidx holds their owners). An op's status must be the
+           reason of its lowest failed piece: when a merged op's bytes fail below a piece of
+           the same op that did not translate and set its status, the status is corrected.
+           w->dest[i]: the merged op piece i starts, MEMINTRO__SET for the piece that set its
+           op's status here, MEMINTRO__NONE otherwise. */
+        memintro_op *c = w->ops;
+        uint32_t *cown = w->opidx;
+        size_t nc = 0;
+        memintro_status bs = MEMINTRO_OK;
         for (i = 0; i < r->nd; i++) {
-            memintro_op *d = &w->data[i];
-            memintro_op *p = nd ? &w->data[nd - 1] : 0;
+            const memintro_op *d = &w->data[i];
+            memintro_op *p = nc ? &c[nc - 1] : 0;
+            w->dest[i] = MEMINTRO__NONE;
             if (d->status != MEMINTRO_OK) {
                 memintro_op *op = &r->ops[w->owner[i]];
+                if (op->status == MEMINTRO_OK) w->dest[i] = MEMINTRO__SET;
                 memintro_op_fail(op, d->status, (size_t)((uint8_t *)d->buf - (uint8_t *)op->buf), d->len, !r->write);
                 continue;
             }
-            if (p && w->owner[nd - 1] == w->owner[i] && p->addr + p->len == d->addr &&
+            if (p && cown[nc - 1] == w->owner[i] && p->addr + p->len == d->addr &&
                 (uint8_t *)p->buf + p->len == (uint8_t *)d->buf) {
                 p->len += d->len;
                 continue;
             }
-            if (nd != i) {
-                w->data[nd] = *d;
-                w->owner[nd] = w->owner[i];
-            }
-            nd++;
+            c[nc] = *d;
+            cown[nc] = w->owner[i];
+            w->dest[i] = (uint32_t)nc++;
         }
+        if (nc) bs = r->write ? memintro_phys_write(r->v->phys, c, nc) : memintro_phys_read(r->v->phys, c, nc);
+        for (i = 0; bs != MEMINTRO_OK && i < r->nd; i++) { /* some bytes failed (rare) */
+            memintro_op *op = &r->ops[w->owner[i]];
+            const memintro_op *f = w->dest[i] < MEMINTRO__SET ? &c[w->dest[i]] : 0;
+            memintro_status before = op->status;
+            if (!f || f->status == MEMINTRO_OK) continue;
+            memintro_op_fail(op, f->status, 0, f->missing, 0);
+            if (before != MEMINTRO_OK)
+                for (k = i + 1; k < r->nd && w->owner[k] == w->owner[i]; k++)
+                    if (w->dest[k] == MEMINTRO__SET) { /* set by a higher piece */
+                        op->status = f->status;
+                        w->dest[k] = MEMINTRO__NONE;
+                        break;
+                    }
+        }
+        r->nd = r->nx = 0;
+        r->dirty = 0;
+        return;
     }
     r->nd = r->nx = 0;
-    r->dirty = 0;
     if (!nd) return;
     if (r->write)
         memintro_phys_write(r->v->phys, w->data, nd);
@@ -3165,6 +3207,8 @@ MEMINTRO__DEF memintro_status memintro_scan_virt(memintro_virt *v, uint64_t star
 
 #undef MEMINTRO__MIN
 #undef MEMINTRO__TLB_FRAME
+#undef MEMINTRO__NONE
+#undef MEMINTRO__SET
 #undef MEMINTRO__TLB_UNMAPPED
 #undef MEMINTRO__TLB_MAX_ID
 #undef MEMINTRO__NOINLINE

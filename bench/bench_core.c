@@ -61,7 +61,7 @@
 #define NRAND (1u << 20)       /* random addresses precomputed */
 #define RUNS 7                 /* timed runs per measure (median reported) */
 #define RUN_SECONDS 0.04       /* minimum wall time of one run */
-#define TLB_ENTRIES (1u << 16) /* 64 Ki entries, 2 MiB */
+#define TLB_ENTRIES (1u << 16) /* 64 Ki entries, 1 MiB */
 #define CACHE_LINES 1024u      /* 4 MiB page cache: room for every page table */
 #define SCRATCH_PAGES 1024u
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

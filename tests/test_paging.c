@@ -1013,6 +1013,45 @@ static void test_tlb(void)
     memintro_virt_set_dtb(&v, b, 0);
     memintro_translate(&v, x, 1);
     CHECK(x[0].pa == 0x90234 && cnt.calls == 0, "back to B: a TLB hit");
+    /* Many address spaces through one TLB: 10,000 DTBs (space A or B at random, with every
+       PCID and the no-flush bit), more than the TLB's 4095 address-space ids, so ids run
+       out and start again; every read must still be the right space's bytes (A maps va
+       0x1234 to page 1's frame, B to 0x90234), a miss then a hit each time. The TLB is large
+       enough to keep the entries of every id, so an entry left from an id's earlier life
+       would be found. */
+    {
+        uint64_t want[2];
+        uint8_t got[8];
+        int k, okk = 1, rep, sp;
+        trng rr;
+        static memintro_tlb_entry big[1 << 16]; /* room for the entries of every id at once */
+        memintro_tlb bt;
+        trng_seed(&rr, 99);
+        memintro_tlb_init(&bt, big, 1 << 16);
+        memcpy(&want[0], mem + 0x20000 + perm[1] * 0x1000ull + 0x234, 8);
+        memcpy(&want[1], mem + 0x90234, 8);
+        memintro_virt_set_tlb(&v, &bt);
+        for (k = 0; k < 10000; k++) {
+            uint64_t pcid = (uint64_t)k % 4096, nf = (uint64_t)((k / 4096) & 1) << 63 | (uint64_t)(k / 8192) << 52;
+            sp = (int)trng_below(&rr, 2); /* which space: random, so an id given again meets the other space */
+            memintro_virt_set_dtb(&v, (sp ? b : a) | pcid | nf, 0);
+            for (rep = 0; rep < 2; rep++) {
+                uint64_t g;
+                memset(got, 0, sizeof got);
+                okk &= memintro_virt_read1(&v, 0x1234, got, 8) == MEMINTRO_OK;
+                memcpy(&g, got, 8);
+                okk &= g == want[sp];
+                x[0].va = 0x1234;
+                memintro_translate(&v, x, 1);
+                okk &= x[0].pa == (sp ? 0x90234 : 0x20000 + perm[1] * 0x1000ull + 0x234);
+            }
+        }
+        CHECK(okk && want[0] != want[1], "10000 address spaces through one TLB (ids reused after running out): every "
+              "read and translation is its own space's");
+        CHECK(bt.hits >= 10000 * 2, "... and the TLB still hits (%llu hits)", (unsigned long long)bt.hits);
+        memintro_virt_set_tlb(&v, &tlb);
+        memintro_virt_set_dtb(&v, b, 0);
+    }
     /* a one-entry TLB: both spaces share its only slot, the DTB tells them apart */
     {
         memintro_tlb_entry one[1];
@@ -1196,6 +1235,108 @@ static void test_mmu_check(void)
     }
 }
 
+
+/* ---- guest fields through memintro_virt_read1 over a split memory map ---- */
+/* memintro_virt_read1's shortest paths (a TLB hit copied from the range of the backend's
+   last lookup; without a TLB an inline walk through that range) meet a map whose offsets
+   are not the guest-physical addresses: guest [0, 1M) (the tables and frame 0x8000) at host
+   offset 3M, [1M, 2M) at 0, [2M, 3M) a hole, [3M, 4M) at 1M, [4M, 4M + 2K) at 4M (a range
+   that ends inside a page), [4M + 2K, 5M) at 2M + 0, [5M, 6M) at 5M. Synthetic:
+   the host bytes are a pattern of their host offset, so a copy from the wrong range or
+   offset shows. x86-64 pages: va page 0 -> 0x100000, 1 -> 0x8000 (beside the tables), 2 ->
+   0x200000 (hole), 3 not present, 4 -> 0x3ff000 (the last page of its range), 5 -> past
+   every range, 6 -> 0x101000; va [2M, 4M) is a 2M page at 0x400000. */
+static uint8_t fhost[6u << 20];
+#define FRANGES 6
+static const struct { uint64_t start, size, off; } fmap[FRANGES] = {
+    {0, 1u << 20, 3u << 20},          {1u << 20, 1u << 20, 0},
+    {3u << 20, 1u << 20, 1u << 20},   {4u << 20, 0x800, 4u << 20},
+    {(4u << 20) + 0x800, (1u << 20) - 0x800, 2u << 20}, {5u << 20, 1u << 20, 5u << 20}};
+static const uint64_t fpage[7] = {0x100000, 0x8000, 0x200000, ~0ull, 0x3ff000, 0x7f00000000ull, 0x101000};
+
+/* expected byte at va: 1 and the byte, or 0 and why it cannot be read */
+static int field_expect(uint64_t va, uint8_t *b, memintro_status *why)
+{
+    uint64_t pa;
+    int i;
+    if (va < 7 * K4 && fpage[va >> 12] != ~0ull) pa = fpage[va >> 12] + (va & 0xfff);
+    else if (va >= M2 && va < 2 * M2) pa = 0x400000 + (va - M2);
+    else { *why = MEMINTRO_E_UNMAPPED; return 0; }
+    for (i = 0; i < FRANGES; i++)
+        if (pa - fmap[i].start < fmap[i].size) { *b = fhost[fmap[i].off + (pa - fmap[i].start)]; return 1; }
+    *why = MEMINTRO_E_HOLE;
+    return 0;
+}
+
+static void test_read1_fields(void)
+{
+    static const size_t lens[6] = {1, 2, 3, 4, 8, 16};
+    static const uint64_t offs[7] = {0, 8, 0x7f8, 0xff8, 0xffc, 0xfff, 0xff0};
+    static memintro_tlb_entry te[64];
+    memintro_range st[FRANGES];
+    memintro_memmap map;
+    memintro_buffer fb;
+    memintro_virt v;
+    memintro_tlb tlb;
+    memintro_mmu_desc d;
+    unsigned long n = 0, bad = 0, failed = 0, ok_reads = 0;
+    uint64_t i;
+    int pass, rep;
+    size_t p, o, l;
+    for (i = 0; i < sizeof fhost; i++) fhost[i] = tpat(i);
+    memintro_memmap_init(&map, st, FRANGES);
+    for (i = 0; i < FRANGES; i++) memintro_memmap_add(&map, fmap[i].start, fmap[i].size, fmap[i].off);
+    CHECK(map.count == FRANGES && memintro_buffer_init(&fb, fhost, sizeof fhost, &map, 0) == MEMINTRO_OK,
+          "split map: buffer over %d ranges", FRANGES);
+    /* tables at guest 0x1000.. (host 3M + 0x1000..): PML4, PDPT, PD, PT */
+#define FPUT(gpa, val) t_put8(fhost + (3u << 20) + (gpa), (val), 8)
+    memset(fhost + (3u << 20), 0, 0x5000);
+    FPUT(0x1000, 0x2000 | 7);
+    FPUT(0x2000, 0x3000 | 7);
+    FPUT(0x3000, 0x4000 | 7);
+    FPUT(0x3000 + 8, 0x400000 | 0x87);
+    for (i = 0; i < 7; i++)
+        if (fpage[i] != ~0ull) FPUT(0x4000 + i * 8, fpage[i] | 7);
+#undef FPUT
+    memset(&d, 0, sizeof d);
+    d.arch = MEMINTRO_ARCH_X86_64;
+    d.dtb = 0x1000;
+    memintro_tlb_init(&tlb, te, 64);
+    for (pass = 0; pass < 2; pass++) { /* no TLB, then a TLB */
+        memintro_virt_init(&v, &fb.phys, &d, scratch, sizeof scratch);
+        memintro_virt_set_tlb(&v, pass ? &tlb : NULL);
+        for (p = 0; p < 9; p++)
+            for (o = 0; o < 7; o++)
+                for (l = 0; l < 6; l++)
+                    for (rep = 0; rep < 2; rep++) { /* a TLB miss, then a hit */
+                        uint64_t va = (p < 7 ? p * K4 : M2 + (p - 7) * 0x1ff000) + offs[o];
+                        uint8_t got[24], want[16];
+                        memintro_status st1, first = MEMINTRO_OK;
+                        size_t k, missing = 0;
+                        for (k = 0; k < lens[l]; k++) {
+                            memintro_status why;
+                            if (!field_expect(va + k, &want[k], &why)) {
+                                want[k] = 0;
+                                if (!missing++) first = why;
+                            }
+                        }
+                        memset(got, 0xa5, sizeof got);
+                        st1 = memintro_virt_read1(&v, va, got, lens[l]);
+                        n++;
+                        failed += missing != 0;
+                        ok_reads += missing == 0;
+                        if (memcmp(got, want, lens[l]) || got[lens[l]] != 0xa5 || st1 != first) {
+                            if (bad++ < 5)
+                                printf("# split map, %s: read1 0x%llx+%zu: %s, expected %s\n", pass ? "TLB" : "no TLB",
+                                       (unsigned long long)va, lens[l], memintro_status_str(st1), memintro_status_str(first));
+                        }
+                    }
+    }
+    CHECK(bad == 0 && failed > 0 && ok_reads > n / 3,
+          "split map: %lu guest-field reads (1-16 bytes, page ends, 4K and 2M pages, holes, unmapped), with and without a "
+          "TLB, match bytes and status written down from the map", n);
+}
+
 int main(void)
 {
     test_x86();
@@ -1207,6 +1348,7 @@ int main(void)
     test_virt_rw();
     test_rounds();
     test_tlb();
+    test_read1_fields();
     test_mmu_check();
     return check_done();
 }
