@@ -1044,12 +1044,13 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_p
 
 MEMINTRO__PE_DEF memintro_status memintro_pe_imports(memintro_pe *pe, memintro_pe_import_fn fn, void *user)
 {
-    uint32_t d, total = 0, ts;
+    uint32_t d, total = 0, ts, tshift;
     memintro_status result = MEMINTRO_OK;
     memintro_pe_import x;
     if (!pe || !fn) return MEMINTRO_E_INVALID;
     if (pe->ndirs < 2 || !pe->dir_rva[1]) return MEMINTRO_E_NOTFOUND;
     ts = pe->is64 ? 8u : 4u;
+    tshift = pe->is64 ? 3u : 2u; /* no 64-bit division (32-bit hosts would call libgcc) */
     for (d = 0;; d++) {
         uint8_t desc[20], lb[8 * MEMINTRO__PE_BATCH], ib[8 * MEMINTRO__PE_BATCH];
         uint8_t nb[MEMINTRO__PE_BATCH][2 + MEMINTRO__PE_NAME];
@@ -1073,13 +1074,15 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_imports(memintro_pe *pe, memintro_p
             uint64_t la = (uint64_t)lookup + (uint64_t)t0 * ts, ia = (uint64_t)ft + (uint64_t)t0 * ts;
             uint32_t n = MEMINTRO__PE_BATCH, i, end;
             /* entries up to the image's end (an entry past it is a broken table) */
-            if (la < pe->size_of_image && (pe->size_of_image - la) / ts < n) n = (uint32_t)((pe->size_of_image - la) / ts);
+            if (la < pe->size_of_image && (pe->size_of_image - la) >> tshift < n)
+                n = (uint32_t)((pe->size_of_image - la) >> tshift);
             if (la >= pe->size_of_image || !n) n = 1;
             memintro__pe_table(pe, la, n, ts, lb, lst);
             if (lookup != ft) {
                 uint32_t m = n;
                 if (ia >= pe->size_of_image) m = 0;
-                else if ((pe->size_of_image - ia) / ts < m) m = (uint32_t)((pe->size_of_image - ia) / ts);
+                else if ((pe->size_of_image - ia) >> tshift < m)
+                    m = (uint32_t)((pe->size_of_image - ia) >> tshift);
                 for (i = m; i < n; i++) {
                     ist[i] = (uint8_t)MEMINTRO_E_FORMAT;
                     memintro__pe_zero(ib + (size_t)i * ts, ts);
