@@ -488,6 +488,30 @@ int main(void)
     mkdir("build", 0777);
     CHECK(mkdir(tmpdir, 0777) == 0, "made %s", tmpdir);
 
+    /* the checks can fail: the core's view of an image against a spec with one wrong pid, one
+       wrong module base, one wrong kernel module name */
+    {
+        w32i_image img;
+        char why[300];
+        uint64_t keep;
+        memset(&o, 0, sizeof o);
+        o.build = 19045;
+        o.arch = MEMINTRO_ARCH_X86_64;
+        o.flags = W32I_WOW64;
+        o.ram_size = 16u << 20;
+        CHECK(w32i_build(&o, &img) == 0 && core_check(&img, why, sizeof why), "control: an intact spec passes");
+        keep = img.procs[3].pid;
+        img.procs[3].pid += 4;
+        CHECK(!core_check(&img, why, sizeof why), "control: a wrong pid in the spec fails (%s)", why);
+        img.procs[3].pid = keep;
+        keep = img.procs[3].mods[1].base;
+        img.procs[3].mods[1].base += 0x1000;
+        CHECK(!core_check(&img, why, sizeof why), "control: a wrong module base fails (%s)", why);
+        img.procs[3].mods[1].base = keep;
+        img.kmods[2].name[0] ^= 0x20;
+        CHECK(!core_check(&img, why, sizeof why), "control: a wrong kernel module name fails (%s)", why);
+        w32i_free(&img);
+    }
     for (i = 0; i < sizeof x64_builds / sizeof x64_builds[0]; i++) {
         memset(&o, 0, sizeof o);
         o.build = x64_builds[i];
