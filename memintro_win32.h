@@ -333,6 +333,7 @@ typedef struct memintro_pe {
                                       export_name could not be read */
     uint16_t nsections_header; /* NumberOfSections as written (nsections is clamped) */
     uint16_t reserved;
+    uint32_t section_alignment; /* SectionAlignment (a power of two; else 4096 is used) */
     uint32_t flags;         /* MEMINTRO_PE_* below */
 } memintro_pe;
 
@@ -602,7 +603,10 @@ static memintro_status memintro__pe_file_read(const memintro_pe *pe, uint32_t rv
                 const uint8_t *sh = pe->file + pe->section_table + (uint64_t)i * 40u;
                 uint32_t vs = memintro_get_u32(sh + 8), va = memintro_get_u32(sh + 12);
                 uint32_t raw = memintro_get_u32(sh + 16), ptr = memintro_get_u32(sh + 20);
-                uint32_t span = vs ? vs : raw, off;
+                uint64_t span64 = ((uint64_t)(vs ? vs : raw) + pe->section_alignment - 1) &
+                                  ~(uint64_t)(pe->section_alignment - 1);
+                uint32_t span, off; /* the loader maps the section in whole alignment units */
+                span = span64 > 0xffffffffu - va ? 0xffffffffu - va : (uint32_t)span64;
                 if (rva < va || rva - va >= span) continue;
                 off = rva - va;
                 n = span - off < len ? span - off : len;
@@ -998,6 +1002,10 @@ static memintro_status memintro__pe_open(memintro_pe *pe)
     pe->image_base = pe->is64 ? memintro_get_u64(opt + 24) : memintro_get_u32(opt + 28);
     pe->size_of_image = memintro_get_u32(opt + 56);
     pe->size_of_headers = memintro_get_u32(opt + 60);
+    pe->section_alignment = memintro_get_u32(opt + 32);
+    if (!pe->section_alignment || (pe->section_alignment & (pe->section_alignment - 1)) ||
+        pe->section_alignment > 0x10000000u)
+        pe->section_alignment = 4096;
     nrva = memintro_get_u32(opt + ddoff - 4);
     pe->ndirs = (optlen - ddoff) / 8u;
     if (pe->ndirs > nrva) pe->ndirs = nrva;
@@ -1076,26 +1084,280 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_section(memintro_pe *pe, uint32_t i
     return MEMINTRO_OK;
 }
 
+/* Entries [0, n) of esize bytes at `at` into out, each entry's status in st (as uint8_t):
+   one read; entry by entry (batches of MEMINTRO__PE_BATCH) when it fails. */
+static void memintro__pe_table(memintro_pe *pe, uint64_t at, uint32_t n, uint32_t esize, uint8_t *out, uint8_t *st)
+{
+    memintro_op ops[MEMINTRO__PE_BATCH];
+    uint32_t i, k;
+    memintro_status s = memintro__pe_read(pe, at, out, n * esize);
+    for (i = 0; i < n; i++) st[i] = (uint8_t)s;
+    if (s == MEMINTRO_OK) return;
+    for (i = 0; i < n; i += MEMINTRO__PE_BATCH) {
+        uint32_t m = n - i < MEMINTRO__PE_BATCH ? n - i : MEMINTRO__PE_BATCH;
+        for (k = 0; k < m; k++) {
+            ops[k].addr = at + (uint64_t)(i + k) * esize;
+            ops[k].buf = out + (size_t)(i + k) * esize;
+            ops[k].len = esize;
+            ops[k].flags = 0;
+        }
+        memintro__pe_readv(pe, ops, m);
+        for (k = 0; k < m; k++) st[i + k] = (uint8_t)ops[k].status;
+    }
+}
+
+/* The export walk goes through the address table a window of MEMINTRO__PE_WIN functions at a
+   time: one pass over the ordinal table finds the names of the window's functions (up to
+   MEMINTRO__PE_PAIRS; more, and the window shrinks), their name pointers are read in one
+   read when they lie close together (the common case: ordinals given in name order), else
+   in batches, and their strings in batches. No memory but about 8 KiB of stack. */
+#define MEMINTRO__PE_WIN 256u   /* export address table entries per pass */
+#define MEMINTRO__PE_PAIRS 512u /* names of one pass */
+#define MEMINTRO__PE_ORDS 256u  /* ordinal table entries per read */
+
 MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_pe_export_fn fn, void *user)
 {
-    (void)pe;
-    (void)fn;
-    (void)user;
-    return MEMINTRO_E_UNSUPPORTED;
+    memintro__pe_expdir e;
+    memintro_status st, result = MEMINTRO_OK;
+    uint8_t fst[MEMINTRO__PE_WIN], ost[MEMINTRO__PE_ORDS], pst[MEMINTRO__PE_WIN], pss[MEMINTRO__PE_BATCH];
+    uint8_t frv[4 * MEMINTRO__PE_WIN], ob[2 * MEMINTRO__PE_ORDS], pb[4 * MEMINTRO__PE_WIN];
+    uint8_t nb[MEMINTRO__PE_BATCH][MEMINTRO__PE_NAME];
+    uint16_t pj[MEMINTRO__PE_PAIRS];
+    uint8_t pk[MEMINTRO__PE_PAIRS];
+    uint32_t w0 = 0, win = MEMINTRO__PE_WIN;
+    memintro_op ops[MEMINTRO__PE_BATCH];
+    memintro_pe_export x;
+    if (!pe || !fn) return MEMINTRO_E_INVALID;
+    st = memintro__pe_expdir_read(pe, &e);
+    if (st != MEMINTRO_OK) return st;
+    while (w0 < e.nfuncs) {
+        uint32_t wn = e.nfuncs - w0 < win ? e.nfuncs - w0 : win, np = 0, j0, i, k, p, bp = 0, jmin = 0xffffffffu, jmax = 0;
+        int overflow = 0, span;
+        memintro_status ord_st = MEMINTRO_OK;
+        /* the names whose ordinal falls in [w0, w0 + wn), in name-table order */
+        for (j0 = 0; j0 < e.nnames && !overflow; j0 += MEMINTRO__PE_ORDS) {
+            uint32_t n = e.nnames - j0 < MEMINTRO__PE_ORDS ? e.nnames - j0 : MEMINTRO__PE_ORDS;
+            memintro__pe_table(pe, (uint64_t)e.ords + 2ull * j0, n, 2, ob, ost);
+            for (i = 0; i < n; i++) {
+                uint32_t o;
+                if (ost[i] != MEMINTRO_OK) {
+                    if (ord_st == MEMINTRO_OK) ord_st = (memintro_status)ost[i]; /* that name's function is unknown */
+                    continue;
+                }
+                o = memintro_get_u16(ob + 2 * i);
+                if (o < w0 || o - w0 >= wn) continue;
+                if (np == MEMINTRO__PE_PAIRS) {
+                    overflow = 1;
+                    break;
+                }
+                pj[np] = (uint16_t)(j0 + i);
+                pk[np++] = (uint8_t)(o - w0);
+                if (j0 + i < jmin) jmin = j0 + i;
+                if (j0 + i > jmax) jmax = j0 + i;
+            }
+        }
+        if (overflow && win > 1) { /* many names for few functions: a smaller pass */
+            win /= 2;
+            continue;
+        }
+        if (overflow && result == MEMINTRO_OK) result = MEMINTRO_E_LIMIT;
+        if (ord_st != MEMINTRO_OK && result == MEMINTRO_OK) result = ord_st;
+        /* in function order, names of one function in name-table order (insertion sort) */
+        for (i = 1; i < np; i++) {
+            uint16_t j = pj[i];
+            uint8_t kk = pk[i];
+            for (k = i; k > 0 && pk[k - 1] > kk; k--) {
+                pj[k] = pj[k - 1];
+                pk[k] = pk[k - 1];
+            }
+            pj[k] = j;
+            pk[k] = kk;
+        }
+        memintro__pe_table(pe, (uint64_t)e.funcs + 4ull * w0, wn, 4, frv, fst);
+        /* the name pointers: one read when they lie within MEMINTRO__PE_WIN entries */
+        span = np && jmax - jmin < MEMINTRO__PE_WIN;
+        if (span) memintro__pe_table(pe, (uint64_t)e.names + 4ull * jmin, jmax - jmin + 1, 4, pb, pst);
+        p = 0;
+        for (k = 0; k < wn; k++) {
+            uint32_t rva = memintro_get_u32(frv + 4 * k);
+            int named = 0;
+            while (p < np && pk[p] == k) {
+                memintro_status s;
+                uint32_t q = p - bp;
+                if (p == 0 || q == MEMINTRO__PE_BATCH) { /* the next batch of names */
+                    uint32_t m = np - p < MEMINTRO__PE_BATCH ? np - p : MEMINTRO__PE_BATCH;
+                    uint8_t pbs[4 * MEMINTRO__PE_BATCH];
+                    bp = p;
+                    q = 0;
+                    if (!span) {
+                        for (i = 0; i < m; i++) {
+                            ops[i].addr = (uint64_t)e.names + 4ull * pj[p + i];
+                            ops[i].buf = pbs + 4 * i;
+                            ops[i].len = 4;
+                            ops[i].flags = 0;
+                        }
+                        memintro__pe_readv(pe, ops, m);
+                        for (i = 0; i < m; i++) pss[i] = (uint8_t)ops[i].status;
+                    } else {
+                        for (i = 0; i < m; i++) {
+                            uint32_t at = pj[p + i] - jmin;
+                            memintro__pe_copy(pbs + 4 * i, pb + 4 * at, 4);
+                            pss[i] = pst[at];
+                        }
+                    }
+                    for (i = 0; i < m; i++) {
+                        uint64_t r = memintro_get_u32(pbs + 4 * i);
+                        ops[i].addr = r;
+                        ops[i].buf = nb[i];
+                        ops[i].len = pss[i] == MEMINTRO_OK ? memintro__pe_chunk(pe, r, MEMINTRO__PE_NAME) : 0;
+                        ops[i].flags = 0;
+                    }
+                    memintro__pe_readv(pe, ops, m);
+                    for (i = 0; i < m; i++)
+                        if (pss[i] != MEMINTRO_OK) ops[i].status = (memintro_status)pss[i], ops[i].len = 0;
+                }
+                memintro__pe_zero(&x, sizeof x);
+                s = ops[q].status;
+                if (ops[q].len || s == MEMINTRO_OK)
+                    s = memintro__pe_str_from(pe, ops[q].addr, nb[q], ops[q].len, ops[q].status, x.name, sizeof x.name);
+                if (s != MEMINTRO_OK && s != MEMINTRO_E_LIMIT) x.name[0] = 0;
+                x.ordinal = e.ord_base + w0 + k;
+                x.status = fst[k] != MEMINTRO_OK ? (memintro_status)fst[k]
+                                                 : memintro__pe_export_fill(pe, &e, w0 + k, 1, rva, &x);
+                if (x.status == MEMINTRO_OK) x.status = s;
+                if (x.status != MEMINTRO_OK && result == MEMINTRO_OK) result = x.status;
+                if (fn(user, &x)) return MEMINTRO_OK;
+                named = 1;
+                p++;
+            }
+            if (named || (fst[k] == MEMINTRO_OK && !rva)) continue; /* an empty slot */
+            memintro__pe_zero(&x, sizeof x);
+            x.ordinal = e.ord_base + w0 + k;
+            x.status = fst[k] != MEMINTRO_OK ? (memintro_status)fst[k] : memintro__pe_export_fill(pe, &e, w0 + k, 1, rva, &x);
+            if (x.status == MEMINTRO_OK) x.status = ord_st; /* a name of it may be in what was not read */
+            if (x.status != MEMINTRO_OK && result == MEMINTRO_OK) result = x.status;
+            if (fn(user, &x)) return MEMINTRO_OK;
+        }
+        w0 += wn;
+        win = MEMINTRO__PE_WIN;
+    }
+    return result;
 }
 
 MEMINTRO__PE_DEF memintro_status memintro_pe_imports(memintro_pe *pe, memintro_pe_import_fn fn, void *user)
 {
-    (void)pe;
-    (void)fn;
-    (void)user;
-    return MEMINTRO_E_UNSUPPORTED;
+    uint32_t d, total = 0, ts;
+    memintro_status result = MEMINTRO_OK;
+    memintro_pe_import x;
+    if (!pe || !fn) return MEMINTRO_E_INVALID;
+    if (pe->ndirs < 2 || !pe->dir_rva[1]) return MEMINTRO_E_NOTFOUND;
+    ts = pe->is64 ? 8u : 4u;
+    for (d = 0;; d++) {
+        uint8_t desc[20], lb[8 * MEMINTRO__PE_BATCH], ib[8 * MEMINTRO__PE_BATCH];
+        uint8_t nb[MEMINTRO__PE_BATCH][2 + MEMINTRO__PE_NAME];
+        uint8_t lst[MEMINTRO__PE_BATCH], ist[MEMINTRO__PE_BATCH];
+        memintro_status dst;
+        memintro_op ops[MEMINTRO__PE_BATCH];
+        char dll[64];
+        uint32_t oft, name, ft, lookup, t0;
+        memintro_status st;
+        if (d == MEMINTRO_PE_MAX_IMPORT_DLLS) return MEMINTRO_E_LIMIT;
+        st = memintro__pe_read(pe, (uint64_t)pe->dir_rva[1] + 20ull * d, desc, 20);
+        if (st != MEMINTRO_OK) return st; /* where the table goes on is unknown */
+        oft = memintro_get_u32(desc);
+        name = memintro_get_u32(desc + 12);
+        ft = memintro_get_u32(desc + 16);
+        if (!name || !ft) break; /* the loader's end of the table (the all-zero descriptor) */
+        dst = memintro__pe_str(pe, name, dll, sizeof dll);
+        if (dst != MEMINTRO_OK && dst != MEMINTRO_E_LIMIT) dll[0] = 0;
+        lookup = oft ? oft : ft; /* no lookup table: the IAT holds the names until bound */
+        for (t0 = 0;; t0 += MEMINTRO__PE_BATCH) {
+            uint64_t la = (uint64_t)lookup + (uint64_t)t0 * ts, ia = (uint64_t)ft + (uint64_t)t0 * ts;
+            uint32_t n = MEMINTRO__PE_BATCH, i, end;
+            /* entries up to the image's end (an entry past it is a broken table) */
+            if (la < pe->size_of_image && (pe->size_of_image - la) / ts < n) n = (uint32_t)((pe->size_of_image - la) / ts);
+            if (la >= pe->size_of_image || !n) n = 1;
+            memintro__pe_table(pe, la, n, ts, lb, lst);
+            if (lookup != ft) {
+                uint32_t m = n;
+                if (ia >= pe->size_of_image) m = 0;
+                else if ((pe->size_of_image - ia) / ts < m) m = (uint32_t)((pe->size_of_image - ia) / ts);
+                for (i = m; i < n; i++) {
+                    ist[i] = (uint8_t)MEMINTRO_E_FORMAT;
+                    memintro__pe_zero(ib + (size_t)i * ts, ts);
+                }
+                if (m) memintro__pe_table(pe, ia, m, ts, ib, ist);
+            } else {
+                memintro__pe_copy(ib, lb, (size_t)n * ts);
+                for (i = 0; i < n; i++) ist[i] = lst[i];
+            }
+            /* the end of the list, and the names of the entries before it, in one batch */
+            for (i = 0; i < n; i++) {
+                uint64_t v = pe->is64 ? memintro_get_u64(lb + 8 * i) : memintro_get_u32(lb + 4 * i);
+                int ord = pe->is64 ? (int)(v >> 63) : (int)(v >> 31);
+                ops[i].addr = 0;
+                ops[i].buf = nb[i];
+                ops[i].len = 0;
+                ops[i].flags = 0;
+                if (lst[i] != MEMINTRO_OK) break; /* the rest of this list is unknown */
+                if (!v) break;
+                if (!ord && v <= 0x7fffffffu) {
+                    ops[i].addr = v;
+                    ops[i].len = memintro__pe_chunk(pe, v, 2 + MEMINTRO__PE_NAME);
+                }
+            }
+            end = i;
+            memintro__pe_readv(pe, ops, end);
+            for (i = 0; i < n; i++) {
+                uint64_t v = pe->is64 ? memintro_get_u64(lb + 8 * i) : memintro_get_u32(lb + 4 * i);
+                memintro_status s = MEMINTRO_OK;
+                if (i < end || lst[i] != MEMINTRO_OK) {
+                    if (++total > MEMINTRO_PE_MAX_IMPORTS) return MEMINTRO_E_LIMIT;
+                } else {
+                    break; /* the zero entry: this DLL's list ends */
+                }
+                memintro__pe_zero(&x, sizeof x);
+                memintro__pe_copy(x.dll, dll, sizeof dll);
+                x.iat_rva = (uint32_t)(ia + (uint64_t)i * ts);
+                if (lst[i] != MEMINTRO_OK) {
+                    x.status = (memintro_status)lst[i]; /* reported once: where the list goes on is unknown */
+                } else {
+                    x.by_ordinal = pe->is64 ? (int)(v >> 63) : (int)(v >> 31);
+                    if (x.by_ordinal) {
+                        x.ordinal = (uint32_t)(v & 0xffffu);
+                    } else if (v > 0x7fffffffu) {
+                        s = MEMINTRO_E_FORMAT; /* PE32+: bits 62..31 must be zero */
+                    } else if (ops[i].status == MEMINTRO_OK && ops[i].len > 2) {
+                        x.ordinal = memintro_get_u16(nb[i]);
+                        s = memintro__pe_str_from(pe, v + 2, nb[i] + 2, ops[i].len - 2, MEMINTRO_OK, x.name,
+                                                  sizeof x.name);
+                    } else {
+                        uint8_t h[2];
+                        s = memintro__pe_read(pe, v, h, 2);
+                        x.ordinal = memintro_get_u16(h);
+                        if (s == MEMINTRO_OK) s = memintro__pe_str(pe, v + 2, x.name, sizeof x.name);
+                    }
+                    if (s != MEMINTRO_OK && s != MEMINTRO_E_LIMIT) x.name[0] = 0;
+                    x.bound = pe->is64 ? memintro_get_u64(ib + 8 * i) : memintro_get_u32(ib + 4 * i);
+                    x.status = s != MEMINTRO_OK ? s : ist[i] != MEMINTRO_OK ? (memintro_status)ist[i] : dst;
+                }
+                if (x.status != MEMINTRO_OK && result == MEMINTRO_OK) result = x.status;
+                if (fn(user, &x)) return MEMINTRO_OK;
+                if (lst[i] != MEMINTRO_OK) break;
+            }
+            if (i < n) break; /* the list ended (or became unreadable) in this batch */
+        }
+    }
+    return result;
 }
 
 #undef MEMINTRO__PE_DEF
 #undef MEMINTRO__PE_BATCH
 #undef MEMINTRO__PE_NAME
 #undef MEMINTRO__PE_MAX_LFANEW
+#undef MEMINTRO__PE_WIN
+#undef MEMINTRO__PE_PAIRS
+#undef MEMINTRO__PE_ORDS
 
 /* ---- implementation: offsets tables ----------------------------------------------------- */
 
