@@ -39,9 +39,6 @@ typedef struct layout {
 } layout;
 /* the 19041 row of the table (ntdiff/headers Win10_2004_20H1) */
 static const layout L19041 = {19045, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0x520, 0x7d4, 0x840};
-/* the 10586 row has pid, links and name only: the other figures (the builder's own) come
-   from the locator */
-static const layout L10586 = {10586, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0x3c0, 0x61c, 0};
 /* a layout no table has, for the locator (Wow64Process at Peb + 0x30, as on 8 and later) */
 static const layout LOWN = {30001, 0x300, 0x308, 0x3f0, 0x460, 0x400, 0x430, 0x3e0, 0x600, 0};
 
@@ -488,16 +485,6 @@ static void test_offsets(wimg *g)
     memset(&l, 0, sizeof l);
     s = memintro_win32_processes(&w, collect, &l);
     CHECK(s == MEMINTRO_OK && same_procs(&l, &LOWN, NPROC), "locator: the process list reads as built (%u)", l.n);
-    /* a row without some figures: they come from the locator, the source stays "table" */
-    build(g, &L10586, F_STUB);
-    s = open_img(g, &b, &w, NULL);
-    CHECK(s == MEMINTRO_OK && w.offsets_source == MEMINTRO_WIN32_SRC_TABLE && w.off.pid == 0x2e8 && w.off.ppid == 0x3e0 &&
-              w.off.peb == 0x3f8 && w.off.section_base == 0x3c0 && w.off.wow64 == 0x428 && w.off.exit_status == 0x61c,
-          "offsets: the 10586 row's missing figures filled by the locator (ppid 0x%x peb 0x%x wow64 0x%x)", w.off.ppid,
-          w.off.peb, w.off.wow64);
-    memset(&l, 0, sizeof l);
-    s = memintro_win32_processes(&w, collect, &l);
-    CHECK(s == MEMINTRO_OK && same_procs(&l, &L10586, NPROC), "offsets: ... and the process list reads as built");
     /* the table's layout derived again */
     build(g, &L19041, F_STUB);
     memset(&h, 0, sizeof h);
