@@ -1367,48 +1367,70 @@ extern "C" {
 
 /* One row per layout: builds, is64, KPROCESS.DirectoryTableBase, UniqueProcessId,
    ActiveProcessLinks, InheritedFromUniqueProcessId, ImageFileName, Peb, Wow64Process,
-   (Peb in EWOW64PROCESS), SectionBaseAddress, CreateTime, ExitTime, ExitStatus. A 0 is a
-   figure not checked against a source (the field is then not read). Sources:
+   (PEB32 pointer in EWOW64PROCESS), SectionBaseAddress, CreateTime, ExitTime, ExitStatus.
+   A 0 is a field the release does not have (Wow64Process on x86). pid, links and name of a
+   row are checked against the System process at init; a row that does not fit is replaced
+   by the locator. Sources:
      [hv]  bitdefender/hvmi cami/sources/windows/opaque_fields/km/windows_<build>_<arch>*.yaml
      [nd]  ntdiff/headers <release>/<arch>/System32/ntdll.dll/Standalone/_EPROCESS.h
-           (the PDB's own layout, one file per release)
+           (the PDB's layout, one file per release)
      [fm]  /work/shared/reference/formats.md section 5 (memflow tomls, MemProcFS)
-   ExitTime follows CreateTime on 7601 ([hv] CreateTime 0x168, [nd] ExitTime 0x170). */
+     [ng]  ntdiff/headers as read for the generator's own table (tests/win32_image.h), for
+           releases not read here
+   DISAGREEMENTS: ntdiff's Win10_1903_19H1 x64 file at commit 34fa37e holds the 1809 layout
+   (pid 0x2e0); at commit 42c185d it holds 18362's (pid 0x2e8, as memflow's toml): the row
+   follows 42c185d. ntdiff's Win7_SP1 ntdll.dll layout has ImageFileName 0x2d8, Peb 0x330,
+   Wow64Process 0x318; [hv] and memflow's PDB toml say 0x2e0, 0x338, 0x320: the row follows
+   [hv] (a kernel's own layout). */
 #define MEMINTRO__W32_ROW(lo, hi, is64, dtb, pid, links, ppid, name, peb, wow, wpeb, sect, ct, et, es) \
     {lo, hi, is64, dtb, pid, links, ppid, name, peb, wow, wpeb, sect, ct, et, es, 0}
 static const memintro_win32_offsets memintro__w32_table[] = {
     /* x64 */
-    /* 7601 Windows 7 SP1: [hv] windows_7601_x64; ExitTime [nd] Win7_SP1 */
+    /* 7601 Windows 7 SP1: [hv] windows_7601_x64 (ExitTime: CreateTime + 8, as [nd] Win7_SP1) */
     MEMINTRO__W32_ROW(7600, 7601, 1, 0x28, 0x180, 0x188, 0x290, 0x2e0, 0x338, 0x320, 0, 0x270, 0x168, 0x170, 0x444),
     /* 9200 Windows 8: [nd] Win8 */
-    MEMINTRO__W32_ROW(9200, 9200, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x438, 0x3e8, 0x428, 0, 0x3b0, 0, 0, 0),
-    /* 9600 Windows 8.1: [nd] Win8.1 */
-    MEMINTRO__W32_ROW(9600, 9600, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x438, 0x3e8, 0x428, 0, 0x3b0, 0, 0, 0),
-    /* 10240 Windows 10 1507: [nd] */
-    MEMINTRO__W32_ROW(10240, 10240, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x448, 0x3f8, 0x438, 0, 0x3c0, 0, 0, 0),
-    /* 10586 1511: [nd] */
-    MEMINTRO__W32_ROW(10586, 10586, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x438, 0, 0x3c0, 0, 0, 0),
-    /* 14393 1607: [nd] */
-    MEMINTRO__W32_ROW(14393, 14393, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0, 0, 0),
-    /* 15063 1703, 16299 1709, 17134 1803: [nd] */
-    MEMINTRO__W32_ROW(15063, 17134, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0, 0, 0),
-    /* 17763 1809: [hv] windows_17763_x64_kpti_ON */
-    MEMINTRO__W32_ROW(17763, 17763, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0, 0x624),
-    /* 18362 1903, 18363 1909: [fm] memflow 18362 toml */
-    MEMINTRO__W32_ROW(18362, 18363, 1, 0x28, 0x2e8, 0x2f0, 0x3e8, 0x450, 0x3f8, 0x428, 0, 0x3c8, 0, 0, 0),
-    /* 19041 2004 .. 19045 22H2: [nd] Win10_2004_20H1 (the same figures in [fm] memflow 19041/19045) */
+    MEMINTRO__W32_ROW(9200, 9200, 1, 0x28, 0x2e0, 0x2e8, 0x3d0, 0x438, 0x3e8, 0x418, 0, 0x3b0, 0x2d0, 0x610, 0x58c),
+    /* 9600 Windows 8.1: [nd] Win8.1_U1 */
+    MEMINTRO__W32_ROW(9600, 9600, 1, 0x28, 0x2e0, 0x2e8, 0x3d0, 0x438, 0x3e8, 0x418, 0, 0x3b0, 0x2d0, 0x640, 0x5d4),
+    /* 10240 1507, 10586 1511: [ng] */
+    MEMINTRO__W32_ROW(10240, 10240, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x448, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x670, 0x604),
+    MEMINTRO__W32_ROW(10586, 10586, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x678, 0x60c),
+    /* 14393 1607: [nd] Win10_1607_RS1 (pid and links before Flags2 at 0x300, as on x86) */
+    MEMINTRO__W32_ROW(14393, 14393, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x688, 0x61c),
+    /* 15063 1703: [nd] Win10_1703_RS2 (pid, links: the same layout as [hv] 17763) */
+    MEMINTRO__W32_ROW(15063, 15063, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x690, 0x624),
+    /* 16299 1709, 17134 1803, 17763 1809: [hv] windows_17763_x64_kpti_ON (the figures of [nd]
+       1703 too); ExitTime [ng] */
+    MEMINTRO__W32_ROW(16299, 17763, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x690, 0x624),
+    /* 18362 1903, 18363 1909: [nd] Win10_1903_19H1 at 42c185d (pid, links, parent, section as
+       [fm] memflow's 18362 toml) */
+    MEMINTRO__W32_ROW(18362, 18363, 1, 0x28, 0x2e8, 0x2f0, 0x3e8, 0x450, 0x3f8, 0x428, 0, 0x3c8, 0x310, 0x6c0, 0x654),
+    /* 19041 2004 .. 19045 22H2: [nd] Win10_2004_20H1 (the same in [fm] memflow 19041/19045) */
     MEMINTRO__W32_ROW(19041, 19045, 1, 0x28, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0, 0x520, 0x468, 0x840, 0x7d4),
-    /* 22000 Windows 11 21H2, 22621 22H2, 22631 23H2: [nd] */
+    /* 22000 Windows 11 21H2, 22621 22H2, 22631 23H2: [fm] (the 19041 figures) */
     MEMINTRO__W32_ROW(22000, 22631, 1, 0x28, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0, 0x520, 0x468, 0x840, 0x7d4),
     /* 26100 Windows 11 24H2: [nd] Win11_2409_24H2 */
     MEMINTRO__W32_ROW(26100, 26100, 1, 0x28, 0x1d0, 0x1d8, 0x2d0, 0x338, 0x2e0, 0x310, 0, 0x2b0, 0x1f8, 0x5c0, 0x554),
     /* x86 (no Wow64Process) */
-    /* 7601: [hv] windows_7601_x86 */
+    /* 7601: [hv] windows_7601_x86 (ExitTime: CreateTime + 8) */
     MEMINTRO__W32_ROW(7600, 7601, 0, 0x18, 0xb4, 0xb8, 0x140, 0x16c, 0x1a8, 0, 0, 0x12c, 0xa0, 0xa8, 0x274),
-    /* 17763: [hv] windows_17763_x86_kpti_ON */
-    MEMINTRO__W32_ROW(17763, 17763, 0, 0x18, 0xb4, 0xb8, 0x140, 0x17c, 0x14c, 0, 0, 0x130, 0xd0, 0, 0x298),
-    /* 19041 .. 19045: [fm] memflow (pid, links, name, peb, section) */
-    MEMINTRO__W32_ROW(19041, 19045, 0, 0x18, 0xe4, 0xe8, 0, 0x1ac, 0x17c, 0, 0, 0x160, 0, 0, 0),
+    /* 9200: [nd] Win8 x86 */
+    MEMINTRO__W32_ROW(9200, 9200, 0, 0x18, 0xb4, 0xb8, 0x134, 0x170, 0x140, 0, 0, 0x120, 0xa8, 0x2b8, 0x270),
+    /* 9600: [nd] Win8.1 x86 */
+    MEMINTRO__W32_ROW(9600, 9600, 0, 0x18, 0xb4, 0xb8, 0x134, 0x170, 0x140, 0, 0, 0x120, 0xa8, 0x2b0, 0x270),
+    /* 10240, 10586: [ng] (pid and links as in every x86 release from 7601 to 17763) */
+    MEMINTRO__W32_ROW(10240, 10240, 0, 0x18, 0xb4, 0xb8, 0x138, 0x170, 0x144, 0, 0, 0x128, 0xc8, 0x2c0, 0x280),
+    MEMINTRO__W32_ROW(10586, 10586, 0, 0x18, 0xb4, 0xb8, 0x138, 0x174, 0x144, 0, 0, 0x128, 0xc8, 0x2c0, 0x280),
+    /* 14393: [nd] Win10_1607_RS1 x86 */
+    MEMINTRO__W32_ROW(14393, 14393, 0, 0x18, 0xb4, 0xb8, 0x138, 0x174, 0x144, 0, 0, 0x128, 0xc8, 0x2c8, 0x288),
+    /* 15063, 16299: [ng] (the 17763 figures of [hv] but for ExitTime/ExitStatus) */
+    MEMINTRO__W32_ROW(15063, 16299, 0, 0x18, 0xb4, 0xb8, 0x140, 0x17c, 0x14c, 0, 0, 0x130, 0xd0, 0x2d0, 0x294),
+    /* 17134, 17763: [hv] windows_17763_x86_kpti_ON; ExitTime [ng] */
+    MEMINTRO__W32_ROW(17134, 17763, 0, 0x18, 0xb4, 0xb8, 0x140, 0x17c, 0x14c, 0, 0, 0x130, 0xd0, 0x2d8, 0x298),
+    /* 19041 .. 19045: [fm] memflow (pid, links, name, Peb, SectionBaseAddress); the parent,
+       times and ExitStatus [ng] */
+    MEMINTRO__W32_ROW(19041, 19045, 0, 0x18, 0xe4, 0xe8, 0x170, 0x1ac, 0x17c, 0, 0, 0x160, 0x100, 0x388, 0x34c),
+    /* x86 18362/18363: no source; the locator derives them */
 };
 #undef MEMINTRO__W32_ROW
 
@@ -1444,7 +1466,7 @@ typedef struct memintro__w32_ctx {
 } memintro__w32_ctx;
 
 #define MEMINTRO__W32_WORK_BYTES (64u * 1024u)
-#define MEMINTRO__W32_MAX_CAND 8u
+#define MEMINTRO__W32_MAX_CAND 16u
 /* the window of kernel space searched for ntoskrnl (MemProcFS: the same x64 range) */
 #define MEMINTRO__W32_WIN64_LO 0xfffff80000000000ull
 #define MEMINTRO__W32_WIN64_HI 0xfffff80800000000ull
@@ -1818,12 +1840,14 @@ static memintro_status memintro__w32_scan_low(memintro__w32_ctx *c, memintro__w3
             uint64_t at = pa + 0x1000 * i;
             if (ops[i].status == MEMINTRO_E_GONE || ops[i].status == MEMINTRO_E_IO) return ops[i].status;
             if (ops[i].status != MEMINTRO_OK) continue;
+            /* every mode the page fits (a 32-bit PD mapping itself at PDE 0x300 also reads as
+               a PML4 with a self-reference at 0x180): the kernel search decides */
             if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86_64) && memintro__w32_is_pml4(p, at))
                 memintro__w32_add(cand, n, MEMINTRO_ARCH_X86_64, at, MEMINTRO_WIN32_SRC_SCAN);
-            else if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86_PAE) && at < 0x100000000ull &&
-                     (memintro__w32_is_pdpt_form(p, at) || memintro__w32_pae_selfmap(c, p)))
+            if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86_PAE) && at < 0x100000000ull &&
+                (memintro__w32_is_pdpt_form(p, at) || memintro__w32_pae_selfmap(c, p)))
                 memintro__w32_add(cand, n, MEMINTRO_ARCH_X86_PAE, at, MEMINTRO_WIN32_SRC_SCAN);
-            else if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86) && memintro__w32_is_pd32(p, at))
+            if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86) && memintro__w32_is_pd32(p, at))
                 memintro__w32_add(cand, n, MEMINTRO_ARCH_X86, at, MEMINTRO_WIN32_SRC_SCAN);
         }
     }
