@@ -207,6 +207,63 @@ static int mods_match(const w32i_module *want, uint32_t nwant, const mods_seen *
     return 1;
 }
 
+typedef struct exps_seen {
+    uint32_t n;
+    memintro_pe_export e[W32I_MAX_EXPORTS + 4];
+} exps_seen;
+
+static int on_export(void *user, const memintro_pe_export *e)
+{
+    exps_seen *s = (exps_seen *)user;
+    if (s->n < W32I_MAX_EXPORTS + 4) s->e[s->n] = *e;
+    s->n++;
+    return s->n > W32I_MAX_EXPORTS + 8;
+}
+
+/* The PE image of module m mapped in v: headers, export directory name, every export in
+   ordinal order (a module whose export page is paged out: the headers open, the walk
+   reports a status). Returns 1 when it matches the spec. */
+static int exports_match(memintro_virt *v, const w32i_module *m, char *why, size_t whysz)
+{
+    memintro_pe pe;
+    static exps_seen es;
+    memintro_status st;
+    uint32_t i;
+    if (!m->pe) return 1;
+    memset(&pe, 0, sizeof pe);
+    st = memintro_pe_open(&pe, v, m->base);
+    if (st != MEMINTRO_OK) return snprintf(why, whysz, "%s: pe_open %s", m->name, memintro_status_str(st)), 0;
+    if (pe.size_of_image != m->size) return snprintf(why, whysz, "%s: SizeOfImage 0x%x", m->name, pe.size_of_image), 0;
+    es.n = 0;
+    st = memintro_pe_exports(&pe, on_export, &es);
+    if (m->pe_paged) {
+        if (st == MEMINTRO_OK || pe.export_name[0])
+            return snprintf(why, whysz, "%s (export page paged out): %s, name \"%s\"", m->name, memintro_status_str(st),
+                            pe.export_name),
+                   0;
+        return 1;
+    }
+    if (!m->nexports) {
+        if (st != MEMINTRO_E_NOTFOUND || es.n)
+            return snprintf(why, whysz, "%s (no exports): %s and %u exports", m->name, memintro_status_str(st), es.n), 0;
+        return 1;
+    }
+    if (strcmp(pe.export_name, m->export_name))
+        return snprintf(why, whysz, "%s: export name \"%s\"", m->name, pe.export_name), 0;
+    if (st != MEMINTRO_OK || es.n != m->nexports)
+        return snprintf(why, whysz, "%s: %s, %u exports (spec %u)", m->name, memintro_status_str(st), es.n, m->nexports), 0;
+    for (i = 0; i < m->nexports; i++) {
+        const memintro_pe_export *e = &es.e[i];
+        const w32i_export *x = &m->exports[i];
+        if (e->ordinal != x->ordinal || e->rva != x->rva || strcmp(e->name, x->name) || strcmp(e->forwarder, x->forwarder) ||
+            (!x->forwarder[0] && e->address != m->base + x->rva))
+            return snprintf(why, whysz, "%s export %u: #%u 0x%x \"%s\" \"%s\", spec #%u 0x%x \"%s\" \"%s\"", m->name, i,
+                            e->ordinal, e->rva, e->name, e->forwarder, x->ordinal, x->rva, x->name, x->forwarder),
+                   0;
+    }
+    return 1;
+}
+
 static void upper(char *d, const char *s)
 {
     size_t i;
@@ -355,6 +412,21 @@ static void check_layer(const char *label, const w32i_image *img, memintro_phys 
     st = memintro_win32_modules(&w, NULL, 0, on_mod, &ms);
     ok = mods_match(img->kmods, img->nkmods, &ms, st, why, sizeof why);
     CHECK(ok, "%s: %u kernel modules, ntoskrnl.exe first%s%s", label, img->nkmods, ok ? "" : ": ", ok ? "" : why);
+
+    /* PE images: exports of the kernel's modules and of every mapped module of each process
+       (through its own address space), a paged-out export directory reported as such */
+    ok = 1;
+    why[0] = 0;
+    for (i = 0; i < img->nkmods && ok; i++) ok = exports_match(&w.kernel, &img->kmods[i], why, sizeof why);
+    for (i = 0; i < img->walk_limit && i < ps.n && ok; i++) {
+        const w32i_process *q = &img->procs[i];
+        memintro_virt pv;
+        uint32_t j;
+        if (!q->peb || memintro_win32_process_virt(&w, &ps.p[i], &pv) != MEMINTRO_OK) continue;
+        for (j = 0; j < q->nmods && ok; j++) ok = exports_match(&pv, &q->mods[j], why, sizeof why);
+        for (j = 0; j < q->nmods32 && ok; j++) ok = exports_match(&pv, &q->mods32[j], why, sizeof why);
+    }
+    CHECK(ok, "%s: exports of the kernel modules and of each process's modules%s%s", label, ok ? "" : ": ", why);
     free(mem);
 }
 
