@@ -925,9 +925,10 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
     if (ram < (16ull << 20)) return -1;
     if (!g->is64 && ram > (4ull << 30)) return -1;
     if (o->flags & W32I_UNKNOWN_BUILD) {
-        /* a build no table has, with an EPROCESS layout of its own: the 19041 layout with
-           everything after KPROCESS moved by 0x18 (what a new build does when a field is added) */
-        off = w32i_offsets_find(19041, g->is64);
+        /* a build no table has, with an EPROCESS layout of its own: the 19041 layout (7601's
+           for 32-bit paging, which only Windows 7 has) with everything after KPROCESS moved by
+           0x18 (what a new build does when a field is added) */
+        off = w32i_offsets_find(o->arch == MEMINTRO_ARCH_X86 ? 7601 : 19041, g->is64);
         if (!off) return -1;
         unknown = *off;
         unknown.pid += 0x18;
@@ -940,7 +941,7 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
         unknown.create_time += 0x18;
         unknown.exit_time += 0x18;
         unknown.exit_status += 0x18;
-        unknown.source = "synthetic layout (19041 moved by 0x18)";
+        unknown.source = "synthetic layout (19041's, or 7601's for 32-bit paging, moved by 0x18)";
         unknown.build_min = unknown.build_max = o->build;
         off = &unknown;
         img->unknown_build = 1;
