@@ -646,13 +646,19 @@ int main(void)
     o.arch = MEMINTRO_ARCH_X86;
     o.build = 7699;
     check_image("x86-7699-unknown", &o);
-    /* 4 GiB of RAM (sparse: only what the generator writes exists) */
+    /* 4 GiB of RAM (sparse: only what the generator writes exists): 3 GiB below the PCI hole,
+       1 GiB from 4 GiB on, user pages up there */
     memset(&o, 0, sizeof o);
     o.build = 19045;
     o.arch = MEMINTRO_ARCH_X86_64;
     o.flags = W32I_WOW64 | W32I_NO_LOW_STUB;
     o.ram_size = 4ull << 30;
     check_image("x64-19045-4g", &o);
+    /* PAE with RAM above 4 GiB (user pages there: 36-bit frames in the tables) */
+    o.arch = MEMINTRO_ARCH_X86_PAE;
+    o.flags = 0;
+    o.build = 17763;
+    check_image("pae-17763-4g", &o);
     /* more processes and modules than the default, 64 MiB */
     memset(&o, 0, sizeof o);
     o.build = 22631;

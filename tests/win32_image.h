@@ -45,7 +45,9 @@ typedef struct w32i_options {
     uint32_t build;       /* NtBuildNumber & 0xffff, e.g. 7601, 19045, 26100 */
     memintro_arch arch;   /* MEMINTRO_ARCH_X86_64, _X86_PAE or _X86 */
     uint32_t flags;       /* W32I_* below */
-    uint64_t ram_size;    /* bytes of guest RAM (0: 64 MiB); may be 4 GiB (sparse) */
+    uint64_t ram_size;    /* bytes of guest RAM (0: 64 MiB); may be 4 GiB or more (sparse); more
+                             than 3 GiB: RAM below 3 GiB and from 4 GiB on, user pages above 4 GiB
+                             (not for W32I 32-bit paging, which cannot address them) */
     uint32_t nprocs;      /* processes besides System (0: 8) */
     uint32_t nmods;       /* modules per user process (0: 4) */
     uint64_t seed;        /* varies addresses and the self-reference index (0: from build) */
@@ -99,7 +101,7 @@ typedef struct w32i_process {
 
 typedef struct w32i_image {
     uint8_t *mem;
-    uint64_t size;        /* guest-physical bytes [0, size) */
+    uint64_t size;        /* guest-physical bytes [0, size) (the PCI hole included: see runs) */
     memintro_arch arch;
     uint32_t build, major, minor;
     uint64_t dtb, kernel_base, kernel_size, system_eprocess, ps_active_process_head,
@@ -224,6 +226,8 @@ typedef struct w32i__gen {
     int is64, pae;          /* mode */
     unsigned ptr;           /* pointer size: 8 or 4 */
     uint64_t next_pa;       /* bump allocator of physical pages */
+    uint64_t next_hi;       /* the same above 4 GiB for user pages (0: none) */
+    unsigned flip;          /* alternates user pages between low and high */
     uint64_t skip_lo, skip_hi; /* a physical range the allocator skips (the kernel image) */
     uint64_t sys_root;      /* the kernel DTB */
     uint64_t pool_va, pool_end, pool_next; /* pre-mapped kernel pool (bump allocator) */
@@ -376,11 +380,25 @@ static inline uint64_t w32i__vget(w32i__gen *g, uint64_t root, uint64_t va, unsi
     return pa == ~0ull ? 0 : w32i__pget(g, pa, n);
 }
 
-/* Maps npages fresh 4 KiB pages at va (physically scattered as the allocator gives them). */
+/* A user page: above 4 GiB when the machine has RAM there (every other one, so that page
+   tables mix low and high frames), else as w32i__page. */
+static uint64_t w32i__upage(w32i__gen *g)
+{
+    if (g->next_hi && (++g->flip & 1) && g->next_hi + 4096 <= g->img->size) {
+        uint64_t pa = g->next_hi;
+        g->next_hi += 4096;
+        return pa;
+    }
+    return w32i__page(g);
+}
+
+/* Maps npages fresh 4 KiB pages at va (physically scattered as the allocator gives them;
+   user pages may lie above 4 GiB). */
 static void w32i__vmap(w32i__gen *g, uint64_t root, uint64_t va, uint64_t npages, uint64_t flags)
 {
     uint64_t i;
-    for (i = 0; i < npages; i++) w32i__map4k(g, root, va + 4096 * i, w32i__page(g), flags);
+    for (i = 0; i < npages; i++)
+        w32i__map4k(g, root, va + 4096 * i, (flags & 4) ? w32i__upage(g) : w32i__page(g), flags);
 }
 
 /* Kernel pool: n bytes, 16-aligned, from the pre-mapped pool region. */
@@ -961,14 +979,20 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
     img->off_wow64 = off->wow64;
     lo = off->links;
 
-    /* the image: a sparse anonymous mapping */
-    img->mem = (uint8_t *)mmap(0, (size_t)ram, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                               -1, 0);
+    /* the image: a sparse anonymous mapping. More than 3 GiB of RAM is laid out as a PC
+       does (formats.md section 2): RAM below 3 GiB, the PCI hole [3 GiB, 4 GiB), the rest of
+       the RAM from 4 GiB on (not for 32-bit paging, which cannot address it) */
+    img->size = ram;
+    if (ram > (3ull << 30)) {
+        if (o->arch == MEMINTRO_ARCH_X86) return -1;
+        img->size = ram + (1ull << 30);
+    }
+    img->mem = (uint8_t *)mmap(0, (size_t)img->size, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (img->mem == MAP_FAILED) {
         img->mem = 0;
         return -1;
     }
-    img->size = ram;
     img->arch = o->arch;
     img->build = o->build;
     img->major = o->build >= 10240 ? 10 : 6;
@@ -978,7 +1002,13 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
     img->run_start[0] = 0x1000;
     img->run_size[0] = 0x9f000 - 0x1000;
     img->run_start[1] = 0x100000;
-    img->run_size[1] = ram - 0x100000;
+    img->run_size[1] = (img->size > ram ? (3ull << 30) : ram) - 0x100000;
+    if (img->size > ram) {
+        img->nruns = 3;
+        img->run_start[2] = 4ull << 30;
+        img->run_size[2] = img->size - (4ull << 30);
+        g->next_hi = 4ull << 30;
+    }
 
     /* the kernel image: 6 MiB at physical 4 MiB (both large-page sizes divide it) */
     g->skip_lo = kphys;
@@ -1403,7 +1433,8 @@ static inline int w32i_write_crashdump(const w32i_image *img, const char *path)
    (formats.md section 3). */
 static inline int w32i_write_elf(const w32i_image *img, const char *path)
 {
-    int c64 = img->arch == MEMINTRO_ARCH_X86_64, fd;
+    int c64 = img->arch == MEMINTRO_ARCH_X86_64 || img->size > (4ull << 30), fd; /* QEMU: ELF64 for
+                                                                                   memory above 4 GiB */
     unsigned ehs = c64 ? 64 : 52, phs = c64 ? 56 : 32, nph = 1 + img->nruns, i;
     uint8_t hdr[4096], *e = hdr, *note;
     uint64_t notes_at = ehs + (uint64_t)phs * nph, note_size = 12 + 8 + 0x1b0, data_at = 4096, at;
@@ -1413,7 +1444,7 @@ static inline int w32i_write_elf(const w32i_image *img, const char *path)
     e[5] = 1;           /* little-endian */
     e[6] = 1;
     w32i__le(e + 16, 4, 2); /* ET_CORE */
-    w32i__le(e + 18, c64 ? 62 : 3, 2);
+    w32i__le(e + 18, img->arch == MEMINTRO_ARCH_X86_64 ? 62 : 3, 2);
     w32i__le(e + 20, 1, 4);
     if (c64) {
         w32i__le(e + 32, ehs, 8); /* e_phoff */
@@ -1464,7 +1495,7 @@ static inline int w32i_write_elf(const w32i_image *img, const char *path)
     w32i__le(note + 0x88, img->kernel_rip, 8);
     w32i__le(note + 0x90, 0x202, 8);
     w32i__le(note + 0x98, 0x10, 4);                                    /* CS selector */
-    w32i__le(note + 0x98 + 8, c64 ? 0x00a09b00u : 0x00c09b00u, 4);       /* CS flags: L (x64) or D */
+    w32i__le(note + 0x98 + 8, img->arch == MEMINTRO_ARCH_X86_64 ? 0x00a09b00u : 0x00c09b00u, 4); /* CS: L or D */
     w32i__le(note + 0x188, 0x80050033u, 8);                            /* CR0: PG PE WP ... */
     w32i__le(note + 0x188 + 24, img->dtb, 8);                          /* CR3 */
     w32i__le(note + 0x188 + 32, img->arch == MEMINTRO_ARCH_X86 ? 0x10 : 0x6b0, 8); /* CR4: PSE / PAE */
