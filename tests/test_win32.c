@@ -659,6 +659,17 @@ int main(void)
     o.flags = 0;
     o.build = 17763;
     check_image("pae-17763-4g", &o);
+    /* other seeds: other kernel bases, pool addresses, self-reference indexes, pids */
+    for (i = 1; i <= 3; i++) {
+        memset(&o, 0, sizeof o);
+        o.build = i == 2 ? 26100 : 22631;
+        o.arch = MEMINTRO_ARCH_X86_64;
+        o.flags = W32I_WOW64 | (i == 3 ? W32I_NO_LOW_STUB : 0);
+        o.ram_size = 16u << 20;
+        o.seed = 0x5eed0000u + (uint32_t)i;
+        snprintf(label, sizeof label, "x64-%u-seed%u", o.build, (unsigned)i);
+        check_image(label, &o);
+    }
     /* more processes and modules than the default, 64 MiB */
     memset(&o, 0, sizeof o);
     o.build = 22631;
