@@ -12,7 +12,13 @@
    KUSER_SHARED_DATA; the EPROCESS ring with the offsets of the build (its own table below,
    each figure with its source); PEBs with PEB_LDR_DATA and LDR_DATA_TABLE_ENTRY lists in
    user space (UTF-16 names, some non-ASCII); WoW64 processes with a PEB32 and a 32-bit
-   loader list; PsLoadedModuleList with KLDR_DATA_TABLE_ENTRY entries; damaged variants.
+   loader list; PsLoadedModuleList with KLDR_DATA_TABLE_ENTRY entries; every module a mapped
+   PE image with exports (one with its export page paged out); RAM above 3 GiB behind a PCI
+   hole as on a PC; damaged variants.
+
+   Usage: include this header before any system header (it defines _DEFAULT_SOURCE), fill a
+   w32i_options (zero fields: defaults), w32i_build(&o, &img), read the spec in img, write
+   containers with w32i_write_raw / _crashdump / _elf, w32i_free(&img). Not thread-safe.
 
    Everything is SYNTHETIC: the structures follow the published layouts, the contents
    (names, pids, addresses) are made up here. Nothing here calls memintro: the expected
@@ -930,7 +936,7 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
     uint64_t *eps, *kents, kstrs, bad_va = 0;
     unsigned pw, lo;
     int absurd_proc = -1;
-    static w32i_off unknown;
+    w32i_off unknown; /* the layout of an unknown build (off points here during the build) */
     memset(img, 0, sizeof *img);
     memset(g, 0, sizeof *g);
     g->img = img;
