@@ -18,7 +18,7 @@
 
    Usage: include this header before any system header (it defines _DEFAULT_SOURCE), fill a
    w32i_options (zero fields: defaults), w32i_build(&o, &img), read the spec in img, write
-   containers with w32i_write_raw / _crashdump / _elf, w32i_free(&img). Not thread-safe.
+   containers with w32i_write_raw / _crashdump / _elf, w32i_free(&img). No global state.
 
    Everything is SYNTHETIC: the structures follow the published layouts, the contents
    (names, pids, addresses) are made up here. Nothing here calls memintro: the expected
