@@ -1125,6 +1125,7 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_p
     uint16_t pj[MEMINTRO__PE_PAIRS];
     uint8_t pk[MEMINTRO__PE_PAIRS];
     uint32_t w0 = 0, win = MEMINTRO__PE_WIN;
+    int bad_ord = 0;
     memintro_op ops[MEMINTRO__PE_BATCH];
     memintro_pe_export x;
     if (!pe || !fn) return MEMINTRO_E_INVALID;
@@ -1145,6 +1146,7 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_p
                     continue;
                 }
                 o = memintro_get_u16(ob + 2 * i);
+                if (o >= e.nfuncs) bad_ord = 1; /* a name of no function: reported in the result */
                 if (o < w0 || o - w0 >= wn) continue;
                 if (np == MEMINTRO__PE_PAIRS) {
                     overflow = 1;
@@ -1161,6 +1163,7 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_p
             continue;
         }
         if (overflow && result == MEMINTRO_OK) result = MEMINTRO_E_LIMIT;
+        if (bad_ord && result == MEMINTRO_OK) result = MEMINTRO_E_FORMAT;
         if (ord_st != MEMINTRO_OK && result == MEMINTRO_OK) result = ord_st;
         /* in function order, names of one function in name-table order (insertion sort) */
         for (i = 1; i < np; i++) {

@@ -5,3 +5,5 @@
 #   $(B)/fuzz/fuzz_pe           fuzz/fuzz_pe.c (libFuzzer, ASan+UBSan), run by tests/t_win32_pe.sh
 # wine's PE DLLs are in libwine (wine64 pulls it in); the i686 compiler builds the PE32 DLLs.
 TEST_PKGS  += libwine gcc-mingw-w64-i686 binutils-mingw-w64-i686
+TEST_EXTRA += $(B)/fuzz/fuzz_pe
+# (the rule $(B)/fuzz/fuzz_%: fuzz/fuzz_%.c is mk/coredump.mk's)

@@ -869,14 +869,14 @@ static void check_mapped(const char *path, const char *tag, uint64_t base, int d
         check_imports(tag, &pe, &o, NULL, iat);
         if (!direct && o.nnames > 64) {
             /* a hit on a sorted table is a binary search: about log2(names) probes of two
-               reads, each at worst a 4-level walk and the data: not a pass */
+               reads: not a pass over the table (some 2 * names / 16 batches) */
             memintro_pe_export e;
             size_t calls, lg = 0, limit;
             while ((1u << lg) < o.nnames) lg++;
-            limit = 2 * 5 * (lg + 2) + 5;
+            limit = 4 * (lg + 2); /* two reads a probe, each a data batch and (TLB misses) a few walks */
             memintro_pe_open(&pe, &g->v, base);
             g->count.calls = 0;
-            st = memintro_pe_export_find(&pe, o.names[o.nnames / 3].name, &e);
+            st = memintro_pe_export_find(&pe, o.names[o.nnames - 2].name, &e); /* a pass would read them all */
             calls = g->count.calls;
             CHECK(st == MEMINTRO_OK && calls <= limit,
                   "%s: one find in %zu sorted names took %zu physical batches (a binary search needs at most %zu)", tag,
@@ -1215,6 +1215,72 @@ static void check_damaged(const char *path)
         }
         free(big);
     }
+    /* a name whose ordinal is past the address table */
+    {
+        uint32_t ords_off = rva_to_off(orig, n, (uint32_t)t_get(orig + eoff + 36, 4));
+        memintro_pe pe;
+        memintro_pe_export e;
+        char first[256];
+        uint32_t s0 = rva_to_off(orig, n, (uint32_t)t_get(orig + names_off, 4));
+        snprintf(first, sizeof first, "%s", (const char *)orig + s0);
+        memcpy(b, orig, n);
+        t_put8(b + ords_off, 0xffff, 2);
+        memintro_pe_open_file(&pe, b, n);
+        CHECK(memintro_pe_export_find(&pe, first, &e) == MEMINTRO_E_FORMAT,
+              "damaged: %s's ordinal index 0xffff is past the address table: find says E_FORMAT", first);
+        exercise(b, n, &os, &es, &is, &se, &si);
+        CHECK(es == MEMINTRO_E_FORMAT && se.n > 100, "damaged: the export walk reports the others and says E_FORMAT (%s)",
+              memintro_status_str(es));
+    }
+    /* NumberOfRvaAndSizes 1: no import directory */
+    {
+        memintro_pe pe;
+        memcpy(b, orig, n);
+        t_put8(b + optoff + 108, 1, 4);
+        os = memintro_pe_open_file(&pe, b, n);
+        exercise(b, n, &os, &es, &is, &se, &si);
+        CHECK(os == MEMINTRO_OK && pe.ndirs == 1 && es == MEMINTRO_OK && is == MEMINTRO_E_NOTFOUND,
+              "damaged: NumberOfRvaAndSizes 1: one data directory, exports read, imports E_NOTFOUND");
+    }
+    /* a name pointer into a section's tail past its raw data: the loader's zeros, "" */
+    {
+        uint32_t i, nsec = (uint32_t)t_get(orig + lfanew + 6, 2), tail = 0;
+        const uint8_t *sec = orig + optoff + t_get(orig + lfanew + 20, 2);
+        for (i = 0; i < nsec && !tail; i++) {
+            uint32_t vs = (uint32_t)t_get(sec + 40 * i + 8, 4), raw = (uint32_t)t_get(sec + 40 * i + 16, 4);
+            if (vs > raw + 64) tail = (uint32_t)t_get(sec + 40 * i + 12, 4) + raw + 16;
+        }
+        CHECK(tail != 0, "damaged: %s has a section whose VirtualSize exceeds its raw data", path);
+        if (tail) {
+            got_exp g;
+            size_t k2, hit = 0;
+            uint32_t ords_off = rva_to_off(orig, n, (uint32_t)t_get(orig + eoff + 36, 4));
+            uint32_t ord3 = (uint32_t)t_get(orig + eoff + 16, 4) + (uint32_t)t_get(orig + ords_off + 6, 2);
+            memintro_pe pe;
+            memcpy(b, orig, n);
+            t_put8(b + names_off + 12, tail, 4);
+            memintro_pe_open_file(&pe, b, n);
+            memset(&g, 0, sizeof g);
+            os = memintro_pe_exports(&pe, on_export, &g);
+            for (k2 = 0; k2 < g.n; k2++)
+                if (g.e[k2].ordinal == ord3 && !g.e[k2].name[0] && g.e[k2].status == MEMINTRO_OK) hit++;
+            CHECK(os == MEMINTRO_OK && hit == 1,
+                  "damaged: a name in a section's zero tail (RVA 0x%x) reads as \"\" with OK, as mapped (%s)", tail,
+                  memintro_status_str(os));
+            free(g.e);
+        }
+    }
+    /* a descriptor with FirstThunk 0 ends the table, as for the loader */
+    {
+        uint32_t oft0 = (uint32_t)t_get(orig + ioff, 4), o0 = rva_to_off(orig, n, oft0), cnt = 0;
+        while (o0 + 8ull * (cnt + 1) <= n && t_get(orig + o0 + 8 * cnt, 8)) cnt++;
+        memcpy(b, orig, n);
+        t_put8(b + ioff + 20 + 16, 0, 4);
+        exercise(b, n, &os, &es, &is, &se, &si);
+        CHECK(is == MEMINTRO_OK && si.n == cnt && cnt > 0,
+              "damaged: the second descriptor's FirstThunk is 0: the walk ends after the first DLL's %u imports (%zu)", cnt,
+              si.n);
+    }
     /* the import directory: a descriptor whose thunks leave the image, a name far away */
     memcpy(b, orig, n);
     t_put8(b + ioff + 0, soi - 4, 4);  /* OriginalFirstThunk: the last 4 bytes of the image */
@@ -1244,9 +1310,15 @@ static void check_damaged(const char *path)
 /* A minimal PE32+ image in file layout where file offset == RVA (one section covering it all):
    an export directory at 0x200 with `nf` functions and the names given (each with its
    function index). */
-static size_t make_pe(uint8_t *img, size_t cap, uint32_t nf, const char *const *names, const uint16_t *idx, uint32_t nn)
+/* A minimal PE32+ image in file layout where file offset == RVA (one section covering it all):
+   an export directory at 0x200 with `nf` functions and the names given (each with its
+   function index). spread: the address table at 0x1000, the name pointers at 0x2000, the
+   ordinals at 0x3000 and the strings at 0x3400, each table on a page of its own (cap must
+   then be at least 0x5000); else packed after the directory. */
+static size_t make_pe(uint8_t *img, size_t cap, uint32_t nf, const char *const *names, const uint16_t *idx, uint32_t nn,
+                      int spread)
 {
-    uint32_t i, p;
+    uint32_t i, p, eat, npt, ord;
     memset(img, 0, cap);
     img[0] = 'M';
     img[1] = 'Z';
@@ -1269,22 +1341,24 @@ static size_t make_pe(uint8_t *img, size_t cap, uint32_t nf, const char *const *
     t_put8(img + 0x148 + 12, 0x200, 4);
     t_put8(img + 0x148 + 16, (uint32_t)cap - 0x200, 4);
     t_put8(img + 0x148 + 20, 0x200, 4);
-    /* directory, then functions, names, ordinals, strings */
+    eat = spread ? 0x1000 : 0x240;
+    npt = spread ? 0x2000 : eat + 4 * nf;
+    ord = spread ? 0x3000 : npt + 4 * nn;
+    p = spread ? 0x3400 : ord + 2 * nn;
     t_put8(img + 0x200 + 16, 1, 4);
     t_put8(img + 0x200 + 20, nf, 4);
     t_put8(img + 0x200 + 24, nn, 4);
-    t_put8(img + 0x200 + 28, 0x240, 4);
-    t_put8(img + 0x200 + 32, 0x240 + 4 * nf, 4);
-    t_put8(img + 0x200 + 36, 0x240 + 4 * nf + 4 * nn, 4);
-    for (i = 0; i < nf; i++) t_put8(img + 0x240 + 4 * i, 0x100000 + 0x10 * i, 4);
-    p = 0x240 + 4 * nf + 6 * nn;
+    t_put8(img + 0x200 + 28, eat, 4);
+    t_put8(img + 0x200 + 32, npt, 4);
+    t_put8(img + 0x200 + 36, ord, 4);
+    for (i = 0; i < nf; i++) t_put8(img + eat + 4 * i, 0x100000 + 0x10 * i, 4);
     t_put8(img + 0x200 + 12, p, 4);
     memcpy(img + p, "hand.dll", 9);
     p += 9;
     for (i = 0; i < nn; i++) {
         size_t l = strlen(names[i]) + 1;
-        t_put8(img + 0x240 + 4 * nf + 4 * i, p, 4);
-        t_put8(img + 0x240 + 4 * nf + 4 * nn + 2 * i, idx[i], 2);
+        t_put8(img + npt + 4 * i, p, 4);
+        t_put8(img + ord + 2 * i, idx[i], 2);
         memcpy(img + p, names[i], l);
         p += (uint32_t)l;
     }
@@ -1303,7 +1377,7 @@ static void check_handmade(void)
     got_exp g;
     size_t i, ok = 0;
     /* unsorted names: the binary search misses some, the linear pass finds them */
-    make_pe(img, sizeof img, 5, unsorted, uidx, 5);
+    make_pe(img, sizeof img, 5, unsorted, uidx, 5, 0);
     CHECK(memintro_pe_open_file(&pe, img, sizeof img) == MEMINTRO_OK && !strcmp(pe.export_name, "hand.dll"),
           "hand-made (synthetic): a minimal PE32+ with an export table opens, export_name \"hand.dll\"");
     for (i = 0; i < 5; i++)
@@ -1314,7 +1388,7 @@ static void check_handmade(void)
     CHECK(memintro_pe_export_find(&pe, "delta", &e) == MEMINTRO_E_NOTFOUND && !(pe.flags & MEMINTRO_PE_NAMES_SORTED),
           "hand-made: a miss is E_NOTFOUND and the table is known unsorted");
     /* aliases: three names for one function, one function with none */
-    make_pe(img, sizeof img, 3, alias, aidx, 4);
+    make_pe(img, sizeof img, 3, alias, aidx, 4, 0);
     memintro_pe_open_file(&pe, img, sizeof img);
     memset(&g, 0, sizeof g);
     CHECK(memintro_pe_exports(&pe, on_export, &g) == MEMINTRO_OK && g.n == 5 && g.e[0].ordinal == 1 &&
@@ -1336,7 +1410,23 @@ static void check_handmade(void)
             many[i] = nbuf[i];
             midx[i] = 0;
         }
-        make_pe(img2, sizeof img2, 2, many, midx, 600);
+        for (i = 300; i < 600; i++) midx[i] = 1;
+        make_pe(img2, sizeof img2, 3, many, midx, 600, 0);
+        memintro_pe_open_file(&pe, img2, sizeof img2);
+        memset(&g, 0, sizeof g);
+        {
+            memintro_status st = memintro_pe_exports(&pe, on_export, &g);
+            size_t order = 0;
+            for (i = 0; i < g.n && i < 600; i++)
+                if (g.e[i].ordinal == (i < 300 ? 1u : 2u) && !strcmp(g.e[i].name, nbuf[i])) order++;
+            CHECK(st == MEMINTRO_OK && g.n == 601 && order == 600 && g.e[600].ordinal == 3,
+                  "hand-made: 300 names for each of two functions (more than one pass holds): smaller passes report "
+                  "all 600 in order, then the unnamed third (%s, %zu)",
+                  memintro_status_str(st), g.n);
+        }
+        free(g.e);
+        for (i = 0; i < 600; i++) midx[i] = 0;
+        make_pe(img2, sizeof img2, 2, many, midx, 600, 0);
         memintro_pe_open_file(&pe, img2, sizeof img2);
         memset(&g, 0, sizeof g);
         {
@@ -1346,6 +1436,58 @@ static void check_handmade(void)
                   memintro_status_str(st), g.n);
         }
         free(g.e);
+    }
+    {
+        /* mapped: functions with and without names, the address table's page absent, then
+           the ordinal table's */
+        static uint8_t img3[0x5000];
+        static const char *const nm[] = {"one", "three"};
+        static const uint16_t ni[] = {0, 2};
+        guest *gs = (guest *)calloc(1, sizeof *gs);
+        const uint64_t base = 0x7ff700000000ull;
+        size_t unmapped_ok = 0, nameless_flagged = 0, bad = 0;
+        memintro_status st;
+        make_pe(img3, sizeof img3, 4, nm, ni, 2, 1);
+        CHECK(gs && guest_load(gs, img3, sizeof img3, base, 1), "hand-made mapped: built");
+        unmap4k(gs, base + 0x1000);
+        memintro_pe_open(&pe, &gs->v, base);
+        memset(&g, 0, sizeof g);
+        st = memintro_pe_exports(&pe, on_export, &g);
+        for (i = 0; i < g.n; i++) {
+            if (g.e[i].status == MEMINTRO_E_UNMAPPED && !g.e[i].rva && g.e[i].ordinal == 1 + i) unmapped_ok++;
+            if ((i == 0 && strcmp(g.e[i].name, "one")) || (i == 2 && strcmp(g.e[i].name, "three")) ||
+                ((i == 1 || i == 3) && g.e[i].name[0]))
+                bad++;
+        }
+        CHECK(st == MEMINTRO_E_UNMAPPED && g.n == 4 && unmapped_ok == 4 && !bad,
+              "hand-made mapped: address table absent: all 4 functions reported in order, RVA 0 and E_UNMAPPED, named "
+              "ones with their names (%zu entries, %s)",
+              g.n, memintro_status_str(st));
+        free(g.e);
+        guest_map_all(gs, base);
+        unmap4k(gs, base + 0x3000);
+        memintro_pe_open(&pe, &gs->v, base);
+        memset(&g, 0, sizeof g);
+        st = memintro_pe_exports(&pe, on_export, &g);
+        for (i = 0; i < g.n; i++)
+            if (!g.e[i].name[0] && g.e[i].status == MEMINTRO_E_UNMAPPED && g.e[i].rva == 0x100000u + 0x10u * (uint32_t)i)
+                nameless_flagged++;
+        CHECK(st == MEMINTRO_E_UNMAPPED && g.n == 4 && nameless_flagged == 4,
+              "hand-made mapped: ordinal table absent: the 4 functions come with their RVAs but E_UNMAPPED, since a "
+              "name of theirs may be in what was not read (%zu entries, %zu flagged)",
+              g.n, nameless_flagged);
+        CHECK(memintro_pe_export_find(&pe, "three", &e) == MEMINTRO_E_UNMAPPED,
+              "hand-made mapped: find of a name whose ordinal is absent: E_UNMAPPED");
+        free(g.e);
+        guest_map_all(gs, base);
+        memintro_pe_open(&pe, &gs->v, base);
+        CHECK(memintro_pe_export_find(&pe, "two", &e) == MEMINTRO_E_NOTFOUND && (pe.flags & MEMINTRO_PE_NAMES_SORTED),
+              "hand-made mapped: a miss over the sorted names: E_NOTFOUND, the names known sorted");
+        unmap4k(gs, base + 0x2000);
+        CHECK(memintro_pe_export_find(&pe, "two", &e) == MEMINTRO_E_UNMAPPED,
+              "hand-made mapped: the same miss once the name pointers are absent: E_UNMAPPED, not E_NOTFOUND");
+        if (gs) free(gs->mem);
+        free(gs);
     }
 }
 
@@ -1377,7 +1519,7 @@ static int build_dlls(const char *dir, int *have32)
     f = fopen(p, "w");
     if (!f) return 0;
     /* beta is exported by ordinal only; HeapAllocFwd is a forwarder */
-    fputs("LIBRARY t.dll\nEXPORTS\n  alpha @1\n  beta @27 NONAME\n  gamma = gamma_ @7\n"
+    fputs("LIBRARY t.dll\nEXPORTS\n  alpha @1\n  beta @4660 NONAME\n  gamma = gamma_ @7\n"
           "  HeapAllocFwd = KERNEL32.HeapAlloc @9\n  zeta @3\n  data_value @12 DATA\n",
           f);
     fclose(f);
