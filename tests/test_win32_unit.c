@@ -355,6 +355,15 @@ static void test_signatures(wimg *g)
     CHECK(!memintro__w32_is_pdpt_form(pg, 0x7000), "signature: ... not with other bytes in its page");
 }
 
+/* a backend whose target went away: every op fails with E_GONE (synthetic) */
+static memintro_status gone_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    (void)self;
+    memintro_ops_begin(ops, count);
+    memintro_ops_fail(ops, count, MEMINTRO_E_GONE, 1);
+    return MEMINTRO_E_GONE;
+}
+
 /* ---- discovery -------------------------------------------------------------------------- */
 
 static int same_procs(const plist *l, const layout *lay, unsigned n)
@@ -450,6 +459,21 @@ static void test_discovery(wimg *g)
     s = open_img(g, &b, &w, NULL);
     CHECK(s == MEMINTRO_E_NOTFOUND && strstr(memintro_win32_why(&w), "ntoskrnl"),
           "discovery: page tables without a kernel image: %s", memintro_win32_why(&w));
+    /* a target that is gone is an error, never "no Windows kernel" */
+    {
+        memintro_phys gone;
+        memintro_win32_hints gh;
+        memset(&gone, 0, sizeof gone);
+        gone.read = gone_read;
+        s = memintro_win32_init(&w, &gone, NULL, 0, winmem, sizeof winmem);
+        CHECK(s == MEMINTRO_E_GONE, "discovery: a target that is gone gives E_GONE (%s: %s)", memintro_status_str(s),
+              memintro_win32_why(&w));
+        memset(&gh, 0, sizeof gh);
+        gh.arch = MEMINTRO_ARCH_X86_64;
+        gh.dtb = 0x1000;
+        s = memintro_win32_init(&w, &gone, &gh, 0, winmem, sizeof winmem);
+        CHECK(s == MEMINTRO_E_GONE, "discovery: ... also with a DTB hint (%s)", memintro_status_str(s));
+    }
     /* too little memory */
     s = memintro_win32_init(&w, &b.phys, NULL, 0, winmem, memintro_win32_mem_size(0) - 1);
     CHECK(s == MEMINTRO_E_NOSPACE && memintro_win32_mem_size(0) <= sizeof winmem, "init: mem smaller than mem_size is E_NOSPACE");

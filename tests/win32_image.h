@@ -234,6 +234,8 @@ typedef struct w32i__gen {
     uint64_t next_pa;       /* bump allocator of physical pages */
     uint64_t next_hi;       /* the same above 4 GiB for user pages (0: none) */
     unsigned flip;          /* alternates user pages between low and high */
+    uint64_t pdpt_page;     /* PAE: the page the processes' PDPTs are carved from */
+    unsigned pdpt_used;     /* ... its next free 32-byte slot */
     uint64_t skip_lo, skip_hi; /* a physical range the allocator skips (the kernel image) */
     uint64_t sys_root;      /* the kernel DTB */
     uint64_t pool_va, pool_end, pool_next; /* pre-mapped kernel pool (bump allocator) */
@@ -880,7 +882,13 @@ static uint64_t w32i__new_space(w32i__gen *g)
         w32i__pput(g, root + 8 * g->img->self_index, root | W32I__K, 8);
     } else if (g->pae) {
         uint64_t pd[4], spd3 = w32i__pget(g, g->sys_root + 24, 8) & ~0xfffull;
-        root = w32i__page(g);
+        /* a process's PDPT: 32 bytes, 32-byte aligned, several to a page (CR3 bits 31:5),
+           so its DirectoryTableBase is not page-aligned (System's is) */
+        if (!g->pdpt_page || g->pdpt_used >= 4096 / 32) {
+            g->pdpt_page = w32i__page(g);
+            g->pdpt_used = 3;
+        }
+        root = g->pdpt_page + 32 * g->pdpt_used++;
         pd[0] = w32i__page(g);
         pd[1] = w32i__page(g);
         pd[2] = w32i__pget(g, g->sys_root + 16, 8) & ~0xfffull; /* shared: 0x80000000-0xBFFFFFFF */
