@@ -1,15 +1,94 @@
 /* memintro_linux.h - Linux guests from memory alone: kernel, symbols, types, tasks.
 
-   (manual: to be completed by the implementation)
+   memintro_linux.h finds a running (or dumped) x86-64 Linux kernel in guest-physical
+   memory and reads what it carries about itself, with no System.map, no debug kernel and no
+   profile: its symbol table (kallsyms, decoded from the compressed tables in its .rodata)
+   and its type information (BTF, __start_BTF .. __stop_BTF). KASLR (virtual and physical),
+   KPTI and 5-level paging are handled; every fact found says where it came from.
 
    FREESTANDING like memintro.h: includes only memintro.h (<stddef.h>, <stdint.h>), never
-   allocates: the caller gives the memory for the symbol table and the types. Guest memory
-   is hostile input: every walk is bounded and cycle-safe, every length clamped.
+   allocates: the caller gives the memory for the symbol table and the types. The compiler
+   may emit memcpy/memset/memcmp/memmove, nothing else is needed at link time. Guest memory
+   is hostile input: every walk is bounded and cycle-safe, every length clamped, and a table
+   that does not check out is rejected with a status, never half-believed.
 
    USAGE
      In exactly one C or C++ file:
          #define MEMINTRO_LINUX_IMPLEMENTATION
          #include "memintro_linux.h"
+     (memintro.h's implementation is a separate macro, MEMINTRO_IMPLEMENTATION.)
+     With memintro_target.h included BEFORE this header, memintro_linux_hints_from_target
+     is declared too (VMCOREINFO, CPU 0's CR3 and paging mode, the end of the memory map).
+
+   HOW THE KERNEL IS FOUND (memintro_linux_init; cost set by what is read, not by RAM size)
+     1. The image: from VMCOREINFO's KERNELOFFSET and phys_base when the hints have them;
+        else through a CR3 the guest runs with (any task's: the kernel half is shared): the
+        first 2 MiB page of __START_KERNEL_map's text mapping is _text; else through the
+        real-mode trampoline's page table below 1 MiB, whose last entry is init_top_pgt's
+        (1 MiB read, no CPU state needed); else a physical scan for "Linux version " from 0
+        that stops at the first banner with kallsyms tables within 64 MiB of it.
+     2. kallsyms, by structure: the token table from its '0'..'9' tokens, checked against
+        kallsyms_token_index; the markers walked back from it (or found before
+        kallsyms_seqs_of_names); num_syms and kallsyms_names checked record by record
+        against every marker; the addresses as kallsyms_offsets + kallsyms_relative_base
+        (with or without ABSOLUTE_PERCPU) or kallsyms_addresses, before num_syms (up to 6.3)
+        or after token_index (6.4+), 32- or 64-bit markers, 1- or 2-byte name lengths.
+     3. The KASLR shift (_text - 0xffffffff81000000) and phys_base (modulo 2^64), checked:
+        init_top_pgt, read at its image address, must map linux_banner where it was found;
+        4 or 5 levels from the hints, __pgtable_l5_enabled, or that same check.
+     4. The BTF blob copied into the caller's memory (for memintro_btf_init).
+     Symbols then come from the caller's memory: by name through a hash (constant time), by
+     address through a binary search (first alias, as /proc/kallsyms lookups name it).
+
+   MEMORY
+     memintro_linux (about 64 KiB: static or heap, not a small stack) holds the read window,
+     the token table, translation scratch and a TLB. The caller's memory holds 8 + 8 n + 4 n
+     + 4 h bytes (n symbols, h the power of two >= 2 n) plus the decoded names plus the BTF
+     blob: l->mem_needed after a first call (with mem NULL or too small it returns
+     MEMINTRO_E_NOSPACE with every fact of the kernel filled in; the second call repeats the
+     discovery). About 8 MiB for Debian 12's cloud kernel (87,000 symbols, 4 MiB of BTF).
+     Memory of 512 KiB or more is also used as scan buffers before the symbols fill it.
+
+   CONFIGURATION: none of its own (memintro.h's MEMINTRO_MEMCPY, MEMINTRO_MEMSET, MEMINTRO_API
+   and MEMINTRO_STATIC apply).
+
+   THIS LIBRARY DOES NOT
+     - allocate, or read a System.map, vmlinux or debug kernel: only guest memory;
+     - handle 32-bit or AArch64 kernels yet (x86-64 only: __START_KERNEL_map, init_top_pgt);
+     - decode 7.0's PC-relative kallsyms offsets (unverified layout) or big-endian tables;
+     - know module symbols (kallsyms of the core kernel only: modules have their own tables);
+     - lock, or follow a live guest's changes: call memintro_linux_init again after a reboot.
+
+   REFERENCE (kernel discovery and symbols, in the order declared below)
+     memintro_linux_init            find the kernel, kallsyms, KASLR, phys_base, DTB, BTF
+     memintro_linux_why             one line: why init failed, or what it found
+     memintro_linux_symbol          a symbol's address by name
+     memintro_linux_symbol_at       the symbol (first alias) and offset for an address
+     memintro_linux_symbol_count    symbols in the table
+     memintro_linux_symbol_get      symbol i: name, address, type letter
+     memintro_linux_image_pa        physical address of a kernel-image virtual address
+     memintro_linux_hints_from_vmcoreinfo   hints from VMCOREINFO text
+     memintro_linux_kallsyms_find   just find and check the kallsyms tables in a range
+     memintro_linux_hints_from_target   (with memintro_target.h) hints from a target
+
+   EXAMPLE (guest image in memory, cr3 any CR3 of it or 0; compiled by tests/t_docs.sh)
+
+       static memintro_linux lx;
+       memintro_buffer img;
+       memintro_linux_hints hints;
+       uint64_t addr;
+       void *mem;
+       memset(&hints, 0, sizeof hints);
+       hints.dtb = cr3;
+       memintro_buffer_init(&img, image, image_size, NULL, 0);
+       if (memintro_linux_init(&lx, &img.phys, &hints, NULL, 0) != MEMINTRO_E_NOSPACE)
+           return 1;
+       mem = malloc(lx.mem_needed);
+       if (!mem || memintro_linux_init(&lx, &img.phys, &hints, mem, lx.mem_needed) != MEMINTRO_OK)
+           return 1;
+       if (memintro_linux_symbol(&lx, "init_task", &addr) == MEMINTRO_OK)
+           printf("%s: KASLR shift 0x%llx, init_task at 0x%llx\n", lx.release,
+                  (unsigned long long)lx.kaslr_shift, (unsigned long long)addr);
 
    LICENSE: MIT, see the end of this file. */
 
