@@ -281,6 +281,40 @@ MEMINTRO_API void memintro_linux_hints_from_target(const memintro_target *t, mem
 
 /* ---- implementation: kernel discovery, kallsyms, symbols -------------------------------- */
 
+/* memintro.h's MEMINTRO_MEMCPY/MEMSET live in its own implementation, which may be in
+   another file: this section has its own (the caller's macros when defined here). */
+#if defined(MEMINTRO_MEMCPY)
+#define MEMINTRO__LK_COPY(d, s, n) MEMINTRO_MEMCPY((d), (s), (n))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO__LK_COPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#else
+#define MEMINTRO__LK_COPY(d, s, n) memintro__lk_copy((d), (s), (n))
+#define MEMINTRO__LK_OWN_COPY
+#endif
+#if defined(MEMINTRO_MEMSET)
+#define MEMINTRO__LK_SET(d, v, n) MEMINTRO_MEMSET((d), (v), (n))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO__LK_SET(d, v, n) __builtin_memset((d), (v), (n))
+#else
+#define MEMINTRO__LK_SET(d, v, n) memintro__lk_set((d), (v), (n))
+#define MEMINTRO__LK_OWN_SET
+#endif
+#ifdef MEMINTRO__LK_OWN_COPY
+static void memintro__lk_copy(void *d, const void *s, size_t n)
+{
+    uint8_t *o = (uint8_t *)d;
+    const uint8_t *i = (const uint8_t *)s;
+    while (n--) *o++ = *i++;
+}
+#endif
+#ifdef MEMINTRO__LK_OWN_SET
+static void memintro__lk_set(void *d, int v, size_t n)
+{
+    uint8_t *o = (uint8_t *)d;
+    while (n--) *o++ = (uint8_t)v;
+}
+#endif
+
 #define MEMINTRO__LK_MAXSYMS (1u << 22)     /* kallsyms_num_syms above this is not believed */
 #define MEMINTRO__LK_SEQS_MAX (1u << 20)    /* symbols of a 6.2/6.3 kernel (seqs_of_names) */
 #define MEMINTRO__LK_NAMELEN 512            /* KSYM_NAME_LEN of 6.1+ (128 before) */
@@ -414,7 +448,7 @@ static int memintro__lk_tokens(memintro_linux *l, uint64_t d)
                 if (p[k] < 0x20 || p[k] > 0x7e) return 0;
             if (p[idx[i + 1] - 1] != 0) return 0;
         }
-        MEMINTRO_MEMCPY(l->tokens, p, (size_t)(t_end - tt));
+        MEMINTRO__LK_COPY(l->tokens, p, (size_t)(t_end - tt));
         for (i = 0; i < 256; i++) l->token_off[i] = (uint16_t)idx[i];
         l->ntokens_len = (uint32_t)(t_end - tt);
         l->kallsyms.token_table = tt;
@@ -623,12 +657,12 @@ static int memintro__lk_digits_hit(void *user, uint64_t addr)
 {
     memintro__lk_scan *c = (memintro__lk_scan *)user;
     memintro_linux *l = c->l;
-    MEMINTRO_MEMSET(&l->kallsyms, 0, sizeof l->kallsyms);
+    MEMINTRO__LK_SET(&l->kallsyms, 0, sizeof l->kallsyms);
     if (memintro__lk_tokens(l, addr) && memintro__lk_markers(l)) {
         c->found = 1;
         return 1;
     }
-    MEMINTRO_MEMSET(&l->kallsyms, 0, sizeof l->kallsyms);
+    MEMINTRO__LK_SET(&l->kallsyms, 0, sizeof l->kallsyms);
     return 0;
 }
 
@@ -649,7 +683,7 @@ static memintro_status memintro__lk_find(memintro_linux *l, uint64_t start, uint
 memintro_status memintro_linux_kallsyms_find(memintro_linux *l, memintro_phys *phys, uint64_t start, uint64_t end)
 {
     if (!l || !phys) return MEMINTRO_E_INVALID;
-    MEMINTRO_MEMSET(l, 0, sizeof *l);
+    MEMINTRO__LK_SET(l, 0, sizeof *l);
     l->phys = phys;
     memintro__lk_own_work(l);
     return memintro__lk_find(l, start, end);
@@ -708,14 +742,14 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
             uint32_t tl = token_len[p[j]];
             if (nl + tl > MEMINTRO__LK_NAMELEN)
                 return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is longer than KSYM_NAME_LEN");
-            MEMINTRO_MEMCPY(name + nl, l->tokens + l->token_off[p[j]], tl);
+            MEMINTRO__LK_COPY(name + nl, l->tokens + l->token_off[p[j]], tl);
             nl += tl;
         }
         if (nl < 2) return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is empty");
         name[nl] = 0;
         if (out) {
             l->sym_name[i] = (uint32_t)total;
-            MEMINTRO_MEMCPY(out + total, name, nl + 1);
+            MEMINTRO__LK_COPY(out + total, name, nl + 1);
         } else if (want) {
             for (j = 0; j < MEMINTRO__LK_WANTED; j++)
                 if (!want[j] && memintro__lk_streq(name + 1, memintro__lk_wanted[j])) want[j] = i + 1;
@@ -785,11 +819,11 @@ static int memintro__lk_translate(memintro_linux *l, memintro_arch arch, uint64_
     memintro_mmu_desc d;
     memintro_virt v;
     memintro_xlate x;
-    MEMINTRO_MEMSET(&d, 0, sizeof d);
+    MEMINTRO__LK_SET(&d, 0, sizeof d);
     d.arch = arch;
     d.dtb = dtb;
     if (memintro_virt_init(&v, l->phys, &d, l->vscratch, sizeof l->vscratch) != MEMINTRO_OK) return 0;
-    MEMINTRO_MEMSET(&x, 0, sizeof x);
+    MEMINTRO__LK_SET(&x, 0, sizeof x);
     x.va = va;
     if (memintro_translate(&v, &x, 1) != MEMINTRO_OK) return 0;
     *pa = x.pa;
@@ -803,12 +837,12 @@ static int memintro__lk_text_from_dtb(memintro_linux *l, memintro_arch arch, uin
     memintro_virt v;
     memintro_xlate x[16];
     uint32_t k, i;
-    MEMINTRO_MEMSET(&d, 0, sizeof d);
+    MEMINTRO__LK_SET(&d, 0, sizeof d);
     d.arch = arch;
     d.dtb = dtb;
     if (memintro_virt_init(&v, l->phys, &d, l->vscratch, sizeof l->vscratch) != MEMINTRO_OK) return 0;
     for (k = 0; k < 512; k += 16) {
-        MEMINTRO_MEMSET(x, 0, sizeof x);
+        MEMINTRO__LK_SET(x, 0, sizeof x);
         for (i = 0; i < 16; i++) x[i].va = MEMINTRO_LINUX_START_KERNEL_MAP + ((uint64_t)(k + i) << 21);
         memintro_translate(&v, x, 16);
         for (i = 0; i < 16; i++)
@@ -922,9 +956,9 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
     const uint8_t *p;
     int have_text = 0;
     if (!l || !phys) return MEMINTRO_E_INVALID;
-    MEMINTRO_MEMSET(&h, 0, sizeof h);
+    MEMINTRO__LK_SET(&h, 0, sizeof h);
     if (hints) h = *hints;
-    MEMINTRO_MEMSET(l, 0, sizeof *l);
+    MEMINTRO__LK_SET(l, 0, sizeof *l);
     l->phys = phys;
     memintro__lk_own_work(l);
     l->why = "searching";
@@ -981,7 +1015,7 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
 
     /* 2. one pass over the names: their size, and the symbols discovery needs */
     n = l->kallsyms.count;
-    MEMINTRO_MEMSET(want, 0, sizeof want);
+    MEMINTRO__LK_SET(want, 0, sizeof want);
     s = memintro__lk_walk(l, NULL, &text_bytes, want);
     if (s != MEMINTRO_OK) return s == MEMINTRO_E_FORMAT ? s : memintro__lk_fail(l, s, "kallsyms_names could not be read");
     for (i = 0; i < MEMINTRO__LK_WANTED; i++) {
@@ -1037,7 +1071,7 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
     /* 4. the kernel's address space */
     {
         memintro_mmu_desc d;
-        MEMINTRO_MEMSET(&d, 0, sizeof d);
+        MEMINTRO__LK_SET(&d, 0, sizeof d);
         d.arch = l->arch;
         d.dtb = l->dtb;
         memintro_tlb_init(&l->tlb, l->tlb_entries, sizeof l->tlb_entries / sizeof l->tlb_entries[0]);
@@ -1189,7 +1223,7 @@ int memintro_linux_hints_from_vmcoreinfo(const char *text, size_t size, memintro
 #ifdef MEMINTRO_TARGET_H
 void memintro_linux_hints_from_target(const memintro_target *t, memintro_linux_hints *h)
 {
-    MEMINTRO_MEMSET(h, 0, sizeof *h);
+    MEMINTRO__LK_SET(h, 0, sizeof *h);
     if (!t) return;
     if (t->has_paging && (t->paging.arch == MEMINTRO_ARCH_X86_64 || t->paging.arch == MEMINTRO_ARCH_X86_64_LA57)) {
         h->arch = t->paging.arch;
@@ -1212,6 +1246,10 @@ void memintro_linux_hints_from_target(const memintro_target *t, memintro_linux_h
 #undef MEMINTRO__LK_BTF_MAX
 #undef MEMINTRO__LK_KERNEL_HALF
 #undef MEMINTRO__LK_SCAN_WORK
+#undef MEMINTRO__LK_COPY
+#undef MEMINTRO__LK_SET
+#undef MEMINTRO__LK_OWN_COPY
+#undef MEMINTRO__LK_OWN_SET
 
 
 /* ---- implementation: tasks, memory maps, modules, kernel log ---------------------------- */
