@@ -106,6 +106,118 @@ extern "C" {
 
 /* ---- Types from BTF ------------------------------------------------------------------- */
 
+/* BTF type kinds, numbered as in include/uapi/linux/btf.h. */
+#define MEMINTRO_BTF_UNKN       0
+#define MEMINTRO_BTF_INT        1
+#define MEMINTRO_BTF_PTR        2
+#define MEMINTRO_BTF_ARRAY      3
+#define MEMINTRO_BTF_STRUCT     4
+#define MEMINTRO_BTF_UNION      5
+#define MEMINTRO_BTF_ENUM       6
+#define MEMINTRO_BTF_FWD        7
+#define MEMINTRO_BTF_TYPEDEF    8
+#define MEMINTRO_BTF_VOLATILE   9
+#define MEMINTRO_BTF_CONST      10
+#define MEMINTRO_BTF_RESTRICT   11
+#define MEMINTRO_BTF_FUNC       12
+#define MEMINTRO_BTF_FUNC_PROTO 13
+#define MEMINTRO_BTF_VAR        14
+#define MEMINTRO_BTF_DATASEC    15
+#define MEMINTRO_BTF_FLOAT      16
+#define MEMINTRO_BTF_DECL_TAG   17
+#define MEMINTRO_BTF_TYPE_TAG   18
+#define MEMINTRO_BTF_ENUM64     19
+/* memintro_btf_find's kind: a struct or a union (the usual question), or any named kind. */
+#define MEMINTRO_BTF_COMPOSITE  0
+#define MEMINTRO_BTF_ANY        (-1)
+
+/* Bounds on walks through the types (a hostile blob may loop or nest without end). */
+#define MEMINTRO_BTF_MAX_CHAIN  64      /* typedef/const/volatile/... links followed */
+#define MEMINTRO_BTF_MAX_DEPTH  16      /* anonymous members entered, one inside another */
+#define MEMINTRO_BTF_MAX_VISITS 1000000 /* members looked at by one member lookup */
+
+/* The type information of a kernel: a BTF blob in caller memory (it must stay there while
+   the object is used) and an index of its types in caller memory. Plain data; fields are
+   read-only for the caller. Only little-endian, version-1, self-contained BTF (vmlinux's;
+   a module's split BTF refers to vmlinux's types and is refused). */
+typedef struct memintro_btf {
+    const uint8_t *types;      /* the type section */
+    const char *strs;          /* the string section (NUL-terminated, checked) */
+    uint32_t types_len, strs_len;
+    uint32_t ntypes;           /* ids 1..ntypes are types; 0 is void */
+    const uint32_t *offsets;   /* offsets[id]: where type id starts in the type section */
+    const uint32_t *hash;      /* named types by name (open addressing, 0 = empty) */
+    uint32_t hash_mask;        /* slots - 1 */
+    uint32_t ptr_size;         /* size of a PTR (8; BTF does not record it) */
+} memintro_btf;
+
+/* A member found by memintro_btf_field: where it lies from the start of the outer type. */
+typedef struct memintro_btf_member {
+    uint32_t bit_offset; /* from the start of the outer type, in bits */
+    uint32_t bit_size;   /* bitfield width in bits, 0 if the member is not a bitfield */
+    uint32_t type;       /* the member's type id (as declared: typedefs not resolved) */
+} memintro_btf_member;
+
+/* Bytes of index memory memintro_btf_init needs for this blob (0 if it is not usable
+   BTF: bad header, sections outside the blob, a type that runs past its section, an
+   unknown kind). */
+MEMINTRO_API size_t memintro_btf_index_size(const void *data, size_t size);
+
+/* Checks the blob (header, sections, every type's trailing data) and builds the index in
+   `index` (4-byte aligned, index_size >= memintro_btf_index_size). The blob and the index
+   must outlive b. Returns OK, E_FORMAT (not BTF or damaged), E_UNSUPPORTED (big-endian,
+   another version, split BTF), E_NOSPACE (index too small), E_INVALID (NULL, misaligned). */
+MEMINTRO_API memintro_status memintro_btf_init(memintro_btf *b, const void *data, size_t size,
+                                               void *index, size_t index_size);
+
+/* The kind of type id (MEMINTRO_BTF_*), or -1 if id is not a type (0 is void: UNKN). */
+MEMINTRO_API int memintro_btf_kind(const memintro_btf *b, uint32_t id);
+
+/* The name of type id ("" if anonymous), or NULL if id is not a type. */
+MEMINTRO_API const char *memintro_btf_name(const memintro_btf *b, uint32_t id);
+
+/* A type by name and kind (MEMINTRO_BTF_STRUCT, ..., MEMINTRO_BTF_COMPOSITE for a struct
+   or union, MEMINTRO_BTF_ANY for any named type): the lowest such id, 0 if none. A struct
+   is preferred to a FWD of the same name when kind is COMPOSITE or ANY. */
+MEMINTRO_API uint32_t memintro_btf_find(const memintro_btf *b, const char *name, int kind);
+
+/* Follows typedef, const, volatile, restrict and type_tag links from id to the type they
+   name; returns that id (0 for void, or if the chain is broken, loops or is too long). */
+MEMINTRO_API uint32_t memintro_btf_resolve(const memintro_btf *b, uint32_t id);
+
+/* The size in bytes of type id (modifiers and typedefs resolved; arrays are element size
+   times count; a pointer is b->ptr_size). E_INVALID for a type without size (void,
+   function, forward declaration), E_FORMAT for a broken chain, E_LIMIT on overflow. */
+MEMINTRO_API memintro_status memintro_btf_type_size(const memintro_btf *b, uint32_t id,
+                                                    uint32_t *size);
+
+/* A member of type id by a path: names separated by '.', each optionally followed by an
+   array index "[N]" ("mem[0].base", "tasks.next"); a name is looked for in the struct or
+   union itself, then inside its anonymous members (recursively). Fills *f with the bit
+   offset from the start of type id, the bitfield width (kind_flag encoding or an INT's
+   own bit encoding) and the member's type. E_NOTFOUND (no such member), E_INVALID (index
+   past the array, member of a non-composite), E_LIMIT (nesting or work bound). */
+MEMINTRO_API memintro_status memintro_btf_field(const memintro_btf *b, uint32_t id,
+                                                const char *path, memintro_btf_member *f);
+
+/* Byte offset of a member of struct/union `type` by a path (see memintro_btf_field):
+   memintro_btf_offset(b, "task_struct", "tasks", &off), (b, "mm_struct", "pgd", &off).
+   E_NOTFOUND if the type or the member is missing, E_UNSUPPORTED for a bitfield that does
+   not start on a byte (use memintro_btf_field). */
+MEMINTRO_API memintro_status memintro_btf_offset(const memintro_btf *b, const char *type,
+                                                 const char *member, uint32_t *off);
+
+/* Size in bytes of struct/union `type` (a typedef of that name if no struct or union has
+   it). E_NOTFOUND if there is none. */
+MEMINTRO_API memintro_status memintro_btf_size(const memintro_btf *b, const char *type,
+                                               uint32_t *size);
+
+/* The value of enumerator `name` (MOD_TEXT, maple_leaf_64, ...) in enum `enum_type`, or in
+   any enum if enum_type is NULL or "" (many kernel enums are anonymous). Signed values are
+   sign-extended. E_NOTFOUND if none. */
+MEMINTRO_API memintro_status memintro_btf_enum_value(const memintro_btf *b, const char *enum_type,
+                                                     const char *name, int64_t *value);
+
 
 /* ---- Kernel discovery, kallsyms, symbols ----------------------------------------------- */
 
@@ -265,6 +377,204 @@ MEMINTRO_API void memintro_linux_hints_from_target(const memintro_target *t, mem
 
 /* ---- Tasks, memory maps, modules, kernel log -------------------------------------------- */
 
+/* Looks up the address of kernel symbol `name` (memintro_linux_symbol over kallsyms, or any
+   other source: a System.map, VMCOREINFO). Returns OK and *addr, or MEMINTRO_E_NOTFOUND. */
+typedef memintro_status (*memintro_linux_symbol_fn)(void *user, const char *name, uint64_t *addr);
+
+#define MEMINTRO_LINUX_NONE 0xffffffffu /* an offset the kernel's types do not have */
+
+/* Byte offsets (MEMINTRO_LINUX_NONE when absent) the walkers read, from BTF. */
+typedef struct memintro_linux_offsets {
+    /* task_struct, signal_struct */
+    uint32_t task_tasks, task_pid, task_tgid, task_comm, task_comm_len, task_mm, task_real_parent,
+        task_thread_group, task_thread_node, task_signal, task_flags, task_state,
+        task_state_size, task_exit_state, task_start_time, signal_thread_head;
+    /* mm_struct, vm_area_struct */
+    uint32_t mm_pgd, mm_mt_root, mm_mmap, mm_arg_start, mm_arg_end, mm_start_brk, mm_brk,
+        mm_start_stack, vma_start, vma_end, vma_flags, vma_pgoff, vma_file, vma_next,
+        vma_mm, vma_ops, vma_private;
+    /* file, dentry, vfsmount, mount */
+    uint32_t file_dentry, file_mnt, dentry_name, dentry_name_len, dentry_parent, vfsmount_root,
+        mount_mnt, mount_parent, mount_mountpoint;
+    /* maple tree nodes: range (and leaf) and allocation-range layouts */
+    uint32_t r64_pivot, r64_slot, r64_meta, r64_slots, a64_pivot, a64_slot, a64_meta, a64_slots;
+    uint32_t mt_leaf64, mt_range64, mt_arange64; /* enum maple_type values */
+    /* module: name, text base, and the parts whose sizes /proc/modules adds up */
+    uint32_t mod_list, mod_name, mod_name_len, mod_base, mod_nsizes, mod_size[8];
+    /* printk ring buffer (5.10+) */
+    uint32_t rb_desc_ring, rb_text_ring, dr_count_bits, dr_descs, dr_infos, dr_head_id,
+        dr_tail_id, desc_size, desc_state, desc_text_begin, desc_text_next, info_size,
+        info_seq, info_ts, info_text_len, info_facility, info_flags_bit, info_level_bit,
+        info_caller_id,
+        tr_size_bits, tr_data;
+    /* older log buffer (struct printk_log, before 5.10) */
+    uint32_t log_ts, log_len, log_text_len, log_facility, log_flags_bit, log_level_bit,
+        log_caller_id, log_hdr_size;
+} memintro_linux_offsets;
+
+/* What the walkers below need: the kernel's address space, its types and a few of its
+   symbols, resolved once by memintro_linux_os_init. Plain data. */
+typedef struct memintro_linux_os {
+    memintro_virt *kernel;      /* the kernel's address space (borrowed; a user process is
+                                   read by switching its DTB for the read and back) */
+    const memintro_btf *btf;
+    memintro_linux_offsets o;
+    uint64_t init_task, modules, prb, special_mapping_vmops; /* symbol addresses (0 = none) */
+    uint64_t log_buf, log_buf_len, log_first_idx, log_next_idx; /* older log buffer symbols */
+    /* What each feature lacks (NULL when it is usable): a member "task_struct.tasks" or a
+       symbol "init_task". */
+    const char *missing_tasks, *missing_maps, *missing_modules, *missing_log;
+    /* Bounds on guest lists (0 in memintro_linux_os_init's result: the defaults). */
+    uint32_t max_tasks;   /* tasks and threads per walk (default 1 << 20) */
+    uint32_t max_vmas;    /* VMAs per process (default 1 << 20) */
+    uint32_t max_modules; /* default 1 << 16 */
+} memintro_linux_os;
+
+/* Resolves every offset from btf (CONFIG_DEBUG_INFO_BTF's types, see memintro_btf_init)
+   and the symbols through sym(user, ...). kernel and btf must outlive os. Returns OK when
+   the task list can be walked; E_UNSUPPORTED without BTF (btf NULL or empty), E_NOTFOUND
+   when a member or symbol the tasks need is missing (os->missing_tasks names it). Maps,
+   modules and the log may still lack something: see os->missing_*. */
+MEMINTRO_API memintro_status memintro_linux_os_init(memintro_linux_os *os, memintro_virt *kernel,
+                                                    const memintro_btf *btf,
+                                                    memintro_linux_symbol_fn sym, void *user);
+
+/* The same from a kernel object memintro_linux_init filled: its address space, its BTF
+   blob (l->btf_data, l->btf_size) indexed into *btf with index / index_size
+   (memintro_btf_index_size(l->btf_data, l->btf_size) bytes, 4-byte aligned), and its
+   symbols (memintro_linux_symbol). l and btf must outlive os. Returns as
+   memintro_linux_os_init; E_UNSUPPORTED when the kernel has no BTF, E_FORMAT or E_NOSPACE
+   from memintro_btf_init. */
+MEMINTRO_API memintro_status memintro_linux_os_from(memintro_linux_os *os, memintro_linux *l,
+                                                    memintro_btf *btf, void *index,
+                                                    size_t index_size);
+
+/* One task (process or thread), as read from its task_struct. */
+typedef struct memintro_linux_task {
+    uint64_t addr;          /* task_struct's virtual address */
+    int32_t pid, tgid;      /* thread id and process id */
+    int32_t ppid;           /* real_parent's tgid, as /proc/PID/stat's ppid */
+    uint32_t flags;         /* PF_* */
+    uint64_t state;         /* __state (state before 5.14) */
+    uint32_t exit_state;    /* EXIT_ZOMBIE, EXIT_DEAD or 0 */
+    char state_char;        /* as ps shows it: R S D T t X Z P I, '?' if unknown */
+    uint8_t kernel_thread;  /* PF_KTHREAD set or no mm */
+    uint8_t is_thread;      /* reached as a thread of its group, not its leader */
+    uint8_t reserved;
+    uint64_t mm;            /* mm_struct's address, 0 for kernel threads */
+    uint64_t pgd;           /* mm->pgd (a kernel virtual address) */
+    uint64_t dtb;           /* mm->pgd's physical address: the process's page-table root
+                               (with KPTI, the kernel half that maps user space too) */
+    uint64_t start_time;    /* nanoseconds since boot (monotonic) */
+    uint64_t arg_start, arg_end; /* command line in the process's memory */
+    char comm[17];          /* task_struct.comm, NUL-terminated */
+} memintro_linux_task;
+
+/* Flags of memintro_linux_task_each. */
+#define MEMINTRO_LINUX_THREADS 0x1u /* every thread of each process, not only the leader */
+#define MEMINTRO_LINUX_IDLE    0x2u /* also init_task itself (pid 0, "swapper/0") */
+
+/* Called for each task; return nonzero to stop the walk (the walk then returns OK). */
+typedef int (*memintro_linux_task_fn)(void *user, const memintro_linux_task *t);
+
+/* Walks the task list from init_task (each process's leader; its threads too with
+   MEMINTRO_LINUX_THREADS). Returns OK at the end of the list or when fn stopped it; a task
+   that cannot be read, a list that loops without coming back or exceeds os->max_tasks
+   ends the walk with a status (E_FORMAT, E_LIMIT or the read's) after the tasks before. */
+MEMINTRO_API memintro_status memintro_linux_task_each(const memintro_linux_os *os, uint32_t flags,
+                                                      memintro_linux_task_fn fn, void *user);
+
+/* Reads the task_struct at addr into *t. */
+MEMINTRO_API memintro_status memintro_linux_task_read(const memintro_linux_os *os, uint64_t addr,
+                                                      memintro_linux_task *t);
+
+/* The first task with thread id pid (pid >= 0), or else with comm equal to name (name not
+   NULL), threads included. E_NOTFOUND if none. */
+MEMINTRO_API memintro_status memintro_linux_task_find(const memintro_linux_os *os, int32_t pid,
+                                                      const char *name, memintro_linux_task *t);
+
+/* The command line of a user process, read from its own memory (mm->arg_start..arg_end):
+   arguments separated by NUL bytes as /proc/PID/cmdline has them, at most size - 1 bytes,
+   then a NUL; *len (may be NULL) gets the bytes stored. E_NOTFOUND for a kernel thread. */
+MEMINTRO_API memintro_status memintro_linux_task_cmdline(const memintro_linux_os *os,
+                                                         const memintro_linux_task *t, char *buf,
+                                                         size_t size, size_t *len);
+
+/* Binds v to the address space of user process t (its page-table root t->dtb, the
+   kernel's paging mode and backend), with scratch as memintro_virt_init takes it.
+   E_NOTFOUND for a kernel thread. */
+MEMINTRO_API memintro_status memintro_linux_task_space(const memintro_linux_os *os,
+                                                       const memintro_linux_task *t,
+                                                       memintro_virt *v, void *scratch,
+                                                       size_t scratch_size);
+
+/* Reads len bytes at user virtual address va of process t (through the kernel's
+   memintro_virt with the DTB switched for the read). */
+MEMINTRO_API memintro_status memintro_linux_task_read_mem(const memintro_linux_os *os,
+                                                          const memintro_linux_task *t,
+                                                          uint64_t va, void *buf, size_t len);
+
+/* One memory mapping (VMA) of a process. */
+typedef struct memintro_linux_vma {
+    uint64_t addr;          /* vm_area_struct's virtual address */
+    uint64_t start, end;    /* [start, end) */
+    uint64_t flags;         /* VM_* (VM_READ 1, VM_WRITE 2, VM_EXEC 4, VM_SHARED 8) */
+    uint64_t pgoff;         /* offset in the file, in pages */
+    uint64_t file;          /* struct file's address, 0 for anonymous memory */
+    char perms[5];          /* "rwxp" as /proc/PID/maps shows them */
+    char name[256];         /* file path, "[heap]", "[stack]", "[vdso]", "[vvar]" or "" */
+} memintro_linux_vma;
+
+/* Called for each VMA in address order; return nonzero to stop. */
+typedef int (*memintro_linux_vma_fn)(void *user, const memintro_linux_vma *v);
+
+/* Walks the VMAs of process t: the maple tree of mm->mm_mt (6.1 and later) or the mm->mmap
+   list (older). Returns OK at the end or when fn stopped it; E_NOTFOUND for a kernel
+   thread, E_UNSUPPORTED if the types lack something (os->missing_maps); a node or VMA that
+   is inconsistent (a node type that is not one, ranges out of order, a VMA that does not
+   cover its tree range), a tree deeper than 32 or more than os->max_vmas VMAs end the walk
+   with E_FORMAT or E_LIMIT. */
+MEMINTRO_API memintro_status memintro_linux_vma_each(const memintro_linux_os *os,
+                                                     const memintro_linux_task *t,
+                                                     memintro_linux_vma_fn fn, void *user);
+
+/* One loaded kernel module. */
+typedef struct memintro_linux_module {
+    uint64_t addr;          /* struct module's address */
+    uint64_t base;          /* its text: mem[MOD_TEXT].base (6.4+), core_layout.base, module_core */
+    uint64_t size;          /* as /proc/modules: all the module's memory (6.4+), or
+                               core_layout.size + init_layout.size */
+    char name[64];
+} memintro_linux_module;
+
+typedef int (*memintro_linux_module_fn)(void *user, const memintro_linux_module *m);
+
+/* Walks the `modules` list in its order (the newest module first, as /proc/modules).
+   Returns OK, E_UNSUPPORTED (os->missing_modules) or a status that ended the walk. */
+MEMINTRO_API memintro_status memintro_linux_module_each(const memintro_linux_os *os,
+                                                        memintro_linux_module_fn fn, void *user);
+
+/* One kernel log record. */
+typedef struct memintro_linux_log {
+    uint64_t seq;           /* record number */
+    uint64_t ts_nsec;       /* time since boot: dmesg prints [ts/1e9 . (ts%1e9)/1000] */
+    uint32_t caller_id;     /* 0x80000000|cpu or the task's pid (5.1+), else 0 */
+    uint8_t level, facility, flags;
+    uint8_t reserved;
+    const char *text;       /* the record's text, not NUL-terminated (valid during the call) */
+    uint32_t text_len;
+    uint32_t reserved2;
+} memintro_linux_log;
+
+typedef int (*memintro_linux_log_fn)(void *user, const memintro_linux_log *r);
+
+/* Walks the kernel log from the oldest record still held to the newest: the printk ring
+   buffer `prb` (5.10+) or the older `log_buf`. Records the writer has not committed or has
+   already reused are skipped. Returns OK, E_UNSUPPORTED (os->missing_log) or the status
+   that ended the walk. */
+MEMINTRO_API memintro_status memintro_linux_log_each(const memintro_linux_os *os,
+                                                     memintro_linux_log_fn fn, void *user);
+
 
 #ifdef __cplusplus
 }
@@ -277,6 +587,534 @@ MEMINTRO_API void memintro_linux_hints_from_target(const memintro_target *t, mem
 #define MEMINTRO_LINUX_IMPLEMENTATION_INCLUDED
 
 /* ---- implementation: BTF ---------------------------------------------------------------- */
+
+/* Linkage of this header's definitions (memintro.h #undefs its own at its end). */
+#ifndef MEMINTRO__LDEF
+#ifdef MEMINTRO_STATIC
+#define MEMINTRO__LDEF static
+#else
+#define MEMINTRO__LDEF
+#endif
+#endif
+
+#define MEMINTRO__BTF_MAGIC   0xeb9fu
+#define MEMINTRO__BTF_HDR     24u         /* struct btf_header up to str_len */
+#define MEMINTRO__BTF_MAXTYPE 0x000fffffu /* BTF_MAX_TYPE: the kernel accepts no more */
+
+typedef struct memintro__btf_sect {
+    const uint8_t *types;
+    const char *strs;
+    uint32_t types_len, strs_len;
+    uint32_t ntypes, named; /* types, and those the name hash holds */
+} memintro__btf_sect;
+
+static uint32_t memintro__btf_info(const uint8_t *t) { return memintro_get_u32(t + 4); }
+static uint32_t memintro__btf_tkind(const uint8_t *t) { return (memintro__btf_info(t) >> 24) & 0x1fu; }
+static uint32_t memintro__btf_vlen(const uint8_t *t) { return memintro__btf_info(t) & 0xffffu; }
+static uint32_t memintro__btf_kflag(const uint8_t *t) { return memintro__btf_info(t) >> 31; }
+
+/* Bytes a type record takes (btf_type and its kind's trailing data), 0 if its kind is
+   unknown or it runs past `avail`. */
+static uint32_t memintro__btf_rec_size(const uint8_t *t, uint32_t avail)
+{
+    uint32_t vlen, extra;
+    if (avail < 12) return 0;
+    vlen = memintro__btf_vlen(t);
+    switch (memintro__btf_tkind(t)) {
+    case MEMINTRO_BTF_INT: case MEMINTRO_BTF_VAR: case MEMINTRO_BTF_DECL_TAG:
+        extra = 4; break;
+    case MEMINTRO_BTF_ARRAY:
+        extra = 12; break;
+    case MEMINTRO_BTF_STRUCT: case MEMINTRO_BTF_UNION: case MEMINTRO_BTF_DATASEC:
+    case MEMINTRO_BTF_ENUM64:
+        extra = 12 * vlen; break;
+    case MEMINTRO_BTF_ENUM: case MEMINTRO_BTF_FUNC_PROTO:
+        extra = 8 * vlen; break;
+    case MEMINTRO_BTF_PTR: case MEMINTRO_BTF_FWD: case MEMINTRO_BTF_TYPEDEF:
+    case MEMINTRO_BTF_VOLATILE: case MEMINTRO_BTF_CONST: case MEMINTRO_BTF_RESTRICT:
+    case MEMINTRO_BTF_FUNC: case MEMINTRO_BTF_FLOAT: case MEMINTRO_BTF_TYPE_TAG:
+        extra = 0; break;
+    default:
+        return 0;
+    }
+    if (extra > avail - 12) return 0;
+    return 12 + extra;
+}
+
+/* Kinds whose names go into the hash (those a caller looks up by name). */
+static int memintro__btf_hashed(uint32_t kind)
+{
+    switch (kind) {
+    case MEMINTRO_BTF_INT: case MEMINTRO_BTF_STRUCT: case MEMINTRO_BTF_UNION:
+    case MEMINTRO_BTF_ENUM: case MEMINTRO_BTF_FWD: case MEMINTRO_BTF_TYPEDEF:
+    case MEMINTRO_BTF_FUNC: case MEMINTRO_BTF_VAR: case MEMINTRO_BTF_DATASEC:
+    case MEMINTRO_BTF_FLOAT: case MEMINTRO_BTF_ENUM64:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static uint32_t memintro__btf_hash_str(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    size_t i;
+    for (i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+/* Header, sections and every type record of a blob; `offsets`, if not NULL, receives
+   each type's offset (ids 1..ntypes). */
+static memintro_status memintro__btf_scan(const void *data, size_t size, memintro__btf_sect *s,
+                                          uint32_t *offsets)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    uint32_t hdr_len, toff, tlen, soff, slen, off, n = 0, named = 0;
+    uint64_t body;
+    if (!p || size < MEMINTRO__BTF_HDR) return MEMINTRO_E_FORMAT;
+    if (p[0] == 0xeb && p[1] == 0x9f) return MEMINTRO_E_UNSUPPORTED; /* big-endian BTF */
+    if (memintro_get_u16(p) != MEMINTRO__BTF_MAGIC) return MEMINTRO_E_FORMAT;
+    if (p[2] != 1) return MEMINTRO_E_UNSUPPORTED; /* BTF_VERSION */
+    hdr_len = memintro_get_u32(p + 4);
+    if (hdr_len < MEMINTRO__BTF_HDR || hdr_len > size) return MEMINTRO_E_FORMAT;
+    body = (uint64_t)size - hdr_len;
+    toff = memintro_get_u32(p + 8);
+    tlen = memintro_get_u32(p + 12);
+    soff = memintro_get_u32(p + 16);
+    slen = memintro_get_u32(p + 20);
+    if ((uint64_t)toff + tlen > body || (uint64_t)soff + slen > body) return MEMINTRO_E_FORMAT;
+    s->types = p + hdr_len + toff;
+    s->strs = (const char *)(p + hdr_len + soff);
+    s->types_len = tlen;
+    s->strs_len = slen;
+    /* The string section starts with the empty name and ends with a NUL, so every name
+       offset inside it yields a terminated string. */
+    if (slen == 0 || s->strs[0] != 0 || s->strs[slen - 1] != 0) return MEMINTRO_E_FORMAT;
+    for (off = 0; off < tlen;) {
+        const uint8_t *t = s->types + off;
+        uint32_t rs = memintro__btf_rec_size(t, tlen - off), name_off;
+        if (!rs) return MEMINTRO_E_FORMAT;
+        if (n == MEMINTRO__BTF_MAXTYPE) return MEMINTRO_E_LIMIT;
+        name_off = memintro_get_u32(t);
+        if (name_off >= slen) return MEMINTRO_E_FORMAT;
+        n++;
+        if (offsets) offsets[n] = off;
+        if (name_off && s->strs[name_off] && memintro__btf_hashed(memintro__btf_tkind(t))) named++;
+        off += rs;
+    }
+    s->ntypes = n;
+    s->named = named;
+    return MEMINTRO_OK;
+}
+
+static uint32_t memintro__btf_slots(uint32_t named)
+{
+    uint32_t slots = 8;
+    while (slots < 2u * named) slots <<= 1;
+    return slots;
+}
+
+MEMINTRO__LDEF size_t memintro_btf_index_size(const void *data, size_t size)
+{
+    memintro__btf_sect s;
+    if (memintro__btf_scan(data, size, &s, NULL) != MEMINTRO_OK) return 0;
+    return ((size_t)s.ntypes + 1 + memintro__btf_slots(s.named)) * sizeof(uint32_t);
+}
+
+MEMINTRO__LDEF memintro_status memintro_btf_init(memintro_btf *b, const void *data, size_t size,
+                                                 void *index, size_t index_size)
+{
+    memintro__btf_sect s;
+    memintro_status st;
+    uint32_t *offsets, *hash, slots, id;
+    if (!b) return MEMINTRO_E_INVALID;
+    MEMINTRO_MEMSET(b, 0, sizeof *b);
+    if (!data || !index || ((uintptr_t)index & 3u)) return MEMINTRO_E_INVALID;
+    st = memintro__btf_scan(data, size, &s, NULL);
+    if (st != MEMINTRO_OK) return st;
+    slots = memintro__btf_slots(s.named);
+    if (index_size / sizeof(uint32_t) < (size_t)s.ntypes + 1 + slots) return MEMINTRO_E_NOSPACE;
+    offsets = (uint32_t *)index;
+    hash = offsets + s.ntypes + 1;
+    offsets[0] = 0;
+    memintro__btf_scan(data, size, &s, offsets);
+    MEMINTRO_MEMSET(hash, 0, (size_t)slots * sizeof(uint32_t));
+    for (id = 1; id <= s.ntypes; id++) {
+        const uint8_t *t = s.types + offsets[id];
+        const char *name = s.strs + memintro_get_u32(t);
+        size_t len = 0;
+        uint32_t h;
+        if (!name[0] || !memintro__btf_hashed(memintro__btf_tkind(t))) continue;
+        while (name[len]) len++;
+        h = memintro__btf_hash_str(name, len) & (slots - 1);
+        while (hash[h]) h = (h + 1) & (slots - 1); /* slots >= 2 * named: a free one exists */
+        hash[h] = id;
+    }
+    b->types = s.types;
+    b->strs = s.strs;
+    b->types_len = s.types_len;
+    b->strs_len = s.strs_len;
+    b->ntypes = s.ntypes;
+    b->offsets = offsets;
+    b->hash = hash;
+    b->hash_mask = slots - 1;
+    b->ptr_size = 8;
+    return MEMINTRO_OK;
+}
+
+/* The record of type id, NULL for void or an id that is not a type. */
+static const uint8_t *memintro__btf_type(const memintro_btf *b, uint32_t id)
+{
+    if (!b || !b->offsets || id == 0 || id > b->ntypes) return NULL;
+    return b->types + b->offsets[id];
+}
+
+/* A name in the string section, NULL if the offset lies outside it. */
+static const char *memintro__btf_str(const memintro_btf *b, uint32_t off)
+{
+    return off < b->strs_len ? b->strs + off : NULL;
+}
+
+/* s (NUL-terminated) equals the len bytes at name. */
+static int memintro__btf_eq(const char *s, const char *name, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if (s[i] != name[i]) return 0; /* also stops at s's NUL */
+    return s[len] == 0;
+}
+
+MEMINTRO__LDEF int memintro_btf_kind(const memintro_btf *b, uint32_t id)
+{
+    const uint8_t *t = memintro__btf_type(b, id);
+    if (t) return (int)memintro__btf_tkind(t);
+    return (b && b->offsets && id == 0) ? MEMINTRO_BTF_UNKN : -1;
+}
+
+MEMINTRO__LDEF const char *memintro_btf_name(const memintro_btf *b, uint32_t id)
+{
+    const uint8_t *t = memintro__btf_type(b, id);
+    if (t) return memintro__btf_str(b, memintro_get_u32(t)); /* checked by init */
+    return (b && b->offsets && id == 0) ? "" : NULL;
+}
+
+static uint32_t memintro__btf_find(const memintro_btf *b, const char *name, size_t len, int kind)
+{
+    uint32_t h, n, best = 0, fwd = 0;
+    if (!b || !b->hash || !name || !len) return 0;
+    h = memintro__btf_hash_str(name, len) & b->hash_mask;
+    for (n = 0; n <= b->hash_mask && b->hash[h]; n++, h = (h + 1) & b->hash_mask) {
+        uint32_t id = b->hash[h];
+        const uint8_t *t = memintro__btf_type(b, id);
+        uint32_t k;
+        if (!t || !memintro__btf_eq(b->strs + memintro_get_u32(t), name, len)) continue;
+        k = memintro__btf_tkind(t);
+        if (kind == MEMINTRO_BTF_COMPOSITE) {
+            if (k != MEMINTRO_BTF_STRUCT && k != MEMINTRO_BTF_UNION) continue;
+        } else if (kind == MEMINTRO_BTF_ANY) {
+            if (k == MEMINTRO_BTF_FWD) { if (!fwd || id < fwd) fwd = id; continue; }
+        } else if ((int)k != kind) {
+            continue;
+        }
+        if (!best || id < best) best = id;
+    }
+    return best ? best : fwd;
+}
+
+MEMINTRO__LDEF uint32_t memintro_btf_find(const memintro_btf *b, const char *name, int kind)
+{
+    size_t len = 0;
+    if (!name) return 0;
+    while (name[len]) len++;
+    return memintro__btf_find(b, name, len, kind);
+}
+
+static int memintro__btf_modifier(uint32_t kind)
+{
+    return kind == MEMINTRO_BTF_TYPEDEF || kind == MEMINTRO_BTF_VOLATILE ||
+           kind == MEMINTRO_BTF_CONST || kind == MEMINTRO_BTF_RESTRICT ||
+           kind == MEMINTRO_BTF_TYPE_TAG;
+}
+
+/* Follows modifier links: OK with *out (0 = void), E_FORMAT for a link to no type,
+   E_LIMIT for a chain too long (a loop). */
+static memintro_status memintro__btf_strip(const memintro_btf *b, uint32_t id, uint32_t *out)
+{
+    uint32_t i;
+    for (i = 0; i <= MEMINTRO_BTF_MAX_CHAIN; i++) {
+        const uint8_t *t;
+        if (id == 0) { *out = 0; return MEMINTRO_OK; }
+        t = memintro__btf_type(b, id);
+        if (!t) return MEMINTRO_E_FORMAT;
+        if (!memintro__btf_modifier(memintro__btf_tkind(t))) { *out = id; return MEMINTRO_OK; }
+        id = memintro_get_u32(t + 8);
+    }
+    return MEMINTRO_E_LIMIT;
+}
+
+MEMINTRO__LDEF uint32_t memintro_btf_resolve(const memintro_btf *b, uint32_t id)
+{
+    uint32_t out = 0;
+    return memintro__btf_strip(b, id, &out) == MEMINTRO_OK ? out : 0;
+}
+
+MEMINTRO__LDEF memintro_status memintro_btf_type_size(const memintro_btf *b, uint32_t id,
+                                                      uint32_t *size)
+{
+    uint64_t mult = 1, v;
+    uint32_t step;
+    if (!b || !b->offsets || !size) return MEMINTRO_E_INVALID;
+    *size = 0;
+    for (step = 0; step < 4 * MEMINTRO_BTF_MAX_CHAIN; step++) {
+        const uint8_t *t;
+        memintro_status st = memintro__btf_strip(b, id, &id);
+        if (st != MEMINTRO_OK) return st;
+        t = memintro__btf_type(b, id);
+        if (!t) return MEMINTRO_E_INVALID; /* void */
+        switch (memintro__btf_tkind(t)) {
+        case MEMINTRO_BTF_ARRAY:
+            mult *= memintro_get_u32(t + 20);
+            if (mult > 0xffffffffu) return MEMINTRO_E_LIMIT;
+            id = memintro_get_u32(t + 12);
+            continue;
+        case MEMINTRO_BTF_VAR:
+            id = memintro_get_u32(t + 8);
+            continue;
+        case MEMINTRO_BTF_PTR:
+            v = mult * b->ptr_size;
+            break;
+        case MEMINTRO_BTF_INT: case MEMINTRO_BTF_STRUCT: case MEMINTRO_BTF_UNION:
+        case MEMINTRO_BTF_ENUM: case MEMINTRO_BTF_ENUM64: case MEMINTRO_BTF_FLOAT:
+        case MEMINTRO_BTF_DATASEC:
+            v = mult * memintro_get_u32(t + 8);
+            break;
+        default:
+            return MEMINTRO_E_INVALID; /* function, prototype, forward declaration, tag */
+        }
+        if (v > 0xffffffffu) return MEMINTRO_E_LIMIT;
+        *size = (uint32_t)v;
+        return MEMINTRO_OK;
+    }
+    return MEMINTRO_E_LIMIT;
+}
+
+/* Looks for member `name` in composite `id` (resolved), then in its anonymous struct and
+   union members; `base` is id's bit offset in the outer type. */
+static memintro_status memintro__btf_member(const memintro_btf *b, uint32_t id, const char *name,
+                                            size_t len, uint32_t depth, uint32_t *visits,
+                                            uint64_t base, memintro_btf_member *f)
+{
+    const uint8_t *t = memintro__btf_type(b, id), *m;
+    uint32_t k, vlen, kflag, i;
+    int limited = 0;
+    if (!t) return MEMINTRO_E_FORMAT;
+    k = memintro__btf_tkind(t);
+    if (k != MEMINTRO_BTF_STRUCT && k != MEMINTRO_BTF_UNION) return MEMINTRO_E_INVALID;
+    vlen = memintro__btf_vlen(t);
+    kflag = memintro__btf_kflag(t);
+    for (i = 0, m = t + 12; i < vlen; i++, m += 12) {
+        const char *mn = memintro__btf_str(b, memintro_get_u32(m));
+        uint32_t raw = memintro_get_u32(m + 8), bits = 0, type = memintro_get_u32(m + 4), r;
+        uint64_t at = base + (kflag ? (raw & 0xffffffu) : raw);
+        if (++*visits > MEMINTRO_BTF_MAX_VISITS) return MEMINTRO_E_LIMIT;
+        if (!mn || !memintro__btf_eq(mn, name, len)) continue;
+        if (kflag) {
+            bits = raw >> 24;
+        } else if (memintro__btf_strip(b, type, &r) == MEMINTRO_OK && r &&
+                   memintro__btf_tkind(memintro__btf_type(b, r)) == MEMINTRO_BTF_INT) {
+            /* The older bitfield encoding: the INT itself carries offset and width. */
+            const uint8_t *it = memintro__btf_type(b, r);
+            uint32_t enc = memintro_get_u32(it + 12), nr = enc & 0xffu, ioff = (enc >> 16) & 0xffu;
+            if (ioff || (uint64_t)nr != 8u * (uint64_t)memintro_get_u32(it + 8)) {
+                at += ioff;
+                bits = nr;
+            }
+        }
+        if (at > 0xffffffffu) return MEMINTRO_E_LIMIT;
+        f->bit_offset = (uint32_t)at;
+        f->bit_size = bits;
+        f->type = type;
+        return MEMINTRO_OK;
+    }
+    for (i = 0, m = t + 12; i < vlen; i++, m += 12) {
+        const char *mn = memintro__btf_str(b, memintro_get_u32(m));
+        uint32_t raw = memintro_get_u32(m + 8), r, rk;
+        memintro_status st;
+        if (!mn || mn[0]) continue;
+        if (memintro__btf_strip(b, memintro_get_u32(m + 4), &r) != MEMINTRO_OK || !r) continue;
+        rk = memintro__btf_tkind(memintro__btf_type(b, r));
+        if (rk != MEMINTRO_BTF_STRUCT && rk != MEMINTRO_BTF_UNION) continue;
+        if (depth + 1 >= MEMINTRO_BTF_MAX_DEPTH) { limited = 1; continue; }
+        st = memintro__btf_member(b, r, name, len, depth + 1, visits,
+                                  base + (kflag ? (raw & 0xffffffu) : raw), f);
+        if (st == MEMINTRO_OK) return st;
+        if (st == MEMINTRO_E_LIMIT) {
+            if (*visits > MEMINTRO_BTF_MAX_VISITS) return st;
+            limited = 1;
+        }
+    }
+    return limited ? MEMINTRO_E_LIMIT : MEMINTRO_E_NOTFOUND;
+}
+
+MEMINTRO__LDEF memintro_status memintro_btf_field(const memintro_btf *b, uint32_t id,
+                                                  const char *path, memintro_btf_member *f)
+{
+    const char *p = path;
+    uint32_t visits = 0, cur = id;
+    uint64_t base = 0;
+    memintro_btf_member got;
+    if (!b || !b->offsets || !path || !f) return MEMINTRO_E_INVALID;
+    for (;;) {
+        size_t len = 0;
+        uint32_t r, type;
+        memintro_status st;
+        while (p[len] && p[len] != '.' && p[len] != '[') len++;
+        if (!len) return MEMINTRO_E_INVALID;
+        st = memintro__btf_strip(b, cur, &r);
+        if (st != MEMINTRO_OK) return st;
+        if (!r) return MEMINTRO_E_INVALID;
+        st = memintro__btf_member(b, r, p, len, 0, &visits, base, &got);
+        if (st != MEMINTRO_OK) return st;
+        base = got.bit_offset;
+        type = got.type;
+        p += len;
+        while (*p == '[') {
+            uint64_t idx = 0, v;
+            uint32_t digits = 0, a, esize;
+            const uint8_t *at;
+            for (p++; *p >= '0' && *p <= '9'; p++) {
+                if (++digits > 10) return MEMINTRO_E_INVALID;
+                idx = idx * 10 + (uint64_t)(*p - '0');
+            }
+            if (!digits || *p != ']') return MEMINTRO_E_INVALID;
+            p++;
+            st = memintro__btf_strip(b, type, &a);
+            if (st != MEMINTRO_OK) return st;
+            at = memintro__btf_type(b, a);
+            if (!at || memintro__btf_tkind(at) != MEMINTRO_BTF_ARRAY) return MEMINTRO_E_INVALID;
+            if (idx >= memintro_get_u32(at + 20)) return MEMINTRO_E_INVALID;
+            type = memintro_get_u32(at + 12);
+            st = memintro_btf_type_size(b, type, &esize);
+            if (st != MEMINTRO_OK) return st;
+            v = base + idx * esize * 8u;
+            if (v > 0xffffffffu) return MEMINTRO_E_LIMIT;
+            base = v;
+            got.bit_size = 0;
+        }
+        if (*p == 0) {
+            f->bit_offset = (uint32_t)base;
+            f->bit_size = got.bit_size;
+            f->type = type;
+            return MEMINTRO_OK;
+        }
+        if (*p != '.') return MEMINTRO_E_INVALID;
+        p++;
+        cur = type;
+    }
+}
+
+/* A struct or union by name, or a typedef of that name that names one. */
+static uint32_t memintro__btf_composite(const memintro_btf *b, const char *type)
+{
+    uint32_t id = memintro_btf_find(b, type, MEMINTRO_BTF_COMPOSITE), r;
+    const uint8_t *t;
+    if (id) return id;
+    r = memintro_btf_resolve(b, memintro_btf_find(b, type, MEMINTRO_BTF_TYPEDEF));
+    t = memintro__btf_type(b, r);
+    if (t && (memintro__btf_tkind(t) == MEMINTRO_BTF_STRUCT || memintro__btf_tkind(t) == MEMINTRO_BTF_UNION))
+        return r;
+    return 0;
+}
+
+MEMINTRO__LDEF memintro_status memintro_btf_offset(const memintro_btf *b, const char *type,
+                                                   const char *member, uint32_t *off)
+{
+    memintro_btf_member f;
+    memintro_status st;
+    uint32_t id;
+    if (!b || !b->offsets || !type || !member || !off) return MEMINTRO_E_INVALID;
+    *off = 0;
+    id = memintro__btf_composite(b, type);
+    if (!id) return MEMINTRO_E_NOTFOUND;
+    st = memintro_btf_field(b, id, member, &f);
+    if (st != MEMINTRO_OK) return st;
+    if (f.bit_size || (f.bit_offset & 7u)) return MEMINTRO_E_UNSUPPORTED;
+    *off = f.bit_offset >> 3;
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__LDEF memintro_status memintro_btf_size(const memintro_btf *b, const char *type,
+                                                 uint32_t *size)
+{
+    uint32_t id;
+    if (!b || !b->offsets || !type || !size) return MEMINTRO_E_INVALID;
+    *size = 0;
+    id = memintro__btf_composite(b, type);
+    if (!id) return MEMINTRO_E_NOTFOUND;
+    return memintro_btf_type_size(b, id, size);
+}
+
+/* Enumerator `name` of enum type id (ENUM or ENUM64): 1 and *value if it has it. */
+static int memintro__btf_enumerator(const memintro_btf *b, uint32_t id, const char *name,
+                                    size_t len, int64_t *value)
+{
+    const uint8_t *t = memintro__btf_type(b, id), *e;
+    uint32_t k, vlen, i, step;
+    if (!t) return 0;
+    k = memintro__btf_tkind(t);
+    if (k != MEMINTRO_BTF_ENUM && k != MEMINTRO_BTF_ENUM64) return 0;
+    vlen = memintro__btf_vlen(t);
+    step = k == MEMINTRO_BTF_ENUM ? 8 : 12;
+    for (i = 0, e = t + 12; i < vlen; i++, e += step) {
+        const char *en = memintro__btf_str(b, memintro_get_u32(e));
+        uint64_t v;
+        if (!en || !memintro__btf_eq(en, name, len)) continue;
+        if (k == MEMINTRO_BTF_ENUM) {
+            v = memintro_get_u32(e + 4);
+            if (memintro__btf_kflag(t) && (v & 0x80000000u)) v |= 0xffffffff00000000u;
+        } else {
+            v = memintro_get_u32(e + 4) | ((uint64_t)memintro_get_u32(e + 8) << 32);
+        }
+        *value = (int64_t)v;
+        return 1;
+    }
+    return 0;
+}
+
+MEMINTRO__LDEF memintro_status memintro_btf_enum_value(const memintro_btf *b, const char *enum_type,
+                                                       const char *name, int64_t *value)
+{
+    size_t len = 0;
+    uint32_t id;
+    if (!b || !b->offsets || !name || !value) return MEMINTRO_E_INVALID;
+    *value = 0;
+    while (name[len]) len++;
+    if (!len) return MEMINTRO_E_INVALID;
+    if (enum_type && enum_type[0]) {
+        /* Every type of that name: an enum may be declared (vlen 0) before it is defined,
+           and a typedef may name it. */
+        size_t tlen = 0;
+        uint32_t h, n;
+        if (!b->hash) return MEMINTRO_E_NOTFOUND;
+        while (enum_type[tlen]) tlen++;
+        h = memintro__btf_hash_str(enum_type, tlen) & b->hash_mask;
+        for (n = 0; n <= b->hash_mask && b->hash[h]; n++, h = (h + 1) & b->hash_mask) {
+            const uint8_t *t = memintro__btf_type(b, b->hash[h]);
+            if (!t || !memintro__btf_eq(b->strs + memintro_get_u32(t), enum_type, tlen)) continue;
+            id = b->hash[h];
+            if (memintro__btf_tkind(t) == MEMINTRO_BTF_TYPEDEF) id = memintro_btf_resolve(b, id);
+            if (memintro__btf_enumerator(b, id, name, len, value)) return MEMINTRO_OK;
+        }
+        return MEMINTRO_E_NOTFOUND;
+    }
+    for (id = 1; id <= b->ntypes; id++)
+        if (memintro__btf_enumerator(b, id, name, len, value)) return MEMINTRO_OK;
+    return MEMINTRO_E_NOTFOUND;
+}
+
+#undef MEMINTRO__BTF_MAGIC
+#undef MEMINTRO__BTF_HDR
+#undef MEMINTRO__BTF_MAXTYPE
 
 
 /* ---- implementation: kernel discovery, kallsyms, symbols -------------------------------- */
@@ -1254,6 +2092,1063 @@ void memintro_linux_hints_from_target(const memintro_target *t, memintro_linux_h
 
 /* ---- implementation: tasks, memory maps, modules, kernel log ---------------------------- */
 
+#define MEMINTRO__LX_NONE MEMINTRO_LINUX_NONE
+#define MEMINTRO__LX_MAXF 16   /* fields read in one batch */
+#define MEMINTRO__LX_TEXT 1024 /* bytes of one log record's text kept (LOG_LINE_MAX + prefix) */
+
+static uint32_t memintro__lx_off(const memintro_btf *b, const char *type, const char *path)
+{
+    uint32_t off;
+    return memintro_btf_offset(b, type, path, &off) == MEMINTRO_OK ? off : MEMINTRO__LX_NONE;
+}
+
+/* Size in bytes of a member's type (0 if absent). */
+static uint32_t memintro__lx_msize(const memintro_btf *b, const char *type, const char *path)
+{
+    memintro_btf_member m;
+    uint32_t id = memintro_btf_find(b, type, MEMINTRO_BTF_COMPOSITE), size = 0;
+    if (!id || memintro_btf_field(b, id, path, &m) != MEMINTRO_OK) return 0;
+    return memintro_btf_type_size(b, m.type, &size) == MEMINTRO_OK ? size : 0;
+}
+
+/* Bit offset of a member (a bitfield), MEMINTRO__LX_NONE if absent. */
+static uint32_t memintro__lx_bit(const memintro_btf *b, const char *type, const char *path)
+{
+    memintro_btf_member m;
+    uint32_t id = memintro_btf_find(b, type, MEMINTRO_BTF_COMPOSITE);
+    if (!id || memintro_btf_field(b, id, path, &m) != MEMINTRO_OK) return MEMINTRO__LX_NONE;
+    return m.bit_offset;
+}
+
+static uint32_t memintro__lx_tsize(const memintro_btf *b, const char *type)
+{
+    uint32_t size = 0;
+    return memintro_btf_size(b, type, &size) == MEMINTRO_OK ? size : 0;
+}
+
+static uint32_t memintro__lx_enum(const memintro_btf *b, const char *type, const char *name,
+                                  uint32_t dflt)
+{
+    int64_t v;
+    if (memintro_btf_enum_value(b, type, name, &v) != MEMINTRO_OK || v < 0 || v > 0xffff) return dflt;
+    return (uint32_t)v;
+}
+
+/* A kernel-half address (4- and 5-level x86-64, AArch64), 8-byte aligned. */
+static int memintro__lx_kptr(uint64_t p)
+{
+    return p >= 0xff00000000000000ull && !(p & 7u);
+}
+
+/* The first name of a list that is NONE, or NULL. */
+static const char *memintro__lx_need(const uint32_t *offs, const char *const *names, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (offs[i] == MEMINTRO__LX_NONE) return names[i];
+    return NULL;
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_os_init(memintro_linux_os *os, memintro_virt *kernel,
+                                                      const memintro_btf *btf,
+                                                      memintro_linux_symbol_fn sym, void *user)
+{
+    memintro_linux_offsets *o;
+    const memintro_btf *b = btf;
+    uint32_t i, n, msize, esize;
+    if (!os) return MEMINTRO_E_INVALID;
+    MEMINTRO_MEMSET(os, 0, sizeof *os);
+    os->missing_tasks = os->missing_maps = os->missing_modules = os->missing_log =
+        "BTF (the kernel's .BTF section, CONFIG_DEBUG_INFO_BTF)";
+    if (!kernel) return MEMINTRO_E_INVALID;
+    os->kernel = kernel;
+    os->btf = btf;
+    os->max_tasks = 1u << 20;
+    os->max_vmas = 1u << 20;
+    os->max_modules = 1u << 16;
+    if (!b || !b->offsets || !b->ntypes) return MEMINTRO_E_UNSUPPORTED;
+    o = &os->o;
+    MEMINTRO_MEMSET(o, 0xff, sizeof *o);
+
+    o->task_tasks = memintro__lx_off(b, "task_struct", "tasks");
+    o->task_pid = memintro__lx_off(b, "task_struct", "pid");
+    o->task_tgid = memintro__lx_off(b, "task_struct", "tgid");
+    o->task_comm = memintro__lx_off(b, "task_struct", "comm");
+    o->task_comm_len = memintro__lx_msize(b, "task_struct", "comm");
+    o->task_mm = memintro__lx_off(b, "task_struct", "mm");
+    o->task_real_parent = memintro__lx_off(b, "task_struct", "real_parent");
+    o->task_thread_group = memintro__lx_off(b, "task_struct", "thread_group");
+    o->task_thread_node = memintro__lx_off(b, "task_struct", "thread_node");
+    o->task_signal = memintro__lx_off(b, "task_struct", "signal");
+    o->task_flags = memintro__lx_off(b, "task_struct", "flags");
+    o->task_state = memintro__lx_off(b, "task_struct", "__state");
+    o->task_state_size = memintro__lx_msize(b, "task_struct", "__state");
+    if (o->task_state == MEMINTRO__LX_NONE) {
+        o->task_state = memintro__lx_off(b, "task_struct", "state");
+        o->task_state_size = memintro__lx_msize(b, "task_struct", "state");
+    }
+    o->task_exit_state = memintro__lx_off(b, "task_struct", "exit_state");
+    o->task_start_time = memintro__lx_off(b, "task_struct", "start_time");
+    o->signal_thread_head = memintro__lx_off(b, "signal_struct", "thread_head");
+
+    o->mm_pgd = memintro__lx_off(b, "mm_struct", "pgd");
+    o->mm_mt_root = memintro__lx_off(b, "mm_struct", "mm_mt.ma_root");
+    o->mm_mmap = memintro__lx_off(b, "mm_struct", "mmap");
+    o->mm_arg_start = memintro__lx_off(b, "mm_struct", "arg_start");
+    o->mm_arg_end = memintro__lx_off(b, "mm_struct", "arg_end");
+    o->mm_start_brk = memintro__lx_off(b, "mm_struct", "start_brk");
+    o->mm_brk = memintro__lx_off(b, "mm_struct", "brk");
+    o->mm_start_stack = memintro__lx_off(b, "mm_struct", "start_stack");
+    o->vma_start = memintro__lx_off(b, "vm_area_struct", "vm_start");
+    o->vma_end = memintro__lx_off(b, "vm_area_struct", "vm_end");
+    o->vma_flags = memintro__lx_off(b, "vm_area_struct", "vm_flags");
+    o->vma_pgoff = memintro__lx_off(b, "vm_area_struct", "vm_pgoff");
+    o->vma_file = memintro__lx_off(b, "vm_area_struct", "vm_file");
+    o->vma_next = memintro__lx_off(b, "vm_area_struct", "vm_next");
+    o->vma_mm = memintro__lx_off(b, "vm_area_struct", "vm_mm");
+    o->vma_ops = memintro__lx_off(b, "vm_area_struct", "vm_ops");
+    o->vma_private = memintro__lx_off(b, "vm_area_struct", "vm_private_data");
+    o->file_dentry = memintro__lx_off(b, "file", "f_path.dentry");
+    o->file_mnt = memintro__lx_off(b, "file", "f_path.mnt");
+    o->dentry_name = memintro__lx_off(b, "dentry", "d_name.name");
+    o->dentry_name_len = memintro__lx_off(b, "dentry", "d_name.len");
+    o->dentry_parent = memintro__lx_off(b, "dentry", "d_parent");
+    o->vfsmount_root = memintro__lx_off(b, "vfsmount", "mnt_root");
+    o->mount_mnt = memintro__lx_off(b, "mount", "mnt");
+    o->mount_parent = memintro__lx_off(b, "mount", "mnt_parent");
+    o->mount_mountpoint = memintro__lx_off(b, "mount", "mnt_mountpoint");
+
+    o->r64_pivot = memintro__lx_off(b, "maple_range_64", "pivot");
+    o->r64_slot = memintro__lx_off(b, "maple_range_64", "slot");
+    o->r64_meta = memintro__lx_off(b, "maple_range_64", "meta");
+    o->r64_slots = memintro__lx_msize(b, "maple_range_64", "slot") / 8;
+    o->a64_pivot = memintro__lx_off(b, "maple_arange_64", "pivot");
+    o->a64_slot = memintro__lx_off(b, "maple_arange_64", "slot");
+    o->a64_meta = memintro__lx_off(b, "maple_arange_64", "meta");
+    o->a64_slots = memintro__lx_msize(b, "maple_arange_64", "slot") / 8;
+    o->mt_leaf64 = memintro__lx_enum(b, "maple_type", "maple_leaf_64", 1);
+    o->mt_range64 = memintro__lx_enum(b, "maple_type", "maple_range_64", 2);
+    o->mt_arange64 = memintro__lx_enum(b, "maple_type", "maple_arange_64", 3);
+    /* pivots are one fewer than slots; a layout we cannot hold is not used */
+    if (o->r64_slots < 2 || o->r64_slots > 32 ||
+        memintro__lx_msize(b, "maple_range_64", "pivot") != 8 * (o->r64_slots - 1))
+        o->r64_slot = MEMINTRO__LX_NONE;
+    if (o->a64_slots < 2 || o->a64_slots > 32 ||
+        memintro__lx_msize(b, "maple_arange_64", "pivot") != 8 * (o->a64_slots - 1))
+        o->a64_slot = MEMINTRO__LX_NONE;
+
+    o->mod_list = memintro__lx_off(b, "module", "list");
+    o->mod_name = memintro__lx_off(b, "module", "name");
+    o->mod_name_len = memintro__lx_msize(b, "module", "name");
+    o->mod_nsizes = 0;
+    msize = memintro__lx_msize(b, "module", "mem");
+    esize = memintro__lx_tsize(b, "module_memory");
+    if (msize && esize && memintro__lx_off(b, "module", "mem[0].size") != MEMINTRO__LX_NONE) {
+        /* 6.4+: mem[MOD_TEXT].base; /proc/modules adds every mem[].size */
+        char path[24] = "mem[0].size";
+        uint32_t text = memintro__lx_enum(b, "mod_mem_type", "MOD_TEXT", 0);
+        n = msize / esize;
+        if (n > 8) n = 8;
+        for (i = 0; i < n; i++) {
+            path[4] = (char)('0' + i);
+            o->mod_size[o->mod_nsizes++] = memintro__lx_off(b, "module", path);
+        }
+        if (text < n) {
+            MEMINTRO_MEMCPY(path, "mem[0].base", 12);
+            path[4] = (char)('0' + text);
+            o->mod_base = memintro__lx_off(b, "module", path);
+        }
+    } else if (memintro__lx_off(b, "module", "core_layout.base") != MEMINTRO__LX_NONE) {
+        o->mod_base = memintro__lx_off(b, "module", "core_layout.base");
+        o->mod_size[o->mod_nsizes++] = memintro__lx_off(b, "module", "core_layout.size");
+        o->mod_size[o->mod_nsizes++] = memintro__lx_off(b, "module", "init_layout.size");
+    } else {
+        o->mod_base = memintro__lx_off(b, "module", "module_core");
+        o->mod_size[o->mod_nsizes++] = memintro__lx_off(b, "module", "core_size");
+        o->mod_size[o->mod_nsizes++] = memintro__lx_off(b, "module", "init_size");
+    }
+
+    o->rb_desc_ring = memintro__lx_off(b, "printk_ringbuffer", "desc_ring");
+    o->rb_text_ring = memintro__lx_off(b, "printk_ringbuffer", "text_data_ring");
+    o->dr_count_bits = memintro__lx_off(b, "prb_desc_ring", "count_bits");
+    o->dr_descs = memintro__lx_off(b, "prb_desc_ring", "descs");
+    o->dr_infos = memintro__lx_off(b, "prb_desc_ring", "infos");
+    o->dr_head_id = memintro__lx_off(b, "prb_desc_ring", "head_id");
+    o->dr_tail_id = memintro__lx_off(b, "prb_desc_ring", "tail_id");
+    o->desc_size = memintro__lx_tsize(b, "prb_desc");
+    o->desc_state = memintro__lx_off(b, "prb_desc", "state_var");
+    o->desc_text_begin = memintro__lx_off(b, "prb_desc", "text_blk_lpos.begin");
+    o->desc_text_next = memintro__lx_off(b, "prb_desc", "text_blk_lpos.next");
+    o->info_size = memintro__lx_tsize(b, "printk_info");
+    o->info_seq = memintro__lx_off(b, "printk_info", "seq");
+    o->info_ts = memintro__lx_off(b, "printk_info", "ts_nsec");
+    o->info_text_len = memintro__lx_off(b, "printk_info", "text_len");
+    o->info_facility = memintro__lx_off(b, "printk_info", "facility");
+    o->info_flags_bit = memintro__lx_bit(b, "printk_info", "flags");
+    o->info_level_bit = memintro__lx_bit(b, "printk_info", "level");
+    o->info_caller_id = memintro__lx_off(b, "printk_info", "caller_id");
+    o->tr_size_bits = memintro__lx_off(b, "prb_data_ring", "size_bits");
+    o->tr_data = memintro__lx_off(b, "prb_data_ring", "data");
+    o->log_ts = memintro__lx_off(b, "printk_log", "ts_nsec");
+    o->log_len = memintro__lx_off(b, "printk_log", "len");
+    o->log_text_len = memintro__lx_off(b, "printk_log", "text_len");
+    o->log_facility = memintro__lx_off(b, "printk_log", "facility");
+    o->log_flags_bit = memintro__lx_bit(b, "printk_log", "flags");
+    o->log_level_bit = memintro__lx_bit(b, "printk_log", "level");
+    o->log_caller_id = memintro__lx_off(b, "printk_log", "caller_id");
+    o->log_hdr_size = memintro__lx_tsize(b, "printk_log");
+
+    if (sym) {
+        if (sym(user, "init_task", &os->init_task) != MEMINTRO_OK) os->init_task = 0;
+        if (sym(user, "modules", &os->modules) != MEMINTRO_OK) os->modules = 0;
+        if (sym(user, "prb", &os->prb) != MEMINTRO_OK) os->prb = 0;
+        if (sym(user, "special_mapping_vmops", &os->special_mapping_vmops) != MEMINTRO_OK)
+            os->special_mapping_vmops = 0;
+        if (sym(user, "log_buf", &os->log_buf) != MEMINTRO_OK) os->log_buf = 0;
+        if (sym(user, "log_buf_len", &os->log_buf_len) != MEMINTRO_OK) os->log_buf_len = 0;
+        if (sym(user, "log_first_idx", &os->log_first_idx) != MEMINTRO_OK) os->log_first_idx = 0;
+        if (sym(user, "log_next_idx", &os->log_next_idx) != MEMINTRO_OK) os->log_next_idx = 0;
+    }
+
+    {
+        const uint32_t need[] = {o->task_tasks, o->task_pid, o->task_tgid, o->task_comm,
+                                 o->task_mm, o->task_real_parent, o->task_flags, o->mm_pgd};
+        static const char *const names[] = {"task_struct.tasks", "task_struct.pid",
+            "task_struct.tgid", "task_struct.comm", "task_struct.mm", "task_struct.real_parent",
+            "task_struct.flags", "mm_struct.pgd"};
+        os->missing_tasks = memintro__lx_need(need, names, sizeof need / sizeof need[0]);
+        if (!os->missing_tasks && !os->init_task) os->missing_tasks = "symbol init_task";
+    }
+    {
+        const uint32_t need[] = {o->vma_start, o->vma_end, o->vma_flags, o->vma_pgoff,
+                                 o->vma_file, o->file_dentry, o->dentry_name,
+                                 o->dentry_name_len, o->dentry_parent};
+        static const char *const names[] = {"vm_area_struct.vm_start", "vm_area_struct.vm_end",
+            "vm_area_struct.vm_flags", "vm_area_struct.vm_pgoff", "vm_area_struct.vm_file",
+            "file.f_path.dentry", "dentry.d_name.name", "dentry.d_name.len", "dentry.d_parent"};
+        os->missing_maps = os->missing_tasks;
+        if (!os->missing_maps) os->missing_maps = memintro__lx_need(need, names, sizeof need / sizeof need[0]);
+        if (!os->missing_maps && o->mm_mt_root == MEMINTRO__LX_NONE && o->mm_mmap == MEMINTRO__LX_NONE)
+            os->missing_maps = "mm_struct.mm_mt or mm_struct.mmap";
+        if (!os->missing_maps && o->mm_mt_root == MEMINTRO__LX_NONE && o->vma_next == MEMINTRO__LX_NONE)
+            os->missing_maps = "vm_area_struct.vm_next";
+        if (!os->missing_maps && o->mm_mt_root != MEMINTRO__LX_NONE &&
+            (o->r64_slot == MEMINTRO__LX_NONE || o->a64_slot == MEMINTRO__LX_NONE ||
+             o->r64_pivot == MEMINTRO__LX_NONE || o->a64_pivot == MEMINTRO__LX_NONE ||
+             o->r64_meta == MEMINTRO__LX_NONE || o->a64_meta == MEMINTRO__LX_NONE))
+            os->missing_maps = "maple_range_64/maple_arange_64 (pivot, slot, meta)";
+    }
+    {
+        const uint32_t need[] = {o->mod_list, o->mod_name, o->mod_base};
+        static const char *const names[] = {"module.list", "module.name",
+            "module.mem[MOD_TEXT].base / core_layout.base / module_core"};
+        os->missing_modules = memintro__lx_need(need, names, sizeof need / sizeof need[0]);
+        for (i = 0; !os->missing_modules && i < o->mod_nsizes; i++)
+            if (o->mod_size[i] == MEMINTRO__LX_NONE) os->missing_modules = "module sizes";
+        if (!os->missing_modules && !os->modules) os->missing_modules = "symbol modules";
+    }
+    if (os->prb) {
+        const uint32_t need[] = {o->rb_desc_ring, o->rb_text_ring, o->dr_count_bits,
+            o->dr_descs, o->dr_infos, o->dr_head_id, o->dr_tail_id, o->desc_state,
+            o->desc_text_begin, o->desc_text_next, o->info_seq, o->info_ts, o->info_text_len,
+            o->tr_size_bits, o->tr_data};
+        static const char *const names[] = {"printk_ringbuffer.desc_ring",
+            "printk_ringbuffer.text_data_ring", "prb_desc_ring.count_bits",
+            "prb_desc_ring.descs", "prb_desc_ring.infos", "prb_desc_ring.head_id",
+            "prb_desc_ring.tail_id", "prb_desc.state_var", "prb_desc.text_blk_lpos.begin",
+            "prb_desc.text_blk_lpos.next", "printk_info.seq", "printk_info.ts_nsec",
+            "printk_info.text_len", "prb_data_ring.size_bits", "prb_data_ring.data"};
+        os->missing_log = memintro__lx_need(need, names, sizeof need / sizeof need[0]);
+        if (!os->missing_log && (!o->desc_size || !o->info_size)) os->missing_log = "sizeof prb_desc, printk_info";
+    } else if (os->log_buf) {
+        const uint32_t need[] = {o->log_ts, o->log_len, o->log_text_len};
+        static const char *const names[] = {"printk_log.ts_nsec", "printk_log.len", "printk_log.text_len"};
+        os->missing_log = memintro__lx_need(need, names, sizeof need / sizeof need[0]);
+        if (!os->missing_log && !o->log_hdr_size) os->missing_log = "sizeof printk_log";
+        if (!os->missing_log && (!os->log_buf_len || !os->log_first_idx || !os->log_next_idx))
+            os->missing_log = "symbols log_buf_len, log_first_idx, log_next_idx";
+    } else {
+        os->missing_log = "symbol prb (5.10+) or log_buf";
+    }
+    return os->missing_tasks ? MEMINTRO_E_NOTFOUND : MEMINTRO_OK;
+}
+
+static memintro_status memintro__lx_symbol(void *user, const char *name, uint64_t *addr)
+{
+    return memintro_linux_symbol((const memintro_linux *)user, name, addr);
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_os_from(memintro_linux_os *os, memintro_linux *l,
+                                                      memintro_btf *btf, void *index,
+                                                      size_t index_size)
+{
+    memintro_status st;
+    if (!os || !l || !btf) return MEMINTRO_E_INVALID;
+    MEMINTRO_MEMSET(btf, 0, sizeof *btf);
+    if (!l->btf_data || !l->btf_size) {
+        st = memintro_linux_os_init(os, &l->kernel, NULL, memintro__lx_symbol, l);
+        return st;
+    }
+    st = memintro_btf_init(btf, l->btf_data, (size_t)l->btf_size, index, index_size);
+    if (st != MEMINTRO_OK) {
+        memintro_linux_os_init(os, &l->kernel, NULL, memintro__lx_symbol, l);
+        return st;
+    }
+    return memintro_linux_os_init(os, &l->kernel, btf, memintro__lx_symbol, l);
+}
+
+/* ---- reading fields ---- */
+
+typedef struct memintro__lx_field {
+    uint32_t off, size; /* off NONE: the value is 0 */
+    uint64_t *out;
+} memintro__lx_field;
+
+/* Reads n (<= MEMINTRO__LX_MAXF) little-endian fields of 1, 2, 4 or 8 bytes at base + off in
+   one batch. */
+static memintro_status memintro__lx_fields(memintro_virt *v, uint64_t base,
+                                           const memintro__lx_field *f, size_t n)
+{
+    memintro_op ops[MEMINTRO__LX_MAXF];
+    uint8_t bytes[MEMINTRO__LX_MAXF][8];
+    size_t i, k = 0;
+    memintro_status st;
+    for (i = 0; i < n; i++) {
+        *f[i].out = 0;
+        if (f[i].off == MEMINTRO__LX_NONE || !f[i].size) continue;
+        ops[k].addr = base + f[i].off;
+        ops[k].buf = bytes[i];
+        ops[k].len = f[i].size > 8 ? 8 : f[i].size;
+        ops[k].missing = 0;
+        ops[k].status = MEMINTRO_OK;
+        ops[k].flags = 0;
+        k++;
+    }
+    if (!k) return MEMINTRO_OK;
+    st = memintro_virt_read(v, ops, k);
+    if (st != MEMINTRO_OK) return st;
+    for (i = 0; i < n; i++) {
+        const uint8_t *p = bytes[i];
+        if (f[i].off == MEMINTRO__LX_NONE || !f[i].size) continue;
+        switch (f[i].size) {
+        case 1: *f[i].out = p[0]; break;
+        case 2: *f[i].out = memintro_get_u16(p); break;
+        case 4: *f[i].out = memintro_get_u32(p); break;
+        default: *f[i].out = memintro_get_u64(p); break;
+        }
+    }
+    return MEMINTRO_OK;
+}
+
+static memintro_status memintro__lx_u64(memintro_virt *v, uint64_t va, uint64_t *out)
+{
+    uint8_t b[8];
+    memintro_status st = memintro_virt_read1(v, va, b, 8);
+    *out = st == MEMINTRO_OK ? memintro_get_u64(b) : 0;
+    return st;
+}
+
+/* Brent's cycle check over a walk: 1 when addr was seen at the last saved point. */
+typedef struct memintro__lx_cyc {
+    uint64_t saved;
+    uint64_t power, steps;
+} memintro__lx_cyc;
+
+static void memintro__lx_cyc_init(memintro__lx_cyc *c, uint64_t start)
+{
+    c->saved = start;
+    c->power = 1;
+    c->steps = 0;
+}
+
+static int memintro__lx_cyc_step(memintro__lx_cyc *c, uint64_t addr)
+{
+    if (addr == c->saved) return 1;
+    if (++c->steps == c->power) {
+        c->saved = addr;
+        c->power <<= 1;
+        c->steps = 0;
+    }
+    return 0;
+}
+
+/* ---- tasks ---- */
+
+static char memintro__lx_state_char(uint64_t state, uint32_t exit_state)
+{
+    static const char letters[] = "RSDTtXZPI";
+    uint32_t s = (uint32_t)state, v = (s | exit_state) & 0x7fu, idx = 0;
+    if ((s & 0x402u) == 0x402u) v = 0x80u;   /* TASK_IDLE -> TASK_REPORT_IDLE */
+    if (s == 0x1000u) v = 0x2u;              /* TASK_RTLOCK_WAIT shows as D */
+    while (v) { idx++; v >>= 1; }
+    return letters[idx];
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_task_read(const memintro_linux_os *os, uint64_t addr,
+                                                        memintro_linux_task *t)
+{
+    const memintro_linux_offsets *o;
+    uint64_t pid, tgid, mm, parent, flags, state, exit_state, start, pgd, a0, a1, ptgid;
+    uint32_t clen;
+    memintro_status st;
+    if (!os || !t) return MEMINTRO_E_INVALID;
+    MEMINTRO_MEMSET(t, 0, sizeof *t);
+    if (os->missing_tasks) return MEMINTRO_E_UNSUPPORTED;
+    o = &os->o;
+    t->addr = addr;
+    {
+        memintro__lx_field f[8];
+        f[0].off = o->task_pid; f[0].size = 4; f[0].out = &pid;
+        f[1].off = o->task_tgid; f[1].size = 4; f[1].out = &tgid;
+        f[2].off = o->task_mm; f[2].size = 8; f[2].out = &mm;
+        f[3].off = o->task_real_parent; f[3].size = 8; f[3].out = &parent;
+        f[4].off = o->task_flags; f[4].size = 4; f[4].out = &flags;
+        f[5].off = o->task_state; f[5].size = o->task_state_size == 4 ? 4 : 8; f[5].out = &state;
+        f[6].off = o->task_exit_state; f[6].size = 4; f[6].out = &exit_state;
+        f[7].off = o->task_start_time; f[7].size = 8; f[7].out = &start;
+        st = memintro__lx_fields(os->kernel, addr, f, 8);
+        if (st != MEMINTRO_OK) return st;
+    }
+    clen = o->task_comm_len > 16 || !o->task_comm_len ? 16 : o->task_comm_len;
+    st = memintro_virt_read1(os->kernel, addr + o->task_comm, t->comm, clen);
+    if (st != MEMINTRO_OK) return st;
+    t->comm[16] = 0;
+    t->comm[clen < 16 ? clen : 16] = 0;
+    t->pid = (int32_t)(uint32_t)pid;
+    t->tgid = (int32_t)(uint32_t)tgid;
+    t->flags = (uint32_t)flags;
+    t->state = state;
+    t->exit_state = (uint32_t)exit_state;
+    t->state_char = memintro__lx_state_char(state, t->exit_state);
+    t->start_time = start;
+    t->mm = mm;
+    t->kernel_thread = (uint8_t)((flags & 0x00200000u) || !mm); /* PF_KTHREAD */
+    if (memintro__lx_kptr(parent)) {
+        uint8_t b[4];
+        if (memintro_virt_read1(os->kernel, parent + o->task_tgid, b, 4) == MEMINTRO_OK) {
+            ptgid = memintro_get_u32(b);
+            t->ppid = (int32_t)(uint32_t)ptgid;
+        }
+    }
+    if (mm) {
+        memintro__lx_field f[3];
+        memintro_xlate x;
+        if (!memintro__lx_kptr(mm)) return MEMINTRO_E_FORMAT;
+        f[0].off = o->mm_pgd; f[0].size = 8; f[0].out = &pgd;
+        f[1].off = o->mm_arg_start; f[1].size = 8; f[1].out = &a0;
+        f[2].off = o->mm_arg_end; f[2].size = 8; f[2].out = &a1;
+        st = memintro__lx_fields(os->kernel, mm, f, 3);
+        if (st != MEMINTRO_OK) return st;
+        t->pgd = pgd;
+        t->arg_start = a0;
+        t->arg_end = a1;
+        MEMINTRO_MEMSET(&x, 0, sizeof x);
+        x.va = pgd;
+        if (pgd && memintro_translate(os->kernel, &x, 1) == MEMINTRO_OK) t->dtb = x.pa;
+    }
+    return MEMINTRO_OK;
+}
+
+/* Walks a circular list of tasks through the list_head at `link` in each task, from the
+   list head at `head` (a task's own link or a separate head); skips `skip`. */
+static memintro_status memintro__lx_task_list(const memintro_linux_os *os, uint64_t head,
+                                              uint32_t link, uint64_t skip, uint8_t is_thread,
+                                              uint32_t flags, memintro_linux_task_fn fn,
+                                              void *user, uint32_t *count, int *stopped);
+
+static memintro_status memintro__lx_threads(const memintro_linux_os *os, const memintro_linux_task *leader,
+                                            memintro_linux_task_fn fn, void *user, uint32_t *count,
+                                            int *stopped)
+{
+    const memintro_linux_offsets *o = &os->o;
+    if (o->task_thread_node != MEMINTRO__LX_NONE && o->signal_thread_head != MEMINTRO__LX_NONE &&
+        o->task_signal != MEMINTRO__LX_NONE) {
+        uint64_t sig;
+        memintro_status st = memintro__lx_u64(os->kernel, leader->addr + o->task_signal, &sig);
+        if (st != MEMINTRO_OK) return st;
+        if (!memintro__lx_kptr(sig)) return MEMINTRO_E_FORMAT;
+        return memintro__lx_task_list(os, sig + o->signal_thread_head, o->task_thread_node,
+                                      leader->addr, 1, 0, fn, user, count, stopped);
+    }
+    if (o->task_thread_group != MEMINTRO__LX_NONE)
+        return memintro__lx_task_list(os, leader->addr + o->task_thread_group,
+                                      o->task_thread_group, leader->addr, 1, 0, fn, user, count,
+                                      stopped);
+    return MEMINTRO_OK;
+}
+
+static memintro_status memintro__lx_task_list(const memintro_linux_os *os, uint64_t head,
+                                              uint32_t link, uint64_t skip, uint8_t is_thread,
+                                              uint32_t flags, memintro_linux_task_fn fn,
+                                              void *user, uint32_t *count, int *stopped)
+{
+    memintro__lx_cyc cyc;
+    uint64_t cur = head, next;
+    memintro_status st;
+    memintro__lx_cyc_init(&cyc, head);
+    for (;;) {
+        memintro_linux_task t;
+        st = memintro__lx_u64(os->kernel, cur, &next);
+        if (st != MEMINTRO_OK) return st;
+        if (next == head) return MEMINTRO_OK;
+        if (!memintro__lx_kptr(next) || next < link) return MEMINTRO_E_FORMAT;
+        if (memintro__lx_cyc_step(&cyc, next)) return MEMINTRO_E_FORMAT; /* loops, never back */
+        cur = next;
+        if (next - link == skip) continue;
+        if (++*count > os->max_tasks) return MEMINTRO_E_LIMIT;
+        st = memintro_linux_task_read(os, next - link, &t);
+        if (st != MEMINTRO_OK) return st;
+        t.is_thread = is_thread;
+        if (fn && fn(user, &t)) { *stopped = 1; return MEMINTRO_OK; }
+        if (flags & MEMINTRO_LINUX_THREADS) {
+            st = memintro__lx_threads(os, &t, fn, user, count, stopped);
+            if (st != MEMINTRO_OK || *stopped) return st;
+        }
+    }
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_task_each(const memintro_linux_os *os, uint32_t flags,
+                                                        memintro_linux_task_fn fn, void *user)
+{
+    uint32_t count = 0;
+    int stopped = 0;
+    memintro_status st;
+    if (!os || !os->kernel) return MEMINTRO_E_INVALID;
+    if (os->missing_tasks) return MEMINTRO_E_UNSUPPORTED;
+    if (flags & MEMINTRO_LINUX_IDLE) {
+        memintro_linux_task t;
+        st = memintro_linux_task_read(os, os->init_task, &t);
+        if (st != MEMINTRO_OK) return st;
+        if (fn && fn(user, &t)) return MEMINTRO_OK;
+    }
+    return memintro__lx_task_list(os, os->init_task + os->o.task_tasks, os->o.task_tasks,
+                                  os->init_task, 0, flags, fn, user, &count, &stopped);
+}
+
+typedef struct memintro__lx_find {
+    int32_t pid;
+    const char *name;
+    memintro_linux_task *out;
+    int found;
+} memintro__lx_find;
+
+static int memintro__lx_find_fn(void *user, const memintro_linux_task *t)
+{
+    memintro__lx_find *f = (memintro__lx_find *)user;
+    int match = 0;
+    if (f->pid >= 0) {
+        match = t->pid == f->pid;
+    } else if (f->name) {
+        size_t i = 0;
+        while (i < 16 && f->name[i] && f->name[i] == t->comm[i]) i++;
+        match = i < 16 ? f->name[i] == t->comm[i] : f->name[16] == 0;
+    }
+    if (match) { *f->out = *t; f->found = 1; }
+    return match;
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_task_find(const memintro_linux_os *os, int32_t pid,
+                                                        const char *name, memintro_linux_task *t)
+{
+    memintro__lx_find f;
+    memintro_status st;
+    if (!os || !t || (pid < 0 && !name)) return MEMINTRO_E_INVALID;
+    f.pid = pid;
+    f.name = name;
+    f.out = t;
+    f.found = 0;
+    st = memintro_linux_task_each(os, MEMINTRO_LINUX_THREADS | MEMINTRO_LINUX_IDLE,
+                                  memintro__lx_find_fn, &f);
+    if (f.found) return MEMINTRO_OK;
+    return st == MEMINTRO_OK ? MEMINTRO_E_NOTFOUND : st;
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_task_read_mem(const memintro_linux_os *os,
+                                                            const memintro_linux_task *t,
+                                                            uint64_t va, void *buf, size_t len)
+{
+    memintro_virt *k;
+    uint64_t dtb, upper;
+    memintro_status st;
+    if (!os || !os->kernel || !t || (!buf && len)) return MEMINTRO_E_INVALID;
+    if (!t->dtb) return MEMINTRO_E_NOTFOUND;
+    k = os->kernel;
+    dtb = k->desc.dtb;
+    upper = k->desc.dtb_upper;
+    st = memintro_virt_set_dtb(k, t->dtb, upper);
+    if (st != MEMINTRO_OK) return st;
+    st = memintro_virt_read1(k, va, buf, len);
+    memintro_virt_set_dtb(k, dtb, upper);
+    return st;
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_task_cmdline(const memintro_linux_os *os,
+                                                           const memintro_linux_task *t, char *buf,
+                                                           size_t size, size_t *len)
+{
+    uint64_t n;
+    memintro_status st;
+    if (len) *len = 0;
+    if (!os || !t || !buf || !size) return MEMINTRO_E_INVALID;
+    buf[0] = 0;
+    if (!t->mm || !t->dtb) return MEMINTRO_E_NOTFOUND;
+    if (t->arg_end < t->arg_start) return MEMINTRO_E_FORMAT;
+    n = t->arg_end - t->arg_start;
+    if (n > size - 1) n = size - 1;
+    st = memintro_linux_task_read_mem(os, t, t->arg_start, buf, (size_t)n);
+    if (st != MEMINTRO_OK) { buf[0] = 0; return st; }
+    while (n && buf[n - 1] == 0) n--; /* the last argument's NUL */
+    buf[n] = 0;
+    if (len) *len = (size_t)n;
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_task_space(const memintro_linux_os *os,
+                                                         const memintro_linux_task *t,
+                                                         memintro_virt *v, void *scratch,
+                                                         size_t scratch_size)
+{
+    memintro_mmu_desc d;
+    if (!os || !os->kernel || !t || !v) return MEMINTRO_E_INVALID;
+    if (!t->dtb) return MEMINTRO_E_NOTFOUND;
+    d = os->kernel->desc;
+    d.dtb = t->dtb;
+    return memintro_virt_init(v, os->kernel->phys, &d, scratch, scratch_size);
+}
+
+/* ---- memory maps ---- */
+
+typedef struct memintro__lx_vctx {
+    const memintro_linux_os *os;
+    memintro_linux_vma_fn fn;
+    void *user;
+    uint64_t start_brk, brk, start_stack;
+    uint64_t last_end;
+    uint32_t count;
+    int stopped;
+} memintro__lx_vctx;
+
+/* A string of at most max bytes at va into out (NUL-terminated); its length. */
+static size_t memintro__lx_str(memintro_virt *k, uint64_t va, char *out, size_t max)
+{
+    size_t n;
+    if (memintro_virt_read1(k, va, out, max) != MEMINTRO_OK) { out[0] = 0; return 0; }
+    for (n = 0; n < max && out[n]; n++) {}
+    if (n == max) n = max - 1;
+    out[n] = 0;
+    return n;
+}
+
+/* The path of a struct file, as d_path shows it (mounts crossed), into out[256]. */
+static void memintro__lx_path(const memintro_linux_os *os, uint64_t file, char *out)
+{
+    const memintro_linux_offsets *o = &os->o;
+    memintro_virt *k = os->kernel;
+    char tmp[256];
+    size_t pos = sizeof tmp - 1, i;
+    uint64_t dentry = 0, mnt = 0, mount = 0;
+    int mounts;
+    uint32_t n;
+    out[0] = 0;
+    tmp[pos] = 0;
+    if (memintro__lx_u64(k, file + o->file_dentry, &dentry) != MEMINTRO_OK || !memintro__lx_kptr(dentry))
+        return;
+    mounts = o->file_mnt != MEMINTRO__LX_NONE && o->mount_mnt != MEMINTRO__LX_NONE &&
+             o->mount_parent != MEMINTRO__LX_NONE && o->mount_mountpoint != MEMINTRO__LX_NONE &&
+             o->vfsmount_root != MEMINTRO__LX_NONE &&
+             memintro__lx_u64(k, file + o->file_mnt, &mnt) == MEMINTRO_OK && memintro__lx_kptr(mnt) &&
+             mnt >= o->mount_mnt;
+    mount = mnt - (mounts ? o->mount_mnt : 0);
+    for (n = 0; n < 128; n++) {
+        uint64_t parent, name, len = 0, root;
+        uint8_t lb[4];
+        if (mounts && memintro__lx_u64(k, mnt + o->vfsmount_root, &root) == MEMINTRO_OK && dentry == root) {
+            uint64_t pm, mp;
+            if (memintro__lx_u64(k, mount + o->mount_parent, &pm) != MEMINTRO_OK || pm == mount ||
+                !memintro__lx_kptr(pm))
+                break;
+            if (memintro__lx_u64(k, mount + o->mount_mountpoint, &mp) != MEMINTRO_OK || !memintro__lx_kptr(mp))
+                break;
+            dentry = mp;
+            mount = pm;
+            mnt = pm + o->mount_mnt;
+            continue;
+        }
+        if (memintro__lx_u64(k, dentry + o->dentry_parent, &parent) != MEMINTRO_OK ||
+            parent == dentry || !memintro__lx_kptr(parent))
+            break;
+        if (memintro__lx_u64(k, dentry + o->dentry_name, &name) != MEMINTRO_OK ||
+            memintro_virt_read1(k, dentry + o->dentry_name_len, lb, 4) != MEMINTRO_OK)
+            break;
+        len = memintro_get_u32(lb);
+        if (len + 1 > pos) break; /* too long: keep the tail we have */
+        if (memintro_virt_read1(k, name, tmp + pos - len, (size_t)len) != MEMINTRO_OK) break;
+        pos -= (size_t)len;
+        tmp[--pos] = '/';
+        dentry = parent;
+    }
+    if (pos == sizeof tmp - 1) tmp[--pos] = '/';
+    for (i = 0; tmp[pos + i]; i++) out[i] = tmp[pos + i];
+    out[i] = 0;
+}
+
+static memintro_status memintro__lx_vma(memintro__lx_vctx *c, uint64_t va, int ranged,
+                                        uint64_t lo, uint64_t hi)
+{
+    const memintro_linux_os *os = c->os;
+    const memintro_linux_offsets *o = &os->o;
+    memintro_linux_vma v;
+    memintro__lx_field f[7];
+    uint64_t ops = 0, priv = 0;
+    memintro_status st;
+    if (!memintro__lx_kptr(va)) return MEMINTRO_E_FORMAT;
+    MEMINTRO_MEMSET(&v, 0, sizeof v);
+    v.addr = va;
+    f[0].off = o->vma_start; f[0].size = 8; f[0].out = &v.start;
+    f[1].off = o->vma_end; f[1].size = 8; f[1].out = &v.end;
+    f[2].off = o->vma_flags; f[2].size = 8; f[2].out = &v.flags;
+    f[3].off = o->vma_pgoff; f[3].size = 8; f[3].out = &v.pgoff;
+    f[4].off = o->vma_file; f[4].size = 8; f[4].out = &v.file;
+    f[5].off = o->vma_ops; f[5].size = 8; f[5].out = &ops;
+    f[6].off = o->vma_private; f[6].size = 8; f[6].out = &priv;
+    st = memintro__lx_fields(os->kernel, va, f, 7);
+    if (st != MEMINTRO_OK) return st;
+    if (v.start >= v.end || v.start < c->last_end) return MEMINTRO_E_FORMAT;
+    if (ranged && (v.start != lo || v.end - 1 != hi)) return MEMINTRO_E_FORMAT;
+    if (++c->count > os->max_vmas) return MEMINTRO_E_LIMIT;
+    c->last_end = v.end;
+    v.perms[0] = (v.flags & 1u) ? 'r' : '-';
+    v.perms[1] = (v.flags & 2u) ? 'w' : '-';
+    v.perms[2] = (v.flags & 4u) ? 'x' : '-';
+    v.perms[3] = (v.flags & 8u) ? 's' : 'p';
+    v.perms[4] = 0;
+    if (v.file) {
+        memintro__lx_path(os, v.file, v.name);
+    } else if (ops && memintro__lx_kptr(priv) &&
+               (os->special_mapping_vmops ? ops == os->special_mapping_vmops : 1)) {
+        /* a special mapping: vm_private_data is a struct vm_special_mapping, name first */
+        uint64_t np;
+        char nm[32];
+        if (memintro__lx_u64(os->kernel, priv, &np) == MEMINTRO_OK && np >= 0xff00000000000000ull) {
+            size_t n = memintro__lx_str(os->kernel, np, nm, sizeof nm);
+            if (n >= 3 && nm[0] == '[' && nm[n - 1] == ']') MEMINTRO_MEMCPY(v.name, nm, n + 1);
+        }
+    }
+    if (!v.name[0] && !v.file) {
+        if (v.start <= c->brk && v.end >= c->start_brk) MEMINTRO_MEMCPY(v.name, "[heap]", 7);
+        else if (v.start <= c->start_stack && v.end >= c->start_stack) MEMINTRO_MEMCPY(v.name, "[stack]", 8);
+    }
+    if (c->fn && c->fn(c->user, &v)) c->stopped = 1;
+    return MEMINTRO_OK;
+}
+
+/* The tree's root is a node when it is tagged as one (MAPLE_ROOT_NODE, bit 1: xa_is_node);
+   inside a node, each child is node | type << 3 | MAPLE_ENODE_NULL (bit 2). */
+static int memintro__lx_mt_root(uint64_t e)
+{
+    return (e & 3u) == 2u && e > 4096u;
+}
+
+/* One maple node (entry with type bits) covering [min, max]; its subtrees in order. */
+static memintro_status memintro__lx_mt(memintro__lx_vctx *c, uint64_t entry, uint64_t min,
+                                       uint64_t max, uint32_t depth)
+{
+    const memintro_linux_offsets *o = &c->os->o;
+    uint64_t node = entry & ~(uint64_t)0xff, piv[32], slot[32], lo = min, hi;
+    uint32_t type = (uint32_t)(entry >> 3) & 0xfu, nslots, poff, soff, moff, end, i;
+    uint8_t pb[31 * 8], sb[32 * 8], meta = 0;
+    memintro_op ops[3];
+    memintro_status st;
+    int leaf;
+    if (depth > 32) return MEMINTRO_E_LIMIT;
+    if (!memintro__lx_kptr(node)) return MEMINTRO_E_FORMAT;
+    if (type == o->mt_leaf64 || type == o->mt_range64) {
+        nslots = o->r64_slots; poff = o->r64_pivot; soff = o->r64_slot; moff = o->r64_meta;
+        leaf = type == o->mt_leaf64;
+    } else if (type == o->mt_arange64) {
+        nslots = o->a64_slots; poff = o->a64_pivot; soff = o->a64_slot; moff = o->a64_meta;
+        leaf = 0;
+    } else {
+        return MEMINTRO_E_FORMAT; /* dense nodes hold no VMAs */
+    }
+    MEMINTRO_MEMSET(ops, 0, sizeof ops);
+    ops[0].addr = node + poff; ops[0].buf = pb; ops[0].len = 8 * (nslots - 1);
+    ops[1].addr = node + soff; ops[1].buf = sb; ops[1].len = 8 * nslots;
+    ops[2].addr = node + moff; ops[2].buf = &meta; ops[2].len = 1; /* maple_metadata.end */
+    st = memintro_virt_read(c->os->kernel, ops, 3);
+    if (st != MEMINTRO_OK) return st;
+    for (i = 0; i < nslots; i++) {
+        if (i + 1 < nslots) piv[i] = memintro_get_u64(pb + 8 * i);
+        slot[i] = memintro_get_u64(sb + 8 * i);
+    }
+    /* the last slot in use (ma_data_end) */
+    if (type == o->mt_arange64) end = meta;
+    else if (piv[nslots - 2] == 0) end = meta;
+    else if (piv[nslots - 2] == max) end = nslots - 2;
+    else end = nslots - 1;
+    if (end >= nslots) return MEMINTRO_E_FORMAT;
+    for (i = 0; i <= end; i++) {
+        hi = i + 1 < nslots ? piv[i] : max;
+        if (i == end && (hi == 0 || hi > max)) hi = max;
+        if (hi < lo || hi > max) return MEMINTRO_E_FORMAT;
+        if (leaf) {
+            if (slot[i] && !(slot[i] & 3u)) st = memintro__lx_vma(c, slot[i], 1, lo, hi);
+        } else {
+            if (!memintro__lx_kptr(slot[i] & ~(uint64_t)0xff) || (slot[i] & 3u)) return MEMINTRO_E_FORMAT;
+            st = memintro__lx_mt(c, slot[i], lo, hi, depth + 1);
+        }
+        if (st != MEMINTRO_OK || c->stopped) return st;
+        if (hi >= max) break;
+        lo = hi + 1;
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_vma_each(const memintro_linux_os *os,
+                                                       const memintro_linux_task *t,
+                                                       memintro_linux_vma_fn fn, void *user)
+{
+    const memintro_linux_offsets *o;
+    memintro__lx_vctx c;
+    memintro__lx_field f[3];
+    memintro_status st;
+    uint64_t root;
+    if (!os || !os->kernel || !t) return MEMINTRO_E_INVALID;
+    if (os->missing_maps) return MEMINTRO_E_UNSUPPORTED;
+    if (!t->mm) return MEMINTRO_E_NOTFOUND;
+    if (!memintro__lx_kptr(t->mm)) return MEMINTRO_E_FORMAT;
+    o = &os->o;
+    MEMINTRO_MEMSET(&c, 0, sizeof c);
+    c.os = os;
+    c.fn = fn;
+    c.user = user;
+    f[0].off = o->mm_start_brk; f[0].size = 8; f[0].out = &c.start_brk;
+    f[1].off = o->mm_brk; f[1].size = 8; f[1].out = &c.brk;
+    f[2].off = o->mm_start_stack; f[2].size = 8; f[2].out = &c.start_stack;
+    st = memintro__lx_fields(os->kernel, t->mm, f, 3);
+    if (st != MEMINTRO_OK) return st;
+    if (o->mm_mt_root != MEMINTRO__LX_NONE) {
+        st = memintro__lx_u64(os->kernel, t->mm + o->mm_mt_root, &root);
+        if (st != MEMINTRO_OK) return st;
+        if (!root) return MEMINTRO_OK;
+        if (!memintro__lx_mt_root(root)) return MEMINTRO_E_FORMAT; /* a lone entry: not a VMA tree */
+        return memintro__lx_mt(&c, root, 0, ~(uint64_t)0, 0);
+    } else {
+        memintro__lx_cyc cyc;
+        uint64_t v;
+        st = memintro__lx_u64(os->kernel, t->mm + o->mm_mmap, &v);
+        memintro__lx_cyc_init(&cyc, 0);
+        while (st == MEMINTRO_OK && v && !c.stopped) {
+            if (memintro__lx_cyc_step(&cyc, v)) return MEMINTRO_E_FORMAT;
+            st = memintro__lx_vma(&c, v, 0, 0, 0);
+            if (st == MEMINTRO_OK) st = memintro__lx_u64(os->kernel, v + o->vma_next, &v);
+        }
+        return st;
+    }
+}
+
+/* ---- modules ---- */
+
+MEMINTRO__LDEF memintro_status memintro_linux_module_each(const memintro_linux_os *os,
+                                                          memintro_linux_module_fn fn, void *user)
+{
+    const memintro_linux_offsets *o;
+    memintro__lx_cyc cyc;
+    uint64_t head, cur, next;
+    uint32_t count = 0, i;
+    memintro_status st;
+    if (!os || !os->kernel) return MEMINTRO_E_INVALID;
+    if (os->missing_modules) return MEMINTRO_E_UNSUPPORTED;
+    o = &os->o;
+    head = cur = os->modules;
+    memintro__lx_cyc_init(&cyc, head);
+    for (;;) {
+        memintro_linux_module m;
+        memintro__lx_field f[9];
+        uint64_t sizes[8];
+        uint32_t nlen;
+        st = memintro__lx_u64(os->kernel, cur, &next);
+        if (st != MEMINTRO_OK) return st;
+        if (next == head) return MEMINTRO_OK;
+        if (!memintro__lx_kptr(next) || next < o->mod_list) return MEMINTRO_E_FORMAT;
+        if (memintro__lx_cyc_step(&cyc, next)) return MEMINTRO_E_FORMAT;
+        if (++count > os->max_modules) return MEMINTRO_E_LIMIT;
+        MEMINTRO_MEMSET(&m, 0, sizeof m);
+        m.addr = next - o->mod_list;
+        f[0].off = o->mod_base; f[0].size = 8; f[0].out = &m.base;
+        for (i = 0; i < o->mod_nsizes && i < 8; i++) {
+            f[1 + i].off = o->mod_size[i]; f[1 + i].size = 4; f[1 + i].out = &sizes[i];
+        }
+        st = memintro__lx_fields(os->kernel, m.addr, f, 1 + i);
+        if (st != MEMINTRO_OK) return st;
+        while (i--) m.size += sizes[i];
+        nlen = o->mod_name_len && o->mod_name_len < sizeof m.name ? o->mod_name_len : sizeof m.name - 1;
+        memintro__lx_str(os->kernel, m.addr + o->mod_name, m.name, nlen);
+        if (fn && fn(user, &m)) return MEMINTRO_OK;
+        cur = next;
+    }
+}
+
+/* ---- kernel log ---- */
+
+static memintro_status memintro__lx_prb(const memintro_linux_os *os, memintro_linux_log_fn fn,
+                                        void *user)
+{
+    const memintro_linux_offsets *o = &os->o;
+    memintro_virt *k = os->kernel;
+    const uint64_t idmask = ~(3ull << 62);
+    uint64_t rb, count_bits, descs, infos, head, tail, size_bits, data, id, count, n = 0;
+    memintro__lx_field f[7];
+    char text[MEMINTRO__LX_TEXT];
+    memintro_status st = memintro__lx_u64(k, os->prb, &rb); /* struct printk_ringbuffer *prb */
+    if (st != MEMINTRO_OK) return st;
+    if (!memintro__lx_kptr(rb)) return MEMINTRO_E_FORMAT;
+    f[0].off = o->rb_desc_ring + o->dr_count_bits; f[0].size = 4; f[0].out = &count_bits;
+    f[1].off = o->rb_desc_ring + o->dr_descs; f[1].size = 8; f[1].out = &descs;
+    f[2].off = o->rb_desc_ring + o->dr_infos; f[2].size = 8; f[2].out = &infos;
+    f[3].off = o->rb_desc_ring + o->dr_head_id; f[3].size = 8; f[3].out = &head;
+    f[4].off = o->rb_desc_ring + o->dr_tail_id; f[4].size = 8; f[4].out = &tail;
+    f[5].off = o->rb_text_ring + o->tr_size_bits; f[5].size = 4; f[5].out = &size_bits;
+    f[6].off = o->rb_text_ring + o->tr_data; f[6].size = 8; f[6].out = &data;
+    st = memintro__lx_fields(k, rb, f, 7);
+    if (st != MEMINTRO_OK) return st;
+    /* log_buf_len is at most 2^31 (2^25 in practice); descriptors are fewer */
+    if (count_bits > 26 || size_bits > 31 || size_bits < 4 || !memintro__lx_kptr(descs) ||
+        !memintro__lx_kptr(infos) || !memintro__lx_kptr(data))
+        return MEMINTRO_E_FORMAT;
+    count = 1ull << count_bits;
+    head &= idmask;
+    id = tail & idmask;
+    for (;;) {
+        uint64_t idx = id & (count - 1), sv, begin, next, seq, ts, tlen, fac, lv, caller;
+        uint64_t dsize = ~0ull, dstart = 0, dmask = (1ull << size_bits) - 1;
+        if (++n > count) return MEMINTRO_E_LIMIT; /* head never reached: ids moved under us */
+        f[0].off = o->desc_state; f[0].size = 8; f[0].out = &sv;
+        f[1].off = o->desc_text_begin; f[1].size = 8; f[1].out = &begin;
+        f[2].off = o->desc_text_next; f[2].size = 8; f[2].out = &next;
+        st = memintro__lx_fields(k, descs + idx * o->desc_size, f, 3);
+        if (st != MEMINTRO_OK) return st;
+        if ((sv & idmask) == id && ((sv >> 62) == 1 || (sv >> 62) == 2)) { /* committed, finalized */
+            memintro_linux_log r;
+            uint32_t lvbit = o->info_level_bit, flbit = o->info_flags_bit;
+            f[0].off = o->info_seq; f[0].size = 8; f[0].out = &seq;
+            f[1].off = o->info_ts; f[1].size = 8; f[1].out = &ts;
+            f[2].off = o->info_text_len; f[2].size = 2; f[2].out = &tlen;
+            f[3].off = o->info_facility; f[3].size = 1; f[3].out = &fac;
+            f[4].off = lvbit == MEMINTRO__LX_NONE ? MEMINTRO__LX_NONE : lvbit >> 3; f[4].size = 1; f[4].out = &lv;
+            f[5].off = o->info_caller_id; f[5].size = 4; f[5].out = &caller;
+            f[6].off = flbit == MEMINTRO__LX_NONE ? MEMINTRO__LX_NONE : flbit >> 3; f[6].size = 1; f[6].out = &sv;
+            st = memintro__lx_fields(k, infos + idx * o->info_size, f, 7);
+            if (st != MEMINTRO_OK) return st;
+            MEMINTRO_MEMSET(&r, 0, sizeof r);
+            r.seq = seq;
+            r.ts_nsec = ts;
+            r.facility = (uint8_t)fac;
+            r.level = lvbit == MEMINTRO__LX_NONE ? 0 : (uint8_t)((lv >> (lvbit & 7u)) & 7u);
+            r.flags = flbit == MEMINTRO__LX_NONE ? 0 : (uint8_t)((sv >> (flbit & 7u)) & 0x1fu);
+            r.caller_id = (uint32_t)caller;
+            r.text = text;
+            /* where the text block lies (get_data): 1 in the low bit is a data-less record */
+            if (!(begin & 1u) && !(next & 1u) && !(begin & 7u) && !(next & 7u)) {
+                if ((begin >> size_bits) == (next >> size_bits) && begin < next) {
+                    dstart = begin & dmask;
+                    dsize = next - begin;
+                } else if (((begin + dmask + 1) >> size_bits) == (next >> size_bits)) {
+                    dstart = 0;
+                    dsize = next & dmask;
+                }
+            }
+            if (dsize != ~0ull && dsize >= 8) {
+                dsize -= 8; /* the block's id */
+                if (tlen > dsize) tlen = dsize;
+                if (tlen > sizeof text) tlen = sizeof text;
+                if (tlen && memintro_virt_read1(k, data + dstart + 8, text, (size_t)tlen) != MEMINTRO_OK)
+                    tlen = 0;
+                r.text_len = (uint32_t)tlen;
+                if (fn && fn(user, &r)) return MEMINTRO_OK;
+            } else if ((begin & 1u) && (next & 1u)) {
+                r.text_len = 0; /* data-less: an empty line or a record whose text was lost */
+                if (fn && fn(user, &r)) return MEMINTRO_OK;
+            }
+        }
+        if (id == head) return MEMINTRO_OK;
+        id = (id + 1) & idmask;
+    }
+}
+
+static memintro_status memintro__lx_logbuf(const memintro_linux_os *os, memintro_linux_log_fn fn,
+                                           void *user)
+{
+    const memintro_linux_offsets *o = &os->o;
+    memintro_virt *k = os->kernel;
+    uint64_t buf, blen, first, next, idx, n = 0, wraps = 0;
+    uint8_t b4[4];
+    char text[MEMINTRO__LX_TEXT];
+    memintro_status st = memintro__lx_u64(k, os->log_buf, &buf);
+    if (st != MEMINTRO_OK) return st;
+    if ((st = memintro_virt_read1(k, os->log_buf_len, b4, 4)) != MEMINTRO_OK) return st;
+    blen = memintro_get_u32(b4);
+    if ((st = memintro_virt_read1(k, os->log_first_idx, b4, 4)) != MEMINTRO_OK) return st;
+    first = memintro_get_u32(b4);
+    if ((st = memintro_virt_read1(k, os->log_next_idx, b4, 4)) != MEMINTRO_OK) return st;
+    next = memintro_get_u32(b4);
+    if (!memintro__lx_kptr(buf) || blen > (1u << 31) || first >= blen || next >= blen)
+        return MEMINTRO_E_FORMAT;
+    for (idx = first; idx != next;) {
+        uint64_t ts, len, tlen, fac, lv, fl, caller;
+        memintro__lx_field f[7];
+        memintro_linux_log r;
+        uint32_t lvbit = o->log_level_bit, flbit = o->log_flags_bit;
+        if (++n > blen / o->log_hdr_size + 2) return MEMINTRO_E_LIMIT;
+        if (idx + o->log_hdr_size > blen) return MEMINTRO_E_FORMAT;
+        f[0].off = o->log_ts; f[0].size = 8; f[0].out = &ts;
+        f[1].off = o->log_len; f[1].size = 2; f[1].out = &len;
+        f[2].off = o->log_text_len; f[2].size = 2; f[2].out = &tlen;
+        f[3].off = o->log_facility; f[3].size = 1; f[3].out = &fac;
+        f[4].off = lvbit == MEMINTRO__LX_NONE ? MEMINTRO__LX_NONE : lvbit >> 3; f[4].size = 1; f[4].out = &lv;
+        f[5].off = o->log_caller_id; f[5].size = 4; f[5].out = &caller;
+        f[6].off = flbit == MEMINTRO__LX_NONE ? MEMINTRO__LX_NONE : flbit >> 3; f[6].size = 1; f[6].out = &fl;
+        st = memintro__lx_fields(k, buf + idx, f, 7);
+        if (st != MEMINTRO_OK) return st;
+        if (!len) { /* the end-of-buffer marker: the next record is at the start */
+            if (++wraps > 1) return MEMINTRO_E_FORMAT;
+            idx = 0;
+            continue;
+        }
+        if (len < o->log_hdr_size || idx + len > blen) return MEMINTRO_E_FORMAT;
+        if (tlen > len - o->log_hdr_size) tlen = len - o->log_hdr_size;
+        if (tlen > sizeof text) tlen = sizeof text;
+        MEMINTRO_MEMSET(&r, 0, sizeof r);
+        r.seq = n - 1;
+        r.ts_nsec = ts;
+        r.facility = (uint8_t)fac;
+        r.level = lvbit == MEMINTRO__LX_NONE ? 0 : (uint8_t)((lv >> (lvbit & 7u)) & 7u);
+        r.flags = flbit == MEMINTRO__LX_NONE ? 0 : (uint8_t)((fl >> (flbit & 7u)) & 0x1fu);
+        r.caller_id = (uint32_t)caller;
+        r.text = text;
+        if (tlen && memintro_virt_read1(k, buf + idx + o->log_hdr_size, text, (size_t)tlen) != MEMINTRO_OK)
+            tlen = 0;
+        r.text_len = (uint32_t)tlen;
+        if (fn && fn(user, &r)) return MEMINTRO_OK;
+        idx += len;
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__LDEF memintro_status memintro_linux_log_each(const memintro_linux_os *os,
+                                                       memintro_linux_log_fn fn, void *user)
+{
+    if (!os || !os->kernel) return MEMINTRO_E_INVALID;
+    if (os->missing_log) return MEMINTRO_E_UNSUPPORTED;
+    return os->prb ? memintro__lx_prb(os, fn, user) : memintro__lx_logbuf(os, fn, user);
+}
+
+#undef MEMINTRO__LX_NONE
+#undef MEMINTRO__LX_MAXF
+#undef MEMINTRO__LX_TEXT
+
+
+#undef MEMINTRO__LDEF
 
 #endif /* MEMINTRO_LINUX_IMPLEMENTATION_INCLUDED */
 #endif /* MEMINTRO_LINUX_IMPLEMENTATION */

@@ -1,0 +1,16 @@
+# mk/linux_btf.mk: the types (BTF) and the tasks, maps, modules and log of memintro_linux.h.
+#   build/tests/test_linux_btf   tests/test_linux_btf.c: the BTF reader on blobs the test
+#                                builds and on this machine's /sys/kernel/btf/vmlinux,
+#                                compared with bpftool's dump of it
+#   tests/t_linux_btf_live.sh    the real test guest (tests/guest), through an ELF dump and
+#                                live; uses build/tests-san/linux_btf_live
+TEST_PKGS  += bpftool qemu-system-x86 socat busybox-static cpio gcc libc6-dev
+TEST_EXTRA += $(B)/tests/linux_btf_live $(B)/tests-san/linux_btf_live
+
+$(B)/tests/linux_btf_live: tests/linux_btf_live.c $(HEADERS) tests/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(CFLAGS) -I. -o $@ $<
+
+$(B)/tests-san/linux_btf_live: tests/linux_btf_live.c $(HEADERS) tests/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O1 -g $(SAN) -I. -o $@ $<
