@@ -1563,8 +1563,15 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
     uint32_t i, len, j;
     char name[MEMINTRO__LK_NAMELEN + 1];
     uint32_t token_len[256];
+    uint8_t want_len[64];
     for (j = 0; j < 256; j++)
         token_len[j] = (j < 255 ? l->token_off[j + 1] : l->ntokens_len) - l->token_off[j] - 1;
+    MEMINTRO__LK_SET(want_len, 0, sizeof want_len);
+    for (j = 0; j < MEMINTRO__LK_WANTED; j++) {
+        size_t k = 0;
+        while (memintro__lk_wanted[j][k]) k++;
+        if (k < sizeof want_len) want_len[k] = 1;
+    }
     for (i = 0; i < ks->count; i++) {
         const uint8_t *p;
         size_t nl = 0;
@@ -1576,21 +1583,27 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
             return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms_names record is malformed");
         p = memintro__lk_map(l, next - len, len);
         if (!p) return l->io_status;
-        for (j = 0; j < len; j++) {
-            uint32_t tl = token_len[p[j]];
-            if (nl + tl > MEMINTRO__LK_NAMELEN)
-                return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is longer than KSYM_NAME_LEN");
-            MEMINTRO__LK_COPY(name + nl, l->tokens + l->token_off[p[j]], tl);
-            nl += tl;
-        }
+        for (j = 0; j < len; j++) nl += token_len[p[j]];
+        if (nl > MEMINTRO__LK_NAMELEN)
+            return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is longer than KSYM_NAME_LEN");
         if (nl < 2) return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is empty");
-        name[nl] = 0;
-        if (out) {
-            l->sym_name[i] = (uint32_t)total;
-            MEMINTRO__LK_COPY(out + total, name, nl + 1);
-        } else if (want) {
-            for (j = 0; j < MEMINTRO__LK_WANTED; j++)
-                if (!want[j] && memintro__lk_streq(name + 1, memintro__lk_wanted[j])) want[j] = i + 1;
+        /* the sizing pass expands only names as long as a wanted one; the filling pass
+           expands straight into the caller's memory */
+        if (out || (want && nl - 1 < sizeof want_len && want_len[nl - 1])) {
+            char *d = out ? out + total : name;
+            size_t o = 0;
+            for (j = 0; j < len; j++) {
+                const uint8_t *tk = l->tokens + l->token_off[p[j]];
+                uint32_t tl = token_len[p[j]], q;
+                for (q = 0; q < tl; q++) d[o + q] = (char)tk[q];
+                o += tl;
+            }
+            d[o] = 0;
+            if (out)
+                l->sym_name[i] = (uint32_t)total;
+            else
+                for (j = 0; j < MEMINTRO__LK_WANTED; j++)
+                    if (!want[j] && memintro__lk_streq(name + 1, memintro__lk_wanted[j])) want[j] = i + 1;
         }
         total += nl + 1;
         pos = next;
