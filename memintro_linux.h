@@ -1647,7 +1647,14 @@ static int memintro__lk_banner_hit(void *user, uint64_t addr)
     memintro_linux *l = c->l;
     uint64_t lo = addr > MEMINTRO__LK_WINDOW ? addr - MEMINTRO__LK_WINDOW : 0, hi = addr + MEMINTRO__LK_WINDOW;
     memintro_status s;
+    const uint8_t *p = memintro__lk_map(l, addr, 320);
+    size_t i;
     if (c->done_hi && addr >= c->done_lo && addr < c->done_hi) return 0;
+    /* linux_banner is one printable line, its newline and a NUL: copies in logs, tty and
+       pipe buffers or page caches are followed by more text */
+    if (!p) return 0;
+    for (i = 14; i < 318 && p[i] >= 0x20 && p[i] < 0x7f; i++) {}
+    if (i >= 318 || p[i] != '\n' || p[i + 1] != 0) return 0;
     /* forward first (kallsyms follow linux_banner in .rodata), then back */
     s = memintro__lk_find(l, addr, hi);
     if (s == MEMINTRO_E_NOTFOUND) s = memintro__lk_find(l, lo, addr);
