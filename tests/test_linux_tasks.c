@@ -77,10 +77,13 @@ static void finish(void)
 }
 
 /* The older kernel's types, with offsets chosen here. */
-static void build_btf(int with_tasks_member)
+/* variant 0: no task_struct.tasks; 1: the older layout; 2: mm_struct.mm_mt (a maple tree)
+   instead of mm->mmap */
+static void build_btf(int variant)
 {
+    int with_tasks_member = variant != 0;
     uint32_t u8, u16, u32, u64, lng, chr, vptr, lh, lhp, comm, mname, qs_in, qs_un, qstr, path,
-        layout;
+        layout, mt = 0;
     NW = 0; NT = 0; NS = 1; S[0] = 0;
     u8 = intt("unsigned char", 1, 0);
     u16 = intt("short unsigned int", 2, 0);
@@ -108,9 +111,43 @@ static void build_btf(int with_tasks_member)
     mem_("exit_state", u32, 0x60);
     mem_("start_time", u64, 0x68);
     mem_("thread_group", lh, 0x70);
-    ty("mm_struct", MEMINTRO_BTF_STRUCT, 7, 0, 0x38);
+    if (variant == 2) {
+        uint32_t meta, un, st, r64, a64, pad15 = arr(vptr, u32, 15), slot16 = arr(vptr, u32, 16),
+            piv15 = arr(u64, u32, 15), piv9 = arr(u64, u32, 9), slot10 = arr(vptr, u32, 10),
+            gap10 = arr(u64, u32, 10);
+        mt = ty("maple_tree", MEMINTRO_BTF_STRUCT, 2, 0, 16);
+        mem_("ma_flags", u32, 4);
+        mem_("ma_root", vptr, 8);
+        meta = ty("maple_metadata", MEMINTRO_BTF_STRUCT, 2, 0, 2);
+        mem_("end", u8, 0);
+        mem_("gap", u8, 1);
+        st = ty("", MEMINTRO_BTF_STRUCT, 2, 0, 128);
+        mem_("pad", pad15, 0);
+        mem_("meta", meta, 120);
+        un = ty("", MEMINTRO_BTF_UNION, 2, 0, 128);
+        mem_("slot", slot16, 0);
+        mem_("", st, 0);
+        r64 = ty("maple_range_64", MEMINTRO_BTF_STRUCT, 3, 0, 256);
+        mem_("parent", vptr, 0);
+        mem_("pivot", piv15, 8);
+        mem_("", un, 128);
+        a64 = ty("maple_arange_64", MEMINTRO_BTF_STRUCT, 5, 0, 256);
+        mem_("parent", vptr, 0);
+        mem_("pivot", piv9, 8);
+        mem_("slot", slot10, 80);
+        mem_("gap", gap10, 160);
+        mem_("meta", meta, 240);
+        (void)r64; (void)a64;
+        ty("maple_type", MEMINTRO_BTF_ENUM, 4, 0, 4);
+        W[NW++] = str("maple_dense"); W[NW++] = 0;
+        W[NW++] = str("maple_leaf_64"); W[NW++] = 1;
+        W[NW++] = str("maple_range_64"); W[NW++] = 2;
+        W[NW++] = str("maple_arange_64"); W[NW++] = 3;
+    }
+    ty("mm_struct", MEMINTRO_BTF_STRUCT, 7, 0, 0x48);
     mem_("pgd", vptr, 0);
-    mem_("mmap", vptr, 8);
+    if (variant == 2) mem_("mm_mt", mt, 0x38);
+    else mem_("mmap", vptr, 8);
     mem_("arg_start", u64, 0x10);
     mem_("arg_end", u64, 0x18);
     mem_("start_brk", u64, 0x20);
@@ -172,6 +209,7 @@ static uint8_t img[16 << 20];
 static timg T;
 static uint64_t kpml4, upml4;
 static uint64_t T0, T1, T2, T3, T4, M3, V1, V2, V3, V4, F1, D0, D1, D2, MODS, MOD1, MOD2;
+static uint64_t MA, ML1, ML2;
 static uint64_t SYM_LOGBUF, SYM_LOGLEN, SYM_FIRST, SYM_NEXT, LOGB, SPECIAL, VDSO_SM;
 
 static uint64_t kalloc(uint64_t n) { return K + timg_alloc(&T, n, 64); }
@@ -273,7 +311,7 @@ static void build_image(void)
     T0 = task(0, 0, "swapper/0", 0, 0, 0x00200000u, 0, 0);
     T1 = task(1, 1, "init", 0, T0, 0, 1, 1000);
     T2 = task(2, 2, "kthreadd", 0, T0, 0x00200040u, 1, 2000);
-    M3 = kalloc(0x38);
+    M3 = kalloc(0x48);
     T3 = task(10, 10, "app", M3, T1, 0, 0, 3000);
     T4 = task(11, 10, "app-worker", M3, T1, 0, 0x402, 3500);
     heads[0] = T0 + 0x10; heads[1] = T1 + 0x10; heads[2] = T2 + 0x10; heads[3] = T3 + 0x10;
@@ -313,6 +351,28 @@ static void build_image(void)
     w64(M3 + 0x28, 0x601800);
     w64(M3 + 0x30, 0x7fff8000);
     memcpy(img + 0x700000, "app\0-x\0", 7);
+    /* The same VMAs in a maple tree (used with BTF variant 2): an allocation-range root
+       with two leaves. An entry is node | type << 3 | 4; the root also has bit 1. */
+    MA = K + timg_alloc(&T, 256, 256);
+    ML1 = K + timg_alloc(&T, 256, 256);
+    ML2 = K + timg_alloc(&T, 256, 256);
+    w64(M3 + 0x38 + 8, MA | (3u << 3) | 4u | 2u);
+    w64(MA + 8, 0x5fffff);                  /* arange: pivot[0] */
+    w64(MA + 16, ~0ull);
+    w64(MA + 80, ML1 | (1u << 3) | 4u);     /* slot[0], slot[1]: leaves */
+    w64(MA + 88, ML2 | (1u << 3) | 4u);
+    w8(MA + 240, 1);                        /* meta.end */
+    w64(ML1 + 8, 0x3fffff);                 /* [0, 3fffff] empty */
+    w64(ML1 + 16, 0x400fff);                /* V1 */
+    w64(ML1 + 24, 0x5fffff);                /* empty up to the node's max */
+    w64(ML1 + 128 + 8, V1);
+    w8(ML1 + 248, 2);
+    w64(ML2 + 8, 0x601fff);  w64(ML2 + 128, V2);
+    w64(ML2 + 16, 0x7ffeffff);
+    w64(ML2 + 24, 0x7fffffff); w64(ML2 + 128 + 16, V3);
+    w64(ML2 + 32, 0x80000fff);
+    w64(ML2 + 40, 0x80002fff); w64(ML2 + 128 + 32, V4);
+    w8(ML2 + 248, 5);                       /* slot 5 (pivot 0: up to max) is the last */
     /* modules: the list head, then two modules (newest first) */
     MODS = kalloc(16);
     MOD1 = module("ext4", 0xffffffffc0000000ull, 0x1000, 0x200);
@@ -589,6 +649,60 @@ int main(void)
     CHECK(memintro_linux_task_cmdline(&os, &t, line, sizeof line, &n) == MEMINTRO_E_FORMAT, "arg_end before arg_start: FORMAT");
     t.arg_end = t.arg_start + (1ull << 40);
     CHECK(memintro_linux_task_cmdline(&os, &t, line, sizeof line, &n) != MEMINTRO_OK || n < sizeof line, "a huge command line is clamped");
+
+    /* ---- the maple tree (BTF variant 2) ---- */
+    {
+        static const char *const want[] = {"400000-401000 r-xp 0 /bin/app", "600000-602000 rw-p 600 [heap]",
+                                           "7fff0000-80000000 rw-p 7fff0 [stack]", "80001000-80003000 r-xp 0 [vdso]"};
+        memintro_btf b3;
+        static uint32_t idx3[1 << 16];
+        memintro_linux_os os3;
+        static uint8_t blob2[sizeof blob];
+        memcpy(blob2, blob, blob_len);
+        build_btf(2);
+        st = memintro_btf_init(&b3, blob, blob_len, idx3, sizeof idx3);
+        CHECK(st == MEMINTRO_OK, "BTF with mm_struct.mm_mt and maple nodes");
+        st = memintro_linux_os_init(&os3, &kv, &b3, sym, NULL);
+        CHECK(st == MEMINTRO_OK && !os3.missing_maps && os3.o.mm_mt_root == 0x40 && os3.o.r64_slots == 16 && os3.o.a64_slots == 10 &&
+              os3.o.r64_meta == 248 && os3.o.a64_meta == 240, "maple layout from BTF: root at 0x%x, 16 and 10 slots, meta at %u and %u",
+              os3.o.mm_mt_root, os3.o.r64_meta, os3.o.a64_meta);
+        RESET();
+        memintro_linux_task_find(&os3, 10, NULL, &t);
+        ngot = 0;
+        st = memintro_linux_vma_each(&os3, &t, vma_cb, NULL);
+        CHECK(st == MEMINTRO_OK && same(want, 4), "maps from the maple tree: the same four VMAs (%s)", memintro_status_str(st));
+        if (!same(want, 4)) show();
+        w64(ML2 + 128 + 32, V2);
+        st = memintro_linux_vma_each(&os3, &t, vma_cb, NULL);
+        CHECK(st == MEMINTRO_E_FORMAT, "a leaf slot whose VMA does not cover its range: FORMAT (%s)", memintro_status_str(st));
+        RESET();
+        w64(MA + 80, MA | (3u << 3) | 4u); /* the root is its own first child */
+        st = memintro_linux_vma_each(&os3, &t, vma_cb, NULL);
+        CHECK(st == MEMINTRO_E_LIMIT, "a node that holds itself: LIMIT at depth 32 (%s)", memintro_status_str(st));
+        RESET();
+        w64(MA + 80, ML1 | 4u); /* type 0: dense */
+        st = memintro_linux_vma_each(&os3, &t, vma_cb, NULL);
+        CHECK(st == MEMINTRO_E_FORMAT, "a child of a type that holds no VMAs: FORMAT");
+        RESET();
+        w8(ML2 + 248, 200);
+        st = memintro_linux_vma_each(&os3, &t, vma_cb, NULL);
+        CHECK(st == MEMINTRO_E_FORMAT, "a node's end past its slots: FORMAT");
+        RESET();
+        w64(ML2 + 16, 0x500000);
+        st = memintro_linux_vma_each(&os3, &t, vma_cb, NULL);
+        CHECK(st == MEMINTRO_E_FORMAT, "pivots out of order: FORMAT");
+        RESET();
+        w64(M3 + 0x38 + 8, V1); /* a root that is no node */
+        st = memintro_linux_vma_each(&os3, &t, vma_cb, NULL);
+        CHECK(st == MEMINTRO_E_FORMAT, "a root entry that is not a node: FORMAT");
+        RESET();
+        w64(M3 + 0x38 + 8, 0);
+        ngot = 0;
+        st = memintro_linux_vma_each(&os3, &t, vma_cb, NULL);
+        CHECK(st == MEMINTRO_OK && ngot == 0, "an empty tree: no VMAs");
+        RESET();
+        memcpy(blob, blob2, blob_len);
+    }
 
     /* random damage to the kernel objects: every walk returns */
     {
