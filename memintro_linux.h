@@ -1,15 +1,94 @@
 /* memintro_linux.h - Linux guests from memory alone: kernel, symbols, types, tasks.
 
-   (manual: to be completed by the implementation)
+   memintro_linux.h finds a running (or dumped) x86-64 Linux kernel in guest-physical
+   memory and reads what it carries about itself, with no System.map, no debug kernel and no
+   profile: its symbol table (kallsyms, decoded from the compressed tables in its .rodata)
+   and its type information (BTF, __start_BTF .. __stop_BTF). KASLR (virtual and physical),
+   KPTI and 5-level paging are handled; every fact found says where it came from.
 
    FREESTANDING like memintro.h: includes only memintro.h (<stddef.h>, <stdint.h>), never
-   allocates: the caller gives the memory for the symbol table and the types. Guest memory
-   is hostile input: every walk is bounded and cycle-safe, every length clamped.
+   allocates: the caller gives the memory for the symbol table and the types. The compiler
+   may emit memcpy/memset/memcmp/memmove, nothing else is needed at link time. Guest memory
+   is hostile input: every walk is bounded and cycle-safe, every length clamped, and a table
+   that does not check out is rejected with a status, never half-believed.
 
    USAGE
      In exactly one C or C++ file:
          #define MEMINTRO_LINUX_IMPLEMENTATION
          #include "memintro_linux.h"
+     (memintro.h's implementation is a separate macro, MEMINTRO_IMPLEMENTATION.)
+     With memintro_target.h included BEFORE this header, memintro_linux_hints_from_target
+     is declared too (VMCOREINFO, CPU 0's CR3 and paging mode, the end of the memory map).
+
+   HOW THE KERNEL IS FOUND (memintro_linux_init; cost set by what is read, not by RAM size)
+     1. The image: from VMCOREINFO's KERNELOFFSET and phys_base when the hints have them;
+        else through a CR3 the guest runs with (any task's: the kernel half is shared): the
+        first 2 MiB page of __START_KERNEL_map's text mapping is _text; else through the
+        real-mode trampoline's page table below 1 MiB, whose last entry is init_top_pgt's
+        (1 MiB read, no CPU state needed); else a physical scan for "Linux version " from 0
+        that stops at the first banner with kallsyms tables within 64 MiB of it.
+     2. kallsyms, by structure: the token table from its '0'..'9' tokens, checked against
+        kallsyms_token_index; the markers walked back from it (or found before
+        kallsyms_seqs_of_names); num_syms and kallsyms_names checked record by record
+        against every marker; the addresses as kallsyms_offsets + kallsyms_relative_base
+        (with or without ABSOLUTE_PERCPU) or kallsyms_addresses, before num_syms (up to 6.3)
+        or after token_index (6.4+), 32- or 64-bit markers, 1- or 2-byte name lengths.
+     3. The KASLR shift (_text - 0xffffffff81000000) and phys_base (modulo 2^64), checked:
+        init_top_pgt, read at its image address, must map linux_banner where it was found;
+        4 or 5 levels from the hints, __pgtable_l5_enabled, or that same check.
+     4. The BTF blob copied into the caller's memory (for memintro_btf_init).
+     Symbols then come from the caller's memory: by name through a hash (constant time), by
+     address through a binary search (first alias, as /proc/kallsyms lookups name it).
+
+   MEMORY
+     memintro_linux (about 64 KiB: static or heap, not a small stack) holds the read window,
+     the token table, translation scratch and a TLB. The caller's memory holds 8 + 8 n + 4 n
+     + 4 h bytes (n symbols, h the power of two >= 2 n) plus the decoded names plus the BTF
+     blob: l->mem_needed after a first call (with mem NULL or too small it returns
+     MEMINTRO_E_NOSPACE with every fact of the kernel filled in; the second call repeats the
+     discovery). About 8 MiB for Debian 12's cloud kernel (87,000 symbols, 4 MiB of BTF).
+     Memory of 512 KiB or more is also used as scan buffers before the symbols fill it.
+
+   CONFIGURATION: none of its own (memintro.h's MEMINTRO_MEMCPY, MEMINTRO_MEMSET, MEMINTRO_API
+   and MEMINTRO_STATIC apply).
+
+   THIS LIBRARY DOES NOT
+     - allocate, or read a System.map, vmlinux or debug kernel: only guest memory;
+     - handle 32-bit or AArch64 kernels yet (x86-64 only: __START_KERNEL_map, init_top_pgt);
+     - decode 7.0's PC-relative kallsyms offsets (unverified layout) or big-endian tables;
+     - know module symbols (kallsyms of the core kernel only: modules have their own tables);
+     - lock, or follow a live guest's changes: call memintro_linux_init again after a reboot.
+
+   REFERENCE (kernel discovery and symbols, in the order declared below)
+     memintro_linux_init            find the kernel, kallsyms, KASLR, phys_base, DTB, BTF
+     memintro_linux_why             one line: why init failed, or what it found
+     memintro_linux_symbol          a symbol's address by name
+     memintro_linux_symbol_at       the symbol (first alias) and offset for an address
+     memintro_linux_symbol_count    symbols in the table
+     memintro_linux_symbol_get      symbol i: name, address, type letter
+     memintro_linux_image_pa        physical address of a kernel-image virtual address
+     memintro_linux_hints_from_vmcoreinfo   hints from VMCOREINFO text
+     memintro_linux_kallsyms_find   just find and check the kallsyms tables in a range
+     memintro_linux_hints_from_target   (with memintro_target.h) hints from a target
+
+   EXAMPLE (guest image in memory, cr3 any CR3 of it or 0; compiled by tests/t_docs.sh)
+
+       static memintro_linux lx;
+       memintro_buffer img;
+       memintro_linux_hints hints;
+       uint64_t addr;
+       void *mem;
+       memset(&hints, 0, sizeof hints);
+       hints.dtb = cr3;
+       memintro_buffer_init(&img, image, image_size, NULL, 0);
+       if (memintro_linux_init(&lx, &img.phys, &hints, NULL, 0) != MEMINTRO_E_NOSPACE)
+           return 1;
+       mem = malloc(lx.mem_needed);
+       if (!mem || memintro_linux_init(&lx, &img.phys, &hints, mem, lx.mem_needed) != MEMINTRO_OK)
+           return 1;
+       if (memintro_linux_symbol(&lx, "init_task", &addr) == MEMINTRO_OK)
+           printf("%s: KASLR shift 0x%llx, init_task at 0x%llx\n", lx.release,
+                  (unsigned long long)lx.kaslr_shift, (unsigned long long)addr);
 
    LICENSE: MIT, see the end of this file. */
 
@@ -160,6 +239,7 @@ typedef struct memintro_linux_hints {
 } memintro_linux_hints;
 
 #define MEMINTRO_LINUX_HINT_KASLR 0x1u /* kaslr_shift and phys_base are set */
+#define MEMINTRO_LINUX_HINT_SCAN 0x2u  /* skip the low-memory page tables: scan for the banner */
 
 /* How the kallsyms tables are laid out (memintro_linux_kallsyms.layout). */
 #define MEMINTRO_KALLSYMS_ADDRESSES 0x1u  /* kallsyms_addresses[]: absolute 64-bit values
@@ -189,6 +269,8 @@ typedef enum memintro_linux_source {
     MEMINTRO_LINUX_SRC_HINT,       /* the caller's hints (VMCOREINFO, a vCPU's CR3 or mode) */
     MEMINTRO_LINUX_SRC_PAGETABLES, /* the kernel text mapping in a DTB the caller gave */
     MEMINTRO_LINUX_SRC_SCAN,       /* a bounded physical scan for the banner */
+    MEMINTRO_LINUX_SRC_LOWMEM,     /* the text mapping in the real-mode trampoline's page
+                                      table below 1 MiB (no CPU state needed) */
     MEMINTRO_LINUX_SRC_KALLSYMS,   /* symbols read from the kernel's own memory */
     MEMINTRO__LINUX_SRC_FORCE32 = 0x7fffffff
 } memintro_linux_source;
@@ -1037,6 +1119,40 @@ MEMINTRO__LDEF memintro_status memintro_btf_enum_value(const memintro_btf *b, co
 
 /* ---- implementation: kernel discovery, kallsyms, symbols -------------------------------- */
 
+/* memintro.h's MEMINTRO_MEMCPY/MEMSET live in its own implementation, which may be in
+   another file: this section has its own (the caller's macros when defined here). */
+#if defined(MEMINTRO_MEMCPY)
+#define MEMINTRO__LK_COPY(d, s, n) MEMINTRO_MEMCPY((d), (s), (n))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO__LK_COPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#else
+#define MEMINTRO__LK_COPY(d, s, n) memintro__lk_copy((d), (s), (n))
+#define MEMINTRO__LK_OWN_COPY
+#endif
+#if defined(MEMINTRO_MEMSET)
+#define MEMINTRO__LK_SET(d, v, n) MEMINTRO_MEMSET((d), (v), (n))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO__LK_SET(d, v, n) __builtin_memset((d), (v), (n))
+#else
+#define MEMINTRO__LK_SET(d, v, n) memintro__lk_set((d), (v), (n))
+#define MEMINTRO__LK_OWN_SET
+#endif
+#ifdef MEMINTRO__LK_OWN_COPY
+static void memintro__lk_copy(void *d, const void *s, size_t n)
+{
+    uint8_t *o = (uint8_t *)d;
+    const uint8_t *i = (const uint8_t *)s;
+    while (n--) *o++ = *i++;
+}
+#endif
+#ifdef MEMINTRO__LK_OWN_SET
+static void memintro__lk_set(void *d, int v, size_t n)
+{
+    uint8_t *o = (uint8_t *)d;
+    while (n--) *o++ = (uint8_t)v;
+}
+#endif
+
 #define MEMINTRO__LK_MAXSYMS (1u << 22)     /* kallsyms_num_syms above this is not believed */
 #define MEMINTRO__LK_SEQS_MAX (1u << 20)    /* symbols of a 6.2/6.3 kernel (seqs_of_names) */
 #define MEMINTRO__LK_NAMELEN 512            /* KSYM_NAME_LEN of 6.1+ (128 before) */
@@ -1170,7 +1286,7 @@ static int memintro__lk_tokens(memintro_linux *l, uint64_t d)
                 if (p[k] < 0x20 || p[k] > 0x7e) return 0;
             if (p[idx[i + 1] - 1] != 0) return 0;
         }
-        MEMINTRO_MEMCPY(l->tokens, p, (size_t)(t_end - tt));
+        MEMINTRO__LK_COPY(l->tokens, p, (size_t)(t_end - tt));
         for (i = 0; i < 256; i++) l->token_off[i] = (uint16_t)idx[i];
         l->ntokens_len = (uint32_t)(t_end - tt);
         l->kallsyms.token_table = tt;
@@ -1379,12 +1495,12 @@ static int memintro__lk_digits_hit(void *user, uint64_t addr)
 {
     memintro__lk_scan *c = (memintro__lk_scan *)user;
     memintro_linux *l = c->l;
-    MEMINTRO_MEMSET(&l->kallsyms, 0, sizeof l->kallsyms);
+    MEMINTRO__LK_SET(&l->kallsyms, 0, sizeof l->kallsyms);
     if (memintro__lk_tokens(l, addr) && memintro__lk_markers(l)) {
         c->found = 1;
         return 1;
     }
-    MEMINTRO_MEMSET(&l->kallsyms, 0, sizeof l->kallsyms);
+    MEMINTRO__LK_SET(&l->kallsyms, 0, sizeof l->kallsyms);
     return 0;
 }
 
@@ -1405,7 +1521,7 @@ static memintro_status memintro__lk_find(memintro_linux *l, uint64_t start, uint
 memintro_status memintro_linux_kallsyms_find(memintro_linux *l, memintro_phys *phys, uint64_t start, uint64_t end)
 {
     if (!l || !phys) return MEMINTRO_E_INVALID;
-    MEMINTRO_MEMSET(l, 0, sizeof *l);
+    MEMINTRO__LK_SET(l, 0, sizeof *l);
     l->phys = phys;
     memintro__lk_own_work(l);
     return memintro__lk_find(l, start, end);
@@ -1464,14 +1580,14 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
             uint32_t tl = token_len[p[j]];
             if (nl + tl > MEMINTRO__LK_NAMELEN)
                 return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is longer than KSYM_NAME_LEN");
-            MEMINTRO_MEMCPY(name + nl, l->tokens + l->token_off[p[j]], tl);
+            MEMINTRO__LK_COPY(name + nl, l->tokens + l->token_off[p[j]], tl);
             nl += tl;
         }
         if (nl < 2) return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is empty");
         name[nl] = 0;
         if (out) {
             l->sym_name[i] = (uint32_t)total;
-            MEMINTRO_MEMCPY(out + total, name, nl + 1);
+            MEMINTRO__LK_COPY(out + total, name, nl + 1);
         } else if (want) {
             for (j = 0; j < MEMINTRO__LK_WANTED; j++)
                 if (!want[j] && memintro__lk_streq(name + 1, memintro__lk_wanted[j])) want[j] = i + 1;
@@ -1541,11 +1657,11 @@ static int memintro__lk_translate(memintro_linux *l, memintro_arch arch, uint64_
     memintro_mmu_desc d;
     memintro_virt v;
     memintro_xlate x;
-    MEMINTRO_MEMSET(&d, 0, sizeof d);
+    MEMINTRO__LK_SET(&d, 0, sizeof d);
     d.arch = arch;
     d.dtb = dtb;
     if (memintro_virt_init(&v, l->phys, &d, l->vscratch, sizeof l->vscratch) != MEMINTRO_OK) return 0;
-    MEMINTRO_MEMSET(&x, 0, sizeof x);
+    MEMINTRO__LK_SET(&x, 0, sizeof x);
     x.va = va;
     if (memintro_translate(&v, &x, 1) != MEMINTRO_OK) return 0;
     *pa = x.pa;
@@ -1559,12 +1675,12 @@ static int memintro__lk_text_from_dtb(memintro_linux *l, memintro_arch arch, uin
     memintro_virt v;
     memintro_xlate x[16];
     uint32_t k, i;
-    MEMINTRO_MEMSET(&d, 0, sizeof d);
+    MEMINTRO__LK_SET(&d, 0, sizeof d);
     d.arch = arch;
     d.dtb = dtb;
     if (memintro_virt_init(&v, l->phys, &d, l->vscratch, sizeof l->vscratch) != MEMINTRO_OK) return 0;
     for (k = 0; k < 512; k += 16) {
-        MEMINTRO_MEMSET(x, 0, sizeof x);
+        MEMINTRO__LK_SET(x, 0, sizeof x);
         for (i = 0; i < 16; i++) x[i].va = MEMINTRO_LINUX_START_KERNEL_MAP + ((uint64_t)(k + i) << 21);
         memintro_translate(&v, x, 16);
         for (i = 0; i < 16; i++)
@@ -1643,6 +1759,24 @@ static int memintro__lk_image_hit(void *user, uint64_t addr)
     return 0;
 }
 
+/* A page below 1 MiB whose last entry is a present, writable table (not a large page) mapping the
+   kernel text: the trampoline_pgd of the real-mode blob (its entry 511 is init_top_pgt's).
+   Reads at most 1 MiB and walks only the pages that pass the entry check. */
+static int memintro__lk_lowmem(memintro_linux *l, uint64_t scan_end, uint64_t *dtb)
+{
+    uint64_t pa, e;
+    for (pa = 0x1000; pa < 0x100000; pa += 0x1000) {
+        if (!memintro__lk_word(l, pa + 8 * 511, 8, &e)) continue;
+        if ((e & 0x83) != 0x03 || (e & 0x000ffffffffff000ull) >= scan_end || !(e & 0x000ffffffffff000ull)) continue;
+        if (memintro__lk_text_from_dtb(l, MEMINTRO_ARCH_X86_64, pa) ||
+            memintro__lk_text_from_dtb(l, MEMINTRO_ARCH_X86_64_LA57, pa)) {
+            *dtb = pa;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 uint64_t memintro_linux_image_pa(const memintro_linux *l, uint64_t va)
 {
     return va - MEMINTRO_LINUX_START_KERNEL_MAP + l->phys_base;
@@ -1660,9 +1794,9 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
     const uint8_t *p;
     int have_text = 0;
     if (!l || !phys) return MEMINTRO_E_INVALID;
-    MEMINTRO_MEMSET(&h, 0, sizeof h);
+    MEMINTRO__LK_SET(&h, 0, sizeof h);
     if (hints) h = *hints;
-    MEMINTRO_MEMSET(l, 0, sizeof *l);
+    MEMINTRO__LK_SET(l, 0, sizeof *l);
     l->phys = phys;
     memintro__lk_own_work(l);
     l->why = "searching";
@@ -1688,6 +1822,11 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
             have_text = memintro__lk_text_from_dtb(l, MEMINTRO_ARCH_X86_64, h.dtb) ||
                         memintro__lk_text_from_dtb(l, MEMINTRO_ARCH_X86_64_LA57, h.dtb);
         if (have_text) l->image_source = MEMINTRO_LINUX_SRC_PAGETABLES;
+    } else if (!(h.flags & MEMINTRO_LINUX_HINT_SCAN) && memintro__lk_lowmem(l, h.scan_end, &h.dtb)) {
+        /* the real-mode trampoline's page table below 1 MiB shares init_top_pgt's kernel
+           entry: a CR3 found without a CPU */
+        have_text = 1;
+        l->image_source = MEMINTRO_LINUX_SRC_LOWMEM;
     }
     s = MEMINTRO_E_NOTFOUND;
     if (have_text) s = memintro__lk_find(l, l->text_pa, l->text_pa + MEMINTRO__LK_IMAGE);
@@ -1714,7 +1853,7 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
 
     /* 2. one pass over the names: their size, and the symbols discovery needs */
     n = l->kallsyms.count;
-    MEMINTRO_MEMSET(want, 0, sizeof want);
+    MEMINTRO__LK_SET(want, 0, sizeof want);
     s = memintro__lk_walk(l, NULL, &text_bytes, want);
     if (s != MEMINTRO_OK) return s == MEMINTRO_E_FORMAT ? s : memintro__lk_fail(l, s, "kallsyms_names could not be read");
     for (i = 0; i < MEMINTRO__LK_WANTED; i++) {
@@ -1727,7 +1866,7 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
     l->kaslr_shift = l->text_va - MEMINTRO_LINUX_TEXT_DEFAULT;
 
     /* 3. phys_base, init_top_pgt and the levels, checked against each other */
-    if (l->image_source == MEMINTRO_LINUX_SRC_PAGETABLES) {
+    if (l->image_source == MEMINTRO_LINUX_SRC_PAGETABLES || l->image_source == MEMINTRO_LINUX_SRC_LOWMEM) {
         uint64_t pa;
         if ((h.arch == MEMINTRO_ARCH_X86_64_LA57 || !memintro__lk_translate(l, MEMINTRO_ARCH_X86_64, h.dtb, l->text_va, &pa)) &&
             (h.arch == MEMINTRO_ARCH_X86_64 || !memintro__lk_translate(l, MEMINTRO_ARCH_X86_64_LA57, h.dtb, l->text_va, &pa)))
@@ -1770,7 +1909,7 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
     /* 4. the kernel's address space */
     {
         memintro_mmu_desc d;
-        MEMINTRO_MEMSET(&d, 0, sizeof d);
+        MEMINTRO__LK_SET(&d, 0, sizeof d);
         d.arch = l->arch;
         d.dtb = l->dtb;
         memintro_tlb_init(&l->tlb, l->tlb_entries, sizeof l->tlb_entries / sizeof l->tlb_entries[0]);
@@ -1922,7 +2061,7 @@ int memintro_linux_hints_from_vmcoreinfo(const char *text, size_t size, memintro
 #ifdef MEMINTRO_TARGET_H
 void memintro_linux_hints_from_target(const memintro_target *t, memintro_linux_hints *h)
 {
-    MEMINTRO_MEMSET(h, 0, sizeof *h);
+    MEMINTRO__LK_SET(h, 0, sizeof *h);
     if (!t) return;
     if (t->has_paging && (t->paging.arch == MEMINTRO_ARCH_X86_64 || t->paging.arch == MEMINTRO_ARCH_X86_64_LA57)) {
         h->arch = t->paging.arch;
@@ -1945,6 +2084,10 @@ void memintro_linux_hints_from_target(const memintro_target *t, memintro_linux_h
 #undef MEMINTRO__LK_BTF_MAX
 #undef MEMINTRO__LK_KERNEL_HALF
 #undef MEMINTRO__LK_SCAN_WORK
+#undef MEMINTRO__LK_COPY
+#undef MEMINTRO__LK_SET
+#undef MEMINTRO__LK_OWN_COPY
+#undef MEMINTRO__LK_OWN_SET
 
 
 /* ---- implementation: tasks, memory maps, modules, kernel log ---------------------------- */

@@ -4,7 +4,8 @@
 
      linux_live SPEC [HINTS]    HINTS: "target" (default: memintro_linux_hints_from_target),
                                 "cr3" (CPU 0's CR3 only), "vmcoreinfo" (VMCOREINFO only),
-                                "none" (no hints: the banner scan)
+                                "none" (no hints: low-memory page tables, else the
+                                banner scan), "scan" (the banner scan only)
    Output, one fact a line:
      BANNER text | RELEASE r | KASLR 0x.. | PHYS_BASE 0x.. | TEXT_PA 0x.. | DTB 0x.. |
      LEVELS n | IMAGE_SOURCE n | NSYMS n | LAYOUT 0x.. | BTF pa size | MEM bytes | MS t
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
     char line[1024], name[512];
     double t0;
     if (argc < 2) {
-        fprintf(stderr, "usage: linux_live SPEC [target|cr3|vmcoreinfo|none] <queries\n");
+        fprintf(stderr, "usage: linux_live SPEC [target|cr3|vmcoreinfo|none|scan] <queries\n");
         return 2;
     }
     s = memintro_target_open(&t, argv[1], NULL);
@@ -59,10 +60,11 @@ int main(int argc, char **argv)
         h.kaslr_shift = h.phys_base = 0;
     } else if (!strcmp(mode, "vmcoreinfo")) {
         h.dtb = 0;
-    } else if (!strcmp(mode, "none")) {
+    } else if (!strcmp(mode, "none") || !strcmp(mode, "scan")) {
         uint64_t end = h.scan_end;
         memset(&h, 0, sizeof h);
         h.scan_end = end;
+        if (!strcmp(mode, "scan")) h.flags = MEMINTRO_LINUX_HINT_SCAN;
     }
     printf("HINTS dtb=0x%llx arch=%s kaslr=%d\n", (ull)h.dtb, memintro_arch_name(h.arch),
            (h.flags & MEMINTRO_LINUX_HINT_KASLR) ? 1 : 0);

@@ -11,8 +11,9 @@
 # - (_text - 0xffffffff80000000), the DTB init_top_pgt - 0xffffffff80000000 + phys_base.
 # build/tests-san/linux_live (tests/linux_live.c, ASan+UBSan) is the library's side; it
 # runs on the live VM (qemu:pid=N,qmp=...: CR3 from QMP, and with no hints at all: the
-# banner scan), on a QEMU ELF dump (VMCOREINFO + the CPU notes' CR3; VMCOREINFO alone; no
-# hints) and on a kdump-zlib dump. A second boot with -cpu max checks 5-level paging.
+# trampoline page table below 1 MiB, and the banner scan), on a QEMU ELF dump (VMCOREINFO +
+# the CPU notes' CR3; VMCOREINFO alone; CR3 alone; no hints; the banner scan) and on a
+# kdump-zlib dump. A second boot with -cpu max checks 5-level paging.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@" # 64-bit hex arithmetic
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -162,6 +163,10 @@ if grep -qx 'IMAGE_SOURCE 2' "$tmp/out.live, CR3 from QMP"; then ok "live: the i
     nok "live: the image was not found through the CR3 hint"; grep '^HINTS\|^IMAGE' "$tmp/out.live, CR3 from QMP" | sed 's/^/    # /'
 fi
 run "live, no hints" "qemu:pid=$pid,qmp=unix:$g/qmp.sock" none
+if grep -qx 'IMAGE_SOURCE 4' "$tmp/out.live, no hints"; then ok "live, no hints: the image was found through the trampoline's page table below 1 MiB"; else
+    nok "live, no hints: not found through low memory"; grep '^IMAGE' "$tmp/out.live, no hints" | sed 's/^/    # /'
+fi
+run "live, banner scan" "qemu:pid=$pid,qmp=unix:$g/qmp.sock" scan
 
 if timeout 120 tests/guest/qmp.sh "$g/qmp-test.sock" \
     "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$tmp/d.elf\"}}" >/dev/null; then
@@ -170,6 +175,7 @@ if timeout 120 tests/guest/qmp.sh "$g/qmp-test.sock" \
     run "ELF dump, VMCOREINFO only" "dump:$tmp/d.elf" vmcoreinfo
     run "ELF dump, CR3 only" "dump:$tmp/d.elf" cr3
     run "ELF dump, no hints" "dump:$tmp/d.elf" none
+    run "ELF dump, banner scan" "dump:$tmp/d.elf" scan
     rm -f "$tmp/d.elf"
 else
     nok "dump-guest-memory (ELF) failed"
@@ -210,6 +216,7 @@ if boot "-cpu max"; then
         exp_levels=5
         run "5-level, live, CR3 from QMP" "qemu:pid=$pid,qmp=unix:$g/qmp.sock" target
         run "5-level, live, no hints" "qemu:pid=$pid,qmp=unix:$g/qmp.sock" none
+        run "5-level, live, banner scan" "qemu:pid=$pid,qmp=unix:$g/qmp.sock" scan
     fi
 fi
 exit 0

@@ -359,7 +359,19 @@ static void check_layout(const char *what, unsigned layout)
                   off == 5,
               "%s: a short name buffer gets a truncated, terminated name", what);
     }
+    CHECK(lx.image_source == MEMINTRO_LINUX_SRC_SCAN, "%s: no CPU state, no trampoline: found by the banner scan", what);
     /* the same kernel through the other discovery paths */
+    memcpy(img + 0x9c000 + 8 * 511, img + TEXT_PA + OFF_PGT + 8 * 511, 8); /* a trampoline pgd */
+    s = init(&buf, NULL);
+    CHECK(s == MEMINTRO_OK && lx.image_source == MEMINTRO_LINUX_SRC_LOWMEM && lx.phys_base == PHYS_BASE &&
+              lx.dtb == TEXT_PA + OFF_PGT,
+          "%s: a low-memory page table sharing init_top_pgt's entry 511 locates the image", what);
+    memset(&h, 0, sizeof h);
+    h.flags = MEMINTRO_LINUX_HINT_SCAN;
+    s = init(&buf, &h);
+    CHECK(s == MEMINTRO_OK && lx.image_source == MEMINTRO_LINUX_SRC_SCAN, "%s: MEMINTRO_LINUX_HINT_SCAN forces the banner scan",
+          what);
+    memset(img + 0x9c000, 0, 4096);
     memset(&h, 0, sizeof h);
     h.dtb = TEXT_PA + OFF_PGT;
     s = init(&buf, &h);
