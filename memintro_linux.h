@@ -400,7 +400,8 @@ typedef struct memintro_linux_offsets {
     uint32_t r64_pivot, r64_slot, r64_meta, r64_slots, a64_pivot, a64_slot, a64_meta, a64_slots;
     uint32_t mt_leaf64, mt_range64, mt_arange64; /* enum maple_type values */
     /* module: name, text base, and the parts whose sizes /proc/modules adds up */
-    uint32_t mod_list, mod_name, mod_name_len, mod_base, mod_nsizes, mod_size[8];
+    uint32_t mod_list, mod_name, mod_name_len, mod_base, mod_nsizes, mod_size[8], mod_state,
+        mod_unformed; /* module.state and enum module_state's MODULE_STATE_UNFORMED */
     /* printk ring buffer (5.10+) */
     uint32_t rb_desc_ring, rb_text_ring, dr_count_bits, dr_descs, dr_infos, dr_head_id,
         dr_tail_id, desc_size, desc_state, desc_text_begin, desc_text_next, info_size,
@@ -544,12 +545,15 @@ typedef struct memintro_linux_module {
     uint64_t base;          /* its text: mem[MOD_TEXT].base (6.4+), core_layout.base, module_core */
     uint64_t size;          /* as /proc/modules: all the module's memory (6.4+), or
                                core_layout.size + init_layout.size */
+    uint32_t state;         /* MODULE_STATE_LIVE 0, COMING 1, GOING 2 */
+    uint32_t reserved;
     char name[64];
 } memintro_linux_module;
 
 typedef int (*memintro_linux_module_fn)(void *user, const memintro_linux_module *m);
 
-/* Walks the `modules` list in its order (the newest module first, as /proc/modules).
+/* Walks the `modules` list in its order (the newest module first), skipping modules still
+   being set up (MODULE_STATE_UNFORMED), as /proc/modules does.
    Returns OK, E_UNSUPPORTED (os->missing_modules) or a status that ended the walk. */
 MEMINTRO_API memintro_status memintro_linux_module_each(const memintro_linux_os *os,
                                                         memintro_linux_module_fn fn, void *user);
@@ -2268,6 +2272,8 @@ MEMINTRO__LDEF memintro_status memintro_linux_os_init(memintro_linux_os *os, mem
     o->mod_list = memintro__lx_off(b, "module", "list");
     o->mod_name = memintro__lx_off(b, "module", "name");
     o->mod_name_len = memintro__lx_msize(b, "module", "name");
+    o->mod_state = memintro__lx_off(b, "module", "state");
+    o->mod_unformed = memintro__lx_enum(b, "module_state", "MODULE_STATE_UNFORMED", 3);
     o->mod_nsizes = 0;
     msize = memintro__lx_msize(b, "module", "mem");
     esize = memintro__lx_tsize(b, "module_memory");
@@ -2992,8 +2998,8 @@ MEMINTRO__LDEF memintro_status memintro_linux_module_each(const memintro_linux_o
     memintro__lx_cyc_init(&cyc, head);
     for (;;) {
         memintro_linux_module m;
-        memintro__lx_field f[9];
-        uint64_t sizes[8];
+        memintro__lx_field f[10];
+        uint64_t sizes[8], state;
         uint32_t nlen;
         st = memintro__lx_u64(os->kernel, cur, &next);
         if (st != MEMINTRO_OK) return st;
@@ -3007,13 +3013,16 @@ MEMINTRO__LDEF memintro_status memintro_linux_module_each(const memintro_linux_o
         for (i = 0; i < o->mod_nsizes && i < 8; i++) {
             f[1 + i].off = o->mod_size[i]; f[1 + i].size = 4; f[1 + i].out = &sizes[i];
         }
-        st = memintro__lx_fields(os->kernel, m.addr, f, 1 + i);
+        f[1 + i].off = o->mod_state; f[1 + i].size = 4; f[1 + i].out = &state;
+        st = memintro__lx_fields(os->kernel, m.addr, f, 2 + i);
         if (st != MEMINTRO_OK) return st;
         while (i--) m.size += sizes[i];
+        m.state = (uint32_t)state;
+        cur = next;
+        if (m.state == o->mod_unformed && o->mod_state != MEMINTRO__LX_NONE) continue;
         nlen = o->mod_name_len && o->mod_name_len < sizeof m.name ? o->mod_name_len : sizeof m.name - 1;
         memintro__lx_str(os->kernel, m.addr + o->mod_name, m.name, nlen);
         if (fn && fn(user, &m)) return MEMINTRO_OK;
-        cur = next;
     }
 }
 
