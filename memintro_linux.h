@@ -400,7 +400,8 @@ typedef struct memintro_linux_offsets {
     uint32_t r64_pivot, r64_slot, r64_meta, r64_slots, a64_pivot, a64_slot, a64_meta, a64_slots;
     uint32_t mt_leaf64, mt_range64, mt_arange64; /* enum maple_type values */
     /* module: name, text base, and the parts whose sizes /proc/modules adds up */
-    uint32_t mod_list, mod_name, mod_name_len, mod_base, mod_nsizes, mod_size[8];
+    uint32_t mod_list, mod_name, mod_name_len, mod_base, mod_nsizes, mod_size[8], mod_state,
+        mod_unformed; /* module.state and enum module_state's MODULE_STATE_UNFORMED */
     /* printk ring buffer (5.10+) */
     uint32_t rb_desc_ring, rb_text_ring, dr_count_bits, dr_descs, dr_infos, dr_head_id,
         dr_tail_id, desc_size, desc_state, desc_text_begin, desc_text_next, info_size,
@@ -544,12 +545,15 @@ typedef struct memintro_linux_module {
     uint64_t base;          /* its text: mem[MOD_TEXT].base (6.4+), core_layout.base, module_core */
     uint64_t size;          /* as /proc/modules: all the module's memory (6.4+), or
                                core_layout.size + init_layout.size */
+    uint32_t state;         /* MODULE_STATE_LIVE 0, COMING 1, GOING 2 */
+    uint32_t reserved;
     char name[64];
 } memintro_linux_module;
 
 typedef int (*memintro_linux_module_fn)(void *user, const memintro_linux_module *m);
 
-/* Walks the `modules` list in its order (the newest module first, as /proc/modules).
+/* Walks the `modules` list in its order (the newest module first), skipping modules still
+   being set up (MODULE_STATE_UNFORMED), as /proc/modules does.
    Returns OK, E_UNSUPPORTED (os->missing_modules) or a status that ended the walk. */
 MEMINTRO_API memintro_status memintro_linux_module_each(const memintro_linux_os *os,
                                                         memintro_linux_module_fn fn, void *user);
@@ -595,6 +599,34 @@ MEMINTRO_API memintro_status memintro_linux_log_each(const memintro_linux_os *os
 #else
 #define MEMINTRO__LDEF
 #endif
+#endif
+
+/* memintro.h's MEMINTRO_MEMCPY/MEMSET belong to its implementation, which may be in another
+   file: the BTF and walker sections have their own (the caller's macros when defined). */
+#if defined(MEMINTRO_MEMCPY)
+#define MEMINTRO__LB_COPY(d, s, n) MEMINTRO_MEMCPY((d), (s), (n))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO__LB_COPY(d, s, n) __builtin_memcpy((d), (s), (n))
+#else
+#define MEMINTRO__LB_COPY(d, s, n) memintro__lb_copy((d), (s), (n))
+static void memintro__lb_copy(void *d, const void *s, size_t n)
+{
+    uint8_t *o = (uint8_t *)d;
+    const uint8_t *i = (const uint8_t *)s;
+    while (n--) *o++ = *i++;
+}
+#endif
+#if defined(MEMINTRO_MEMSET)
+#define MEMINTRO__LB_SET(d, v, n) MEMINTRO_MEMSET((d), (v), (n))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MEMINTRO__LB_SET(d, v, n) __builtin_memset((d), (v), (n))
+#else
+#define MEMINTRO__LB_SET(d, v, n) memintro__lb_set((d), (v), (n))
+static void memintro__lb_set(void *d, int v, size_t n)
+{
+    uint8_t *o = (uint8_t *)d;
+    while (n--) *o++ = (uint8_t)v;
+}
 #endif
 
 #define MEMINTRO__BTF_MAGIC   0xeb9fu
@@ -728,7 +760,7 @@ MEMINTRO__LDEF memintro_status memintro_btf_init(memintro_btf *b, const void *da
     memintro_status st;
     uint32_t *offsets, *hash, slots, id;
     if (!b) return MEMINTRO_E_INVALID;
-    MEMINTRO_MEMSET(b, 0, sizeof *b);
+    MEMINTRO__LB_SET(b, 0, sizeof *b);
     if (!data || !index || ((uintptr_t)index & 3u)) return MEMINTRO_E_INVALID;
     st = memintro__btf_scan(data, size, &s, NULL);
     if (st != MEMINTRO_OK) return st;
@@ -738,7 +770,7 @@ MEMINTRO__LDEF memintro_status memintro_btf_init(memintro_btf *b, const void *da
     hash = offsets + s.ntypes + 1;
     offsets[0] = 0;
     memintro__btf_scan(data, size, &s, offsets);
-    MEMINTRO_MEMSET(hash, 0, (size_t)slots * sizeof(uint32_t));
+    MEMINTRO__LB_SET(hash, 0, (size_t)slots * sizeof(uint32_t));
     for (id = 1; id <= s.ntypes; id++) {
         const uint8_t *t = s.types + offsets[id];
         const char *name = s.strs + memintro_get_u32(t);
@@ -2177,7 +2209,7 @@ MEMINTRO__LDEF memintro_status memintro_linux_os_init(memintro_linux_os *os, mem
     const memintro_btf *b = btf;
     uint32_t i, n, msize, esize;
     if (!os) return MEMINTRO_E_INVALID;
-    MEMINTRO_MEMSET(os, 0, sizeof *os);
+    MEMINTRO__LB_SET(os, 0, sizeof *os);
     os->missing_tasks = os->missing_maps = os->missing_modules = os->missing_log =
         "BTF (the kernel's .BTF section, CONFIG_DEBUG_INFO_BTF)";
     if (!kernel) return MEMINTRO_E_INVALID;
@@ -2188,7 +2220,7 @@ MEMINTRO__LDEF memintro_status memintro_linux_os_init(memintro_linux_os *os, mem
     os->max_modules = 1u << 16;
     if (!b || !b->offsets || !b->ntypes) return MEMINTRO_E_UNSUPPORTED;
     o = &os->o;
-    MEMINTRO_MEMSET(o, 0xff, sizeof *o);
+    MEMINTRO__LB_SET(o, 0xff, sizeof *o);
 
     o->task_tasks = memintro__lx_off(b, "task_struct", "tasks");
     o->task_pid = memintro__lx_off(b, "task_struct", "pid");
@@ -2260,6 +2292,8 @@ MEMINTRO__LDEF memintro_status memintro_linux_os_init(memintro_linux_os *os, mem
     o->mod_list = memintro__lx_off(b, "module", "list");
     o->mod_name = memintro__lx_off(b, "module", "name");
     o->mod_name_len = memintro__lx_msize(b, "module", "name");
+    o->mod_state = memintro__lx_off(b, "module", "state");
+    o->mod_unformed = memintro__lx_enum(b, "module_state", "MODULE_STATE_UNFORMED", 3);
     o->mod_nsizes = 0;
     msize = memintro__lx_msize(b, "module", "mem");
     esize = memintro__lx_tsize(b, "module_memory");
@@ -2274,7 +2308,7 @@ MEMINTRO__LDEF memintro_status memintro_linux_os_init(memintro_linux_os *os, mem
             o->mod_size[o->mod_nsizes++] = memintro__lx_off(b, "module", path);
         }
         if (text < n) {
-            MEMINTRO_MEMCPY(path, "mem[0].base", 12);
+            MEMINTRO__LB_COPY(path, "mem[0].base", 12);
             path[4] = (char)('0' + text);
             o->mod_base = memintro__lx_off(b, "module", path);
         }
@@ -2404,7 +2438,7 @@ MEMINTRO__LDEF memintro_status memintro_linux_os_from(memintro_linux_os *os, mem
 {
     memintro_status st;
     if (!os || !l || !btf) return MEMINTRO_E_INVALID;
-    MEMINTRO_MEMSET(btf, 0, sizeof *btf);
+    MEMINTRO__LB_SET(btf, 0, sizeof *btf);
     if (!l->btf_data || !l->btf_size) {
         st = memintro_linux_os_init(os, &l->kernel, NULL, memintro__lx_symbol, l);
         return st;
@@ -2512,7 +2546,7 @@ MEMINTRO__LDEF memintro_status memintro_linux_task_read(const memintro_linux_os 
     uint32_t clen;
     memintro_status st;
     if (!os || !t) return MEMINTRO_E_INVALID;
-    MEMINTRO_MEMSET(t, 0, sizeof *t);
+    MEMINTRO__LB_SET(t, 0, sizeof *t);
     if (os->missing_tasks) return MEMINTRO_E_UNSUPPORTED;
     o = &os->o;
     t->addr = addr;
@@ -2562,7 +2596,7 @@ MEMINTRO__LDEF memintro_status memintro_linux_task_read(const memintro_linux_os 
         t->pgd = pgd;
         t->arg_start = a0;
         t->arg_end = a1;
-        MEMINTRO_MEMSET(&x, 0, sizeof x);
+        MEMINTRO__LB_SET(&x, 0, sizeof x);
         x.va = pgd;
         if (pgd && memintro_translate(os->kernel, &x, 1) == MEMINTRO_OK) t->dtb = x.pa;
     }
@@ -2822,7 +2856,7 @@ static memintro_status memintro__lx_vma(memintro__lx_vctx *c, uint64_t va, int r
     uint64_t ops = 0, priv = 0;
     memintro_status st;
     if (!memintro__lx_kptr(va)) return MEMINTRO_E_FORMAT;
-    MEMINTRO_MEMSET(&v, 0, sizeof v);
+    MEMINTRO__LB_SET(&v, 0, sizeof v);
     v.addr = va;
     f[0].off = o->vma_start; f[0].size = 8; f[0].out = &v.start;
     f[1].off = o->vma_end; f[1].size = 8; f[1].out = &v.end;
@@ -2851,12 +2885,12 @@ static memintro_status memintro__lx_vma(memintro__lx_vctx *c, uint64_t va, int r
         char nm[32];
         if (memintro__lx_u64(os->kernel, priv, &np) == MEMINTRO_OK && np >= 0xff00000000000000ull) {
             size_t n = memintro__lx_str(os->kernel, np, nm, sizeof nm);
-            if (n >= 3 && nm[0] == '[' && nm[n - 1] == ']') MEMINTRO_MEMCPY(v.name, nm, n + 1);
+            if (n >= 3 && nm[0] == '[' && nm[n - 1] == ']') MEMINTRO__LB_COPY(v.name, nm, n + 1);
         }
     }
     if (!v.name[0] && !v.file) {
-        if (v.start <= c->brk && v.end >= c->start_brk) MEMINTRO_MEMCPY(v.name, "[heap]", 7);
-        else if (v.start <= c->start_stack && v.end >= c->start_stack) MEMINTRO_MEMCPY(v.name, "[stack]", 8);
+        if (v.start <= c->brk && v.end >= c->start_brk) MEMINTRO__LB_COPY(v.name, "[heap]", 7);
+        else if (v.start <= c->start_stack && v.end >= c->start_stack) MEMINTRO__LB_COPY(v.name, "[stack]", 8);
     }
     if (c->fn && c->fn(c->user, &v)) c->stopped = 1;
     return MEMINTRO_OK;
@@ -2891,7 +2925,7 @@ static memintro_status memintro__lx_mt(memintro__lx_vctx *c, uint64_t entry, uin
     } else {
         return MEMINTRO_E_FORMAT; /* dense nodes hold no VMAs */
     }
-    MEMINTRO_MEMSET(ops, 0, sizeof ops);
+    MEMINTRO__LB_SET(ops, 0, sizeof ops);
     ops[0].addr = node + poff; ops[0].buf = pb; ops[0].len = 8 * (nslots - 1);
     ops[1].addr = node + soff; ops[1].buf = sb; ops[1].len = 8 * nslots;
     ops[2].addr = node + moff; ops[2].buf = &meta; ops[2].len = 1; /* maple_metadata.end */
@@ -2938,7 +2972,7 @@ MEMINTRO__LDEF memintro_status memintro_linux_vma_each(const memintro_linux_os *
     if (!t->mm) return MEMINTRO_E_NOTFOUND;
     if (!memintro__lx_kptr(t->mm)) return MEMINTRO_E_FORMAT;
     o = &os->o;
-    MEMINTRO_MEMSET(&c, 0, sizeof c);
+    MEMINTRO__LB_SET(&c, 0, sizeof c);
     c.os = os;
     c.fn = fn;
     c.user = user;
@@ -2984,8 +3018,8 @@ MEMINTRO__LDEF memintro_status memintro_linux_module_each(const memintro_linux_o
     memintro__lx_cyc_init(&cyc, head);
     for (;;) {
         memintro_linux_module m;
-        memintro__lx_field f[9];
-        uint64_t sizes[8];
+        memintro__lx_field f[10];
+        uint64_t sizes[8], state;
         uint32_t nlen;
         st = memintro__lx_u64(os->kernel, cur, &next);
         if (st != MEMINTRO_OK) return st;
@@ -2993,19 +3027,22 @@ MEMINTRO__LDEF memintro_status memintro_linux_module_each(const memintro_linux_o
         if (!memintro__lx_kptr(next) || next < o->mod_list) return MEMINTRO_E_FORMAT;
         if (memintro__lx_cyc_step(&cyc, next)) return MEMINTRO_E_FORMAT;
         if (++count > os->max_modules) return MEMINTRO_E_LIMIT;
-        MEMINTRO_MEMSET(&m, 0, sizeof m);
+        MEMINTRO__LB_SET(&m, 0, sizeof m);
         m.addr = next - o->mod_list;
         f[0].off = o->mod_base; f[0].size = 8; f[0].out = &m.base;
         for (i = 0; i < o->mod_nsizes && i < 8; i++) {
             f[1 + i].off = o->mod_size[i]; f[1 + i].size = 4; f[1 + i].out = &sizes[i];
         }
-        st = memintro__lx_fields(os->kernel, m.addr, f, 1 + i);
+        f[1 + i].off = o->mod_state; f[1 + i].size = 4; f[1 + i].out = &state;
+        st = memintro__lx_fields(os->kernel, m.addr, f, 2 + i);
         if (st != MEMINTRO_OK) return st;
         while (i--) m.size += sizes[i];
+        m.state = (uint32_t)state;
+        cur = next;
+        if (m.state == o->mod_unformed && o->mod_state != MEMINTRO__LX_NONE) continue;
         nlen = o->mod_name_len && o->mod_name_len < sizeof m.name ? o->mod_name_len : sizeof m.name - 1;
         memintro__lx_str(os->kernel, m.addr + o->mod_name, m.name, nlen);
         if (fn && fn(user, &m)) return MEMINTRO_OK;
-        cur = next;
     }
 }
 
@@ -3060,7 +3097,7 @@ static memintro_status memintro__lx_prb(const memintro_linux_os *os, memintro_li
             f[6].off = flbit == MEMINTRO__LX_NONE ? MEMINTRO__LX_NONE : flbit >> 3; f[6].size = 1; f[6].out = &sv;
             st = memintro__lx_fields(k, infos + idx * o->info_size, f, 7);
             if (st != MEMINTRO_OK) return st;
-            MEMINTRO_MEMSET(&r, 0, sizeof r);
+            MEMINTRO__LB_SET(&r, 0, sizeof r);
             r.seq = seq;
             r.ts_nsec = ts;
             r.facility = (uint8_t)fac;
@@ -3138,7 +3175,7 @@ static memintro_status memintro__lx_logbuf(const memintro_linux_os *os, memintro
         if (len < o->log_hdr_size || idx + len > blen) return MEMINTRO_E_FORMAT;
         if (tlen > len - o->log_hdr_size) tlen = len - o->log_hdr_size;
         if (tlen > sizeof text) tlen = sizeof text;
-        MEMINTRO_MEMSET(&r, 0, sizeof r);
+        MEMINTRO__LB_SET(&r, 0, sizeof r);
         r.seq = n - 1;
         r.ts_nsec = ts;
         r.facility = (uint8_t)fac;
@@ -3169,6 +3206,8 @@ MEMINTRO__LDEF memintro_status memintro_linux_log_each(const memintro_linux_os *
 
 
 #undef MEMINTRO__LDEF
+#undef MEMINTRO__LB_COPY
+#undef MEMINTRO__LB_SET
 
 #endif /* MEMINTRO_LINUX_IMPLEMENTATION_INCLUDED */
 #endif /* MEMINTRO_LINUX_IMPLEMENTATION */

@@ -14,3 +14,11 @@ $(B)/tests/linux_btf_live: tests/linux_btf_live.c $(HEADERS) tests/check.h
 $(B)/tests-san/linux_btf_live: tests/linux_btf_live.c $(HEADERS) tests/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O1 -g $(SAN) -I. -o $@ $<
+
+# libFuzzer harness of the BTF reader (clang, ASan+UBSan); tests/t_linux_btf_fuzz.sh runs it
+# a few seconds inside `make test` (FUZZ_SECONDS, default 4).
+TEST_PKGS  += clang g++
+TEST_EXTRA += $(B)/fuzz/fuzz_btf
+$(B)/fuzz/fuzz_btf: fuzz/fuzz_btf.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -o $@ $<
