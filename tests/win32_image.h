@@ -95,6 +95,8 @@ typedef struct w32i_image {
     w32i_module *kmods;   /* kernel modules, ntoskrnl.exe first */
     uint32_t walk_limit;  /* how many processes a correct walk reports (damaged variants:
                              before it stops with a status; else nprocs) */
+    int damaged;          /* the process list is damaged (W32I_CYCLE, _WILD_POINTER, _SELF_PTE):
+                             a correct walk reports walk_limit entries, then a non-OK status */
     /* more facts of the spec */
     uint64_t low_stub;    /* physical address of the low stub page (0: none) */
     uint32_t self_index;  /* x64: the self-referencing PML4 index */
@@ -111,10 +113,33 @@ static inline int w32i_write_raw(const w32i_image *img, const char *path);
 static inline int w32i_write_crashdump(const w32i_image *img, const char *path);
 static inline int w32i_write_elf(const w32i_image *img, const char *path);
 
-/* ---- the offsets table of the generator ---------------------------------------------------
-   KPROCESS.DirectoryTableBase: 0x28 on x64, 0x18 on x86, every build here (Vergilius _KPROCESS
-   pages; formats.md section 5). The other EPROCESS figures per build below, with their
-   source. A zero means the field is absent (Wow64Process on x86). */
+/* ---- the offsets table of the generator ----------------------------------------------------
+   KPROCESS.DirectoryTableBase: 0x28 on x64, 0x18 on x86, every build here (the _KPROCESS of
+   the same headers; formats.md section 5). The other EPROCESS figures per build below.
+   Sources, each figure read from the _EPROCESS layout of that build:
+     [nd]  ntdiff/headers: <version>/<arch>/System32/{ntdll.dll,ntoskrnl.exe}/Standalone/
+           _EPROCESS.h (structures dumped from Microsoft's symbol files), with the folder named
+           in each row; "(by content)" marks a file found by its content whose folder the index
+           did not name;
+     [mf]  memflow-win32 offsets as quoted in formats.md section 5;
+     [io]  I3r1h0n/eprocess_offsets README (UniqueProcessId, ActiveProcessLinks: Vergilius);
+     [gc]  Geoff Chappell's EPROCESS page (structure sizes only, used as a cross-check).
+   Where a figure was not in the part of the layout read, it is carried over from the build
+   on both sides when they agree, and marked "(carried)".
+   Disagreements found:
+     - x64 7601: [mf] ImageFileName 0x2E0 / Peb 0x338 / Wow64Process 0x320 (size 0x4D0 as [gc]
+       gives for 6.1); [nd] Win7_SP1 ntdll.dll: 0x2D8 / 0x330 / 0x318 (size 0x4C8, no
+       FreeUmsTebHint), as vmread's 0x2D8. The table follows [mf]/[gc]; ExitStatus 0x444 is
+       [nd]'s 0x43C moved by the same 8 bytes (VadRoot 0x448 as formats.md says for Win7).
+     - x64 18362: the [nd] Win10_1903_19H1 file at commit 34fa37e is a copy of the 1809 one
+       (same size 0x850, SectionBaseAddress 0x3C0); the one at 42c185d (size 0x880,
+       SectionBaseAddress 0x3C8 as [mf]) is used. No x86 18362 layout was found: x86 18362 is
+       NOT in this table.
+   Wow64Process (x64): < 10240 the value is the PEB32 itself; from 10240 it points to an
+   EWOW64PROCESS whose Peb (+0) is the PEB32 - the contract memintro_win32_offsets.wow64_peb
+   documents. [nd] types the field void* Wow64Process up to 10240 and struct _EWOW64PROCESS*
+   WoW64Process from 10586 (unverified which of the two 10240 really does). The PEB32 lies
+   0x1000 after the PEB on 8+ and 0x1000 before it on 7 (MemProcFS, formats.md). */
 typedef struct w32i_off {
     uint32_t build_min, build_max;
     int is64;
@@ -123,12 +148,43 @@ typedef struct w32i_off {
 } w32i_off;
 
 static const w32i_off w32i__offs[] = {
-    /* x64 19041-19045 (Windows 10 2004-22H2): UniqueProcessId 0x440, ActiveProcessLinks 0x448,
-       CreateTime 0x468, SectionBaseAddress 0x520, InheritedFromUniqueProcessId 0x540, Peb 0x550,
-       WoW64Process 0x580, ImageFileName 0x5a8, ExitTime 0x??? : Vergilius "Windows 10 2004 20H1
-       x64 _EPROCESS"; memflow-win32 offsets 19041 toml (pid/links/name/peb/section/wow64). */
-    {19041, 19045, 1, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0x520, 0x468, 0x5d0 /*TBD*/, 0x7d4 /*TBD*/,
-     "Vergilius 2004 _EPROCESS; memflow-win32 19041"},
+    /*  builds          64  pid    links  ppid   name   peb    wow64  section create exit_t exit_s */
+    {7601, 7601, 1, 0x180, 0x188, 0x290, 0x2e0, 0x338, 0x320, 0x270, 0x168, 0x170, 0x444,
+     "[mf] pid/links/name/peb/section/wow64; [nd] Win7_SP1 ppid/times, ExitStatus +8 (see above)"},
+    {9200, 9200, 1, 0x2e0, 0x2e8, 0x3d0, 0x438, 0x3e8, 0x418, 0x3b0, 0x2d0, 0x610, 0x58c, "[nd] Win8 x64 (size 0x660 = [gc])"},
+    {9600, 9600, 1, 0x2e0, 0x2e8, 0x3d0, 0x438, 0x3e8, 0x418, 0x3b0, 0x2d0, 0x640, 0x5d4,
+     "[nd] Win8.1 x64 (size 0x6B8 = [gc]); pid/links/create (carried) from Win8"},
+    {10240, 10240, 1, 0x2e8, 0x2f0, 0x3e0, 0x448, 0x3f8, 0x428, 0x3c0, 0x308, 0x670, 0x604, "[nd] Win10_1507_TS1 x64 (size 0x798 = [gc]); [io]"},
+    {10586, 10586, 1, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0x3c0, 0x308, 0x678, 0x60c,
+     "[nd] Win10_1511_TS2 x64 (size 0x788 = [gc]); [io]; create (carried)"},
+    {14393, 14393, 1, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0x3c0, 0x308, 0x688, 0x61c, "[nd] Win10_1607_RS1 x64 (size 0x7B0 = [gc]); [io]"},
+    {15063, 17134, 1, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0x3c0, 0x308, 0x690, 0x624,
+     "[nd] Win10_1703_RS2 x64 and Win10_1809_RS5 (identical here); 16299/17134 (carried); [io]"},
+    {17763, 17763, 1, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0x3c0, 0x308, 0x690, 0x624, "[nd] Win10_1809_RS5 x64 (size 0x850); [io]"},
+    {18362, 18363, 1, 0x2e8, 0x2f0, 0x3e8, 0x450, 0x3f8, 0x428, 0x3c8, 0x310, 0x6c0, 0x654,
+     "[nd] Win10_1903_19H1 x64 at 42c185d (size 0x880); [mf] 18362; [io]; create 0x310 (derived: +8 before pid)"},
+    {19041, 19045, 1, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0x520, 0x468, 0x840, 0x7d4,
+     "[nd] Win10_2004_20H1 x64 (size 0xA40); [mf] 19041/19045; [io]"},
+    {22000, 22631, 1, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0x520, 0x468, 0x840, 0x7d4,
+     "[nd] Win11_2209_22H2 x64 ntoskrnl.exe (size 0xB80); 22000 (carried) with [io]"},
+    {26100, 26100, 1, 0x1d0, 0x1d8, 0x2d0, 0x338, 0x2e0, 0x310, 0x2b0, 0x1f8, 0x5c0, 0x554,
+     "[nd] Win11_2409_24H2 x64 ntoskrnl.exe"},
+    /* x86 (no Wow64Process) */
+    {7601, 7601, 0, 0x0b4, 0x0b8, 0x140, 0x16c, 0x1a8, 0, 0x12c, 0x0a0, 0x0a8, 0x274, "[nd] Win7_SP1 x86 (size 0x2C0 = [gc]); [mf]"},
+    {9200, 9200, 0, 0x0b4, 0x0b8, 0x134, 0x170, 0x140, 0, 0x120, 0x0a8, 0x2b8, 0x270, "[nd] Win8 x86 (size 0x2E8 = [gc])"},
+    {9600, 9600, 0, 0x0b4, 0x0b8, 0x134, 0x170, 0x140, 0, 0x120, 0x0a8, 0x2b0, 0x270, "[nd] Win8.1 x86 (size 0x2F8 = [gc])"},
+    {10240, 10240, 0, 0x0b4, 0x0b8, 0x138, 0x170, 0x144, 0, 0x128, 0x0c8, 0x2c0, 0x280,
+     "[nd] Win10_1507_TS1 x86 (size 0x380 = [gc]); pid/links (carried)"},
+    {10586, 10586, 0, 0x0b4, 0x0b8, 0x138, 0x174, 0x144, 0, 0x128, 0x0c8, 0x2c0, 0x280,
+     "[nd] Win10_1511_TS2 x86 (size 0x370 = [gc]); pid/links (carried)"},
+    {14393, 14393, 0, 0x0b4, 0x0b8, 0x138, 0x174, 0x144, 0, 0x128, 0x0c8, 0x2c8, 0x288,
+     "[nd] Win10_1607_RS1 x86 (size 0x388 = [gc]); pid/links (carried)"},
+    {15063, 16299, 0, 0x0b4, 0x0b8, 0x140, 0x17c, 0x14c, 0, 0x130, 0x0d0, 0x2d0, 0x294,
+     "[nd] Win10_1703_RS2 and Win10_1709_RS3 x86; pid/links (carried from 1809)"},
+    {17134, 17763, 0, 0x0b4, 0x0b8, 0x140, 0x17c, 0x14c, 0, 0x130, 0x0d0, 0x2d8, 0x298,
+     "[nd] Win10_1803_RS4 and Win10_1809_RS5 x86 (1809 size 0x3F0)"},
+    {19041, 19045, 0, 0x0e4, 0x0e8, 0x170, 0x1ac, 0x17c, 0, 0x160, 0x100, 0x388, 0x34c,
+     "[mf] 19041 x86 pid/links/name/peb/section; [nd] (by content) 2004 x86 layout"},
 };
 
 /* ---- little-endian stores and the generator's state ---------------------------------------- */
@@ -659,13 +715,14 @@ static uint64_t w32i__new_space(w32i__gen *g)
     return root;
 }
 
-/* The x64 low stub: PROCESSOR_START_BLOCK in a page below 1 MiB (formats.md section 5:
-   a jmp E9 xx then 00 06 00 01 00 00 00 at +0, the kernel entry at +0x70, the CR3 at +0xA0). */
+/* The x64 low stub: PROCESSOR_START_BLOCK in a page below 1 MiB (formats.md section 5: the
+   qword at +0 masked with 0xFFFFFFFFFFFF00FF is 0x00000001000600E9, i.e. the bytes E9 xx 06 00
+   01 00 00 00; the kernel entry at +0x70, the CR3 at +0xA0). */
 static void w32i__low_stub(w32i__gen *g)
 {
     uint64_t pa = 0x1000 + (w32i__rand(g) % 0x10) * 0x1000;
     uint8_t *p = g->img->mem + pa;
-    static const uint8_t jmp[8] = {0xe9, 0x4d, 0x00, 0x06, 0x00, 0x01, 0x00, 0x00};
+    static const uint8_t jmp[8] = {0xe9, 0x4d, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00};
     memcpy(p, jmp, 8);
     w32i__le(p + 0x70, g->img->kernel_base + 0x410000 + 0x1e010, 8); /* LmTarget: the kernel's entry */
     w32i__le(p + 0xa0, g->sys_root, 8);
@@ -1010,17 +1067,20 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
         /* the last process's Flink goes back to the third entry (its Blink is left alone) */
         w32i__vput(g, g->sys_root, eps[total - 1] + lo, eps[2] + lo, pw);
         img->walk_limit = total;
+        img->damaged = 1;
     }
     if ((o->flags & W32I_WILD_POINTER) && total >= 4) {
         uint32_t k = total / 2;
         uint64_t wild = g->is64 ? 0xffffd10000000000ull + 0x1230 : 0xa0001230ull;
         w32i__vput(g, g->sys_root, eps[k] + lo, wild, pw);
         img->walk_limit = k + 1;
+        img->damaged = 1;
     }
     if ((o->flags & W32I_SELF_PTE) && total >= 4) {
         uint32_t k = total / 2 - 1;
         w32i__vput(g, g->sys_root, eps[k] + lo, bad_va, pw);
         img->walk_limit = k + 1;
+        img->damaged = 1;
     }
     free(eps);
     w32i__kdbg(g, img->kd_debugger_data_block);

@@ -84,7 +84,7 @@ static int write_json(const w32i_image *img, const char *name, const char *path)
             (unsigned long long)img->kd_debugger_data_block, (unsigned long long)img->kernel_rip);
     fprintf(f, ",\"offsets\":\"%s\",\"low_stub\":%s,\"damaged\":%s,\"walk_limit\":%u",
             img->unknown_build ? "locator" : "table", img->low_stub ? "true" : "false",
-            img->walk_limit != img->nprocs ? "true" : "false", img->walk_limit);
+            img->damaged ? "true" : "false", img->walk_limit);
     fprintf(f, ",\n\"processes\":[");
     for (i = 0; i < img->nprocs; i++) {
         const w32i_process *p = &img->procs[i];
