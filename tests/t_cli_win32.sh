@@ -64,11 +64,10 @@ done
 # ---- per image ----------------------------------------------------------------------------
 
 # what a walk of the process list must report: the first walk_limit processes; the walk ends
-# with a status when the ring is damaged (fewer than all reported, or the cycle variant,
-# whose walk reports every process and then finds the loop)
+# with a status when the manifest says the list is damaged (the cycle variant's walk reports
+# every process, then finds the loop)
 list_damaged() { # JSON
-    jq -e '(.walk_limit < (.processes|length)) or ((.flags // "") | test("cycle")) or (.name | test("-cycle$"))' \
-        "$1" >/dev/null
+    jq -e '.damaged or (.walk_limit < (.processes|length))' "$1" >/dev/null
 }
 
 # modules: the manifest's list (expected file $1) against the CLI's JSON ($2) with its exit
@@ -203,7 +202,7 @@ for J in "$T"/w/*.json; do
     [ -e "$J" ] || continue
     N=$(basename "$J" .json)
     for k in raw dmp elf; do image_checks $M $N $k; done
-    list_damaged "$J" || [ -n "$intact" ] || intact=$N
+    list_damaged "$J" || [ -n "$intact" -a "$N" != x64-19045 ] || intact=$N
 done
 # under the sanitizers: one intact image (all three containers) and each damaged one (raw)
 if [ -n "$intact" ]; then
