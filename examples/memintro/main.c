@@ -185,8 +185,13 @@ static void cli_usage(FILE *f)
                "write a regular FILE as FILE.partial-* first (mode 0600: it holds guest memory)\n"
                "and rename it when complete, so a failed or interrupted command leaves no file\n"
                "behind; a device or FIFO is written in place, never replaced.\n"
+               "The guest OS is looked for only by info, the OS layers' commands and --pid;\n"
+               "info says which layer is active, and why the others were not found. A guest\n"
+               "list that breaks (a loop, a pointer into unmapped memory) prints the entries\n"
+               "before the break, then one error line naming where it ended (exit 1).\n"
                "Exit status: 0 success; 1 an address did not translate, bytes could not be read,\n"
-               "search found nothing, or the target failed; 2 bad usage.\n");
+               "search found nothing, no guest OS (or not the one --os names) was found, a guest\n"
+               "list broke, or the target failed; 2 bad usage.\n");
 }
 
 /* Matches option `name` at argv[*i]: "--name VALUE" or "--name=VALUE". Returns 1 and sets

@@ -199,9 +199,10 @@ static int cli_w32_mod_one(void *user, const memintro_win32_module *m)
     cli_obj(o, 0);
     cli_hex(o, "base", "%-18s  ", m->base);
     cli_num(o, "size", "%10s  ", m->size);
-    cli_str(o, "name", "%-24s  ", m->name);
+    cli_str(o, "name", 0, m->name);
+    cli_text(o, "%-24s  ", m->name[0] ? m->name : (m->flags & MEMINTRO_WIN32_MOD_PAGED) ? "(unreadable)" : "(none)");
     cli_str(o, "path", "%s\n", m->path);
-    cli_hex(o, "entry", 0, m->entry);
+    cli_hex(o, "ldr_entry", 0, m->entry);
     if (m->flags & MEMINTRO_WIN32_MOD_WOW64) cli_bool(o, "wow64", 0, 1);
     if (m->flags & MEMINTRO_WIN32_MOD_TRUNCATED) cli_bool(o, "truncated", 0, 1);
     if (m->flags & MEMINTRO_WIN32_MOD_PAGED) cli_bool(o, "paged_out", 0, 1);
