@@ -1,12 +1,37 @@
 /* memintro_win32.h - Windows guests from memory alone: kernel, processes, modules, PE.
 
-   (manual: to be completed by the implementation; see the REFERENCE list below)
+   memintro_win32.h finds a Windows kernel in guest-physical memory with no symbols, no
+   profile and no network, then walks its structures:
+
+     - discovery: the paging mode and a DTB (the x64 low stub, PROCESSOR_START_BLOCK, below
+       1 MiB; else a self-referencing PML4, PAE PDPT or 32-bit page directory in the first
+       16 MiB), ntoskrnl.exe's base (a PE image in kernel space whose export directory names
+       ntoskrnl.exe: the kernel range's page tables are walked by batched translation, so
+       the time is set by what the tables map, not by the size of RAM), the build
+       (NtBuildNumber, KUSER_SHARED_DATA), the System process (PsInitialSystemProcess), the
+       process and module list heads. Hints skip the scans: a DTB or CR3, a kernel base, an
+       address inside the kernel (a vCPU's RIP: the search goes back page by page from it),
+       a crash dump's DirectoryTableBase, PsActiveProcessHead, PsLoadedModuleList,
+       KdDebuggerDataBlock. x64, x86 PAE and x86 32-bit kernels;
+     - offsets: built-in EPROCESS tables for Windows 7 SP1 .. Windows 11 24H2, each figure with
+       its source; for a build the tables lack (or whose figures do not fit the System
+       process) a locator derives them from System and its neighbours. info says which:
+       offsets_source is MEMINTRO_WIN32_SRC_TABLE or _LOCATOR;
+     - processes: the active process list without allocation (pid, parent, name, DTB, PEB,
+       WoW64 PEB32, exited or live), one batch of reads per EPROCESS; a process's own
+       address space (its DTB on the same backend, the TLB shared);
+     - modules: a process's loader list (PEB_LDR_DATA), the 32-bit list of a WoW64 process,
+       the kernel's PsLoadedModuleList; names and paths converted from UTF-16 to UTF-8;
+     - PE images in guest memory or in a host buffer: headers, sections, exports (by name
+       and ordinal, forwarders) and imports, tolerant of paged-out pages.
 
    FREESTANDING like memintro.h: includes only memintro.h (<stddef.h>, <stdint.h>), never
    allocates. The caller gives the memory the layer keeps (memintro_win32_mem_size); walks
    take callbacks. Guest memory is hostile input: every list walk is bounded
-   (MEMINTRO_WIN32_MAX_*) and cycle-safe, every length read from the guest is clamped, and a
-   broken entry ends its walk with a status.
+   (MEMINTRO_WIN32_MAX_*) and cycle-safe (links must point back; a ring that never returns
+   ends the walk), every length read from the guest is clamped, and a broken entry ends its
+   walk with a status after the entries before it were reported. The compiler may emit
+   memcpy, memset, memmove and memcmp, nothing else is needed at link time.
 
    USAGE
      In exactly one C or C++ file:
@@ -14,7 +39,31 @@
          #include "memintro_win32.h"
      (memintro.h's implementation is a separate macro, MEMINTRO_IMPLEMENTATION.)
      With memintro_target.h included BEFORE this header, memintro_win32_hints_from_target
-     is declared too (hints from a target object: CPU registers, a crash dump's header).
+     is declared too (hints from a target object: CPU registers, a crash dump's header);
+     include it before the implementation as well.
+     The memintro_win32 object holds pointers into itself (its kernel address space uses
+     its TLB): initialise it where it stays, do not copy it.
+
+   CONFIGURATION (define before including this header)
+     | macro                        | default  | meaning                                      |
+     |------------------------------|----------|----------------------------------------------|
+     | MEMINTRO_WIN32_MAX_PROCESSES | 65536    | a longer process list ends with E_LIMIT      |
+     | MEMINTRO_WIN32_MAX_MODULES   | 8192     | a longer module list ends with E_LIMIT       |
+     | MEMINTRO_STATIC              | undefined| every function static (as memintro.h)        |
+     | MEMINTRO_API                 | extern   | linkage of public functions (as memintro.h)  |
+
+   THIS LIBRARY DOES NOT
+     - download or read PDBs, or need a profile: offsets come from its tables or the locator;
+     - allocate: the init memory, the callbacks' records and any array are the caller's;
+     - decode pages that are paged out to the page file or compressed in memory: what does
+       not translate is reported (MEMINTRO_E_UNMAPPED, MEMINTRO_WIN32_MOD_PAGED), never
+       guessed;
+     - handle ARM64 Windows or 5-level paging (LA57) kernels;
+     - walk threads, handles, VADs or the registry;
+     - decode KdDebuggerDataBlock when Windows keeps it encoded (8 and later without a
+       debugger): a dump writer decodes it, a live guest's is used only when it reads "KDBG";
+     - lock anything: one memintro_win32 per thread (the process and kernel address spaces
+       share one scratch).
 
    REFERENCE (in the order declared below)
      memintro_win32_mem_size        bytes of caller memory memintro_win32_init needs
@@ -32,6 +81,25 @@
      memintro_pe_export_find        one export by name
      memintro_pe_imports            walk the import table
      memintro_win32_hints_from_target   (with memintro_target.h) hints from a target
+   (The EXAMPLE below is compiled by tests/test_win32_unit.c, which runs it, and t_docs.sh.)
+
+   EXAMPLE (an image in memory; mem: memintro_win32_mem_size(0) bytes or more, about 280 KiB)
+
+       memintro_buffer img;
+       static memintro_win32 w;
+       static unsigned char mem[512 * 1024];
+       memintro_win32_process p;
+       memintro_buffer_init(&img, image, image_size, NULL, 0);
+       if (memintro_win32_init(&w, &img.phys, NULL, 0, mem, sizeof mem) != MEMINTRO_OK) {
+           printf("no Windows kernel: %s\n", memintro_win32_why(&w));
+           return 1;
+       }
+       printf("Windows %u.%u build %u, ntoskrnl at 0x%llx, offsets from the %s\n",
+              (unsigned)w.major, (unsigned)w.minor, (unsigned)w.build,
+              (unsigned long long)w.kernel_base, memintro_win32_source_name(w.offsets_source));
+       if (memintro_win32_process_find(&w, 0, "smss.exe", &p) == MEMINTRO_OK)
+           printf("smss.exe: pid %llu, parent %llu, DTB 0x%llx\n", (unsigned long long)p.pid,
+                  (unsigned long long)p.ppid, (unsigned long long)p.dtb);
 
    LICENSE: MIT, see the end of this file. */
 
@@ -47,9 +115,13 @@
 extern "C" {
 #endif
 
-/* Bounds of every walk over guest data (a longer list ends with MEMINTRO_E_FORMAT). */
+/* Bounds of every walk over guest data (a longer list ends with MEMINTRO_E_LIMIT). */
+#ifndef MEMINTRO_WIN32_MAX_PROCESSES
 #define MEMINTRO_WIN32_MAX_PROCESSES 65536u
+#endif
+#ifndef MEMINTRO_WIN32_MAX_MODULES
 #define MEMINTRO_WIN32_MAX_MODULES 8192u
+#endif
 
 /* ---- Discovery ------------------------------------------------------------------------ */
 
@@ -83,8 +155,9 @@ typedef struct memintro_win32_hints {
 
 #define MEMINTRO_WIN32_HINT_LOCATE 0x1u /* ignore the tables: derive the offsets */
 
-/* Offsets of the kernel structures the layer reads, in bytes. A zero offset means "absent
-   in this build" where a field can be absent (wow64 on 32-bit kernels). */
+/* Offsets of the kernel structures the layer reads, in bytes. A zero offset means "not
+   read": absent in this build (wow64 on 32-bit kernels), or a figure the tables have no
+   source for (or the locator could not derive); pid, links and name are never 0. */
 typedef struct memintro_win32_offsets {
     uint32_t build_min, build_max;  /* builds the figures hold for */
     uint32_t is64;                  /* x64 kernel layout (else x86) */
@@ -96,8 +169,10 @@ typedef struct memintro_win32_offsets {
     uint16_t name;                  /* ImageFileName[15] */
     uint16_t peb;                   /* Peb */
     uint16_t wow64;                 /* Wow64Process (x64 only) */
-    uint16_t wow64_peb;             /* offset of Peb in what Wow64Process points to, when that
-                                       is an EWOW64PROCESS (builds >= 10240); 0: it is PEB32 */
+    uint16_t wow64_peb;             /* offset of the PEB32 pointer in what Wow64Process points
+                                       to when that is a kernel structure (EWOW64PROCESS.Peb,
+                                       WOW64_PROCESS.Wow64: 0 in every build); a user-space
+                                       Wow64Process is the PEB32 itself */
     uint16_t section_base;          /* SectionBaseAddress */
     uint16_t create_time;           /* CreateTime (FILETIME) */
     uint16_t exit_time;             /* ExitTime (FILETIME) */
@@ -174,19 +249,22 @@ typedef struct memintro_win32_process {
 /* Called for each process; return nonzero to stop the walk (the walk then returns OK). */
 typedef int (*memintro_win32_process_fn)(void *user, const memintro_win32_process *p);
 
-/* Walks the active process list from the System process, in list order. Returns MEMINTRO_OK
-   after the whole ring; on a broken entry (a link that does not point back, an address that
-   does not translate, a cycle, more than MEMINTRO_WIN32_MAX_PROCESSES) the walk stops
-   with E_FORMAT or the read's status, after reporting the entries before it. */
+/* Walks the active process list from the System process, in list order (the list head is
+   skipped). Each EPROCESS is read in one batch. Returns MEMINTRO_OK after the whole ring;
+   on a broken entry the walk stops after reporting the entries before it, with E_FORMAT
+   (a link that does not point back, a pointer outside kernel space, a ring that does not
+   come back to System), E_LIMIT (more than MEMINTRO_WIN32_MAX_PROCESSES) or the read's
+   status (E_UNMAPPED: a link into memory that does not translate). */
 MEMINTRO_API memintro_status memintro_win32_processes(memintro_win32 *w, memintro_win32_process_fn fn,
                                                       void *user);
 /* The first process whose pid is `pid` (name NULL) or whose name equals `name`
-   (case-insensitive; pid ignored). Returns MEMINTRO_OK or MEMINTRO_E_NOTFOUND. */
+   (case-insensitive, on its first 15 characters as ImageFileName keeps them; pid ignored).
+   Returns MEMINTRO_OK, MEMINTRO_E_NOTFOUND, or the status of a walk that broke first. */
 MEMINTRO_API memintro_status memintro_win32_process_find(memintro_win32 *w, uint64_t pid, const char *name,
                                                          memintro_win32_process *out);
 /* A copy of the kernel's address space switched to p's DTB (same backend, same TLB, same
-   scratch: use one of the copies at a time). Returns MEMINTRO_OK or E_INVALID (a DTB the
-   mode cannot have). */
+   scratch: use one of the copies at a time). Returns MEMINTRO_OK or E_INVALID (no DTB, or
+   a DTB the mode cannot have). */
 MEMINTRO_API memintro_status memintro_win32_process_virt(memintro_win32 *w, const memintro_win32_process *p,
                                                          memintro_virt *out);
 
@@ -214,14 +292,22 @@ typedef int (*memintro_win32_module_fn)(void *user, const memintro_win32_module 
 
 /* Walks the modules of process p in load order (its PEB's loader list; with
    MEMINTRO_WIN32_MOD_WOW64 the PEB32's), or with p NULL the kernel's (PsLoadedModuleList).
-   Returns MEMINTRO_OK after the whole list; MEMINTRO_E_NOTFOUND when p has no PEB (or no
-   PEB32 for WOW64); on a broken entry the status that ended it, after the entries before. */
+   Each entry is one read, its two strings a second batch; a string longer than its field
+   is cut at a character (MOD_TRUNCATED), one that does not read is left as far as it read
+   (MOD_PAGED), and the walk goes on. Returns MEMINTRO_OK after the whole list;
+   MEMINTRO_E_NOTFOUND when p has no PEB (or no PEB32 for WOW64) or its PEB has no loader
+   data (or, for p NULL, PsLoadedModuleList is unknown); on a broken entry, after the
+   entries before it, E_FORMAT (a link that does not point back, a ring that does not come
+   back to its head), E_LIMIT (more than MEMINTRO_WIN32_MAX_MODULES) or the read's status. */
 MEMINTRO_API memintro_status memintro_win32_modules(memintro_win32 *w, const memintro_win32_process *p,
                                                     uint32_t flags, memintro_win32_module_fn fn, void *user);
 
 /* ---- PE images ------------------------------------------------------------------------ */
 
 #define MEMINTRO_PE_MAX_SECTIONS 96u /* the PE format's own limit */
+#define MEMINTRO_PE_MAX_EXPORTS 65536u    /* NumberOfFunctions, NumberOfNames (ordinals are 16-bit) */
+#define MEMINTRO_PE_MAX_IMPORT_DLLS 4096u /* import descriptors */
+#define MEMINTRO_PE_MAX_IMPORTS 65536u    /* thunks of one walk, all DLLs together */
 
 /* A PE image: mapped in a guest's virtual memory (memintro_pe_open) or a file's bytes in
    host memory (memintro_pe_open_file, RVAs converted through the section table). */
@@ -243,7 +329,18 @@ typedef struct memintro_pe {
     uint32_t ndirs;         /* data directories present (<= 16) */
     uint32_t dir_rva[16], dir_size[16];
     char export_name[64];   /* the export directory's DLL name, "" if none or unreadable */
+    memintro_status export_status; /* OK; E_NOTFOUND: no export directory; else why
+                                      export_name could not be read */
+    uint16_t nsections_header; /* NumberOfSections as written (nsections is clamped) */
+    uint16_t reserved;
+    uint32_t flags;         /* MEMINTRO_PE_* below */
 } memintro_pe;
+
+#define MEMINTRO_PE_SECTIONS_CLAMPED 0x1u /* NumberOfSections over MEMINTRO_PE_MAX_SECTIONS:
+                                             only the first MEMINTRO_PE_MAX_SECTIONS are used */
+#define MEMINTRO_PE_NAMES_SORTED 0x100u   /* (kept by memintro_pe_export_find) a full pass
+                                             found the export names sorted: a binary search
+                                             that misses is final */
 
 /* One section header. */
 typedef struct memintro_pe_section_info {
@@ -314,21 +411,1908 @@ MEMINTRO_API void memintro_win32_hints_from_target(const memintro_target *t, mem
 
 /* ---- implementation: shared helpers (strings, UTF-16) ---------------------------------- */
 
+#ifdef MEMINTRO_STATIC
+#define MEMINTRO__W32DEF static
+#else
+#define MEMINTRO__W32DEF
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Address-space bounds of the guest's pointers (x64: canonical halves; x86: 2 GiB split). */
+#define MEMINTRO__W32_KMIN64 0xffff800000000000ull
+#define MEMINTRO__W32_UMAX64 0x00007fffffff0000ull
+#define MEMINTRO__W32_KMIN32 0x80000000ull
+#define MEMINTRO__W32_UMAX32 0x7fff0000ull
+#define MEMINTRO__W32_STILL_ACTIVE 0x103u
+/* Bytes of an EPROCESS the locator looks at, and of its work area in the caller's memory. */
+#define MEMINTRO__W32_SPAN64 0xa00u
+#define MEMINTRO__W32_SPAN32 0x400u
+#define MEMINTRO__W32_NEIGH 4u  /* neighbours of System the locator reads */
+#define MEMINTRO__W32_SCRATCH_PAGES 512u
+#define MEMINTRO__W32_BATCH 64u /* reads per batch of the scans */
+
+/* the kernel space of the mode */
+static int memintro__w32_kptr(const memintro_win32 *w, uint64_t a)
+{
+    if (w->arch == MEMINTRO_ARCH_X86_64) return a >= MEMINTRO__W32_KMIN64;
+    return a >= MEMINTRO__W32_KMIN32 && a <= 0xffffffffull;
+}
+static int memintro__w32_uptr(const memintro_win32 *w, uint64_t a)
+{
+    return a >= 0x10000 && a < (w->arch == MEMINTRO_ARCH_X86_64 ? MEMINTRO__W32_UMAX64 : MEMINTRO__W32_UMAX32);
+}
+static unsigned memintro__w32_psize(const memintro_win32 *w)
+{
+    return w->arch == MEMINTRO_ARCH_X86_64 ? 8u : 4u;
+}
+static uint64_t memintro__w32_ptr(const uint8_t *p, unsigned psize)
+{
+    return psize == 8 ? memintro_get_u64(p) : memintro_get_u32(p);
+}
+static char memintro__w32_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+/* ASCII case-insensitive equality of NUL-terminated strings */
+static int memintro__w32_ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (memintro__w32_lower(*a) != memintro__w32_lower(*b)) return 0;
+    return *a == *b;
+}
+static int memintro__w32_eq(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (x[i] != y[i]) return 0;
+    return 1;
+}
+static void memintro__w32_fill(memintro_op *op, uint64_t addr, void *buf, size_t len)
+{
+    op->addr = addr;
+    op->buf = buf;
+    op->len = len;
+    op->missing = 0;
+    op->status = MEMINTRO_OK;
+    op->flags = 0;
+}
+
+/* UTF-16LE (n bytes at s, an odd last byte ignored) to NUL-terminated UTF-8 in out[cap]
+   (cap >= 1). Unpaired surrogates become U+FFFD; a NUL unit ends the string. Returns 1 when
+   the whole input fit, 0 when it was cut at a character boundary. */
+static int memintro__w32_utf16_to_utf8(const uint8_t *s, size_t n, char *out, size_t cap)
+{
+    size_t i = 0, o = 0;
+    n &= ~(size_t)1;
+    while (i < n) {
+        uint32_t c = memintro_get_u16(s + i), need;
+        size_t used = 2;
+        if (c == 0) break;
+        if (c >= 0xd800 && c <= 0xdbff) {
+            uint32_t d = i + 4 <= n ? memintro_get_u16(s + i + 2) : 0;
+            if (d >= 0xdc00 && d <= 0xdfff) {
+                c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+                used = 4;
+            } else {
+                c = 0xfffd;
+            }
+        } else if (c >= 0xdc00 && c <= 0xdfff) {
+            c = 0xfffd;
+        }
+        need = c < 0x80 ? 1u : c < 0x800 ? 2u : c < 0x10000 ? 3u : 4u;
+        if (o + need + 1 > cap) {
+            out[o] = 0;
+            return 0;
+        }
+        if (need == 1) {
+            out[o++] = (char)c;
+        } else if (need == 2) {
+            out[o++] = (char)(0xc0 | (c >> 6));
+            out[o++] = (char)(0x80 | (c & 0x3f));
+        } else if (need == 3) {
+            out[o++] = (char)(0xe0 | (c >> 12));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (c & 0x3f));
+        } else {
+            out[o++] = (char)(0xf0 | (c >> 18));
+            out[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (c & 0x3f));
+        }
+        i += used;
+    }
+    out[o] = 0;
+    return 1;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
 
 /* ---- implementation: PE images ---------------------------------------------------------- */
+/* The PE/COFF layout (Microsoft's "PE Format" specification): IMAGE_DOS_HEADER.e_lfanew at
+   0x3C; "PE\0\0", the 20-byte IMAGE_FILE_HEADER (Machine 0, NumberOfSections 2,
+   TimeDateStamp 4, SizeOfOptionalHeader 16, Characteristics 18), the optional header (magic
+   0x10B PE32, 0x20B PE32+; AddressOfEntryPoint 16, ImageBase 28 (PE32, 4 bytes) or 24
+   (PE32+, 8 bytes), SizeOfImage 56, SizeOfHeaders 60, NumberOfRvaAndSizes 92 / 108, the data
+   directories at 96 / 112), 40-byte section headers; IMAGE_EXPORT_DIRECTORY (40 bytes: Name
+   12, Base 16, NumberOfFunctions 20, NumberOfNames 24, AddressOfFunctions 28,
+   AddressOfNames 32, AddressOfNameOrdinals 36); IMAGE_IMPORT_DESCRIPTOR (20 bytes:
+   OriginalFirstThunk 0, Name 12, FirstThunk 16).
+   Every read is an RVA inside [0, SizeOfImage): a mapped image reads base + RVA through the
+   address space, a file converts the RVA through the section table (bytes a section holds
+   past its raw data are zero, as the loader maps them). */
 
+#ifdef MEMINTRO_STATIC
+#define MEMINTRO__PE_DEF static
+#else
+#define MEMINTRO__PE_DEF
+#endif
+#define MEMINTRO__PE_BATCH 16u     /* ops of one batch of small reads */
+#define MEMINTRO__PE_NAME 128u     /* bytes read at once for one name */
+#define MEMINTRO__PE_MAX_LFANEW 0x10000u /* e_lfanew beyond this is not a header */
+
+static void memintro__pe_zero(void *d, size_t n)
+{
+    unsigned char *p = (unsigned char *)d;
+    while (n--) *p++ = 0;
+}
+static void memintro__pe_copy(void *d, const void *s, size_t n)
+{
+    unsigned char *dp = (unsigned char *)d;
+    const unsigned char *sp = (const unsigned char *)s;
+    while (n--) *dp++ = *sp++;
+}
+
+/* Header bytes at offset `off` from the image's start (the section table, validated by open). */
+static memintro_status memintro__pe_hdr_read(memintro_pe *pe, uint64_t off, void *buf, uint32_t len)
+{
+    if (pe->v) return memintro_virt_read1(pe->v, pe->base + off, buf, len);
+    if (off > pe->file_size || len > pe->file_size - off) {
+        memintro__pe_zero(buf, len);
+        return MEMINTRO_E_FORMAT;
+    }
+    memintro__pe_copy(buf, pe->file + off, len);
+    return MEMINTRO_OK;
+}
+
+/* File layout: image bytes [rva, rva + len) through the section table. An RVA in no section
+   (nor in the headers) or past the file's end is E_FORMAT. */
+static memintro_status memintro__pe_file_read(const memintro_pe *pe, uint32_t rva, uint8_t *buf, uint32_t len)
+{
+    memintro_status st = MEMINTRO_OK;
+    while (len) {
+        uint32_t n = 0;
+        if (rva < pe->size_of_headers) {
+            if (rva >= pe->file_size) {
+                st = MEMINTRO_E_FORMAT;
+                break;
+            }
+            n = pe->size_of_headers - rva < len ? pe->size_of_headers - rva : len;
+            if (n > pe->file_size - rva) n = (uint32_t)(pe->file_size - rva);
+            memintro__pe_copy(buf, pe->file + rva, n);
+        } else {
+            uint32_t i;
+            for (i = 0; i < pe->nsections; i++) {
+                const uint8_t *sh = pe->file + pe->section_table + (uint64_t)i * 40u;
+                uint32_t vs = memintro_get_u32(sh + 8), va = memintro_get_u32(sh + 12);
+                uint32_t raw = memintro_get_u32(sh + 16), ptr = memintro_get_u32(sh + 20);
+                uint32_t span = vs ? vs : raw, off;
+                if (rva < va || rva - va >= span) continue;
+                off = rva - va;
+                n = span - off < len ? span - off : len;
+                if (off < raw && (uint64_t)ptr + off < pe->file_size) {
+                    uint64_t have = pe->file_size - ((uint64_t)ptr + off);
+                    if (have > raw - off) have = raw - off;
+                    if (n > have) n = (uint32_t)have;
+                    memintro__pe_copy(buf, pe->file + ptr + off, n);
+                } else {
+                    if (off < raw && n > raw - off) n = raw - off; /* raw data past the file's end */
+                    if (off < raw) {
+                        st = MEMINTRO_E_FORMAT;
+                        break;
+                    }
+                    memintro__pe_zero(buf, n);
+                }
+                break;
+            }
+            if (st != MEMINTRO_OK) break;
+            if (i == pe->nsections) {
+                st = MEMINTRO_E_FORMAT;
+                break;
+            }
+        }
+        buf += n;
+        rva += n;
+        len -= n;
+    }
+    if (len) memintro__pe_zero(buf, len);
+    return st;
+}
+
+/* Image bytes [rva, rva + len): OK, E_FORMAT outside the image, or the read's status
+   (missing bytes zeroed). */
+static memintro_status memintro__pe_read(memintro_pe *pe, uint64_t rva, void *buf, uint32_t len)
+{
+    if (rva > pe->size_of_image || len > pe->size_of_image - rva) {
+        memintro__pe_zero(buf, len);
+        return MEMINTRO_E_FORMAT;
+    }
+    if (pe->v) return memintro_virt_read1(pe->v, pe->base + rva, buf, len);
+    return memintro__pe_file_read(pe, (uint32_t)rva, (uint8_t *)buf, len);
+}
+
+/* A batch of at most MEMINTRO__PE_BATCH reads whose addr are RVAs: one virtual batch for a
+   mapped image. Each op gets its status; returns the first failing one's, else OK. */
+static memintro_status memintro__pe_readv(memintro_pe *pe, memintro_op *ops, size_t count)
+{
+    memintro_op vo[MEMINTRO__PE_BATCH];
+    size_t idx[MEMINTRO__PE_BATCH], k = 0, i;
+    memintro_status first = MEMINTRO_OK;
+    for (i = 0; i < count && i < MEMINTRO__PE_BATCH; i++) {
+        memintro_op *o = &ops[i];
+        o->missing = 0;
+        o->status = MEMINTRO_OK;
+        if (!o->len) continue;
+        if (o->addr > pe->size_of_image || o->len > pe->size_of_image - o->addr) {
+            memintro__pe_zero(o->buf, o->len);
+            o->missing = o->len;
+            o->status = MEMINTRO_E_FORMAT;
+        } else if (!pe->v) {
+            o->status = memintro__pe_file_read(pe, (uint32_t)o->addr, (uint8_t *)o->buf, (uint32_t)o->len);
+            if (o->status != MEMINTRO_OK) o->missing = o->len;
+        } else {
+            vo[k] = *o;
+            vo[k].addr = pe->base + o->addr;
+            idx[k++] = i;
+        }
+    }
+    if (k) {
+        memintro_virt_read(pe->v, vo, k);
+        for (i = 0; i < k; i++) {
+            ops[idx[i]].status = vo[i].status;
+            ops[idx[i]].missing = vo[i].missing;
+        }
+    }
+    for (i = 0; i < count && i < MEMINTRO__PE_BATCH; i++)
+        if (ops[i].status != MEMINTRO_OK) {
+            first = ops[i].status;
+            break;
+        }
+    return first;
+}
+
+/* Bytes from rva to the end of its 4 KiB page (a read that stops there cannot fail on the
+   next page), at most `max`. */
+static uint32_t memintro__pe_chunk(const memintro_pe *pe, uint64_t rva, uint32_t max)
+{
+    uint32_t page = 4096u - (uint32_t)((pe->base + rva) & 4095u);
+    if (page < max) max = page;
+    if (rva >= pe->size_of_image) return 0;
+    if (max > pe->size_of_image - rva) max = (uint32_t)(pe->size_of_image - rva);
+    return max;
+}
+
+/* The NUL-terminated string at rva into out[cap] (cap >= 1). Returns OK; E_LIMIT when it does
+   not end within cap - 1 bytes (out holds its start); E_FORMAT when the image ends before
+   its NUL; or the status of an unreadable page (out is then ""). */
+static memintro_status memintro__pe_str(memintro_pe *pe, uint64_t rva, char *out, uint32_t cap)
+{
+    uint32_t got = 0;
+    while (got < cap - 1) {
+        uint32_t n = memintro__pe_chunk(pe, rva + got, cap - 1 - got), i;
+        memintro_status st;
+        if (!n) {
+            out[0] = 0;
+            return MEMINTRO_E_FORMAT;
+        }
+        st = memintro__pe_read(pe, rva + got, out + got, n);
+        if (st != MEMINTRO_OK) {
+            out[0] = 0;
+            return st;
+        }
+        for (i = 0; i < n; i++)
+            if (!out[got + i]) return MEMINTRO_OK;
+        got += n;
+    }
+    out[cap - 1] = 0;
+    return MEMINTRO_E_LIMIT;
+}
+
+/* A string already read into buf[0, len) (len bytes from its start): OK with out filled when
+   its NUL is there; otherwise the string is read again by memintro__pe_str. */
+static memintro_status memintro__pe_str_from(memintro_pe *pe, uint64_t rva, const uint8_t *buf, size_t len,
+                                             memintro_status read_st, char *out, uint32_t cap)
+{
+    size_t i;
+    if (read_st == MEMINTRO_OK)
+        for (i = 0; i < len && i < cap; i++) {
+            out[i] = (char)buf[i];
+            if (!buf[i]) return MEMINTRO_OK;
+        }
+    return memintro__pe_str(pe, rva, out, cap);
+}
+
+/* Compares the image's string at rva with name[0, nlen] (its NUL included) as strcmp does:
+   *cmp < 0, 0, > 0. Returns OK, or the status of a read that failed before the answer. */
+static memintro_status memintro__pe_namecmp(memintro_pe *pe, uint64_t rva, const char *name, uint32_t nlen, int *cmp)
+{
+    uint8_t b[MEMINTRO__PE_NAME];
+    uint32_t pos = 0;
+    while (pos <= nlen) {
+        uint32_t n = memintro__pe_chunk(pe, rva + pos, nlen + 1 - pos < MEMINTRO__PE_NAME ? nlen + 1 - pos : MEMINTRO__PE_NAME), i;
+        memintro_status st;
+        if (!n) return MEMINTRO_E_FORMAT;
+        st = memintro__pe_read(pe, rva + pos, b, n);
+        if (st != MEMINTRO_OK) return st;
+        for (i = 0; i < n; i++) {
+            uint8_t t = (uint8_t)name[pos + i];
+            if (b[i] != t) {
+                *cmp = b[i] < t ? -1 : 1;
+                return MEMINTRO_OK;
+            }
+            if (!t) {
+                *cmp = 0;
+                return MEMINTRO_OK;
+            }
+        }
+        pos += n;
+    }
+    *cmp = 0;
+    return MEMINTRO_OK;
+}
+
+static int memintro__pe_strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) a++, b++;
+    return (int)(uint8_t)*a - (int)(uint8_t)*b;
+}
+
+/* The export directory's fields, checked: counts within MEMINTRO_PE_MAX_EXPORTS, tables
+   inside the image. */
+typedef struct memintro__pe_expdir {
+    uint32_t ord_base, nfuncs, nnames, funcs, names, ords;
+    uint64_t lo, hi; /* the directory's range: an export RVA inside it is a forwarder */
+} memintro__pe_expdir;
+
+static memintro_status memintro__pe_expdir_read(memintro_pe *pe, memintro__pe_expdir *e)
+{
+    uint8_t d[40];
+    memintro_status st;
+    if (pe->ndirs < 1 || !pe->dir_rva[0] || !pe->dir_size[0]) return MEMINTRO_E_NOTFOUND;
+    st = memintro__pe_read(pe, pe->dir_rva[0], d, 40);
+    if (st != MEMINTRO_OK) return st;
+    e->ord_base = memintro_get_u32(d + 16);
+    e->nfuncs = memintro_get_u32(d + 20);
+    e->nnames = memintro_get_u32(d + 24);
+    e->funcs = memintro_get_u32(d + 28);
+    e->names = memintro_get_u32(d + 32);
+    e->ords = memintro_get_u32(d + 36);
+    e->lo = pe->dir_rva[0];
+    e->hi = (uint64_t)pe->dir_rva[0] + pe->dir_size[0];
+    if (e->nfuncs > MEMINTRO_PE_MAX_EXPORTS || e->nnames > MEMINTRO_PE_MAX_EXPORTS) return MEMINTRO_E_LIMIT;
+    if (e->nfuncs && (uint64_t)e->funcs + 4ull * e->nfuncs > pe->size_of_image) return MEMINTRO_E_FORMAT;
+    if (e->nnames && ((uint64_t)e->names + 4ull * e->nnames > pe->size_of_image ||
+                      (uint64_t)e->ords + 2ull * e->nnames > pe->size_of_image))
+        return MEMINTRO_E_FORMAT;
+    return MEMINTRO_OK;
+}
+
+/* Fills out's ordinal, rva, address and forwarder for function index idx (name untouched).
+   Returns the status of what could not be read (out->rva is then 0). */
+static memintro_status memintro__pe_export_fill(memintro_pe *pe, const memintro__pe_expdir *e, uint32_t idx,
+                                                int have_rva, uint32_t rva, memintro_pe_export *out)
+{
+    memintro_status st = MEMINTRO_OK;
+    out->ordinal = e->ord_base + idx;
+    out->forwarder[0] = 0;
+    out->address = 0;
+    if (!have_rva) {
+        uint8_t b[4];
+        st = memintro__pe_read(pe, (uint64_t)e->funcs + 4ull * idx, b, 4);
+        rva = memintro_get_u32(b);
+    }
+    out->rva = rva;
+    if (st != MEMINTRO_OK || !rva) return st;
+    if (rva >= e->lo && rva < e->hi)
+        st = memintro__pe_str(pe, rva, out->forwarder, sizeof out->forwarder);
+    else
+        out->address = pe->base + rva;
+    return st;
+}
+
+/* Name j of the name table was found equal to `name`: the rest of the entry. */
+static memintro_status memintro__pe_found(memintro_pe *pe, const memintro__pe_expdir *e, uint32_t j,
+                                          const char *name, uint32_t nlen, memintro_pe_export *out)
+{
+    uint8_t b[2];
+    uint32_t idx, i;
+    memintro_status st = memintro__pe_read(pe, (uint64_t)e->ords + 2ull * j, b, 2);
+    if (st != MEMINTRO_OK) return st;
+    idx = memintro_get_u16(b);
+    if (idx >= e->nfuncs) return MEMINTRO_E_FORMAT;
+    for (i = 0; i < nlen && i + 1 < sizeof out->name; i++) out->name[i] = name[i];
+    out->name[i] = 0;
+    out->status = memintro__pe_export_fill(pe, e, idx, 0, 0, out);
+    return out->status == MEMINTRO_E_LIMIT ? MEMINTRO_OK : out->status;
+}
+
+/* The whole name table in order, MEMINTRO__PE_BATCH names per batch: the name pointers in
+   one read, the names in one batch. Notes whether the names are sorted. */
+static memintro_status memintro__pe_find_linear(memintro_pe *pe, const memintro__pe_expdir *e, const char *name,
+                                                uint32_t nlen, memintro_pe_export *out)
+{
+    uint8_t ptrs[4 * MEMINTRO__PE_BATCH], names[MEMINTRO__PE_BATCH][MEMINTRO__PE_NAME];
+    char prev[MEMINTRO__PE_NAME], cur[MEMINTRO__PE_NAME];
+    memintro_op ops[MEMINTRO__PE_BATCH];
+    memintro_status unread = MEMINTRO_OK, st;
+    uint32_t j0, i;
+    int sorted = 1, have_prev = 0;
+    for (j0 = 0; j0 < e->nnames; j0 += MEMINTRO__PE_BATCH) {
+        uint32_t n = e->nnames - j0 < MEMINTRO__PE_BATCH ? e->nnames - j0 : MEMINTRO__PE_BATCH;
+        memintro_status pst[MEMINTRO__PE_BATCH];
+        for (i = 0; i < n; i++) pst[i] = MEMINTRO_OK;
+        st = memintro__pe_read(pe, (uint64_t)e->names + 4ull * j0, ptrs, 4 * n);
+        if (st != MEMINTRO_OK) { /* one page of the table may be readable: entry by entry */
+            for (i = 0; i < n; i++) {
+                ops[i].addr = (uint64_t)e->names + 4ull * (j0 + i);
+                ops[i].buf = ptrs + 4 * i;
+                ops[i].len = 4;
+                ops[i].flags = 0;
+            }
+            memintro__pe_readv(pe, ops, n);
+            for (i = 0; i < n; i++) pst[i] = ops[i].status;
+        }
+        for (i = 0; i < n; i++) {
+            uint64_t r = memintro_get_u32(ptrs + 4 * i);
+            ops[i].addr = r;
+            ops[i].buf = names[i];
+            ops[i].len = pst[i] == MEMINTRO_OK ? memintro__pe_chunk(pe, r, MEMINTRO__PE_NAME) : 0;
+            ops[i].flags = 0;
+        }
+        memintro__pe_readv(pe, ops, n);
+        for (i = 0; i < n; i++) {
+            uint64_t r = memintro_get_u32(ptrs + 4 * i);
+            memintro_status s;
+            int c = 1;
+            if (pst[i] != MEMINTRO_OK) {
+                if (unread == MEMINTRO_OK) unread = pst[i];
+                sorted = 0;
+                have_prev = 0;
+                continue;
+            }
+            s = memintro__pe_str_from(pe, r, names[i], ops[i].len, ops[i].status, cur, sizeof cur);
+            if (s == MEMINTRO_OK) {
+                c = memintro__pe_strcmp(cur, name);
+                if (have_prev && memintro__pe_strcmp(prev, cur) >= 0) sorted = 0;
+                memintro__pe_copy(prev, cur, sizeof cur);
+                have_prev = 1;
+            } else {
+                sorted = 0;
+                have_prev = 0;
+                s = memintro__pe_namecmp(pe, r, name, nlen, &c); /* a long name: compare in place */
+                if (s != MEMINTRO_OK) {
+                    if (unread == MEMINTRO_OK) unread = s;
+                    continue;
+                }
+            }
+            if (!c) return memintro__pe_found(pe, e, j0 + i, name, nlen, out);
+        }
+    }
+    if (unread == MEMINTRO_OK && sorted) pe->flags |= MEMINTRO_PE_NAMES_SORTED;
+    return unread != MEMINTRO_OK ? unread : MEMINTRO_E_NOTFOUND;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_export_find(memintro_pe *pe, const char *name, memintro_pe_export *out)
+{
+    memintro__pe_expdir e;
+    memintro_status st;
+    uint32_t nlen = 0, lo, hi;
+    if (!pe || !name || !out) return MEMINTRO_E_INVALID;
+    memintro__pe_zero(out, sizeof *out);
+    while (name[nlen] && nlen < 0xffffu) nlen++;
+    if (name[nlen]) return MEMINTRO_E_INVALID;
+    st = memintro__pe_expdir_read(pe, &e);
+    if (st != MEMINTRO_OK) return st;
+    /* binary search: the loader's own way, valid when the names are sorted (every linker
+       sorts them); a miss is confirmed by a pass over the whole table until one has shown
+       the names sorted */
+    lo = 0;
+    hi = e.nnames;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint8_t b[4];
+        int c;
+        st = memintro__pe_read(pe, (uint64_t)e.names + 4ull * mid, b, 4);
+        if (st == MEMINTRO_OK) st = memintro__pe_namecmp(pe, memintro_get_u32(b), name, nlen, &c);
+        if (st != MEMINTRO_OK) break;
+        if (!c) return memintro__pe_found(pe, &e, mid, name, nlen, out);
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (st == MEMINTRO_OK && (pe->flags & MEMINTRO_PE_NAMES_SORTED)) return MEMINTRO_E_NOTFOUND;
+    return memintro__pe_find_linear(pe, &e, name, nlen, out);
+}
+
+/* The headers of pe (v or file and base set). */
+static memintro_status memintro__pe_open(memintro_pe *pe)
+{
+    uint8_t h[512], ntb[264];
+    const uint8_t *nt, *opt;
+    uint32_t n0 = 512, lfanew, optsz, optlen, ddoff, nrva, i;
+    uint64_t table_end;
+    uint16_t magic;
+    memintro_status st;
+    /* until SizeOfImage is known, reads are bounded by the file or not at all */
+    pe->size_of_image = 0xffffffffu;
+    pe->size_of_headers = 0xffffffffu;
+    if (!pe->v && pe->file_size < n0) n0 = (uint32_t)pe->file_size;
+    if (n0 < 64) return MEMINTRO_E_FORMAT;
+    st = memintro__pe_read(pe, 0, h, n0);
+    if (st != MEMINTRO_OK) return st;
+    if (h[0] != 'M' || h[1] != 'Z') return MEMINTRO_E_FORMAT;
+    lfanew = memintro_get_u32(h + 0x3c);
+    if (lfanew > MEMINTRO__PE_MAX_LFANEW) return MEMINTRO_E_FORMAT;
+    if (lfanew + 24u <= n0) {
+        nt = h + lfanew;
+    } else {
+        st = memintro__pe_read(pe, lfanew, ntb, 24);
+        if (st != MEMINTRO_OK) return st;
+        nt = ntb;
+    }
+    if (nt[0] != 'P' || nt[1] != 'E' || nt[2] || nt[3]) return MEMINTRO_E_FORMAT;
+    pe->machine = memintro_get_u16(nt + 4);
+    pe->nsections_header = memintro_get_u16(nt + 6);
+    pe->timestamp = memintro_get_u32(nt + 8);
+    optsz = memintro_get_u16(nt + 20);
+    pe->characteristics = memintro_get_u16(nt + 22);
+    optlen = optsz < 240u ? optsz : 240u;
+    if (optlen < 2) return MEMINTRO_E_FORMAT;
+    if (lfanew + 24u + optlen <= n0) {
+        opt = h + lfanew + 24;
+    } else {
+        if (nt != ntb) memintro__pe_copy(ntb, nt, 24);
+        st = memintro__pe_read(pe, lfanew + 24u, ntb + 24, optlen);
+        if (st != MEMINTRO_OK) return st;
+        opt = ntb + 24;
+    }
+    magic = memintro_get_u16(opt);
+    if (magic == 0x20b) {
+        pe->is64 = 1;
+        ddoff = 112;
+    } else if (magic == 0x10b) {
+        pe->is64 = 0;
+        ddoff = 96;
+    } else {
+        return MEMINTRO_E_FORMAT;
+    }
+    if (optlen < ddoff) return MEMINTRO_E_FORMAT;
+    pe->entry_point = memintro_get_u32(opt + 16);
+    pe->image_base = pe->is64 ? memintro_get_u64(opt + 24) : memintro_get_u32(opt + 28);
+    pe->size_of_image = memintro_get_u32(opt + 56);
+    pe->size_of_headers = memintro_get_u32(opt + 60);
+    nrva = memintro_get_u32(opt + ddoff - 4);
+    pe->ndirs = (optlen - ddoff) / 8u;
+    if (pe->ndirs > nrva) pe->ndirs = nrva;
+    if (pe->ndirs > 16) pe->ndirs = 16;
+    for (i = 0; i < pe->ndirs; i++) {
+        pe->dir_rva[i] = memintro_get_u32(opt + ddoff + 8 * i);
+        pe->dir_size[i] = memintro_get_u32(opt + ddoff + 8 * i + 4);
+    }
+    for (; i < 16; i++) pe->dir_rva[i] = pe->dir_size[i] = 0;
+    pe->section_table = lfanew + 24u + optsz;
+    pe->nsections = pe->nsections_header;
+    if (pe->nsections > MEMINTRO_PE_MAX_SECTIONS) {
+        pe->nsections = MEMINTRO_PE_MAX_SECTIONS;
+        pe->flags |= MEMINTRO_PE_SECTIONS_CLAMPED;
+    }
+    table_end = (uint64_t)pe->section_table + 40ull * pe->nsections;
+    if (!pe->size_of_image || table_end > pe->size_of_image) return MEMINTRO_E_FORMAT;
+    if (!pe->v && table_end > pe->file_size) return MEMINTRO_E_FORMAT;
+    if (!pe->v) pe->base = pe->image_base;
+    /* the DLL name the export directory gives (the kernel is found by it) */
+    pe->export_status = MEMINTRO_E_NOTFOUND;
+    if (pe->ndirs >= 1 && pe->dir_rva[0] && pe->dir_size[0]) {
+        uint8_t b[4];
+        pe->export_status = memintro__pe_read(pe, (uint64_t)pe->dir_rva[0] + 12u, b, 4);
+        if (pe->export_status == MEMINTRO_OK)
+            pe->export_status = memintro__pe_str(pe, memintro_get_u32(b), pe->export_name, sizeof pe->export_name);
+        else
+            pe->export_name[0] = 0;
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_open(memintro_pe *pe, memintro_virt *v, uint64_t base)
+{
+    memintro_status st;
+    if (!pe) return MEMINTRO_E_INVALID;
+    memintro__pe_zero(pe, sizeof *pe);
+    if (!v) return MEMINTRO_E_INVALID;
+    pe->v = v;
+    pe->base = base;
+    st = memintro__pe_open(pe);
+    if (st != MEMINTRO_OK) pe->size_of_image = 0; /* nothing reads through a failed open */
+    return st;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_open_file(memintro_pe *pe, const void *data, uint64_t size)
+{
+    memintro_status st;
+    if (!pe) return MEMINTRO_E_INVALID;
+    memintro__pe_zero(pe, sizeof *pe);
+    if (!data) return MEMINTRO_E_INVALID;
+    pe->file = (const uint8_t *)data;
+    pe->file_size = size;
+    st = memintro__pe_open(pe);
+    if (st != MEMINTRO_OK) pe->size_of_image = 0;
+    return st;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_section(memintro_pe *pe, uint32_t i, memintro_pe_section_info *out)
+{
+    uint8_t s[40];
+    memintro_status st;
+    uint32_t k;
+    if (!pe || !out) return MEMINTRO_E_INVALID;
+    memintro__pe_zero(out, sizeof *out);
+    if (i >= pe->nsections) return MEMINTRO_E_INVALID;
+    st = memintro__pe_hdr_read(pe, (uint64_t)pe->section_table + 40ull * i, s, 40);
+    if (st != MEMINTRO_OK) return st;
+    for (k = 0; k < 8 && s[k]; k++) out->name[k] = (char)s[k];
+    out->name[k] = 0;
+    out->vsize = memintro_get_u32(s + 8);
+    out->rva = memintro_get_u32(s + 12);
+    out->file_size = memintro_get_u32(s + 16);
+    out->file_offset = memintro_get_u32(s + 20);
+    out->characteristics = memintro_get_u32(s + 36);
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_pe_export_fn fn, void *user)
+{
+    (void)pe;
+    (void)fn;
+    (void)user;
+    return MEMINTRO_E_UNSUPPORTED;
+}
+
+MEMINTRO__PE_DEF memintro_status memintro_pe_imports(memintro_pe *pe, memintro_pe_import_fn fn, void *user)
+{
+    (void)pe;
+    (void)fn;
+    (void)user;
+    return MEMINTRO_E_UNSUPPORTED;
+}
+
+#undef MEMINTRO__PE_DEF
+#undef MEMINTRO__PE_BATCH
+#undef MEMINTRO__PE_NAME
+#undef MEMINTRO__PE_MAX_LFANEW
 
 /* ---- implementation: offsets tables ----------------------------------------------------- */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One row per layout: builds, is64, KPROCESS.DirectoryTableBase, UniqueProcessId,
+   ActiveProcessLinks, InheritedFromUniqueProcessId, ImageFileName, Peb, Wow64Process,
+   (Peb in EWOW64PROCESS), SectionBaseAddress, CreateTime, ExitTime, ExitStatus. A 0 is a
+   figure not checked against a source (the field is then not read). Sources:
+     [hv]  bitdefender/hvmi cami/sources/windows/opaque_fields/km/windows_<build>_<arch>*.yaml
+     [nd]  ntdiff/headers <release>/<arch>/System32/ntdll.dll/Standalone/_EPROCESS.h
+           (the PDB's own layout, one file per release)
+     [fm]  /work/shared/reference/formats.md section 5 (memflow tomls, MemProcFS)
+   ExitTime follows CreateTime on 7601 ([hv] CreateTime 0x168, [nd] ExitTime 0x170). */
+#define MEMINTRO__W32_ROW(lo, hi, is64, dtb, pid, links, ppid, name, peb, wow, wpeb, sect, ct, et, es) \
+    {lo, hi, is64, dtb, pid, links, ppid, name, peb, wow, wpeb, sect, ct, et, es, 0}
+static const memintro_win32_offsets memintro__w32_table[] = {
+    /* x64 */
+    /* 7601 Windows 7 SP1: [hv] windows_7601_x64; ExitTime [nd] Win7_SP1 */
+    MEMINTRO__W32_ROW(7600, 7601, 1, 0x28, 0x180, 0x188, 0x290, 0x2e0, 0x338, 0x320, 0, 0x270, 0x168, 0x170, 0x444),
+    /* 9200 Windows 8: [nd] Win8 */
+    MEMINTRO__W32_ROW(9200, 9200, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x438, 0x3e8, 0x428, 0, 0x3b0, 0, 0, 0),
+    /* 9600 Windows 8.1: [nd] Win8.1 */
+    MEMINTRO__W32_ROW(9600, 9600, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x438, 0x3e8, 0x428, 0, 0x3b0, 0, 0, 0),
+    /* 10240 Windows 10 1507: [nd] */
+    MEMINTRO__W32_ROW(10240, 10240, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x448, 0x3f8, 0x438, 0, 0x3c0, 0, 0, 0),
+    /* 10586 1511: [nd] */
+    MEMINTRO__W32_ROW(10586, 10586, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x438, 0, 0x3c0, 0, 0, 0),
+    /* 14393 1607: [nd] */
+    MEMINTRO__W32_ROW(14393, 14393, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0, 0, 0),
+    /* 15063 1703, 16299 1709, 17134 1803: [nd] */
+    MEMINTRO__W32_ROW(15063, 17134, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0, 0, 0),
+    /* 17763 1809: [hv] windows_17763_x64_kpti_ON */
+    MEMINTRO__W32_ROW(17763, 17763, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0, 0x624),
+    /* 18362 1903, 18363 1909: [fm] memflow 18362 toml */
+    MEMINTRO__W32_ROW(18362, 18363, 1, 0x28, 0x2e8, 0x2f0, 0x3e8, 0x450, 0x3f8, 0x428, 0, 0x3c8, 0, 0, 0),
+    /* 19041 2004 .. 19045 22H2: [nd] Win10_2004_20H1 (the same figures in [fm] memflow 19041/19045) */
+    MEMINTRO__W32_ROW(19041, 19045, 1, 0x28, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0, 0x520, 0x468, 0x840, 0x7d4),
+    /* 22000 Windows 11 21H2, 22621 22H2, 22631 23H2: [nd] */
+    MEMINTRO__W32_ROW(22000, 22631, 1, 0x28, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0, 0x520, 0x468, 0x840, 0x7d4),
+    /* 26100 Windows 11 24H2: [nd] Win11_2409_24H2 */
+    MEMINTRO__W32_ROW(26100, 26100, 1, 0x28, 0x1d0, 0x1d8, 0x2d0, 0x338, 0x2e0, 0x310, 0, 0x2b0, 0x1f8, 0x5c0, 0x554),
+    /* x86 (no Wow64Process) */
+    /* 7601: [hv] windows_7601_x86 */
+    MEMINTRO__W32_ROW(7600, 7601, 0, 0x18, 0xb4, 0xb8, 0x140, 0x16c, 0x1a8, 0, 0, 0x12c, 0xa0, 0xa8, 0x274),
+    /* 17763: [hv] windows_17763_x86_kpti_ON */
+    MEMINTRO__W32_ROW(17763, 17763, 0, 0x18, 0xb4, 0xb8, 0x140, 0x17c, 0x14c, 0, 0, 0x130, 0xd0, 0, 0x298),
+    /* 19041 .. 19045: [fm] memflow (pid, links, name, peb, section) */
+    MEMINTRO__W32_ROW(19041, 19045, 0, 0x18, 0xe4, 0xe8, 0, 0x1ac, 0x17c, 0, 0, 0x160, 0, 0, 0),
+};
+#undef MEMINTRO__W32_ROW
+
+MEMINTRO__W32DEF const memintro_win32_offsets *memintro_win32_offsets_find(uint32_t build, int is64)
+{
+    size_t i;
+    for (i = 0; i < sizeof memintro__w32_table / sizeof memintro__w32_table[0]; i++) {
+        const memintro_win32_offsets *o = &memintro__w32_table[i];
+        if ((o->is64 != 0) == (is64 != 0) && build >= o->build_min && build <= o->build_max) return o;
+    }
+    return 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
 
 
 /* ---- implementation: discovery ---------------------------------------------------------- */
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What init works with: the caller's hints, its memory carved into scratch and a work area. */
+typedef struct memintro__w32_ctx {
+    memintro_win32 *w;
+    memintro_win32_hints h;
+    uint8_t *scratch;
+    size_t scratch_len;
+    uint8_t *work;          /* MEMINTRO__W32_WORK_BYTES, 16-aligned */
+    uint64_t stub_target;   /* the low stub's kernel entry (a kernel address hint), 0 if none */
+} memintro__w32_ctx;
+
+#define MEMINTRO__W32_WORK_BYTES (64u * 1024u)
+#define MEMINTRO__W32_MAX_CAND 8u
+/* the window of kernel space searched for ntoskrnl (MemProcFS: the same x64 range) */
+#define MEMINTRO__W32_WIN64_LO 0xfffff80000000000ull
+#define MEMINTRO__W32_WIN64_HI 0xfffff80800000000ull
+#define MEMINTRO__W32_WIN32_LO 0x80000000ull
+#define MEMINTRO__W32_WIN32_HI 0x100000000ull
+#define MEMINTRO__W32_BACK_PAGES 8192u  /* 32 MiB back from a kernel address */
+#define MEMINTRO__W32_SMALL_REGIONS 256u /* 2 MiB regions searched page by page */
+
+MEMINTRO__W32DEF size_t memintro_win32_mem_size(size_t tlb_entries)
+{
+    if (!tlb_entries) tlb_entries = 4096;
+    return 16 + memintro_virt_scratch_size(MEMINTRO__W32_SCRATCH_PAGES) + 16 +
+           tlb_entries * sizeof(memintro_tlb_entry) + 16 + MEMINTRO__W32_WORK_BYTES;
+}
+
+MEMINTRO__W32DEF const char *memintro_win32_why(const memintro_win32 *w)
+{
+    return (w && w->why) ? w->why : "memintro_win32_init was not called";
+}
+
+MEMINTRO__W32DEF const char *memintro_win32_source_name(memintro_win32_source s)
+{
+    switch (s) {
+    case MEMINTRO_WIN32_SRC_HINT: return "hint";
+    case MEMINTRO_WIN32_SRC_CPU: return "cpu";
+    case MEMINTRO_WIN32_SRC_DUMP: return "dump header";
+    case MEMINTRO_WIN32_SRC_LOW_STUB: return "low stub";
+    case MEMINTRO_WIN32_SRC_SCAN: return "scan";
+    case MEMINTRO_WIN32_SRC_TABLE: return "table";
+    case MEMINTRO_WIN32_SRC_LOCATOR: return "locator";
+    default: return "none";
+    }
+}
+
+/* Binds the kernel address space to (arch, dtb). */
+static memintro_status memintro__w32_use(memintro__w32_ctx *c, memintro_arch arch, uint64_t dtb)
+{
+    memintro_win32 *w = c->w;
+    memintro_mmu_desc d;
+    memintro_status s;
+    MEMINTRO_MEMSET(&d, 0, sizeof d);
+    d.arch = arch;
+    d.dtb = dtb;
+    d.flags = MEMINTRO_MMU_WIN_TRANSITION;
+    s = memintro_virt_init(&w->kernel, w->phys, &d, c->scratch, c->scratch_len);
+    if (s != MEMINTRO_OK) return s;
+    memintro_tlb_flush(&w->tlb);
+    memintro_virt_set_tlb(&w->kernel, &w->tlb);
+    w->arch = arch;
+    w->dtb = dtb;
+    return MEMINTRO_OK;
+}
+
+/* ---- page-table signatures (formats.md section 5, after MemProcFS) ---- */
+
+/* x64: a PML4 at pa with a self-reference in the kernel half, other kernel entries, and
+   mostly empty halves. */
+static int memintro__w32_is_pml4(const uint8_t *pg, uint64_t pa)
+{
+    unsigned i, self = 0, kern = 0, zu = 0, zk = 0;
+    for (i = 0; i < 512; i++) {
+        uint64_t e = memintro_get_u64(pg + 8 * i);
+        if (!e) {
+            if (i < 256) zu++;
+            else zk++;
+            continue;
+        }
+        if (i < 256) continue;
+        if ((e & 0x0000fffffffff083ull) == (pa | 3)) self = 1;
+        else if ((e & 0x81) == 0x01 && (e & 0x000ffffffffff000ull) != 0) kern++;
+    }
+    return self && kern >= 2 && zu > 0x40 && zk > 0x40;
+}
+/* x86 PAE: the PDPT as Windows lays it out (four PDs in the pages after it: MemProcFS), or
+   four present entries whose fourth PD maps the four PDs at 0xC0000000 (the self-map). */
+static int memintro__w32_is_pdpt_form(const uint8_t *pg, uint64_t pa)
+{
+    unsigned i;
+    for (i = 0; i < 4; i++)
+        if (memintro_get_u64(pg + 8 * i) != pa + 0x1000ull * (i + 1) + 1) return 0;
+    for (i = 32; i < 4096; i++)
+        if (pg[i]) return 0;
+    return 1;
+}
+static int memintro__w32_pdpte_ok(uint64_t e)
+{
+    return (e & 1) && !(e & 0xfff00000000001e6ull) && (e & 0x000ffffffffff000ull);
+}
+/* x86 32-bit: a page directory whose entry 0x300 maps itself (0xC0000000), with other
+   kernel entries present. */
+static int memintro__w32_is_pd32(const uint8_t *pg, uint64_t pa)
+{
+    unsigned i, kern = 0;
+    if (pa >= 0x100000000ull) return 0;
+    if ((memintro_get_u32(pg + 0xc00) & 0xfffff083u) != ((uint32_t)pa | 3u)) return 0;
+    for (i = 0x200; i < 0x400; i++) {
+        uint32_t e = memintro_get_u32(pg + 4 * i);
+        if (i != 0x300 && (e & 1)) kern++;
+    }
+    return kern >= 2;
+}
+
+/* ---- is this ntoskrnl? ---- */
+
+static int memintro__w32_kernel_name(const char *n)
+{
+    return memintro__w32_ieq(n, "ntoskrnl.exe") || memintro__w32_ieq(n, "ntkrnlpa.exe") ||
+           memintro__w32_ieq(n, "ntkrnlmp.exe") || memintro__w32_ieq(n, "ntkrpamp.exe");
+}
+/* The DOS and NT headers' first test on 0x40 bytes of a page. */
+static int memintro__w32_mz(const uint8_t *b)
+{
+    uint32_t lf;
+    if (b[0] != 'M' || b[1] != 'Z') return 0;
+    lf = memintro_get_u32(b + 0x3c);
+    return lf >= 0x40 && lf <= 0x800 && !(lf & 3);
+}
+/* A full check: a PE image at va whose export directory names the kernel. */
+static int memintro__w32_is_kernel_at(memintro_win32 *w, uint64_t va)
+{
+    memintro_pe pe;
+    uint8_t b[0x40];
+    if (memintro_virt_read1(&w->kernel, va, b, sizeof b) != MEMINTRO_OK || !memintro__w32_mz(b)) return 0;
+    if (memintro_pe_open(&pe, &w->kernel, va) != MEMINTRO_OK) return 0;
+    return memintro__w32_kernel_name(pe.export_name);
+}
+/* Checks the `n` page addresses va[] in one batch (0x40 bytes each), then the survivors in
+   full. Returns the kernel's base or 0; *failed gets a status other than "not there" that
+   ended it (a target that is gone). */
+static uint64_t memintro__w32_check_batch(memintro__w32_ctx *c, const uint64_t *va, size_t n, memintro_status *failed)
+{
+    memintro_op ops[MEMINTRO__W32_BATCH];
+    uint8_t *buf = c->work + 0xc000; /* after the xlate and address arrays */
+    size_t i;
+    for (i = 0; i < n; i++) memintro__w32_fill(&ops[i], va[i], buf + 0x40 * i, 0x40);
+    memintro_virt_read(&c->w->kernel, ops, n);
+    for (i = 0; i < n; i++) {
+        if (ops[i].status == MEMINTRO_E_GONE || ops[i].status == MEMINTRO_E_IO) {
+            *failed = ops[i].status;
+            return 0;
+        }
+        if (ops[i].status == MEMINTRO_OK && memintro__w32_mz(buf + 0x40 * i) && memintro__w32_is_kernel_at(c->w, va[i]))
+            return va[i];
+    }
+    return 0;
+}
+
+/* From a kernel address, back in page steps (MZ on a page boundary, then the full test). */
+static uint64_t memintro__w32_scan_back(memintro__w32_ctx *c, uint64_t addr, memintro_status *failed)
+{
+    uint64_t va[MEMINTRO__W32_BATCH], page = addr & ~0xfffull;
+    unsigned done = 0;
+    while (done < MEMINTRO__W32_BACK_PAGES) {
+        size_t n = 0;
+        uint64_t base;
+        while (n < MEMINTRO__W32_BATCH && done < MEMINTRO__W32_BACK_PAGES && memintro__w32_kptr(c->w, page)) {
+            va[n++] = page;
+            page -= 0x1000;
+            done++;
+        }
+        if (!n) break;
+        base = memintro__w32_check_batch(c, va, n, failed);
+        if (base || *failed != MEMINTRO_OK) return base;
+    }
+    return 0;
+}
+
+/* The kernel range's page tables, walked by batched translation of each 2 MiB step of the
+   window: only what the tables map is read (an unmapped PML4 or PDPT entry ends the walk of
+   its whole range at once). Large-page or 2 MiB-aligned images are found in phase 1; the
+   pages of mapped regions are searched in phase 2 (kernels not 2 MiB-aligned: Windows 7). */
+static uint64_t memintro__w32_scan_tables(memintro__w32_ctx *c, memintro_status *failed)
+{
+    memintro_win32 *w = c->w;
+    memintro_xlate *x = (memintro_xlate *)(void *)c->work; /* 512 xlates: 20 KiB */
+    uint64_t *regions = (uint64_t *)(void *)(c->work + 0x6000);
+    uint64_t va[MEMINTRO__W32_BATCH];
+    uint64_t lo, hi, a;
+    size_t nreg = 0, i, n, k;
+    if (w->arch == MEMINTRO_ARCH_X86_64) {
+        lo = MEMINTRO__W32_WIN64_LO;
+        hi = MEMINTRO__W32_WIN64_HI;
+    } else {
+        lo = MEMINTRO__W32_WIN32_LO;
+        hi = MEMINTRO__W32_WIN32_HI;
+    }
+    for (a = lo; a < hi;) {
+        n = 0;
+        while (n < 512 && a < hi) {
+            MEMINTRO_MEMSET(&x[n], 0, sizeof x[n]);
+            x[n++].va = a;
+            a += 0x200000;
+        }
+        memintro_translate(&w->kernel, x, n);
+        k = 0;
+        for (i = 0; i < n; i++) {
+            if (x[i].status == MEMINTRO_E_GONE || x[i].status == MEMINTRO_E_IO) {
+                *failed = x[i].status;
+                return 0;
+            }
+            /* the PDE is there: a mapped first page, or a page table without it */
+            if ((x[i].status == MEMINTRO_OK || (x[i].status == MEMINTRO_E_UNMAPPED && x[i].level == 1)) &&
+                nreg < MEMINTRO__W32_SMALL_REGIONS)
+                regions[nreg++] = x[i].va;
+            if (x[i].status != MEMINTRO_OK) continue;
+            va[k++] = x[i].va;
+            if (k == MEMINTRO__W32_BATCH) {
+                uint64_t b = memintro__w32_check_batch(c, va, k, failed);
+                if (b || *failed != MEMINTRO_OK) return b;
+                k = 0;
+            }
+        }
+        if (k) {
+            uint64_t b = memintro__w32_check_batch(c, va, k, failed);
+            if (b || *failed != MEMINTRO_OK) return b;
+        }
+    }
+    /* phase 2: every page of the mapped regions (their first page was tried already) */
+    for (i = 0; i < nreg; i++) {
+        uint64_t r = regions[i], p;
+        for (p = r + 0x1000; p < r + 0x200000;) {
+            size_t m = 0, j;
+            n = 0;
+            while (n < MEMINTRO__W32_BATCH && p < r + 0x200000) {
+                MEMINTRO_MEMSET(&x[n], 0, sizeof x[n]);
+                x[n++].va = p;
+                p += 0x1000;
+            }
+            memintro_translate(&w->kernel, x, n);
+            for (j = 0; j < n; j++)
+                if (x[j].status == MEMINTRO_OK) va[m++] = x[j].va;
+            if (m) {
+                uint64_t b = memintro__w32_check_batch(c, va, m, failed);
+                if (b || *failed != MEMINTRO_OK) return b;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ntoskrnl's base in the current address space: the hints, then the scans. */
+static uint64_t memintro__w32_find_base(memintro__w32_ctx *c, memintro_win32_source *src, memintro_status *failed)
+{
+    memintro_win32 *w = c->w;
+    const memintro_win32_hints *h = &c->h;
+    memintro_win32_source hsrc = h->dtb_source == MEMINTRO_WIN32_SRC_DUMP ? MEMINTRO_WIN32_SRC_DUMP : MEMINTRO_WIN32_SRC_HINT;
+    unsigned ps = memintro__w32_psize(w);
+    uint8_t b[0x40];
+    uint64_t base;
+    *failed = MEMINTRO_OK;
+    if (h->kernel_base && memintro__w32_is_kernel_at(w, h->kernel_base)) {
+        *src = MEMINTRO_WIN32_SRC_HINT;
+        return h->kernel_base;
+    }
+    /* KDDEBUGGER_DATA64: OwnerTag "KDBG" at 0x10, KernBase at 0x18 (also on 32-bit kernels) */
+    if (h->kd_debugger_data_block && memintro_virt_read1(&w->kernel, h->kd_debugger_data_block, b, 0x20) == MEMINTRO_OK &&
+        memintro__w32_eq(b + 0x10, "KDBG", 4)) {
+        base = memintro_get_u64(b + 0x18);
+        if (ps == 4) base &= 0xffffffffull;
+        if (base && memintro__w32_is_kernel_at(w, base)) {
+            *src = hsrc;
+            return base;
+        }
+    }
+    /* PsLoadedModuleList: its first entry is ntoskrnl (DllBase at 0x30 / 0x18) */
+    if (h->ps_loaded_module_list && memintro_virt_read1(&w->kernel, h->ps_loaded_module_list, b, ps) == MEMINTRO_OK) {
+        uint64_t e = memintro__w32_ptr(b, ps);
+        if (memintro__w32_kptr(w, e) && memintro_virt_read1(&w->kernel, e + (ps == 8 ? 0x30 : 0x18), b, ps) == MEMINTRO_OK) {
+            base = memintro__w32_ptr(b, ps);
+            if (memintro__w32_kptr(w, base) && memintro__w32_is_kernel_at(w, base)) {
+                *src = hsrc;
+                return base;
+            }
+        }
+    }
+    if (h->kernel_address && memintro__w32_kptr(w, h->kernel_address)) {
+        base = memintro__w32_scan_back(c, h->kernel_address, failed);
+        if (base || *failed != MEMINTRO_OK) {
+            *src = h->dtb_source == MEMINTRO_WIN32_SRC_DUMP ? MEMINTRO_WIN32_SRC_DUMP
+                   : h->dtb_source == MEMINTRO_WIN32_SRC_CPU ? MEMINTRO_WIN32_SRC_CPU
+                                                             : MEMINTRO_WIN32_SRC_HINT;
+            return base;
+        }
+    }
+    if (c->stub_target && memintro__w32_kptr(w, c->stub_target)) {
+        base = memintro__w32_scan_back(c, c->stub_target, failed);
+        if (base || *failed != MEMINTRO_OK) {
+            *src = MEMINTRO_WIN32_SRC_LOW_STUB;
+            return base;
+        }
+    }
+    *src = MEMINTRO_WIN32_SRC_SCAN;
+    return memintro__w32_scan_tables(c, failed);
+}
+
+/* ---- candidates for the DTB ---- */
+
+typedef struct memintro__w32_cand {
+    memintro_arch arch;
+    uint64_t dtb;
+    memintro_win32_source src;
+} memintro__w32_cand;
+
+static void memintro__w32_add(memintro__w32_cand *cand, size_t *n, memintro_arch arch, uint64_t dtb,
+                              memintro_win32_source src)
+{
+    size_t i;
+    for (i = 0; i < *n; i++)
+        if (cand[i].arch == arch && cand[i].dtb == dtb) return;
+    if (*n >= MEMINTRO__W32_MAX_CAND) return;
+    cand[*n].arch = arch;
+    cand[*n].dtb = dtb;
+    cand[*n].src = src;
+    (*n)++;
+}
+
+/* the x64 low stub: PROCESSOR_START_BLOCK in [0x1000, 0x100000) */
+static memintro_status memintro__w32_low_stub(memintro__w32_ctx *c, memintro__w32_cand *cand, size_t *n)
+{
+    memintro_op ops[16];
+    uint64_t pa;
+    size_t i;
+    for (pa = 0x1000; pa < 0x100000; pa += 16 * 0x1000) {
+        for (i = 0; i < 16; i++) memintro__w32_fill(&ops[i], pa + 0x1000 * i, c->work + 0x1000 * i, 0x1000);
+        memintro_phys_read(c->w->phys, ops, 16);
+        for (i = 0; i < 16; i++) {
+            const uint8_t *p = c->work + 0x1000 * i;
+            if (ops[i].status == MEMINTRO_E_GONE || ops[i].status == MEMINTRO_E_IO) return ops[i].status;
+            if (ops[i].status != MEMINTRO_OK) continue;
+            if ((memintro_get_u64(p) & 0xffffffffffff00ffull) != 0x00000001000600e9ull) continue;
+            if ((memintro_get_u64(p + 0x70) & 0xfffff80000000003ull) != 0xfffff80000000000ull) continue;
+            if ((memintro_get_u64(p + 0xa0) & 0xffffff0000000fffull) != 0) continue;
+            if (!memintro_get_u64(p + 0xa0)) continue;
+            if (!c->stub_target) c->stub_target = memintro_get_u64(p + 0x70);
+            memintro__w32_add(cand, n, MEMINTRO_ARCH_X86_64, memintro_get_u64(p + 0xa0), MEMINTRO_WIN32_SRC_LOW_STUB);
+        }
+    }
+    return MEMINTRO_OK;
+}
+
+/* PAE: a PDPT at page pa that is not in MemProcFS's form: its fourth PD must map the four
+   PDs at 0xC0000000 (PDEs 0..3 of PD 3). */
+static int memintro__w32_pae_selfmap(memintro__w32_ctx *c, const uint8_t *pg)
+{
+    uint8_t pd[32];
+    uint64_t e[4];
+    unsigned i;
+    for (i = 0; i < 4; i++) {
+        e[i] = memintro_get_u64(pg + 8 * i);
+        if (!memintro__w32_pdpte_ok(e[i])) return 0;
+    }
+    for (i = 32; i < 64; i++)
+        if (pg[i]) return 0;
+    if (memintro_phys_read1(c->w->phys, e[3] & 0x000ffffffffff000ull, pd, sizeof pd) != MEMINTRO_OK) return 0;
+    for (i = 0; i < 4; i++)
+        if ((memintro_get_u64(pd + 8 * i) & 0x000ffffffffff001ull) != ((e[i] & 0x000ffffffffff000ull) | 1)) return 0;
+    return 1;
+}
+
+/* self-referencing tables in the first 16 MiB */
+static memintro_status memintro__w32_scan_low(memintro__w32_ctx *c, memintro__w32_cand *cand, size_t *n, memintro_arch only)
+{
+    memintro_op ops[16];
+    uint64_t pa;
+    size_t i;
+    for (pa = 0; pa < 0x1000000 && *n < MEMINTRO__W32_MAX_CAND; pa += 16 * 0x1000) {
+        for (i = 0; i < 16; i++) memintro__w32_fill(&ops[i], pa + 0x1000 * i, c->work + 0x1000 * i, 0x1000);
+        memintro_phys_read(c->w->phys, ops, 16);
+        for (i = 0; i < 16; i++) {
+            const uint8_t *p = c->work + 0x1000 * i;
+            uint64_t at = pa + 0x1000 * i;
+            if (ops[i].status == MEMINTRO_E_GONE || ops[i].status == MEMINTRO_E_IO) return ops[i].status;
+            if (ops[i].status != MEMINTRO_OK) continue;
+            if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86_64) && memintro__w32_is_pml4(p, at))
+                memintro__w32_add(cand, n, MEMINTRO_ARCH_X86_64, at, MEMINTRO_WIN32_SRC_SCAN);
+            else if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86_PAE) && at < 0x100000000ull &&
+                     (memintro__w32_is_pdpt_form(p, at) || memintro__w32_pae_selfmap(c, p)))
+                memintro__w32_add(cand, n, MEMINTRO_ARCH_X86_PAE, at, MEMINTRO_WIN32_SRC_SCAN);
+            else if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86) && memintro__w32_is_pd32(p, at))
+                memintro__w32_add(cand, n, MEMINTRO_ARCH_X86, at, MEMINTRO_WIN32_SRC_SCAN);
+        }
+    }
+    return MEMINTRO_OK;
+}
+
+/* The mode a hinted DTB's root page looks like (NONE: no signature). */
+static memintro_arch memintro__w32_classify(memintro__w32_ctx *c, uint64_t dtb)
+{
+    uint64_t page = dtb & 0x000ffffffffff000ull;
+    uint8_t *p = c->work;
+    if (memintro_phys_read1(c->w->phys, page, p, 0x1000) != MEMINTRO_OK) return MEMINTRO_ARCH_NONE;
+    if (!(dtb & 0xfe0) && memintro__w32_is_pml4(p, page)) return MEMINTRO_ARCH_X86_64;
+    if (!(dtb & 0xfff) && memintro__w32_is_pd32(p, page)) return MEMINTRO_ARCH_X86;
+    return MEMINTRO_ARCH_NONE;
+}
+
+/* ---- the locator ---- */
+
+/* Reads the first `span` bytes of the EPROCESS at ep into buf (what does not read is zero).
+   Returns 1 when its first page read. */
+static int memintro__w32_span(memintro_win32 *w, uint64_t ep, uint8_t *buf, size_t span)
+{
+    memintro_op op;
+    memintro__w32_fill(&op, ep, buf, span);
+    memintro_virt_read(&w->kernel, &op, 1);
+    return op.status == MEMINTRO_OK || op.missing < span - (size_t)(((ep + 0x1000) & ~0xfffull) - ep);
+}
+
+static int memintro__w32_pidlike(uint64_t v)
+{
+    return !(v & 3) && v < (1ull << 26);
+}
+
+/* A DTB field candidate: System's value is a root of the mode that maps the kernel's
+   first page, and every neighbour holds a root-like value there too. */
+static int memintro__w32_dtb_fits(memintro_win32 *w, const uint8_t *sys, uint8_t *const *nb, size_t nn, size_t off,
+                                  unsigned ps)
+{
+    uint64_t d = memintro__w32_ptr(sys + off, ps);
+    memintro_virt v = w->kernel;
+    uint8_t mz[2];
+    size_t i;
+    uint64_t low = w->arch == MEMINTRO_ARCH_X86_PAE ? 0x1f : 0xfff;
+    if (!d || (d & low) || d >= (1ull << 52)) return 0;
+    for (i = 0; i < nn; i++) {
+        uint64_t e = memintro__w32_ptr(nb[i] + off, ps);
+        if (!e || (e & low) || e >= (1ull << 52)) return 0;
+    }
+    if (memintro_virt_set_dtb(&v, d, 0) != MEMINTRO_OK) return 0;
+    memintro_virt_set_tlb(&v, 0);
+    return memintro_virt_read1(&v, w->kernel_base, mz, 2) == MEMINTRO_OK && mz[0] == 'M' && mz[1] == 'Z';
+}
+
+/* Derives the EPROCESS offsets from the System process and its neighbours: ImageFileName
+   where "System" is; UniqueProcessId the pointer-sized 4 followed by links that point back;
+   Peb and SectionBaseAddress the pair where a neighbour's user-space Peb holds (at
+   ImageBaseAddress) its section base; the parent pid where System has 0 and its first
+   neighbour 4; the DTB the field (0x28 / 0x18, else searched) that translates the kernel;
+   ExitStatus where the processes hold STILL_ACTIVE; Wow64Process by MemProcFS's rule. */
+static memintro_status memintro__w32_locate(memintro__w32_ctx *c, memintro_win32_offsets *o)
+{
+    memintro_win32 *w = c->w;
+    unsigned ps = memintro__w32_psize(w);
+    size_t span = ps == 8 ? MEMINTRO__W32_SPAN64 : MEMINTRO__W32_SPAN32;
+    uint8_t *sys = c->work, *nb[MEMINTRO__W32_NEIGH];
+    uint64_t nep[MEMINTRO__W32_NEIGH], dtbs[MEMINTRO__W32_NEIGH];
+    uint64_t sysva = w->system_process;
+    size_t name = 0, links = 0, i, k, nn = 0, off;
+    uint8_t b[16];
+    MEMINTRO_MEMSET(o, 0, sizeof *o);
+    for (i = 0; i < MEMINTRO__W32_NEIGH; i++) nb[i] = c->work + span * (i + 1);
+    if (!memintro__w32_span(w, sysva, sys, span)) return MEMINTRO_E_FORMAT;
+    for (off = 0; off + 16 <= span; off += 4)
+        if (memintro__w32_eq(sys + off, "System\0\0", 8)) {
+            name = off;
+            break;
+        }
+    if (!name) return MEMINTRO_E_FORMAT;
+    /* pid 4, then ActiveProcessLinks whose Flink's Blink and Blink's Flink point back */
+    for (off = ps; off + 2 * ps <= name; off += ps) {
+        uint64_t f = memintro__w32_ptr(sys + off, ps), bl = memintro__w32_ptr(sys + off + ps, ps);
+        if (memintro__w32_ptr(sys + off - ps, ps) != 4 || !memintro__w32_kptr(w, f) || !memintro__w32_kptr(w, bl)) continue;
+        if (memintro_virt_read1(&w->kernel, f + ps, b, ps) != MEMINTRO_OK || memintro__w32_ptr(b, ps) != sysva + off) continue;
+        if (memintro_virt_read1(&w->kernel, bl, b, ps) != MEMINTRO_OK || memintro__w32_ptr(b, ps) != sysva + off) continue;
+        links = off;
+        break;
+    }
+    if (!links) return MEMINTRO_E_FORMAT;
+    o->pid = (uint16_t)(links - ps);
+    o->links = (uint16_t)links;
+    o->name = (uint16_t)name;
+    o->is64 = ps == 8;
+    /* the neighbours (the list head, System's Blink, is skipped) */
+    {
+        uint64_t head = memintro__w32_ptr(sys + links + ps, ps), cur = memintro__w32_ptr(sys + links, ps);
+        for (k = 0; k < 2 * MEMINTRO__W32_NEIGH && nn < MEMINTRO__W32_NEIGH && cur != sysva + links; k++) {
+            if (cur == head) {
+                if (memintro_virt_read1(&w->kernel, head, b, ps) != MEMINTRO_OK) break;
+                cur = memintro__w32_ptr(b, ps);
+                continue;
+            }
+            if (!memintro__w32_kptr(w, cur)) break;
+            nep[nn] = cur - links;
+            if (!memintro__w32_span(w, nep[nn], nb[nn], span)) break;
+            cur = memintro__w32_ptr(nb[nn] + links, ps);
+            nn++;
+        }
+    }
+    if (!nn) return MEMINTRO_E_FORMAT;
+    /* the DTB: KPROCESS.DirectoryTableBase (0x28 x64, 0x18 x86), else the first field near
+       the start that holds a root in every process and translates the kernel */
+    {
+        size_t fixed = ps == 8 ? 0x28 : 0x18, found = 0, k2;
+        for (k2 = 0; k2 <= 0x100 / ps && !found; k2++) {
+            size_t cand = k2 == 0 ? fixed : k2 * ps;
+            if (k2 && cand == fixed) continue;
+            if (memintro__w32_dtb_fits(w, sys, nb, nn, cand, ps)) found = cand;
+        }
+        o->dtb = (uint16_t)found;
+        for (i = 0; i < nn; i++) dtbs[i] = found ? memintro__w32_ptr(nb[i] + found, ps) : w->dtb;
+    }
+    /* Peb / SectionBaseAddress: a neighbour's Peb is user space, page-aligned, and its
+       ImageBaseAddress (0x10 / 0x08) is the section base stored in the EPROCESS */
+    for (off = links + 2 * ps; off + ps <= span && !o->peb; off += ps) {
+        if (memintro__w32_ptr(sys + off, ps)) continue;
+        for (i = 0; i < nn && !o->peb; i++) {
+            uint64_t p = memintro__w32_ptr(nb[i] + off, ps), ib;
+            memintro_virt v = w->kernel;
+            size_t s2;
+            if (!memintro__w32_uptr(w, p) || (p & 0xfff) || !dtbs[i]) continue;
+            if (memintro_virt_set_dtb(&v, dtbs[i], 0) != MEMINTRO_OK) continue;
+            if (memintro_virt_read1(&v, p + (ps == 8 ? 0x10 : 0x08), b, ps) != MEMINTRO_OK) continue;
+            ib = memintro__w32_ptr(b, ps);
+            if (!memintro__w32_uptr(w, ib)) continue;
+            for (s2 = links + 2 * ps; s2 + ps <= span; s2 += ps)
+                if (s2 != off && memintro__w32_ptr(nb[i] + s2, ps) == ib) {
+                    o->peb = (uint16_t)off;
+                    o->section_base = (uint16_t)s2;
+                    break;
+                }
+        }
+    }
+    /* InheritedFromUniqueProcessId: System 0, its first neighbour's parent is System (4),
+       every neighbour's value a pid; after SectionBaseAddress where that is known */
+    for (off = (o->section_base ? o->section_base + ps : links + 2 * ps); off + ps <= span; off += ps) {
+        if (memintro__w32_ptr(sys + off, ps) != 0 || memintro__w32_ptr(nb[0] + off, ps) != 4) continue;
+        for (i = 1; i < nn; i++)
+            if (!memintro__w32_pidlike(memintro__w32_ptr(nb[i] + off, ps))) break;
+        if (i == nn) {
+            o->ppid = (uint16_t)off;
+            break;
+        }
+    }
+    /* ExitStatus: STILL_ACTIVE in System and in every neighbour but at most one */
+    for (off = links + 2 * ps; off + 4 <= span; off += 4) {
+        unsigned bad = 0;
+        if (memintro_get_u32(sys + off) != MEMINTRO__W32_STILL_ACTIVE) continue;
+        for (i = 0; i < nn; i++)
+            if (memintro_get_u32(nb[i] + off) != MEMINTRO__W32_STILL_ACTIVE) bad++;
+        if (bad <= (nn > 2 ? 1u : 0u)) {
+            o->exit_status = (uint16_t)off;
+            break;
+        }
+    }
+    /* Wow64Process (x64): ImageFileName + 0x40 when the name comes before Peb (Windows 7),
+       else Peb + 0x30 (MemProcFS); System's is 0 */
+    if (ps == 8 && o->peb) {
+        size_t wo = name < o->peb ? name + 0x40 : (size_t)o->peb + 0x30;
+        if (wo + 8 <= span && !memintro_get_u64(sys + wo)) o->wow64 = (uint16_t)wo;
+    }
+    return MEMINTRO_OK;
+}
+
+/* The offsets fit when System reads as pid 4 named "System" with links that point back. */
+static int memintro__w32_offsets_fit(memintro_win32 *w, const memintro_win32_offsets *o)
+{
+    unsigned ps = memintro__w32_psize(w);
+    uint8_t b[16], n[8];
+    uint64_t f;
+    if (memintro_virt_read1(&w->kernel, w->system_process + o->pid, b, ps) != MEMINTRO_OK || memintro__w32_ptr(b, ps) != 4)
+        return 0;
+    if (memintro_virt_read1(&w->kernel, w->system_process + o->name, n, 8) != MEMINTRO_OK || !memintro__w32_eq(n, "System\0\0", 8))
+        return 0;
+    if (memintro_virt_read1(&w->kernel, w->system_process + o->links, b, 2 * ps) != MEMINTRO_OK) return 0;
+    f = memintro__w32_ptr(b, ps);
+    if (!memintro__w32_kptr(w, f) || memintro_virt_read1(&w->kernel, f + ps, b, ps) != MEMINTRO_OK) return 0;
+    return memintro__w32_ptr(b, ps) == w->system_process + o->links;
+}
+
+/* After the base: exports, version, System, offsets, DTB and list heads. */
+static memintro_status memintro__w32_facts(memintro__w32_ctx *c)
+{
+    memintro_win32 *w = c->w;
+    const memintro_win32_hints *h = &c->h;
+    unsigned ps = memintro__w32_psize(w);
+    memintro_pe pe;
+    memintro_pe_export e;
+    const memintro_win32_offsets *t = 0;
+    uint8_t b[24];
+    uint64_t kuser = w->arch == MEMINTRO_ARCH_X86_64 ? 0xfffff78000000000ull : 0xffdf0000ull;
+    uint32_t nt = 0;
+    memintro_status s;
+    s = memintro_pe_open(&pe, &w->kernel, w->kernel_base);
+    if (s != MEMINTRO_OK) {
+        w->why = "ntoskrnl.exe's PE headers could not be read again";
+        return s == MEMINTRO_E_FORMAT ? s : s;
+    }
+    w->kernel_size = pe.size_of_image;
+    /* version: NtBuildNumber (export), KUSER_SHARED_DATA (NtMajorVersion 0x26c,
+       NtMinorVersion 0x270, NtBuildNumber 0x260 on 10+) */
+    if (memintro_pe_export_find(&pe, "NtBuildNumber", &e) == MEMINTRO_OK && e.address &&
+        memintro_virt_read1(&w->kernel, e.address, b, 4) == MEMINTRO_OK)
+        nt = memintro_get_u32(b);
+    if (memintro_virt_read1(&w->kernel, kuser + 0x260, b, 20) == MEMINTRO_OK) {
+        uint32_t major = memintro_get_u32(b + 0xc), minor = memintro_get_u32(b + 0x10);
+        if (major >= 5 && major <= 20 && minor < 10) {
+            w->major = major;
+            w->minor = minor;
+            if (!nt && major >= 10) nt = memintro_get_u32(b);
+        }
+    }
+    w->build = nt & 0xffff;
+    w->build_flags = nt >> 28;
+    if (!w->major && w->build) {
+        w->major = w->build >= 10240 ? 10 : 6;
+        w->minor = w->build >= 10240 ? 0 : w->build >= 9600 ? 3 : w->build >= 9200 ? 2 : 1;
+    }
+    /* System: PsInitialSystemProcess holds a pointer to its EPROCESS */
+    if (memintro_pe_export_find(&pe, "PsInitialSystemProcess", &e) != MEMINTRO_OK || !e.address) {
+        w->why = "ntoskrnl.exe found, but it does not export PsInitialSystemProcess";
+        return MEMINTRO_E_FORMAT;
+    }
+    s = memintro_virt_read1(&w->kernel, e.address, b, ps);
+    if (s != MEMINTRO_OK) {
+        w->why = "ntoskrnl.exe found, but PsInitialSystemProcess could not be read";
+        return s;
+    }
+    w->system_process = memintro__w32_ptr(b, ps);
+    if (!memintro__w32_kptr(w, w->system_process)) {
+        w->why = "PsInitialSystemProcess does not hold a kernel address";
+        return MEMINTRO_E_FORMAT;
+    }
+    if (memintro_pe_export_find(&pe, "PsLoadedModuleList", &e) == MEMINTRO_OK && e.address)
+        w->ps_loaded_module_list = e.address;
+    else if (memintro__w32_kptr(w, h->ps_loaded_module_list))
+        w->ps_loaded_module_list = h->ps_loaded_module_list;
+    /* offsets: the table of the build when they fit System, else the locator */
+    if (!(h->flags & MEMINTRO_WIN32_HINT_LOCATE)) t = memintro_win32_offsets_find(h->build ? h->build : w->build, ps == 8);
+    if (t && memintro__w32_offsets_fit(w, t)) {
+        w->off = *t;
+        w->offsets_source = MEMINTRO_WIN32_SRC_TABLE;
+    } else {
+        s = memintro__w32_locate(c, &w->off);
+        if (s != MEMINTRO_OK) {
+            w->why = t ? "the offsets of the build do not fit the System process, and the locator found no EPROCESS layout"
+                       : "the build is not in the tables, and the locator found no EPROCESS layout around System";
+            return s;
+        }
+        w->off.build_min = w->off.build_max = w->build;
+        w->offsets_source = MEMINTRO_WIN32_SRC_LOCATOR;
+    }
+    /* the kernel DTB: System's DirectoryTableBase when it translates the kernel */
+    if (w->off.dtb && memintro_virt_read1(&w->kernel, w->system_process + w->off.dtb, b, ps) == MEMINTRO_OK) {
+        uint64_t d = memintro__w32_ptr(b, ps);
+        memintro_virt v = w->kernel;
+        uint8_t mz[2];
+        if (d && memintro_virt_set_dtb(&v, d, 0) == MEMINTRO_OK && memintro_virt_read1(&v, w->kernel_base, mz, 2) == MEMINTRO_OK &&
+            mz[0] == 'M' && mz[1] == 'Z') {
+            memintro_virt_set_dtb(&w->kernel, d, 0);
+            w->dtb = d;
+        }
+    }
+    /* the process list head: the hint when it links to System, else System's Blink */
+    {
+        uint64_t sl = w->system_process + w->off.links, head = 0;
+        if (memintro__w32_kptr(w, h->ps_active_process_head) &&
+            memintro_virt_read1(&w->kernel, h->ps_active_process_head, b, 2 * ps) == MEMINTRO_OK &&
+            (memintro__w32_ptr(b, ps) == sl || memintro__w32_ptr(b + ps, ps) == sl))
+            head = h->ps_active_process_head;
+        if (!head && memintro_virt_read1(&w->kernel, sl + ps, b, ps) == MEMINTRO_OK) {
+            uint64_t bl = memintro__w32_ptr(b, ps);
+            if (memintro__w32_kptr(w, bl) && memintro_virt_read1(&w->kernel, bl, b, ps) == MEMINTRO_OK &&
+                memintro__w32_ptr(b, ps) == sl)
+                head = bl;
+        }
+        w->ps_active_process_head = head;
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__W32DEF memintro_status memintro_win32_init(memintro_win32 *w, memintro_phys *phys,
+                                                    const memintro_win32_hints *hints, size_t tlb_entries,
+                                                    void *mem, size_t mem_size)
+{
+    memintro__w32_ctx c;
+    memintro__w32_cand cand[MEMINTRO__W32_MAX_CAND];
+    size_t n = 0, i;
+    uint8_t *m;
+    uintptr_t a;
+    memintro_status s;
+    int tables_found = 0, phase;
+    if (!w) return MEMINTRO_E_INVALID;
+    MEMINTRO_MEMSET(w, 0, sizeof *w);
+    if (!phys || !phys->read) {
+        w->why = "memintro_win32_init: no physical-memory backend";
+        return MEMINTRO_E_INVALID;
+    }
+    if (!tlb_entries) tlb_entries = 4096;
+    if (!mem || mem_size < memintro_win32_mem_size(tlb_entries)) {
+        w->why = "memintro_win32_init: mem is smaller than memintro_win32_mem_size(tlb_entries)";
+        return MEMINTRO_E_NOSPACE;
+    }
+    MEMINTRO_MEMSET(&c, 0, sizeof c);
+    c.w = w;
+    if (hints) c.h = *hints;
+    w->phys = phys;
+    m = (uint8_t *)mem;
+    c.scratch = m;
+    c.scratch_len = memintro_virt_scratch_size(MEMINTRO__W32_SCRATCH_PAGES);
+    m += c.scratch_len;
+    a = (uintptr_t)m;
+    m += (16 - (a & 15)) & 15;
+    memintro_tlb_init(&w->tlb, (memintro_tlb_entry *)(void *)m, tlb_entries);
+    m += tlb_entries * sizeof(memintro_tlb_entry);
+    a = (uintptr_t)m;
+    m += (16 - (a & 15)) & 15;
+    c.work = m;
+    /* the DTB candidates: the hint, the low stub, the tables of the first 16 MiB */
+    if (c.h.dtb) {
+        memintro_win32_source src = c.h.dtb_source == MEMINTRO_WIN32_SRC_NONE ? MEMINTRO_WIN32_SRC_HINT : c.h.dtb_source;
+        memintro_arch ar = c.h.arch;
+        if (ar == MEMINTRO_ARCH_NONE) ar = memintro__w32_classify(&c, c.h.dtb);
+        if (ar != MEMINTRO_ARCH_NONE) memintro__w32_add(cand, &n, ar, c.h.dtb, src);
+        if (c.h.arch == MEMINTRO_ARCH_NONE) {
+            memintro__w32_add(cand, &n, MEMINTRO_ARCH_X86_64, c.h.dtb, src);
+            if (c.h.dtb < 0x100000000ull) {
+                memintro__w32_add(cand, &n, MEMINTRO_ARCH_X86_PAE, c.h.dtb, src);
+                memintro__w32_add(cand, &n, MEMINTRO_ARCH_X86, c.h.dtb, src);
+            }
+        }
+    }
+    /* the hints' candidates, then the low stub's, then the scan's: each tried in turn */
+    for (phase = 0; phase < 3; phase++) {
+        size_t from = n;
+        if (phase == 1 && (c.h.arch == MEMINTRO_ARCH_NONE || c.h.arch == MEMINTRO_ARCH_X86_64)) {
+            s = memintro__w32_low_stub(&c, cand, &n);
+            if (s != MEMINTRO_OK) {
+                w->why = "the low stub scan failed: the target could not be read";
+                return s;
+            }
+        } else if (phase == 2) {
+            s = memintro__w32_scan_low(&c, cand, &n, c.h.arch);
+            if (s != MEMINTRO_OK) {
+                w->why = "the page-table scan failed: the target could not be read";
+                return s;
+            }
+        }
+        if (phase == 0) from = 0;
+        for (i = from; i < n; i++) {
+            memintro_win32_source bsrc = MEMINTRO_WIN32_SRC_NONE;
+            memintro_status failed = MEMINTRO_OK;
+            uint64_t base;
+            if (memintro__w32_use(&c, cand[i].arch, cand[i].dtb) != MEMINTRO_OK) continue;
+            tables_found = 1;
+            base = memintro__w32_find_base(&c, &bsrc, &failed);
+            if (failed != MEMINTRO_OK) {
+                w->why = "the kernel scan failed: the target could not be read";
+                return failed;
+            }
+            if (!base) continue;
+            w->kernel_base = base;
+            w->base_source = bsrc;
+            w->dtb_source = cand[i].src;
+            s = memintro__w32_facts(&c);
+            if (s == MEMINTRO_OK) {
+                w->why = w->offsets_source == MEMINTRO_WIN32_SRC_TABLE
+                             ? "Windows kernel found (ntoskrnl.exe by its export directory; offsets from the table of the build)"
+                             : "Windows kernel found (ntoskrnl.exe by its export directory; offsets derived by the locator)";
+                return MEMINTRO_OK;
+            }
+            /* the kernel is there but its structures make no sense: w->why says where */
+            if (s == MEMINTRO_E_GONE || s == MEMINTRO_E_IO) return s;
+            return s == MEMINTRO_E_UNMAPPED || s == MEMINTRO_E_HOLE ? MEMINTRO_E_FORMAT : s;
+        }
+    }
+    {
+        memintro_win32 keep = *w;
+        MEMINTRO_MEMSET(w, 0, sizeof *w);
+        w->phys = keep.phys;
+        w->why = tables_found ? "page tables found, but no ntoskrnl.exe image (MZ, PE, export name ntoskrnl.exe) in kernel space"
+                              : "no x64 low stub below 1 MiB and no self-referencing page table in the first 16 MiB";
+    }
+    return MEMINTRO_E_NOTFOUND;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
 
 /* ---- implementation: processes and modules ---------------------------------------------- */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The raw fields of one EPROCESS, read in one batch. */
+typedef struct memintro__w32_eraw {
+    uint8_t pid[8], links[16], dtb[8], ppid[8], name[16], peb[8], wow[8], sect[8], ct[8], et[8], es[4];
+} memintro__w32_eraw;
+
+/* Reads the EPROCESS at ep into *p (one memintro_virt_read of its fields; a second read only
+   for a WoW64 process's PEB32). *flink and *blink get its ActiveProcessLinks. Returns the
+   status of the pid, links or name field (the others are 0 when they do not read). */
+static memintro_status memintro__w32_read_ep(memintro_win32 *w, uint64_t ep, memintro_win32_process *p, uint64_t *flink,
+                                             uint64_t *blink)
+{
+    const memintro_win32_offsets *o = &w->off;
+    unsigned ps = memintro__w32_psize(w);
+    memintro__w32_eraw r;
+    memintro_op ops[11];
+    size_t n = 0, i;
+    MEMINTRO_MEMSET(&r, 0, sizeof r);
+    MEMINTRO_MEMSET(p, 0, sizeof *p);
+    memintro__w32_fill(&ops[n++], ep + o->pid, r.pid, ps);
+    memintro__w32_fill(&ops[n++], ep + o->links, r.links, 2 * ps);
+    memintro__w32_fill(&ops[n++], ep + o->name, r.name, 15);
+    if (o->dtb) memintro__w32_fill(&ops[n++], ep + o->dtb, r.dtb, ps);
+    if (o->ppid) memintro__w32_fill(&ops[n++], ep + o->ppid, r.ppid, ps);
+    if (o->peb) memintro__w32_fill(&ops[n++], ep + o->peb, r.peb, ps);
+    if (o->wow64 && ps == 8) memintro__w32_fill(&ops[n++], ep + o->wow64, r.wow, 8);
+    if (o->section_base) memintro__w32_fill(&ops[n++], ep + o->section_base, r.sect, ps);
+    if (o->create_time) memintro__w32_fill(&ops[n++], ep + o->create_time, r.ct, 8);
+    if (o->exit_time) memintro__w32_fill(&ops[n++], ep + o->exit_time, r.et, 8);
+    if (o->exit_status) memintro__w32_fill(&ops[n++], ep + o->exit_status, r.es, 4);
+    memintro_virt_read(&w->kernel, ops, n);
+    for (i = 0; i < 3; i++)
+        if (ops[i].status != MEMINTRO_OK) return ops[i].status;
+    p->eprocess = ep;
+    p->pid = memintro__w32_ptr(r.pid, ps);
+    *flink = memintro__w32_ptr(r.links, ps);
+    *blink = memintro__w32_ptr(r.links + ps, ps);
+    MEMINTRO_MEMCPY(p->name, r.name, 15);
+    p->name[15] = 0;
+    p->dtb = memintro__w32_ptr(r.dtb, ps);
+    p->ppid = memintro__w32_ptr(r.ppid, ps);
+    p->peb = memintro__w32_ptr(r.peb, ps);
+    if (!memintro__w32_uptr(w, p->peb)) p->peb = 0;
+    p->section_base = memintro__w32_ptr(r.sect, ps);
+    p->create_time = memintro_get_u64(r.ct);
+    p->exit_time = memintro_get_u64(r.et);
+    p->exit_status = o->exit_status ? memintro_get_u32(r.es) : MEMINTRO__W32_STILL_ACTIVE;
+    if (p->exit_time || p->exit_status != MEMINTRO__W32_STILL_ACTIVE) p->flags |= MEMINTRO_WIN32_PROC_EXITED;
+    /* WoW64: Wow64Process is the PEB32 itself, or a kernel structure (EWOW64PROCESS) that
+       holds it at wow64_peb; else MemProcFS's rule (PEB32 a page after the PEB, before it on 7) */
+    if (ps == 8 && o->wow64) {
+        uint64_t v = memintro_get_u64(r.wow);
+        if (memintro__w32_uptr(w, v) && v < 0x100000000ull) {
+            p->peb32 = v;
+        } else if (memintro__w32_kptr(w, v)) {
+            uint8_t b[8];
+            uint64_t q = 0;
+            if (memintro_virt_read1(&w->kernel, v + o->wow64_peb, b, 8) == MEMINTRO_OK) q = memintro_get_u64(b);
+            if (memintro__w32_uptr(w, q) && q < 0x100000000ull)
+                p->peb32 = q;
+            else if (p->peb)
+                p->peb32 = w->build && w->build < 9200 ? p->peb - 0x1000 : p->peb + 0x1000;
+        }
+        if (p->peb32) p->flags |= MEMINTRO_WIN32_PROC_WOW64;
+    }
+    return MEMINTRO_OK;
+}
+
+MEMINTRO__W32DEF memintro_status memintro_win32_processes(memintro_win32 *w, memintro_win32_process_fn fn, void *user)
+{
+    memintro_win32_process p;
+    uint64_t ep, start, head, prev, tort, flink, blink, next;
+    uint32_t count = 0, power = 1, lam = 0;
+    unsigned ps;
+    memintro_status s;
+    if (!w || !fn || !w->system_process) return MEMINTRO_E_INVALID;
+    ps = memintro__w32_psize(w);
+    ep = w->system_process;
+    start = ep + w->off.links;
+    head = w->ps_active_process_head;
+    prev = head; /* what System's Blink must be (0: not checked) */
+    tort = start;
+    for (;;) {
+        s = memintro__w32_read_ep(w, ep, &p, &flink, &blink);
+        if (s != MEMINTRO_OK) return s;
+        if (prev && blink != prev) return MEMINTRO_E_FORMAT; /* a link that does not point back */
+        if (++count > MEMINTRO_WIN32_MAX_PROCESSES) return MEMINTRO_E_LIMIT;
+        if (fn(user, &p)) return MEMINTRO_OK;
+        prev = ep + w->off.links;
+        next = flink;
+        if (next == head && head) {
+            uint8_t b[8];
+            s = memintro_virt_read1(&w->kernel, head, b, ps);
+            if (s != MEMINTRO_OK) return s;
+            prev = head;
+            next = memintro__w32_ptr(b, ps);
+        }
+        if (next == start) return MEMINTRO_OK;
+        if (!memintro__w32_kptr(w, next)) return MEMINTRO_E_FORMAT;
+        /* Brent's cycle check: a ring that never comes back to System */
+        if (next == tort) return MEMINTRO_E_FORMAT;
+        if (++lam == power) {
+            tort = next;
+            power <<= 1;
+            lam = 0;
+        }
+        ep = next - w->off.links;
+    }
+}
+
+typedef struct memintro__w32_find {
+    uint64_t pid;
+    const char *name;
+    memintro_win32_process *out;
+    int found;
+} memintro__w32_find;
+
+static int memintro__w32_find_fn(void *user, const memintro_win32_process *p)
+{
+    memintro__w32_find *f = (memintro__w32_find *)user;
+    if (f->name) {
+        /* ImageFileName keeps 15 characters: a longer name matches on them */
+        char want[16];
+        size_t i;
+        for (i = 0; i < 15 && f->name[i]; i++) want[i] = f->name[i];
+        want[i] = 0;
+        if (!memintro__w32_ieq(want, p->name)) return 0;
+    } else if (p->pid != f->pid) {
+        return 0;
+    }
+    *f->out = *p;
+    f->found = 1;
+    return 1;
+}
+
+MEMINTRO__W32DEF memintro_status memintro_win32_process_find(memintro_win32 *w, uint64_t pid, const char *name,
+                                                            memintro_win32_process *out)
+{
+    memintro__w32_find f;
+    memintro_status s;
+    if (!w || !out) return MEMINTRO_E_INVALID;
+    f.pid = pid;
+    f.name = name;
+    f.out = out;
+    f.found = 0;
+    s = memintro_win32_processes(w, memintro__w32_find_fn, &f);
+    if (f.found) return MEMINTRO_OK;
+    return s == MEMINTRO_OK ? MEMINTRO_E_NOTFOUND : s;
+}
+
+MEMINTRO__W32DEF memintro_status memintro_win32_process_virt(memintro_win32 *w, const memintro_win32_process *p,
+                                                            memintro_virt *out)
+{
+    if (!w || !p || !out) return MEMINTRO_E_INVALID;
+    *out = w->kernel;
+    if (!p->dtb) return MEMINTRO_E_INVALID;
+    return memintro_virt_set_dtb(out, p->dtb, 0);
+}
+
+/* One UNICODE_STRING {Length, MaximumLength, Buffer} read into out[cap] as UTF-8. The read
+   is clamped to what out can hold; a Length over that sets TRUNCATED, a Buffer that does
+   not read sets PAGED (the part that read is kept). */
+typedef struct memintro__w32_ustr {
+    uint64_t buf;
+    size_t len;
+    uint32_t cut;
+} memintro__w32_ustr;
+
+static void memintro__w32_ustr_decode(const uint8_t *us, unsigned ps, size_t cap, memintro__w32_ustr *u)
+{
+    size_t max = 2 * (cap - 1);
+    u->len = memintro_get_u16(us) & ~1u;
+    u->buf = memintro__w32_ptr(us + (ps == 8 ? 8 : 4), ps);
+    u->cut = 0;
+    if (u->len > max) {
+        u->len = max;
+        u->cut = 1;
+    }
+    if (!u->buf) u->len = 0;
+}
+
+MEMINTRO__W32DEF memintro_status memintro_win32_modules(memintro_win32 *w, const memintro_win32_process *p,
+                                                       uint32_t flags, memintro_win32_module_fn fn, void *user)
+{
+    memintro_virt pv, *v;
+    memintro_win32_module m;
+    unsigned ps;
+    uint64_t head, cur, prev, tort;
+    uint32_t count = 0, power = 1, lam = 0;
+    uint8_t b[0x70], nbuf[2 * 63], pbuf[2 * 511];
+    memintro_status s;
+    if (!w || !fn || !w->system_process) return MEMINTRO_E_INVALID;
+    ps = memintro__w32_psize(w);
+    if (!p) {
+        v = &w->kernel;
+        head = w->ps_loaded_module_list;
+        if (!head) return MEMINTRO_E_NOTFOUND;
+    } else {
+        uint64_t peb = p->peb, ldr;
+        if (flags & MEMINTRO_WIN32_MOD_WOW64) {
+            peb = p->peb32;
+            ps = 4;
+        }
+        if (!peb) return MEMINTRO_E_NOTFOUND;
+        s = memintro_win32_process_virt(w, p, &pv);
+        if (s != MEMINTRO_OK) return s;
+        v = &pv;
+        /* PEB.Ldr at 0x18 (0x0C in a 32-bit PEB); InLoadOrderModuleList at 0x10 (0x0C) */
+        s = memintro_virt_read1(v, peb + (ps == 8 ? 0x18 : 0x0c), b, ps);
+        if (s != MEMINTRO_OK) return s;
+        ldr = memintro__w32_ptr(b, ps);
+        if (!ldr) return MEMINTRO_E_NOTFOUND;
+        head = ldr + (ps == 8 ? 0x10 : 0x0c);
+    }
+    s = memintro_virt_read1(v, head, b, ps);
+    if (s != MEMINTRO_OK) return s;
+    cur = memintro__w32_ptr(b, ps);
+    prev = head;
+    tort = head;
+    while (cur != head) {
+        memintro__w32_ustr un, up;
+        memintro_op ops[2];
+        size_t esz = ps == 8 ? 0x68 : 0x34;
+        const uint8_t *fields = b + (ps == 8 ? 0x30 : 0x18);
+        if (!cur || (p && !(flags & MEMINTRO_WIN32_MOD_WOW64) && !memintro__w32_uptr(w, cur) && !memintro__w32_kptr(w, cur)))
+            return MEMINTRO_E_FORMAT;
+        /* the entry: links, DllBase, EntryPoint, SizeOfImage, FullDllName, BaseDllName */
+        s = memintro_virt_read1(v, cur, b, esz);
+        if (s != MEMINTRO_OK) return s;
+        if (memintro__w32_ptr(b + ps, ps) != prev) return MEMINTRO_E_FORMAT;
+        if (++count > MEMINTRO_WIN32_MAX_MODULES) return MEMINTRO_E_LIMIT;
+        MEMINTRO_MEMSET(&m, 0, sizeof m);
+        m.entry = cur;
+        m.base = memintro__w32_ptr(fields, ps);
+        m.entry_point = memintro__w32_ptr(fields + ps, ps);
+        m.size = memintro_get_u32(fields + 2 * ps);
+        if (ps == 4) m.flags |= p ? MEMINTRO_WIN32_MOD_WOW64 & flags : 0;
+        /* FullDllName at 0x48 (0x24), BaseDllName at 0x58 (0x2C), both strings in one batch */
+        memintro__w32_ustr_decode(b + (ps == 8 ? 0x48 : 0x24), ps, sizeof m.path, &up);
+        memintro__w32_ustr_decode(b + (ps == 8 ? 0x58 : 0x2c), ps, sizeof m.name, &un);
+        MEMINTRO_MEMSET(nbuf, 0, sizeof nbuf);
+        MEMINTRO_MEMSET(pbuf, 0, sizeof pbuf);
+        memintro__w32_fill(&ops[0], un.buf, nbuf, un.len);
+        memintro__w32_fill(&ops[1], up.buf, pbuf, up.len);
+        if (un.len || up.len) memintro_virt_read(v, ops, 2);
+        if ((un.len && ops[0].status != MEMINTRO_OK) || (up.len && ops[1].status != MEMINTRO_OK))
+            m.flags |= MEMINTRO_WIN32_MOD_PAGED;
+        if (!memintro__w32_utf16_to_utf8(nbuf, un.len, m.name, sizeof m.name) || un.cut) m.flags |= MEMINTRO_WIN32_MOD_TRUNCATED;
+        if (!memintro__w32_utf16_to_utf8(pbuf, up.len, m.path, sizeof m.path) || up.cut) m.flags |= MEMINTRO_WIN32_MOD_TRUNCATED;
+        if (fn(user, &m)) return MEMINTRO_OK;
+        prev = cur;
+        cur = memintro__w32_ptr(b, ps);
+        if (cur == tort && cur != head) return MEMINTRO_E_FORMAT;
+        if (++lam == power) {
+            tort = cur;
+            power <<= 1;
+            lam = 0;
+        }
+    }
+    return MEMINTRO_OK;
+}
+
+#ifdef __cplusplus
+}
+#endif
 
 
 /* ---- implementation: hints from a target ------------------------------------------------ */
 
+#ifdef MEMINTRO_TARGET_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+static int memintro__w32_kaddr(memintro_arch a, uint64_t x)
+{
+    if (a == MEMINTRO_ARCH_X86_64) return x >= MEMINTRO__W32_KMIN64;
+    return x >= MEMINTRO__W32_KMIN32 && x <= 0xffffffffull;
+}
+
+MEMINTRO__W32DEF void memintro_win32_hints_from_target(const memintro_target *t, memintro_win32_hints *h)
+{
+    size_t i;
+    if (!h) return;
+    MEMINTRO_MEMSET(h, 0, sizeof *h);
+    if (!t) return;
+    if (t->windows) {
+        /* a Windows crash dump's header: its DirectoryTableBase is the CR3 of the process
+           current at the crash (any process's DTB maps the kernel) */
+        const memintro_coredump_windows *d = t->windows;
+        if (d->machine_image_type == 0x8664 || (d->is64 && d->machine_image_type != 0x14c))
+            h->arch = MEMINTRO_ARCH_X86_64;
+        else if (d->machine_image_type == 0x14c || !d->is64)
+            h->arch = d->pae_enabled ? MEMINTRO_ARCH_X86_PAE : MEMINTRO_ARCH_X86;
+        h->dtb = d->directory_table_base;
+        h->dtb_source = MEMINTRO_WIN32_SRC_DUMP;
+        h->ps_active_process_head = d->ps_active_process_head;
+        h->ps_loaded_module_list = d->ps_loaded_module_list;
+        h->kd_debugger_data_block = d->kd_debugger_data_block;
+        if (memintro__w32_kaddr(h->arch, d->context_rip)) h->kernel_address = d->context_rip;
+    }
+    if (!h->dtb && t->has_paging &&
+        (t->paging.arch == MEMINTRO_ARCH_X86_64 || t->paging.arch == MEMINTRO_ARCH_X86_PAE || t->paging.arch == MEMINTRO_ARCH_X86)) {
+        h->arch = t->paging.arch;
+        h->dtb = t->paging.dtb;
+        h->dtb_source = MEMINTRO_WIN32_SRC_CPU;
+    }
+    /* a vCPU in kernel mode holds an address inside the kernel (CPU 0 first) */
+    if (!h->kernel_address && h->arch != MEMINTRO_ARCH_NONE && t->cpus) {
+        for (i = 0; i < t->cpu_count; i++) {
+            const memintro_cpu *c = &t->cpus[i];
+            if (!(c->flags & MEMINTRO_CPU_GPRS) || !memintro__w32_kaddr(h->arch, c->rip)) continue;
+            if (c->index == 0 || !h->kernel_address) h->kernel_address = c->rip;
+            if (c->index == 0) break;
+        }
+    }
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMINTRO_TARGET_H */
+
+
+
+/* private macros of the sections above */
+#undef MEMINTRO__W32_KMIN64
+#undef MEMINTRO__W32_UMAX64
+#undef MEMINTRO__W32_KMIN32
+#undef MEMINTRO__W32_UMAX32
+#undef MEMINTRO__W32_STILL_ACTIVE
+#undef MEMINTRO__W32_SPAN64
+#undef MEMINTRO__W32_SPAN32
+#undef MEMINTRO__W32_NEIGH
+#undef MEMINTRO__W32_SCRATCH_PAGES
+#undef MEMINTRO__W32_BATCH
+#undef MEMINTRO__W32_WORK_BYTES
+#undef MEMINTRO__W32_MAX_CAND
+#undef MEMINTRO__W32_WIN64_LO
+#undef MEMINTRO__W32_WIN64_HI
+#undef MEMINTRO__W32_WIN32_LO
+#undef MEMINTRO__W32_WIN32_HI
+#undef MEMINTRO__W32_BACK_PAGES
+#undef MEMINTRO__W32_SMALL_REGIONS
+#undef MEMINTRO__W32DEF
 
 #endif /* MEMINTRO_WIN32_IMPLEMENTATION_INCLUDED */
 #endif /* MEMINTRO_WIN32_IMPLEMENTATION */

@@ -1,5 +1,7 @@
 #!/bin/sh
-# tests/t_freestanding.sh: memintro.h's freestanding contract (run from the repo root).
+# tests/t_freestanding.sh: memintro.h's freestanding contract (run from the repo root);
+# memintro_win32.h's too (it includes only memintro.h; its implementation, with memintro.h's,
+# in tests/freestanding/fs_win32.c, passes the same `nm -u` check).
 #   - the header includes nothing but <stddef.h> and <stdint.h>;
 #   - the implementation compiled with -ffreestanding -fno-builtin (gcc and clang, -O0,
 #     -O2, -Os, and 32-bit x86 when the compiler can target it) leaves no undefined
@@ -17,6 +19,13 @@ if [ "$incs" = "#include<stddef.h> #include<stdint.h> " ]; then
     echo "ok - freestanding: memintro.h includes only <stddef.h> and <stdint.h>"
 else
     echo "not ok - freestanding: memintro.h includes: $incs"
+fi
+
+incs=$(grep -E '^#[[:space:]]*include' memintro_win32.h | sed 's/[[:space:]]//g' | sort -u | tr '\n' ' ')
+if [ "$incs" = '#include"memintro.h" ' ]; then
+    echo "ok - freestanding: memintro_win32.h includes only memintro.h"
+else
+    echo "not ok - freestanding: memintro_win32.h includes: $incs"
 fi
 
 # nm -u OBJECT NAME: every undefined symbol must be one of the allowed four
@@ -50,6 +59,15 @@ for cc in gcc clang; do
             nm_check "$obj" "$cc $opt"
         else
             echo "not ok - freestanding: $cc $opt does not compile the implementation freestanding"
+            sed 's/^/    # /' "$obj.log" | head -20
+        fi
+    done
+    for opt in -O0 -O2; do
+        obj="$out/win32-$cc$opt.o"
+        if $cc -std=c99 $WARN $FS $opt -I. -c -o "$obj" tests/freestanding/fs_win32.c >"$obj.log" 2>&1; then
+            nm_check "$obj" "memintro_win32.h $cc $opt"
+        else
+            echo "not ok - freestanding: $cc $opt does not compile memintro_win32.h's implementation freestanding"
             sed 's/^/    # /' "$obj.log" | head -20
         fi
     done

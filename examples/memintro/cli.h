@@ -7,7 +7,8 @@
    mem.c     read, translate, search, write
    dump.c    dump (an ELF core of the target)
    info.c    info, targets
-   os_*.c    OS layers behind os.h (today: none)
+   os.c      the OS layers' framework: --os, detection, the dispatcher (os.h)
+   os_*.c    OS layers behind os.h: none (memory only), win32 (Windows guests)
    impl.c    the header implementations (one translation unit)
 
    Exit status: 0 success, 1 a runtime failure, 2 a usage error. Every error is one line on
@@ -128,7 +129,10 @@ typedef struct cli_opts {
     uint32_t granule, va_bits;
     int have_dtb, have_ttbr1, have_granule, have_va_bits;
     int json;
+    const struct cli_os *os; /* --os NAME; NULL: auto */
 } cli_opts;
+
+#define CLI_OS_MAX 8 /* OS layers */
 
 typedef struct cli_ctx {
     cli_opts o;
@@ -140,6 +144,11 @@ typedef struct cli_ctx {
     memintro_tlb tlb;
     memintro_tlb_entry *tlb_entries;
     void *scratch;
+    /* OS layers (os.c): per layer of cli_os_layers, 0 not tried yet, else 1 + its
+       detect's result; why it was not found; the active layer once known */
+    int os_tried[CLI_OS_MAX];
+    char os_why[CLI_OS_MAX][256];
+    const struct cli_os *os_active;
 } cli_ctx;
 
 /* Opens the target named by -c (once). Returns CLI_OK or an exit status (error printed). */

@@ -16,6 +16,10 @@ int cmd_info(cli_ctx *c, int argc, char **argv)
     if ((rc = cli_args("info", argc, argv, 0, 0, pos, 0, &npos, "info", 0)) != CLI_OK) return rc;
     if ((rc = cli_target_get(c, &t)) != CLI_OK) return rc;
     cli_target_cpus(t);
+    {
+        const cli_os *os; /* the guest OS first: an error before any output */
+        if ((rc = cli_os_active(c, "info", &os)) != CLI_OK) return rc;
+    }
     for (i = 0; t->map && i < t->map->count; i++) total += t->map->ranges[i].size;
     cli_obj(o, 0);
     cli_str(o, "connector", "connector  %s\n", t->connector);
@@ -51,7 +55,7 @@ int cmd_info(cli_ctx *c, int argc, char **argv)
         if (t->cpu_note[0])
             cli_text(o, "virtual    unknown (%s): give --arch and --dtb for guest-virtual addresses\n", t->cpu_note);
     }
-    cli_os_info(c, o);
+    if ((rc = cli_os_info(c, o)) != CLI_OK) return rc; /* known already: cannot fail here */
     if (t->vmcoreinfo) cli_str(o, "vmcoreinfo", 0, t->vmcoreinfo);
     cli_arr(o, "ranges");
     for (i = 0; i < t->range_count; i++) {

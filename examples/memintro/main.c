@@ -11,6 +11,9 @@
        build/memintro -c qemu:name=vm1 dump -o vm1.elf
        build/memintro -c dump:vm1.elf translate 0xffffffff81000000
        build/memintro -c raw:IMAGE --arch x86_64 --dtb 0x1000 read --virt 0xffffffff81000100 64
+       build/memintro -c dump:win10.dmp ps
+       build/memintro -c dump:win10.dmp --json modules 4242
+       build/memintro -c qemu:name=win11 exports ntdll.dll --pid 4242
        build/memintro --help
 
    This file: main, the global options, the command table, the usage text and the option
@@ -83,8 +86,14 @@ static const cli_command cli_commands[] = {
                  "known, each guest-physical range and its\n"
                  "backing, CPUs and paging, format facts",
      cmd_info},
-    {"read", "[--virt] ADDR LEN [-o FILE]", "hexdump LEN bytes at ADDR, or write them\nraw to FILE", cmd_read},
-    {"translate", "VADDR...", "guest-virtual to guest-physical, one line\nper address", cmd_translate},
+    {"read", "[--virt|--pid PID] ADDR LEN [-o FILE]", "hexdump LEN bytes at ADDR, or write them\n"
+                                                      "raw to FILE; --pid: in process PID's\n"
+                                                      "address space (implies --virt)",
+     cmd_read},
+    {"translate", "[--pid PID] VADDR...", "guest-virtual to guest-physical, one line\n"
+                                          "per address; --pid: in process PID's\n"
+                                          "address space",
+     cmd_translate},
     {"search", "[--virt] [--hex] [--max N] [--align N] PATTERN [START LEN]",
      "find PATTERN (text; hex bytes with --hex,\n"
      "?? = any byte) in the target's memory, or\n"
@@ -147,6 +156,10 @@ static void cli_usage(FILE *f)
                "  --ttbr1 ADDR                aarch64: TTBR1_EL1, for upper-half addresses\n"
                "  --granule 4k|16k|64k        aarch64: translation granule (default 4k)\n"
                "  --va-bits N                 aarch64: VA bits per half, 25..48 (default 48)\n"
+               "\nGuest OS:\n"
+               "  --os auto|win32|none        the OS layer (default auto: the first whose kernel\n"
+               "                              is found, else none); a named layer that is not\n"
+               "                              found is an error\n"
                "\nOutput:\n"
                "  --json                      machine-readable output (JSON)\n"
                "  -h, --help                  this text\n"
@@ -155,6 +168,8 @@ static void cli_usage(FILE *f)
     for (i = 0; i < CLI_NCOMMANDS; i++) cli_usage_command(f, &cli_commands[i]);
     for (i = 0; i < cli_os_count; i++) {
         size_t k;
+        if (!cli_os_layers[i]->ncommands) continue;
+        fprintf(f, "\nCommands of the %s OS layer (%s):\n", cli_os_layers[i]->name, cli_os_layers[i]->help);
         for (k = 0; k < cli_os_layers[i]->ncommands; k++) cli_usage_command(f, &cli_os_layers[i]->commands[k]);
     }
     fprintf(f, "\nADDR is guest-physical, or guest-virtual with --virt. Numbers are hex with 0x or\n"
@@ -170,8 +185,13 @@ static void cli_usage(FILE *f)
                "write a regular FILE as FILE.partial-* first (mode 0600: it holds guest memory)\n"
                "and rename it when complete, so a failed or interrupted command leaves no file\n"
                "behind; a device or FIFO is written in place, never replaced.\n"
+               "The guest OS is looked for only by info, the OS layers' commands and --pid;\n"
+               "info says which layer is active, and why the others were not found. A guest\n"
+               "list that breaks (a loop, a pointer into unmapped memory) prints the entries\n"
+               "before the break, then one error line naming where it ended (exit 1).\n"
                "Exit status: 0 success; 1 an address did not translate, bytes could not be read,\n"
-               "search found nothing, or the target failed; 2 bad usage.\n");
+               "search found nothing, no guest OS (or not the one --os names) was found, a guest\n"
+               "list broke, or the target failed; 2 bad usage.\n");
 }
 
 /* Matches option `name` at argv[*i]: "--name VALUE" or "--name=VALUE". Returns 1 and sets
@@ -207,6 +227,11 @@ static int cli_global(cli_opts *o, int argc, char **argv, int *i)
     if ((m = cli_opt(argc, argv, i, "-c", &val)) || (m = cli_opt(argc, argv, i, "--connect", &val))) {
         if (m < 0) return -CLI_USAGE;
         o->connect = val;
+        return 1;
+    }
+    if ((m = cli_opt(argc, argv, i, "--os", &val))) {
+        if (m < 0) return -CLI_USAGE;
+        if (cli_os_parse(val, &o->os) != CLI_OK) return -CLI_USAGE;
         return 1;
     }
     if ((m = cli_opt(argc, argv, i, "--arch", &val))) {
@@ -318,19 +343,34 @@ int main(int argc, char **argv)
     }
     for (i = 0; i < (int)CLI_NCOMMANDS; i++)
         if (!strcmp(cli_commands[i].name, cmdname)) cmd = &cli_commands[i];
-    for (i = 0; !cmd && i < (int)cli_os_count; i++) { /* the commands OS layers add */
-        size_t k;
-        for (k = 0; k < cli_os_layers[i]->ncommands; k++)
-            if (!strcmp(cli_os_layers[i]->commands[k].name, cmdname)) cmd = &cli_os_layers[i]->commands[k];
-    }
-    if (!cmd) {
-        char known[256] = "";
-        for (i = 0; i < (int)CLI_NCOMMANDS; i++) {
-            if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
-            strncat(known, cli_commands[i].name, sizeof known - strlen(known) - 1);
+    if (!cmd) { /* the commands OS layers add: known by name before anything is opened */
+        int any = 0;
+        for (i = 0; i < (int)cli_os_count; i++) {
+            size_t k;
+            for (k = 0; k < cli_os_layers[i]->ncommands; k++)
+                if (!strcmp(cli_os_layers[i]->commands[k].name, cmdname)) any = 1;
         }
-        free(rest);
-        return cli_error(CLI_USAGE, "unknown command '%s' (commands: %s)", cmdname, known);
+        if (!any) {
+            char known[512] = "";
+            for (i = 0; i < (int)CLI_NCOMMANDS; i++) {
+                if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
+                strncat(known, cli_commands[i].name, sizeof known - strlen(known) - 1);
+            }
+            for (i = 0; i < (int)cli_os_count; i++) {
+                size_t k;
+                for (k = 0; k < cli_os_layers[i]->ncommands; k++) {
+                    strncat(known, k ? ", " : "; ", sizeof known - strlen(known) - 1);
+                    strncat(known, cli_os_layers[i]->commands[k].name, sizeof known - strlen(known) - 1);
+                }
+                if (cli_os_layers[i]->ncommands) {
+                    strncat(known, " (", sizeof known - strlen(known) - 1);
+                    strncat(known, cli_os_layers[i]->name, sizeof known - strlen(known) - 1);
+                    strncat(known, ")", sizeof known - strlen(known) - 1);
+                }
+            }
+            free(rest);
+            return cli_error(CLI_USAGE, "unknown command '%s' (commands: %s)", cmdname, known);
+        }
     }
     /* Options for the other architecture are a usage error before anything is opened. */
     if (c.o.arch_name && c.o.arch != MEMINTRO_ARCH_AARCH64 &&
@@ -340,10 +380,11 @@ int main(int argc, char **argv)
                          c.o.arch_name);
     }
     cli_out_init(&c.out, stdout, c.o.json);
-    rc = cmd->run(&c, nrest, rest);
+    rc = cmd ? cmd->run(&c, nrest, rest) : cli_os_dispatch(&c, cmdname, nrest, rest);
     if (fflush(stdout) || ferror(stdout)) {
         if (rc == CLI_OK) rc = cli_error(CLI_FAIL, "cannot write the output: %s", strerror(errno));
     }
+    cli_os_release(&c);
     cli_target_release(&c);
     free(rest);
     return rc;

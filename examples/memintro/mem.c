@@ -2,8 +2,29 @@
    arguments first (usage errors before the target is touched), then asks for the target
    (cli_target_get) and, for guest-virtual work, the address space (cli_virt_get). */
 #include "cli.h"
+#include "os.h"
 
 #include <errno.h>
+
+/* --pid PID: process PID's address space from the active OS layer. Returns CLI_OK or an
+   exit status (error printed). */
+static int cli_pid_virt(cli_ctx *c, const char *cmd, const char *spid, memintro_virt **out)
+{
+    uint64_t pid;
+    const char *why = cli_parse_num(spid, &pid);
+    if (why) return cli_error(CLI_USAGE, "%s: --pid '%s': %s", cmd, spid, why);
+    return cli_os_process_virt(c, cmd, pid, out);
+}
+
+/* Parses --pid's value before the target is opened (usage errors first). */
+static int cli_pid_check(const char *cmd, const char *spid)
+{
+    uint64_t pid;
+    const char *why;
+    if (!spid) return CLI_OK;
+    if ((why = cli_parse_num(spid, &pid))) return cli_error(CLI_USAGE, "%s: --pid '%s': %s", cmd, spid, why);
+    return CLI_OK;
+}
 
 /* ---- translate ------------------------------------------------------------------------ */
 
@@ -23,8 +44,12 @@ int cmd_translate(cli_ctx *c, int argc, char **argv)
     const char **pos = (const char **)cli_alloc((size_t)(argc + 1) * sizeof *pos);
     cli_out *o = &c->out;
     int i, rc, failed = 0, n;
-    rc = cli_args("translate", argc, argv, 0, 0, pos, argc, &n, "translate VADDR...", 0);
-    if (rc == CLI_OK && n <= 0) rc = cli_error(CLI_USAGE, "translate: missing VADDR (usage: translate VADDR...)");
+    const char *spid = 0;
+    const cli_optspec spec[] = {{"--pid", 0, "PID", 0, &spid}};
+    rc = cli_args("translate", argc, argv, spec, 1, pos, argc, &n, "translate [--pid PID] VADDR...", 0);
+    if (rc == CLI_OK && n <= 0)
+        rc = cli_error(CLI_USAGE, "translate: missing VADDR (usage: translate [--pid PID] VADDR...)");
+    if (rc == CLI_OK) rc = cli_pid_check("translate", spid);
     if (rc != CLI_OK) {
         free(pos);
         return rc;
@@ -41,7 +66,7 @@ int cmd_translate(cli_ctx *c, int argc, char **argv)
         }
     }
     free(pos);
-    if ((rc = cli_virt_get(c, &v)) != CLI_OK) {
+    if ((rc = spid ? cli_pid_virt(c, "translate", spid, &v) : cli_virt_get(c, &v)) != CLI_OK) {
         free(x);
         return rc;
     }
@@ -182,16 +207,19 @@ static void cli_read_chunk(cli_reader *r, uint64_t addr, size_t n, uint64_t page
 
 int cmd_read(cli_ctx *c, int argc, char **argv)
 {
-    const char *pos[2], *outpath = 0, *why;
+    const char *pos[2], *outpath = 0, *why, *spid = 0;
     int npos = 0, virt = 0, rc, width = 8, e;
     uint64_t addr, len, done, page = 4096, last;
     cli_reader r;
     cli_outfile of;
     cli_progress prog;
     cli_out *o = &c->out;
-    const cli_optspec spec[] = {{"--virt", 0, 0, &virt, 0}, {"--output", "-o", "FILE", 0, &outpath}};
-    static const char usage[] = "read [--virt] ADDR LEN [-o FILE]";
-    if ((rc = cli_args("read", argc, argv, spec, 2, pos, 2, &npos, usage, 0)) != CLI_OK) return rc;
+    const cli_optspec spec[] = {
+        {"--virt", 0, 0, &virt, 0}, {"--output", "-o", "FILE", 0, &outpath}, {"--pid", 0, "PID", 0, &spid}};
+    static const char usage[] = "read [--virt|--pid PID] ADDR LEN [-o FILE]";
+    if ((rc = cli_args("read", argc, argv, spec, 3, pos, 2, &npos, usage, 0)) != CLI_OK) return rc;
+    if ((rc = cli_pid_check("read", spid)) != CLI_OK) return rc;
+    if (spid) virt = 1; /* --pid implies --virt */
     if (npos == 0) return cli_error(CLI_USAGE, "read: missing ADDR and LEN (usage: %s)", usage);
     if (npos == 1) return cli_error(CLI_USAGE, "read: missing LEN (usage: %s)", usage);
     if (outpath && !*outpath) return cli_error(CLI_USAGE, "read: -o needs a FILE");
@@ -207,7 +235,7 @@ int cmd_read(cli_ctx *c, int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.c = c;
     if (virt) {
-        if ((rc = cli_virt_get(c, &r.v)) != CLI_OK) return rc;
+        if ((rc = spid ? cli_pid_virt(c, "read", spid, &r.v) : cli_virt_get(c, &r.v)) != CLI_OK) return rc;
         page = (uint64_t)1 << r.v->page_shift;
     } else {
         cli_target *t;

@@ -1,32 +1,72 @@
 /* memintro CLI: the interface every OS layer implements. An OS layer (one file each,
-   os_NAME.c) recognises a guest operating system in the target's guest-virtual memory and
-   adds what it knows: lines of `info` and commands of its own (processes, modules, ...).
-   The layers are listed in cli_os_layers (os_none.c); today there is only "none", the
-   layer that knows no OS. */
+   os_NAME.c) recognises a guest operating system in the target (its memory, its CPU state,
+   its facts such as a crash dump's header) and adds what it knows: fields of `info`, the
+   address space of a process (`read --pid`, `translate --pid`) and commands of its own
+   (ps, modules, ...). Several layers may have a command of the same name: the dispatcher
+   runs the active layer's one.
+
+   The active layer: `--os NAME` names it (a layer that is not found is an error with its
+   one-line reason, exit 1); `--os auto` (the default) takes the first layer of
+   cli_os_layers whose OS is found, and "none" (the last, memory commands only) always
+   matches. Detection runs once per run, and only for commands that need it (info, the
+   layers' commands, --pid): the memory commands never look for an OS. */
 #ifndef MEMINTRO_CLI_OS_H
 #define MEMINTRO_CLI_OS_H
 
 #include "cli.h"
 
+/* What cli_os.detect returns. */
+#define CLI_OS_FOUND 1
+#define CLI_OS_ABSENT 0
+#define CLI_OS_FAILED (-1)
+
 typedef struct cli_os {
-    const char *name; /* as --os would name it */
+    const char *name; /* as --os names it */
     const char *help; /* one line */
-    /* Looks for this OS in v (the target's kernel address space; NULL when none is known).
-       Returns 1 when found, 0 when not. */
-    int (*detect)(cli_ctx *c, memintro_virt *v);
-    /* Adds its fields to info's record (may be NULL). */
+    /* Looks for this OS in the open target c->t (memory, CPU state, facts; the global
+       --arch/--dtb are hints). Keeps what it found for the layer's commands. Returns
+       CLI_OS_FOUND; CLI_OS_ABSENT with a one-line reason in why[len] ("no x64 low stub
+       ..."); CLI_OS_FAILED when the target failed (the reason in why). Called at most once. */
+    int (*detect)(cli_ctx *c, char *why, size_t len);
+    /* Adds its fields to info's "os" object, after "name" (may be NULL). */
     void (*info)(cli_ctx *c, cli_out *o);
+    /* The guest-virtual address space of process `pid` (cmd names the command in
+       messages). Returns CLI_OK and sets *out, or an exit status (error printed). NULL:
+       the layer knows no processes. */
+    int (*process_virt)(cli_ctx *c, const char *cmd, uint64_t pid, memintro_virt **out);
+    /* Releases what detect kept (may be NULL). */
+    void (*release)(cli_ctx *c);
     const cli_command *commands; /* the commands it adds, ncommands of them */
     size_t ncommands;
 } cli_os;
 
-/* Every OS layer, the last one "none" (it always matches). */
+/* Every OS layer in detection order, the last one "none" (it always matches). */
 extern const cli_os *const cli_os_layers[];
 extern const size_t cli_os_count;
+extern const cli_os cli_os_none, cli_os_win32;
 
-/* The layer in use: the first whose detect finds its OS (detection runs once). */
-const cli_os *cli_os_get(cli_ctx *c);
-/* Adds the layer's info fields (nothing for "none"). */
-void cli_os_info(cli_ctx *c, cli_out *o);
+/* The layer named `name` ("auto": *out = NULL). Returns CLI_OK, or CLI_USAGE (error
+   printed, naming the layers). */
+int cli_os_parse(const char *name, const cli_os **out);
+/* The active layer (see above). Opens the target if needed. Returns CLI_OK and *out, or an
+   exit status (error printed, starting with cmd): the target could not be opened or
+   failed, or the layer --os named is not there. */
+int cli_os_active(cli_ctx *c, const char *cmd, const cli_os **out);
+/* For command cmd of layer os (after its arguments are parsed): makes sure os is the
+   active layer. Returns CLI_OK, or an exit status (error printed: "ps: no guest OS found
+   (win32: REASON)", exit 1). */
+int cli_os_require(cli_ctx *c, const char *cmd, const cli_os *os);
+/* The address space of process pid in the active layer (for --pid). Returns CLI_OK and
+   *out, or an exit status (error printed). */
+int cli_os_process_virt(cli_ctx *c, const char *cmd, uint64_t pid, memintro_virt **out);
+/* Runs command `name` of an OS layer: the one --os names, else (auto) the only layer that
+   has it, or, when several have it, the active layer's. Returns -1 when no layer has a
+   command of that name, else the command's exit status. */
+int cli_os_dispatch(cli_ctx *c, const char *name, int argc, char **argv);
+/* info's "os" object: the active layer's name and fields, or with "none" why each layer
+   was not found. Returns CLI_OK or an exit status (error printed). */
+int cli_os_info(cli_ctx *c, cli_out *o);
+/* Releases every layer's state. */
+void cli_os_release(cli_ctx *c);
 
 #endif
