@@ -218,11 +218,8 @@ static int cli_lx_ps_one(void *user, const memintro_linux_task *t)
     cli_num(o, "ppid", "%8s  ", (uint64_t)(uint32_t)t->ppid);
     cli_str(o, "state", "%s  ", st);
     cli_str(o, "name", "%-16s  ", t->comm);
-    if (t->dtb) cli_hex(o, "dtb", "%-18s  ", t->dtb);
-    else {
-        cli_null(o, "dtb", 0);
-        cli_text(o, "%-18s  ", "-");
-    }
+    /* a kernel thread has no page tables of its own: it runs in the kernel's */
+    cli_hex(o, "dtb", "%-18s  ", t->dtb ? t->dtb : cli_lx.l->dtb);
     cli_bool(o, "kernel_thread", 0, t->kernel_thread);
     if (k->threads) cli_bool(o, "thread", 0, t->is_thread);
     cli_text(o, "%-7s  ", t->kernel_thread ? "kthread" : k->threads && t->is_thread ? "thread" : "user");
@@ -564,8 +561,9 @@ int cli_linux_vmcoreinfo(cli_ctx *c, const char **text, size_t *size)
 
 static const cli_command cli_lx_commands[] = {
     {"ps", "[--threads]", "the processes (--threads: and their threads):\n"
-                          "pid, parent, state, name, DTB, kernel\n"
-                          "thread or user, task_struct (list order)",
+                          "pid, parent, state, name, DTB (a kernel\n"
+                          "thread's: the kernel's), kernel thread or\n"
+                          "user, task_struct (list order)",
      cmd_lx_ps},
     {"maps", "PID", "the memory maps of a process, as\n"
                     "/proc/PID/maps: range, perms, offset, path",
