@@ -8,7 +8,7 @@
    dump.c    dump (an ELF core of the target)
    info.c    info, targets
    os.c      the OS layers' framework: --os, detection, the dispatcher (os.h)
-   os_*.c    OS layers behind os.h: none (memory only), win32 (Windows guests)
+   os_*.c    OS layers behind os.h: none (memory only), win32 (Windows guests), linux
    impl.c    the header implementations (one translation unit)
 
    Exit status: 0 success, 1 a runtime failure, 2 a usage error. Every error is one line on

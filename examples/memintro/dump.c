@@ -1,5 +1,5 @@
 /* memintro CLI: dump, an ELF core of the target's memory (memintro_coredump.h's writer). */
-#include "cli.h"
+#include "os.h"
 
 #include <unistd.h>
 
@@ -18,7 +18,8 @@ static void cli_dump_progress(void *user, uint64_t done, uint64_t total)
 
 int cmd_dump(cli_ctx *c, int argc, char **argv)
 {
-    const char *outpath = 0, *why, *pos[1];
+    const char *outpath = 0, *why, *pos[1], *vmci = 0;
+    size_t vmci_size = 0;
     int force = 0, rc, npos, e;
     size_t i;
     cli_target *t;
@@ -43,6 +44,7 @@ int cmd_dump(cli_ctx *c, int argc, char **argv)
     if (!t->map || !t->map->count) return cli_error(CLI_FAIL, "dump: the target's memory map is empty");
     cli_target_cpus(t); /* CPU notes when the target knows its registers */
     for (i = 0; i < t->map->count; i++) total += t->map->ranges[i].size;
+    if (!t->vmcoreinfo && (rc = cli_linux_vmcoreinfo(c, &vmci, &vmci_size)) != CLI_OK) return rc;
 
     /* a regular file is written under a temporary name beside it and renamed into place
        when complete; a device or FIFO is written in place and never replaced */
@@ -54,7 +56,16 @@ int cmd_dump(cli_ctx *c, int argc, char **argv)
     wo.progress = cli_dump_progress;
     wo.user = &ds;
     t0 = cli_now();
-    s = memintro_target_write_elf_fd(t, of.fd, &wo, &res);
+    if (vmci) { /* a live Linux guest's own VMCOREINFO, as its crash path would write it */
+        memintro_coredump_facts f;
+        if (t->dump_facts) f = *t->dump_facts;
+        else memset(&f, 0, sizeof f);
+        f.vmcoreinfo = vmci;
+        f.vmcoreinfo_size = vmci_size;
+        s = memintro_coredump_write_elf_fd(t->phys, t->map, &f, of.fd, &wo, &res);
+    } else {
+        s = memintro_target_write_elf_fd(t, of.fd, &wo, &res);
+    }
     cli_progress_end(&ds.prog, res.memory_size);
     written = res.memory_size > ds.done ? res.memory_size : ds.done;
     if (s == MEMINTRO_OK && (e = cli_outfile_commit(&of, &why)) != 0) {

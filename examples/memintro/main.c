@@ -157,7 +157,7 @@ static void cli_usage(FILE *f)
                "  --granule 4k|16k|64k        aarch64: translation granule (default 4k)\n"
                "  --va-bits N                 aarch64: VA bits per half, 25..48 (default 48)\n"
                "\nGuest OS:\n"
-               "  --os auto|win32|none        the OS layer (default auto: the first whose kernel\n"
+               "  --os auto|win32|linux|none  the OS layer (default auto: the first whose kernel\n"
                "                              is found, else none); a named layer that is not\n"
                "                              found is an error\n"
                "\nOutput:\n"

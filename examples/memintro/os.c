@@ -3,7 +3,7 @@
 #include "os.h"
 
 /* Further layers go before "none", each defined in its own os_NAME.c. */
-const cli_os *const cli_os_layers[] = {&cli_os_win32, &cli_os_none};
+const cli_os *const cli_os_layers[] = {&cli_os_win32, &cli_os_linux, &cli_os_none};
 const size_t cli_os_count = sizeof cli_os_layers / sizeof cli_os_layers[0];
 
 typedef char cli_os_fits[sizeof cli_os_layers / sizeof cli_os_layers[0] <= CLI_OS_MAX ? 1 : -1];

@@ -43,7 +43,7 @@ typedef struct cli_os {
 /* Every OS layer in detection order, the last one "none" (it always matches). */
 extern const cli_os *const cli_os_layers[];
 extern const size_t cli_os_count;
-extern const cli_os cli_os_none, cli_os_win32;
+extern const cli_os cli_os_none, cli_os_win32, cli_os_linux;
 
 /* The layer named `name` ("auto": *out = NULL). Returns CLI_OK, or CLI_USAGE (error
    printed, naming the layers). */
@@ -68,5 +68,10 @@ int cli_os_dispatch(cli_ctx *c, const char *name, int argc, char **argv);
 int cli_os_info(cli_ctx *c, cli_out *o);
 /* Releases every layer's state. */
 void cli_os_release(cli_ctx *c);
+
+/* os_linux.c: a Linux guest's own VMCOREINFO for dump (the text its vmcoreinfo_note holds)
+   when the active layer is linux, else *text = NULL. Returns CLI_OK, or an exit status
+   (error printed) when the target failed while the guest OS was looked for. */
+int cli_linux_vmcoreinfo(cli_ctx *c, const char **text, size_t *size);
 
 #endif
