@@ -1595,8 +1595,15 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
     uint32_t i, len, j;
     char name[MEMINTRO__LK_NAMELEN + 1];
     uint32_t token_len[256];
+    uint8_t want_len[64];
     for (j = 0; j < 256; j++)
         token_len[j] = (j < 255 ? l->token_off[j + 1] : l->ntokens_len) - l->token_off[j] - 1;
+    MEMINTRO__LK_SET(want_len, 0, sizeof want_len);
+    for (j = 0; j < MEMINTRO__LK_WANTED; j++) {
+        size_t k = 0;
+        while (memintro__lk_wanted[j][k]) k++;
+        if (k < sizeof want_len) want_len[k] = 1;
+    }
     for (i = 0; i < ks->count; i++) {
         const uint8_t *p;
         size_t nl = 0;
@@ -1608,21 +1615,27 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
             return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms_names record is malformed");
         p = memintro__lk_map(l, next - len, len);
         if (!p) return l->io_status;
-        for (j = 0; j < len; j++) {
-            uint32_t tl = token_len[p[j]];
-            if (nl + tl > MEMINTRO__LK_NAMELEN)
-                return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is longer than KSYM_NAME_LEN");
-            MEMINTRO__LK_COPY(name + nl, l->tokens + l->token_off[p[j]], tl);
-            nl += tl;
-        }
+        for (j = 0; j < len; j++) nl += token_len[p[j]];
+        if (nl > MEMINTRO__LK_NAMELEN)
+            return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is longer than KSYM_NAME_LEN");
         if (nl < 2) return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is empty");
-        name[nl] = 0;
-        if (out) {
-            l->sym_name[i] = (uint32_t)total;
-            MEMINTRO__LK_COPY(out + total, name, nl + 1);
-        } else if (want) {
-            for (j = 0; j < MEMINTRO__LK_WANTED; j++)
-                if (!want[j] && memintro__lk_streq(name + 1, memintro__lk_wanted[j])) want[j] = i + 1;
+        /* the sizing pass expands only names as long as a wanted one; the filling pass
+           expands straight into the caller's memory */
+        if (out || (want && nl - 1 < sizeof want_len && want_len[nl - 1])) {
+            char *d = out ? out + total : name;
+            size_t o = 0;
+            for (j = 0; j < len; j++) {
+                const uint8_t *tk = l->tokens + l->token_off[p[j]];
+                uint32_t tl = token_len[p[j]], q;
+                for (q = 0; q < tl; q++) d[o + q] = (char)tk[q];
+                o += tl;
+            }
+            d[o] = 0;
+            if (out)
+                l->sym_name[i] = (uint32_t)total;
+            else
+                for (j = 0; j < MEMINTRO__LK_WANTED; j++)
+                    if (!want[j] && memintro__lk_streq(name + 1, memintro__lk_wanted[j])) want[j] = i + 1;
         }
         total += nl + 1;
         pos = next;
@@ -1666,7 +1679,14 @@ static int memintro__lk_banner_hit(void *user, uint64_t addr)
     memintro_linux *l = c->l;
     uint64_t lo = addr > MEMINTRO__LK_WINDOW ? addr - MEMINTRO__LK_WINDOW : 0, hi = addr + MEMINTRO__LK_WINDOW;
     memintro_status s;
+    const uint8_t *p = memintro__lk_map(l, addr, 320);
+    size_t i;
     if (c->done_hi && addr >= c->done_lo && addr < c->done_hi) return 0;
+    /* linux_banner is one printable line, its newline and a NUL: copies in logs, tty and
+       pipe buffers or page caches are followed by more text */
+    if (!p) return 0;
+    for (i = 14; i < 318 && p[i] >= 0x20 && p[i] < 0x7f; i++) {}
+    if (i >= 318 || p[i] != '\n' || p[i + 1] != 0) return 0;
     /* forward first (kallsyms follow linux_banner in .rodata), then back */
     s = memintro__lk_find(l, addr, hi);
     if (s == MEMINTRO_E_NOTFOUND) s = memintro__lk_find(l, lo, addr);

@@ -74,7 +74,10 @@ exec /init.orig
 EOF
 chmod 755 "$gd/root/init" "$gd/root/init.orig"
 (cd "$gd/root" && printf 'init\ninit.orig\n' | cpio -o -H newc --quiet) >"$tmp/wrap.cpio"
-cat build/guest/initrd.img "$tmp/wrap.cpio" >"$tmp/initrd.img" && mv -f "$tmp/initrd.img" "$gd/initrd.img"
+# the kernel looks for the next archive at a 4-byte boundary: pad the gzip'd one with zeros
+isz=$(wc -c <build/guest/initrd.img)
+{ cat build/guest/initrd.img; head -c $(((512 - isz % 512) % 512)) /dev/zero; cat "$tmp/wrap.cpio"; } >"$tmp/initrd.img" &&
+    mv -f "$tmp/initrd.img" "$gd/initrd.img"
 
 boot() { # EXTRA-QEMU-ARGS
     tests/guest/stop.sh "$g" >/dev/null 2>&1
