@@ -186,7 +186,7 @@ static void build_btf(int variant)
     mname = arr(chr, u32, 56);
     ty("module", MEMINTRO_BTF_STRUCT, 5, 0, 0x70);
     mem_("list", lh, 8);
-    mem_("state", u32, 0x10);
+    mem_("state", u32, 0);
     mem_("name", mname, 0x18);
     mem_("core_layout", layout, 0x50);
     mem_("init_layout", layout, 0x60);
@@ -277,7 +277,7 @@ static uint64_t module(const char *name, uint64_t base, uint32_t core, uint32_t 
                        uint32_t state)
 {
     uint64_t m = kalloc(0x70);
-    w32(m + 0x10, state);
+    w32(m, state);
     wstr(m + 0x18, name);
     w64(m + 0x50, base);
     w32(m + 0x58, core);
