@@ -187,7 +187,8 @@ image_checks() { # BIN NAME CONTAINER (raw|dmp|elf)
         hex=$(printf %s "$mk" | od -An -v -tx1 | tr -d ' \n')
         len=$(printf %s "$mk" | wc -c)
         run $B $C --json read --pid $pid $va $len
-        [ "$rc" = 0 ] && [ "$(jq -r .data "$T/out")" = "$hex" ] || bad="$bad read:$pid"
+        [ "$rc" = 0 ] && [ "$(jq -r .data "$T/out")" = "$hex" ] && [ "$(jq -r .pid "$T/out")" = "$pid" ] ||
+            bad="$bad read:$pid"
         run $B $C --json translate --pid $pid $va
         pa=$(jq -r '.[0].pa' "$T/out" 2>/dev/null)
         run $B $C --json read "$pa" $len

@@ -251,6 +251,11 @@ int cmd_read(cli_ctx *c, int argc, char **argv)
     cli_hex(o, "address", 0, addr);
     cli_num(o, "length", 0, len);
     cli_str(o, "space", 0, virt ? "virtual" : "physical");
+    if (spid) {
+        uint64_t pid = 0;
+        cli_parse_num(spid, &pid); /* checked above */
+        cli_num(o, "pid", 0, pid);
+    }
     if (outpath)
         cli_str(o, "file", 0, outpath);
     else
