@@ -400,7 +400,8 @@ typedef struct memintro_linux_offsets {
     uint32_t r64_pivot, r64_slot, r64_meta, r64_slots, a64_pivot, a64_slot, a64_meta, a64_slots;
     uint32_t mt_leaf64, mt_range64, mt_arange64; /* enum maple_type values */
     /* module: name, text base, and the parts whose sizes /proc/modules adds up */
-    uint32_t mod_list, mod_name, mod_name_len, mod_base, mod_nsizes, mod_size[8];
+    uint32_t mod_list, mod_name, mod_name_len, mod_base, mod_nsizes, mod_size[8], mod_state,
+        mod_unformed; /* module.state and enum module_state's MODULE_STATE_UNFORMED */
     /* printk ring buffer (5.10+) */
     uint32_t rb_desc_ring, rb_text_ring, dr_count_bits, dr_descs, dr_infos, dr_head_id,
         dr_tail_id, desc_size, desc_state, desc_text_begin, desc_text_next, info_size,
@@ -544,12 +545,15 @@ typedef struct memintro_linux_module {
     uint64_t base;          /* its text: mem[MOD_TEXT].base (6.4+), core_layout.base, module_core */
     uint64_t size;          /* as /proc/modules: all the module's memory (6.4+), or
                                core_layout.size + init_layout.size */
+    uint32_t state;         /* MODULE_STATE_LIVE 0, COMING 1, GOING 2 */
+    uint32_t reserved;
     char name[64];
 } memintro_linux_module;
 
 typedef int (*memintro_linux_module_fn)(void *user, const memintro_linux_module *m);
 
-/* Walks the `modules` list in its order (the newest module first, as /proc/modules).
+/* Walks the `modules` list in its order (the newest module first), skipping modules still
+   being set up (MODULE_STATE_UNFORMED), as /proc/modules does.
    Returns OK, E_UNSUPPORTED (os->missing_modules) or a status that ended the walk. */
 MEMINTRO_API memintro_status memintro_linux_module_each(const memintro_linux_os *os,
                                                         memintro_linux_module_fn fn, void *user);
@@ -1582,17 +1586,25 @@ static const char *const memintro__lk_wanted[MEMINTRO__LK_WANTED] = {
 
 /* One pass over kallsyms_names: checks every marker and record, expands every name. With
    out == NULL it counts the bytes of the expanded names and finds the wanted ones
-   (want[] = index + 1); else it writes "<type><name>\0" for each into out. */
+   (want[] = index + 1); else it writes "<type><name>\0" for each into out, at most *bytes
+   bytes (what the sizing pass counted). */
 static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t *bytes, uint32_t *want)
 {
     const memintro_linux_kallsyms *ks = &l->kallsyms;
     unsigned w = (ks->layout & MEMINTRO_KALLSYMS_MARKERS64) ? 8 : 4;
-    uint64_t pos = ks->names, end = ks->names + ks->names_size, total = 0, m, next;
+    uint64_t pos = ks->names, end = ks->names + ks->names_size, total = 0, m, next, limit = *bytes;
     uint32_t i, len, j;
     char name[MEMINTRO__LK_NAMELEN + 1];
     uint32_t token_len[256];
+    uint8_t want_len[64];
     for (j = 0; j < 256; j++)
         token_len[j] = (j < 255 ? l->token_off[j + 1] : l->ntokens_len) - l->token_off[j] - 1;
+    MEMINTRO__LK_SET(want_len, 0, sizeof want_len);
+    for (j = 0; j < MEMINTRO__LK_WANTED; j++) {
+        size_t k = 0;
+        while (memintro__lk_wanted[j][k]) k++;
+        if (k < sizeof want_len) want_len[k] = 1;
+    }
     for (i = 0; i < ks->count; i++) {
         const uint8_t *p;
         size_t nl = 0;
@@ -1604,21 +1616,29 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
             return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms_names record is malformed");
         p = memintro__lk_map(l, next - len, len);
         if (!p) return l->io_status;
-        for (j = 0; j < len; j++) {
-            uint32_t tl = token_len[p[j]];
-            if (nl + tl > MEMINTRO__LK_NAMELEN)
-                return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is longer than KSYM_NAME_LEN");
-            MEMINTRO__LK_COPY(name + nl, l->tokens + l->token_off[p[j]], tl);
-            nl += tl;
-        }
+        for (j = 0; j < len; j++) nl += token_len[p[j]];
+        if (nl > MEMINTRO__LK_NAMELEN)
+            return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is longer than KSYM_NAME_LEN");
         if (nl < 2) return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is empty");
-        name[nl] = 0;
-        if (out) {
-            l->sym_name[i] = (uint32_t)total;
-            MEMINTRO__LK_COPY(out + total, name, nl + 1);
-        } else if (want) {
-            for (j = 0; j < MEMINTRO__LK_WANTED; j++)
-                if (!want[j] && memintro__lk_streq(name + 1, memintro__lk_wanted[j])) want[j] = i + 1;
+        /* the sizing pass expands only names as long as a wanted one; the filling pass
+           expands straight into the caller's memory */
+        if (out && total + nl + 1 > limit) /* memory that changed since the sizing pass */
+            return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "kallsyms_names changed while it was read");
+        if (out || (want && nl - 1 < sizeof want_len && want_len[nl - 1])) {
+            char *d = out ? out + total : name;
+            size_t o = 0;
+            for (j = 0; j < len; j++) {
+                const uint8_t *tk = l->tokens + l->token_off[p[j]];
+                uint32_t tl = token_len[p[j]], q;
+                for (q = 0; q < tl; q++) d[o + q] = (char)tk[q];
+                o += tl;
+            }
+            d[o] = 0;
+            if (out)
+                l->sym_name[i] = (uint32_t)total;
+            else
+                for (j = 0; j < MEMINTRO__LK_WANTED; j++)
+                    if (!want[j] && memintro__lk_streq(name + 1, memintro__lk_wanted[j])) want[j] = i + 1;
         }
         total += nl + 1;
         pos = next;
@@ -1662,7 +1682,14 @@ static int memintro__lk_banner_hit(void *user, uint64_t addr)
     memintro_linux *l = c->l;
     uint64_t lo = addr > MEMINTRO__LK_WINDOW ? addr - MEMINTRO__LK_WINDOW : 0, hi = addr + MEMINTRO__LK_WINDOW;
     memintro_status s;
+    const uint8_t *p = memintro__lk_map(l, addr, 320);
+    size_t i;
     if (c->done_hi && addr >= c->done_lo && addr < c->done_hi) return 0;
+    /* linux_banner is one printable line, its newline and a NUL: copies in logs, tty and
+       pipe buffers or page caches are followed by more text */
+    if (!p) return 0;
+    for (i = 14; i < 318 && p[i] >= 0x20 && p[i] < 0x7f; i++) {}
+    if (i >= 318 || p[i] != '\n' || p[i + 1] != 0) return 0;
     /* forward first (kallsyms follow linux_banner in .rodata), then back */
     s = memintro__lk_find(l, addr, hi);
     if (s == MEMINTRO_E_NOTFOUND) s = memintro__lk_find(l, lo, addr);
@@ -2268,6 +2295,8 @@ MEMINTRO__LDEF memintro_status memintro_linux_os_init(memintro_linux_os *os, mem
     o->mod_list = memintro__lx_off(b, "module", "list");
     o->mod_name = memintro__lx_off(b, "module", "name");
     o->mod_name_len = memintro__lx_msize(b, "module", "name");
+    o->mod_state = memintro__lx_off(b, "module", "state");
+    o->mod_unformed = memintro__lx_enum(b, "module_state", "MODULE_STATE_UNFORMED", 3);
     o->mod_nsizes = 0;
     msize = memintro__lx_msize(b, "module", "mem");
     esize = memintro__lx_tsize(b, "module_memory");
@@ -2992,8 +3021,8 @@ MEMINTRO__LDEF memintro_status memintro_linux_module_each(const memintro_linux_o
     memintro__lx_cyc_init(&cyc, head);
     for (;;) {
         memintro_linux_module m;
-        memintro__lx_field f[9];
-        uint64_t sizes[8];
+        memintro__lx_field f[10];
+        uint64_t sizes[8], state;
         uint32_t nlen;
         st = memintro__lx_u64(os->kernel, cur, &next);
         if (st != MEMINTRO_OK) return st;
@@ -3007,13 +3036,16 @@ MEMINTRO__LDEF memintro_status memintro_linux_module_each(const memintro_linux_o
         for (i = 0; i < o->mod_nsizes && i < 8; i++) {
             f[1 + i].off = o->mod_size[i]; f[1 + i].size = 4; f[1 + i].out = &sizes[i];
         }
-        st = memintro__lx_fields(os->kernel, m.addr, f, 1 + i);
+        f[1 + i].off = o->mod_state; f[1 + i].size = 4; f[1 + i].out = &state;
+        st = memintro__lx_fields(os->kernel, m.addr, f, 2 + i);
         if (st != MEMINTRO_OK) return st;
         while (i--) m.size += sizes[i];
+        m.state = (uint32_t)state;
+        cur = next;
+        if (m.state == o->mod_unformed && o->mod_state != MEMINTRO__LX_NONE) continue;
         nlen = o->mod_name_len && o->mod_name_len < sizeof m.name ? o->mod_name_len : sizeof m.name - 1;
         memintro__lx_str(os->kernel, m.addr + o->mod_name, m.name, nlen);
         if (fn && fn(user, &m)) return MEMINTRO_OK;
-        cur = next;
     }
 }
 

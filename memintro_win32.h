@@ -304,7 +304,8 @@ MEMINTRO_API memintro_status memintro_win32_modules(memintro_win32 *w, const mem
 
 /* ---- PE images ------------------------------------------------------------------------ */
 
-#define MEMINTRO_PE_MAX_SECTIONS 96u /* the PE format's own limit */
+#define MEMINTRO_PE_MAX_SECTIONS 96u /* Windows XP's loader limit (later loaders take the whole
+                                        16-bit count); more are flagged SECTIONS_CLAMPED */
 #define MEMINTRO_PE_MAX_EXPORTS 65536u    /* NumberOfFunctions, NumberOfNames (ordinals are 16-bit) */
 #define MEMINTRO_PE_MAX_IMPORT_DLLS 4096u /* import descriptors */
 #define MEMINTRO_PE_MAX_IMPORTS 65536u    /* thunks of one walk, all DLLs together */
@@ -333,6 +334,7 @@ typedef struct memintro_pe {
                                       export_name could not be read */
     uint16_t nsections_header; /* NumberOfSections as written (nsections is clamped) */
     uint16_t reserved;
+    uint32_t section_alignment; /* SectionAlignment (a power of two; else 4096 is used) */
     uint32_t flags;         /* MEMINTRO_PE_* below */
 } memintro_pe;
 
@@ -353,43 +355,71 @@ typedef struct memintro_pe_section_info {
 /* One export: by name (name set) or by ordinal only (name ""). */
 typedef struct memintro_pe_export {
     uint32_t ordinal;       /* biased ordinal (Base + index) */
-    uint32_t rva;           /* 0 for an empty slot */
-    uint64_t address;       /* base + rva (0 for forwarders) */
-    char name[128];         /* "" when exported by ordinal only */
+    uint32_t rva;           /* the address table's entry (0 when it could not be read) */
+    uint64_t address;       /* base + rva (0 for forwarders and unread entries) */
+    char name[128];         /* "" when exported by ordinal only or unreadable */
     char forwarder[128];    /* "DLL.Name" for a forwarder, else "" */
-    memintro_status status; /* OK, or why the name could not be read (it is then "") */
+    memintro_status status; /* OK; E_LIMIT: name (or forwarder) longer than its field, cut;
+                               else why part of the entry could not be read (E_UNMAPPED: a
+                               page is paged out; E_FORMAT: it points outside the image). An
+                               unnamed entry says E_UNMAPPED also when part of the ordinal
+                               table was unreadable (a name of it may be there) */
 } memintro_pe_export;
 
 /* One import: a function imported from a DLL, by name or by ordinal. */
 typedef struct memintro_pe_import {
-    char dll[64];
+    char dll[64];           /* the descriptor's Name ("" when unreadable) */
     char name[128];         /* "" when imported by ordinal */
     uint32_t ordinal;       /* when imported by ordinal; else the hint */
     int by_ordinal;
     uint32_t iat_rva;       /* where the loader writes its address */
     uint64_t bound;         /* the IAT slot's value as read (the resolved address in a
-                               loaded image) */
-    memintro_status status; /* OK, or why the name could not be read */
+                               loaded image; the lookup value in a file) */
+    memintro_status status; /* OK; E_LIMIT: a name cut to its field; else why the name, the
+                               DLL name or the IAT slot could not be read. An entry whose
+                               lookup slot is unreadable says so and ends its DLL's list */
 } memintro_pe_import;
 
 typedef int (*memintro_pe_export_fn)(void *user, const memintro_pe_export *e);
 typedef int (*memintro_pe_import_fn)(void *user, const memintro_pe_import *i);
 
-/* Reads the headers of the image mapped at `base` in v. Returns MEMINTRO_OK, E_FORMAT (not
-   a PE image: no MZ, no PE signature, a header that does not fit), or the read's status
-   (E_UNMAPPED when the header page is paged out). */
+/* Reads the headers of the image mapped at `base` in v (three small reads at most, plus two
+   for export_name), keeping v for later reads. Returns MEMINTRO_OK, E_FORMAT (not a PE image:
+   no MZ, no PE signature, an unknown optional-header magic, a header or section table that
+   does not fit SizeOfImage), or the read's status (E_UNMAPPED when the header page is paged
+   out). An unreadable export name is not a failure: see export_status. */
 MEMINTRO_API memintro_status memintro_pe_open(memintro_pe *pe, memintro_virt *v, uint64_t base);
-/* The same over a PE file's bytes in host memory (file layout). */
+/* The same over a PE file's bytes in host memory (file layout; data must outlive pe): an RVA
+   is found in the headers or a section (VirtualSize rounded up to SectionAlignment; what lies
+   past the raw data reads as zeros). E_FORMAT also for a file cut short in its headers. */
 MEMINTRO_API memintro_status memintro_pe_open_file(memintro_pe *pe, const void *data, uint64_t size);
 /* Section i (0-based). Returns MEMINTRO_OK, E_INVALID for i out of range, or the read's status. */
 MEMINTRO_API memintro_status memintro_pe_section(memintro_pe *pe, uint32_t i, memintro_pe_section_info *out);
-/* Walks the exports in ordinal order. Returns MEMINTRO_OK; E_NOTFOUND when there is no
-   export directory; a status when the directory or its tables cannot be read (an entry whose
-   name alone is unreadable is reported with its status and the walk goes on). */
+/* Walks the exports in ordinal order: one entry per name (several names of one function in
+   name-table order), one unnamed entry per function without a name; empty address-table
+   slots (RVA 0, no name) are skipped. fn returning nonzero stops the walk (then OK). Returns
+   E_NOTFOUND when there is no export directory; E_LIMIT for counts over
+   MEMINTRO_PE_MAX_EXPORTS; E_FORMAT for tables outside the image; the read's status when the
+   directory is unreadable. Otherwise every entry is reported ("what can be read is returned,
+   what cannot is reported" in its status) and the walk returns OK, or the first status
+   something could not be read with (also E_FORMAT for a name whose ordinal index is past the
+   address table, E_LIMIT when more than 512 names name one function). Reads are batched:
+   the address table 256 entries at a time, the ordinal table once per 256 functions, names
+   16 per batch. Uses about 8 KiB of stack. */
 MEMINTRO_API memintro_status memintro_pe_exports(memintro_pe *pe, memintro_pe_export_fn fn, void *user);
-/* The export named `name`. Returns MEMINTRO_OK (out filled) or E_NOTFOUND. */
+/* The export named `name` (case-sensitive). A binary search of the name table (about
+   2 log2(NumberOfNames) small reads); a miss is confirmed by one batched pass over the whole
+   table, which also checks that the names are sorted (then MEMINTRO_PE_NAMES_SORTED is set
+   and later misses stop at the binary search). Returns MEMINTRO_OK (out filled; out->status
+   as in the walk); E_NOTFOUND when no name matches and every name could be compared; else
+   the status of a name that could not be (E_UNMAPPED, E_FORMAT): the export may be there. */
 MEMINTRO_API memintro_status memintro_pe_export_find(memintro_pe *pe, const char *name, memintro_pe_export *out);
-/* Walks the imports, DLL by DLL in directory order. Returns as memintro_pe_exports. */
+/* Walks the imports, DLL by DLL in directory order (until a descriptor with Name or
+   FirstThunk 0, as the loader does), each DLL's thunks in order from its lookup table
+   (OriginalFirstThunk, else FirstThunk), PE32 or PE32+; 16 thunks per batch of reads. Returns
+   E_NOTFOUND when there is no import directory; the read's status for an unreadable
+   descriptor (the walk ends there); E_LIMIT past MEMINTRO_PE_MAX_IMPORT_DLLS descriptors or
+   MEMINTRO_PE_MAX_IMPORTS thunks; else OK or the first entry status that was not OK. */
 MEMINTRO_API memintro_status memintro_pe_imports(memintro_pe *pe, memintro_pe_import_fn fn, void *user);
 
 #ifdef MEMINTRO_TARGET_H
@@ -602,7 +632,10 @@ static memintro_status memintro__pe_file_read(const memintro_pe *pe, uint32_t rv
                 const uint8_t *sh = pe->file + pe->section_table + (uint64_t)i * 40u;
                 uint32_t vs = memintro_get_u32(sh + 8), va = memintro_get_u32(sh + 12);
                 uint32_t raw = memintro_get_u32(sh + 16), ptr = memintro_get_u32(sh + 20);
-                uint32_t span = vs ? vs : raw, off;
+                uint64_t span64 = ((uint64_t)(vs ? vs : raw) + pe->section_alignment - 1) &
+                                  ~(uint64_t)(pe->section_alignment - 1);
+                uint32_t span, off; /* the loader maps the section in whole alignment units */
+                span = span64 > 0xffffffffu - va ? 0xffffffffu - va : (uint32_t)span64;
                 if (rva < va || rva - va >= span) continue;
                 off = rva - va;
                 n = span - off < len ? span - off : len;
@@ -998,6 +1031,10 @@ static memintro_status memintro__pe_open(memintro_pe *pe)
     pe->image_base = pe->is64 ? memintro_get_u64(opt + 24) : memintro_get_u32(opt + 28);
     pe->size_of_image = memintro_get_u32(opt + 56);
     pe->size_of_headers = memintro_get_u32(opt + 60);
+    pe->section_alignment = memintro_get_u32(opt + 32);
+    if (!pe->section_alignment || (pe->section_alignment & (pe->section_alignment - 1)) ||
+        pe->section_alignment > 0x10000000u)
+        pe->section_alignment = 4096;
     nrva = memintro_get_u32(opt + ddoff - 4);
     pe->ndirs = (optlen - ddoff) / 8u;
     if (pe->ndirs > nrva) pe->ndirs = nrva;
@@ -1076,26 +1113,286 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_section(memintro_pe *pe, uint32_t i
     return MEMINTRO_OK;
 }
 
+/* Entries [0, n) of esize bytes at `at` into out, each entry's status in st (as uint8_t):
+   one read; entry by entry (batches of MEMINTRO__PE_BATCH) when it fails. */
+static void memintro__pe_table(memintro_pe *pe, uint64_t at, uint32_t n, uint32_t esize, uint8_t *out, uint8_t *st)
+{
+    memintro_op ops[MEMINTRO__PE_BATCH];
+    uint32_t i, k;
+    memintro_status s = memintro__pe_read(pe, at, out, n * esize);
+    for (i = 0; i < n; i++) st[i] = (uint8_t)s;
+    if (s == MEMINTRO_OK) return;
+    for (i = 0; i < n; i += MEMINTRO__PE_BATCH) {
+        uint32_t m = n - i < MEMINTRO__PE_BATCH ? n - i : MEMINTRO__PE_BATCH;
+        for (k = 0; k < m; k++) {
+            ops[k].addr = at + (uint64_t)(i + k) * esize;
+            ops[k].buf = out + (size_t)(i + k) * esize;
+            ops[k].len = esize;
+            ops[k].flags = 0;
+        }
+        memintro__pe_readv(pe, ops, m);
+        for (k = 0; k < m; k++) st[i + k] = (uint8_t)ops[k].status;
+    }
+}
+
+/* The export walk goes through the address table a window of MEMINTRO__PE_WIN functions at a
+   time: one pass over the ordinal table finds the names of the window's functions (up to
+   MEMINTRO__PE_PAIRS; more, and the window shrinks), their name pointers are read in one
+   read when they lie close together (the common case: ordinals given in name order), else
+   in batches, and their strings in batches. No memory but about 8 KiB of stack. */
+#define MEMINTRO__PE_WIN 256u   /* export address table entries per pass */
+#define MEMINTRO__PE_PAIRS 512u /* names of one pass */
+#define MEMINTRO__PE_ORDS 256u  /* ordinal table entries per read */
+
 MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_pe_export_fn fn, void *user)
 {
-    (void)pe;
-    (void)fn;
-    (void)user;
-    return MEMINTRO_E_UNSUPPORTED;
+    memintro__pe_expdir e;
+    memintro_status st, result = MEMINTRO_OK;
+    uint8_t fst[MEMINTRO__PE_WIN], ost[MEMINTRO__PE_ORDS], pst[MEMINTRO__PE_WIN], pss[MEMINTRO__PE_BATCH];
+    uint8_t frv[4 * MEMINTRO__PE_WIN], ob[2 * MEMINTRO__PE_ORDS], pb[4 * MEMINTRO__PE_WIN];
+    uint8_t nb[MEMINTRO__PE_BATCH][MEMINTRO__PE_NAME];
+    uint16_t pj[MEMINTRO__PE_PAIRS];
+    uint8_t pk[MEMINTRO__PE_PAIRS];
+    uint32_t w0 = 0, win = MEMINTRO__PE_WIN;
+    int bad_ord = 0;
+    memintro_op ops[MEMINTRO__PE_BATCH];
+    memintro_pe_export x;
+    if (!pe || !fn) return MEMINTRO_E_INVALID;
+    st = memintro__pe_expdir_read(pe, &e);
+    if (st != MEMINTRO_OK) return st;
+    while (w0 < e.nfuncs) {
+        uint32_t wn = e.nfuncs - w0 < win ? e.nfuncs - w0 : win, np = 0, j0, i, k, p, bp = 0, jmin = 0xffffffffu, jmax = 0;
+        int overflow = 0, span;
+        memintro_status ord_st = MEMINTRO_OK;
+        /* the names whose ordinal falls in [w0, w0 + wn), in name-table order */
+        for (j0 = 0; j0 < e.nnames && !overflow; j0 += MEMINTRO__PE_ORDS) {
+            uint32_t n = e.nnames - j0 < MEMINTRO__PE_ORDS ? e.nnames - j0 : MEMINTRO__PE_ORDS;
+            memintro__pe_table(pe, (uint64_t)e.ords + 2ull * j0, n, 2, ob, ost);
+            for (i = 0; i < n; i++) {
+                uint32_t o;
+                if (ost[i] != MEMINTRO_OK) {
+                    if (ord_st == MEMINTRO_OK) ord_st = (memintro_status)ost[i]; /* that name's function is unknown */
+                    continue;
+                }
+                o = memintro_get_u16(ob + 2 * i);
+                if (o >= e.nfuncs) bad_ord = 1; /* a name of no function: reported in the result */
+                if (o < w0 || o - w0 >= wn) continue;
+                if (np == MEMINTRO__PE_PAIRS) {
+                    overflow = 1;
+                    break;
+                }
+                pj[np] = (uint16_t)(j0 + i);
+                pk[np++] = (uint8_t)(o - w0);
+                if (j0 + i < jmin) jmin = j0 + i;
+                if (j0 + i > jmax) jmax = j0 + i;
+            }
+        }
+        if (overflow && win > 1) { /* many names for few functions: a smaller pass */
+            win /= 2;
+            continue;
+        }
+        if (overflow && result == MEMINTRO_OK) result = MEMINTRO_E_LIMIT;
+        if (bad_ord && result == MEMINTRO_OK) result = MEMINTRO_E_FORMAT;
+        if (ord_st != MEMINTRO_OK && result == MEMINTRO_OK) result = ord_st;
+        /* in function order, names of one function in name-table order (insertion sort) */
+        for (i = 1; i < np; i++) {
+            uint16_t j = pj[i];
+            uint8_t kk = pk[i];
+            for (k = i; k > 0 && pk[k - 1] > kk; k--) {
+                pj[k] = pj[k - 1];
+                pk[k] = pk[k - 1];
+            }
+            pj[k] = j;
+            pk[k] = kk;
+        }
+        memintro__pe_table(pe, (uint64_t)e.funcs + 4ull * w0, wn, 4, frv, fst);
+        /* the name pointers: one read when they lie within MEMINTRO__PE_WIN entries */
+        span = np && jmax - jmin < MEMINTRO__PE_WIN;
+        if (span) memintro__pe_table(pe, (uint64_t)e.names + 4ull * jmin, jmax - jmin + 1, 4, pb, pst);
+        p = 0;
+        for (k = 0; k < wn; k++) {
+            uint32_t rva = memintro_get_u32(frv + 4 * k);
+            int named = 0;
+            while (p < np && pk[p] == k) {
+                memintro_status s;
+                uint32_t q = p - bp;
+                if (p == 0 || q == MEMINTRO__PE_BATCH) { /* the next batch of names */
+                    uint32_t m = np - p < MEMINTRO__PE_BATCH ? np - p : MEMINTRO__PE_BATCH;
+                    uint8_t pbs[4 * MEMINTRO__PE_BATCH];
+                    bp = p;
+                    q = 0;
+                    if (!span) {
+                        for (i = 0; i < m; i++) {
+                            ops[i].addr = (uint64_t)e.names + 4ull * pj[p + i];
+                            ops[i].buf = pbs + 4 * i;
+                            ops[i].len = 4;
+                            ops[i].flags = 0;
+                        }
+                        memintro__pe_readv(pe, ops, m);
+                        for (i = 0; i < m; i++) pss[i] = (uint8_t)ops[i].status;
+                    } else {
+                        for (i = 0; i < m; i++) {
+                            uint32_t at = pj[p + i] - jmin;
+                            memintro__pe_copy(pbs + 4 * i, pb + 4 * at, 4);
+                            pss[i] = pst[at];
+                        }
+                    }
+                    for (i = 0; i < m; i++) {
+                        uint64_t r = memintro_get_u32(pbs + 4 * i);
+                        ops[i].addr = r;
+                        ops[i].buf = nb[i];
+                        ops[i].len = pss[i] == MEMINTRO_OK ? memintro__pe_chunk(pe, r, MEMINTRO__PE_NAME) : 0;
+                        ops[i].flags = 0;
+                    }
+                    memintro__pe_readv(pe, ops, m);
+                    for (i = 0; i < m; i++)
+                        if (pss[i] != MEMINTRO_OK) ops[i].status = (memintro_status)pss[i], ops[i].len = 0;
+                }
+                memintro__pe_zero(&x, sizeof x);
+                s = ops[q].status;
+                if (ops[q].len || s == MEMINTRO_OK)
+                    s = memintro__pe_str_from(pe, ops[q].addr, nb[q], ops[q].len, ops[q].status, x.name, sizeof x.name);
+                if (s != MEMINTRO_OK && s != MEMINTRO_E_LIMIT) x.name[0] = 0;
+                x.ordinal = e.ord_base + w0 + k;
+                x.status = fst[k] != MEMINTRO_OK ? (memintro_status)fst[k]
+                                                 : memintro__pe_export_fill(pe, &e, w0 + k, 1, rva, &x);
+                if (x.status == MEMINTRO_OK) x.status = s;
+                if (x.status != MEMINTRO_OK && result == MEMINTRO_OK) result = x.status;
+                if (fn(user, &x)) return MEMINTRO_OK;
+                named = 1;
+                p++;
+            }
+            if (named || (fst[k] == MEMINTRO_OK && !rva)) continue; /* an empty slot */
+            memintro__pe_zero(&x, sizeof x);
+            x.ordinal = e.ord_base + w0 + k;
+            x.status = fst[k] != MEMINTRO_OK ? (memintro_status)fst[k] : memintro__pe_export_fill(pe, &e, w0 + k, 1, rva, &x);
+            if (x.status == MEMINTRO_OK) x.status = ord_st; /* a name of it may be in what was not read */
+            if (x.status != MEMINTRO_OK && result == MEMINTRO_OK) result = x.status;
+            if (fn(user, &x)) return MEMINTRO_OK;
+        }
+        w0 += wn;
+        win = MEMINTRO__PE_WIN;
+    }
+    return result;
 }
 
 MEMINTRO__PE_DEF memintro_status memintro_pe_imports(memintro_pe *pe, memintro_pe_import_fn fn, void *user)
 {
-    (void)pe;
-    (void)fn;
-    (void)user;
-    return MEMINTRO_E_UNSUPPORTED;
+    uint32_t d, total = 0, ts, tshift;
+    memintro_status result = MEMINTRO_OK;
+    memintro_pe_import x;
+    if (!pe || !fn) return MEMINTRO_E_INVALID;
+    if (pe->ndirs < 2 || !pe->dir_rva[1]) return MEMINTRO_E_NOTFOUND;
+    ts = pe->is64 ? 8u : 4u;
+    tshift = pe->is64 ? 3u : 2u; /* no 64-bit division (32-bit hosts would call libgcc) */
+    for (d = 0;; d++) {
+        uint8_t desc[20], lb[8 * MEMINTRO__PE_BATCH], ib[8 * MEMINTRO__PE_BATCH];
+        uint8_t nb[MEMINTRO__PE_BATCH][2 + MEMINTRO__PE_NAME];
+        uint8_t lst[MEMINTRO__PE_BATCH], ist[MEMINTRO__PE_BATCH];
+        memintro_status dst;
+        memintro_op ops[MEMINTRO__PE_BATCH];
+        char dll[64];
+        uint32_t oft, name, ft, lookup, t0;
+        memintro_status st;
+        if (d == MEMINTRO_PE_MAX_IMPORT_DLLS) return MEMINTRO_E_LIMIT;
+        st = memintro__pe_read(pe, (uint64_t)pe->dir_rva[1] + 20ull * d, desc, 20);
+        if (st != MEMINTRO_OK) return st; /* where the table goes on is unknown */
+        oft = memintro_get_u32(desc);
+        name = memintro_get_u32(desc + 12);
+        ft = memintro_get_u32(desc + 16);
+        if (!name || !ft) break; /* the loader's end of the table (the all-zero descriptor) */
+        dst = memintro__pe_str(pe, name, dll, sizeof dll);
+        if (dst != MEMINTRO_OK && dst != MEMINTRO_E_LIMIT) dll[0] = 0;
+        lookup = oft ? oft : ft; /* no lookup table: the IAT holds the names until bound */
+        for (t0 = 0;; t0 += MEMINTRO__PE_BATCH) {
+            uint64_t la = (uint64_t)lookup + (uint64_t)t0 * ts, ia = (uint64_t)ft + (uint64_t)t0 * ts;
+            uint32_t n = MEMINTRO__PE_BATCH, i, end;
+            /* entries up to the image's end (an entry past it is a broken table) */
+            if (la < pe->size_of_image && (pe->size_of_image - la) >> tshift < n)
+                n = (uint32_t)((pe->size_of_image - la) >> tshift);
+            if (la >= pe->size_of_image || !n) n = 1;
+            memintro__pe_table(pe, la, n, ts, lb, lst);
+            if (lookup != ft) {
+                uint32_t m = n;
+                if (ia >= pe->size_of_image) m = 0;
+                else if ((pe->size_of_image - ia) >> tshift < m)
+                    m = (uint32_t)((pe->size_of_image - ia) >> tshift);
+                for (i = m; i < n; i++) {
+                    ist[i] = (uint8_t)MEMINTRO_E_FORMAT;
+                    memintro__pe_zero(ib + (size_t)i * ts, ts);
+                }
+                if (m) memintro__pe_table(pe, ia, m, ts, ib, ist);
+            } else {
+                memintro__pe_copy(ib, lb, (size_t)n * ts);
+                for (i = 0; i < n; i++) ist[i] = lst[i];
+            }
+            /* the end of the list, and the names of the entries before it, in one batch */
+            for (i = 0; i < n; i++) {
+                uint64_t v = pe->is64 ? memintro_get_u64(lb + 8 * i) : memintro_get_u32(lb + 4 * i);
+                int ord = pe->is64 ? (int)(v >> 63) : (int)(v >> 31);
+                ops[i].addr = 0;
+                ops[i].buf = nb[i];
+                ops[i].len = 0;
+                ops[i].flags = 0;
+                if (lst[i] != MEMINTRO_OK) break; /* the rest of this list is unknown */
+                if (!v) break;
+                if (!ord && v <= 0x7fffffffu) {
+                    ops[i].addr = v;
+                    ops[i].len = memintro__pe_chunk(pe, v, 2 + MEMINTRO__PE_NAME);
+                }
+            }
+            end = i;
+            memintro__pe_readv(pe, ops, end);
+            for (i = 0; i < n; i++) {
+                uint64_t v = pe->is64 ? memintro_get_u64(lb + 8 * i) : memintro_get_u32(lb + 4 * i);
+                memintro_status s = MEMINTRO_OK;
+                if (i < end || lst[i] != MEMINTRO_OK) {
+                    if (++total > MEMINTRO_PE_MAX_IMPORTS) return MEMINTRO_E_LIMIT;
+                } else {
+                    break; /* the zero entry: this DLL's list ends */
+                }
+                memintro__pe_zero(&x, sizeof x);
+                memintro__pe_copy(x.dll, dll, sizeof dll);
+                x.iat_rva = (uint32_t)(ia + (uint64_t)i * ts);
+                if (lst[i] != MEMINTRO_OK) {
+                    x.status = (memintro_status)lst[i]; /* reported once: where the list goes on is unknown */
+                } else {
+                    x.by_ordinal = pe->is64 ? (int)(v >> 63) : (int)(v >> 31);
+                    if (x.by_ordinal) {
+                        x.ordinal = (uint32_t)(v & 0xffffu);
+                    } else if (v > 0x7fffffffu) {
+                        s = MEMINTRO_E_FORMAT; /* PE32+: bits 62..31 must be zero */
+                    } else if (ops[i].status == MEMINTRO_OK && ops[i].len > 2) {
+                        x.ordinal = memintro_get_u16(nb[i]);
+                        s = memintro__pe_str_from(pe, v + 2, nb[i] + 2, ops[i].len - 2, MEMINTRO_OK, x.name,
+                                                  sizeof x.name);
+                    } else {
+                        uint8_t h[2];
+                        s = memintro__pe_read(pe, v, h, 2);
+                        x.ordinal = memintro_get_u16(h);
+                        if (s == MEMINTRO_OK) s = memintro__pe_str(pe, v + 2, x.name, sizeof x.name);
+                    }
+                    if (s != MEMINTRO_OK && s != MEMINTRO_E_LIMIT) x.name[0] = 0;
+                    x.bound = pe->is64 ? memintro_get_u64(ib + 8 * i) : memintro_get_u32(ib + 4 * i);
+                    x.status = s != MEMINTRO_OK ? s : ist[i] != MEMINTRO_OK ? (memintro_status)ist[i] : dst;
+                }
+                if (x.status != MEMINTRO_OK && result == MEMINTRO_OK) result = x.status;
+                if (fn(user, &x)) return MEMINTRO_OK;
+                if (lst[i] != MEMINTRO_OK) break;
+            }
+            if (i < n) break; /* the list ended (or became unreadable) in this batch */
+        }
+    }
+    return result;
 }
 
 #undef MEMINTRO__PE_DEF
 #undef MEMINTRO__PE_BATCH
 #undef MEMINTRO__PE_NAME
 #undef MEMINTRO__PE_MAX_LFANEW
+#undef MEMINTRO__PE_WIN
+#undef MEMINTRO__PE_PAIRS
+#undef MEMINTRO__PE_ORDS
 
 /* ---- implementation: offsets tables ----------------------------------------------------- */
 
@@ -1105,48 +1402,70 @@ extern "C" {
 
 /* One row per layout: builds, is64, KPROCESS.DirectoryTableBase, UniqueProcessId,
    ActiveProcessLinks, InheritedFromUniqueProcessId, ImageFileName, Peb, Wow64Process,
-   (Peb in EWOW64PROCESS), SectionBaseAddress, CreateTime, ExitTime, ExitStatus. A 0 is a
-   figure not checked against a source (the field is then not read). Sources:
+   (PEB32 pointer in EWOW64PROCESS), SectionBaseAddress, CreateTime, ExitTime, ExitStatus.
+   A 0 is a field the release does not have (Wow64Process on x86). pid, links and name of a
+   row are checked against the System process at init; a row that does not fit is replaced
+   by the locator. Sources:
      [hv]  bitdefender/hvmi cami/sources/windows/opaque_fields/km/windows_<build>_<arch>*.yaml
      [nd]  ntdiff/headers <release>/<arch>/System32/ntdll.dll/Standalone/_EPROCESS.h
-           (the PDB's own layout, one file per release)
+           (the PDB's layout, one file per release)
      [fm]  /work/shared/reference/formats.md section 5 (memflow tomls, MemProcFS)
-   ExitTime follows CreateTime on 7601 ([hv] CreateTime 0x168, [nd] ExitTime 0x170). */
+     [ng]  ntdiff/headers as read for the generator's own table (tests/win32_image.h), for
+           releases not read here
+   DISAGREEMENTS: ntdiff's Win10_1903_19H1 x64 file at commit 34fa37e holds the 1809 layout
+   (pid 0x2e0); at commit 42c185d it holds 18362's (pid 0x2e8, as memflow's toml): the row
+   follows 42c185d. ntdiff's Win7_SP1 ntdll.dll layout has ImageFileName 0x2d8, Peb 0x330,
+   Wow64Process 0x318; [hv] and memflow's PDB toml say 0x2e0, 0x338, 0x320: the row follows
+   [hv] (a kernel's own layout). */
 #define MEMINTRO__W32_ROW(lo, hi, is64, dtb, pid, links, ppid, name, peb, wow, wpeb, sect, ct, et, es) \
     {lo, hi, is64, dtb, pid, links, ppid, name, peb, wow, wpeb, sect, ct, et, es, 0}
 static const memintro_win32_offsets memintro__w32_table[] = {
     /* x64 */
-    /* 7601 Windows 7 SP1: [hv] windows_7601_x64; ExitTime [nd] Win7_SP1 */
+    /* 7601 Windows 7 SP1: [hv] windows_7601_x64 (ExitTime: CreateTime + 8, as [nd] Win7_SP1) */
     MEMINTRO__W32_ROW(7600, 7601, 1, 0x28, 0x180, 0x188, 0x290, 0x2e0, 0x338, 0x320, 0, 0x270, 0x168, 0x170, 0x444),
     /* 9200 Windows 8: [nd] Win8 */
-    MEMINTRO__W32_ROW(9200, 9200, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x438, 0x3e8, 0x428, 0, 0x3b0, 0, 0, 0),
-    /* 9600 Windows 8.1: [nd] Win8.1 */
-    MEMINTRO__W32_ROW(9600, 9600, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x438, 0x3e8, 0x428, 0, 0x3b0, 0, 0, 0),
-    /* 10240 Windows 10 1507: [nd] */
-    MEMINTRO__W32_ROW(10240, 10240, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x448, 0x3f8, 0x438, 0, 0x3c0, 0, 0, 0),
-    /* 10586 1511: [nd] */
-    MEMINTRO__W32_ROW(10586, 10586, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x438, 0, 0x3c0, 0, 0, 0),
-    /* 14393 1607: [nd] */
-    MEMINTRO__W32_ROW(14393, 14393, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0, 0, 0),
-    /* 15063 1703, 16299 1709, 17134 1803: [nd] */
-    MEMINTRO__W32_ROW(15063, 17134, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0, 0, 0),
-    /* 17763 1809: [hv] windows_17763_x64_kpti_ON */
-    MEMINTRO__W32_ROW(17763, 17763, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0, 0x624),
-    /* 18362 1903, 18363 1909: [fm] memflow 18362 toml */
-    MEMINTRO__W32_ROW(18362, 18363, 1, 0x28, 0x2e8, 0x2f0, 0x3e8, 0x450, 0x3f8, 0x428, 0, 0x3c8, 0, 0, 0),
-    /* 19041 2004 .. 19045 22H2: [nd] Win10_2004_20H1 (the same figures in [fm] memflow 19041/19045) */
+    MEMINTRO__W32_ROW(9200, 9200, 1, 0x28, 0x2e0, 0x2e8, 0x3d0, 0x438, 0x3e8, 0x418, 0, 0x3b0, 0x2d0, 0x610, 0x58c),
+    /* 9600 Windows 8.1: [nd] Win8.1_U1 */
+    MEMINTRO__W32_ROW(9600, 9600, 1, 0x28, 0x2e0, 0x2e8, 0x3d0, 0x438, 0x3e8, 0x418, 0, 0x3b0, 0x2d0, 0x640, 0x5d4),
+    /* 10240 1507, 10586 1511: [ng] */
+    MEMINTRO__W32_ROW(10240, 10240, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x448, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x670, 0x604),
+    MEMINTRO__W32_ROW(10586, 10586, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x678, 0x60c),
+    /* 14393 1607: [nd] Win10_1607_RS1 (pid and links before Flags2 at 0x300, as on x86) */
+    MEMINTRO__W32_ROW(14393, 14393, 1, 0x28, 0x2e8, 0x2f0, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x688, 0x61c),
+    /* 15063 1703: [nd] Win10_1703_RS2 (pid, links: the same layout as [hv] 17763) */
+    MEMINTRO__W32_ROW(15063, 15063, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x690, 0x624),
+    /* 16299 1709, 17134 1803, 17763 1809: [hv] windows_17763_x64_kpti_ON (the figures of [nd]
+       1703 too); ExitTime [ng] */
+    MEMINTRO__W32_ROW(16299, 17763, 1, 0x28, 0x2e0, 0x2e8, 0x3e0, 0x450, 0x3f8, 0x428, 0, 0x3c0, 0x308, 0x690, 0x624),
+    /* 18362 1903, 18363 1909: [nd] Win10_1903_19H1 at 42c185d (pid, links, parent, section as
+       [fm] memflow's 18362 toml) */
+    MEMINTRO__W32_ROW(18362, 18363, 1, 0x28, 0x2e8, 0x2f0, 0x3e8, 0x450, 0x3f8, 0x428, 0, 0x3c8, 0x310, 0x6c0, 0x654),
+    /* 19041 2004 .. 19045 22H2: [nd] Win10_2004_20H1 (the same in [fm] memflow 19041/19045) */
     MEMINTRO__W32_ROW(19041, 19045, 1, 0x28, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0, 0x520, 0x468, 0x840, 0x7d4),
-    /* 22000 Windows 11 21H2, 22621 22H2, 22631 23H2: [nd] */
+    /* 22000 Windows 11 21H2, 22621 22H2, 22631 23H2: [fm] (the 19041 figures) */
     MEMINTRO__W32_ROW(22000, 22631, 1, 0x28, 0x440, 0x448, 0x540, 0x5a8, 0x550, 0x580, 0, 0x520, 0x468, 0x840, 0x7d4),
     /* 26100 Windows 11 24H2: [nd] Win11_2409_24H2 */
     MEMINTRO__W32_ROW(26100, 26100, 1, 0x28, 0x1d0, 0x1d8, 0x2d0, 0x338, 0x2e0, 0x310, 0, 0x2b0, 0x1f8, 0x5c0, 0x554),
     /* x86 (no Wow64Process) */
-    /* 7601: [hv] windows_7601_x86 */
+    /* 7601: [hv] windows_7601_x86 (ExitTime: CreateTime + 8) */
     MEMINTRO__W32_ROW(7600, 7601, 0, 0x18, 0xb4, 0xb8, 0x140, 0x16c, 0x1a8, 0, 0, 0x12c, 0xa0, 0xa8, 0x274),
-    /* 17763: [hv] windows_17763_x86_kpti_ON */
-    MEMINTRO__W32_ROW(17763, 17763, 0, 0x18, 0xb4, 0xb8, 0x140, 0x17c, 0x14c, 0, 0, 0x130, 0xd0, 0, 0x298),
-    /* 19041 .. 19045: [fm] memflow (pid, links, name, peb, section) */
-    MEMINTRO__W32_ROW(19041, 19045, 0, 0x18, 0xe4, 0xe8, 0, 0x1ac, 0x17c, 0, 0, 0x160, 0, 0, 0),
+    /* 9200: [nd] Win8 x86 */
+    MEMINTRO__W32_ROW(9200, 9200, 0, 0x18, 0xb4, 0xb8, 0x134, 0x170, 0x140, 0, 0, 0x120, 0xa8, 0x2b8, 0x270),
+    /* 9600: [nd] Win8.1 x86 */
+    MEMINTRO__W32_ROW(9600, 9600, 0, 0x18, 0xb4, 0xb8, 0x134, 0x170, 0x140, 0, 0, 0x120, 0xa8, 0x2b0, 0x270),
+    /* 10240, 10586: [ng] (pid and links as in every x86 release from 7601 to 17763) */
+    MEMINTRO__W32_ROW(10240, 10240, 0, 0x18, 0xb4, 0xb8, 0x138, 0x170, 0x144, 0, 0, 0x128, 0xc8, 0x2c0, 0x280),
+    MEMINTRO__W32_ROW(10586, 10586, 0, 0x18, 0xb4, 0xb8, 0x138, 0x174, 0x144, 0, 0, 0x128, 0xc8, 0x2c0, 0x280),
+    /* 14393: [nd] Win10_1607_RS1 x86 */
+    MEMINTRO__W32_ROW(14393, 14393, 0, 0x18, 0xb4, 0xb8, 0x138, 0x174, 0x144, 0, 0, 0x128, 0xc8, 0x2c8, 0x288),
+    /* 15063, 16299: [ng] (the 17763 figures of [hv] but for ExitTime/ExitStatus) */
+    MEMINTRO__W32_ROW(15063, 16299, 0, 0x18, 0xb4, 0xb8, 0x140, 0x17c, 0x14c, 0, 0, 0x130, 0xd0, 0x2d0, 0x294),
+    /* 17134, 17763: [hv] windows_17763_x86_kpti_ON; ExitTime [ng] */
+    MEMINTRO__W32_ROW(17134, 17763, 0, 0x18, 0xb4, 0xb8, 0x140, 0x17c, 0x14c, 0, 0, 0x130, 0xd0, 0x2d8, 0x298),
+    /* 19041 .. 19045: [fm] memflow (pid, links, name, Peb, SectionBaseAddress); the parent,
+       times and ExitStatus [ng] */
+    MEMINTRO__W32_ROW(19041, 19045, 0, 0x18, 0xe4, 0xe8, 0x170, 0x1ac, 0x17c, 0, 0, 0x160, 0x100, 0x388, 0x34c),
+    /* x86 18362/18363: no source; the locator derives them */
 };
 #undef MEMINTRO__W32_ROW
 
@@ -1182,7 +1501,7 @@ typedef struct memintro__w32_ctx {
 } memintro__w32_ctx;
 
 #define MEMINTRO__W32_WORK_BYTES (64u * 1024u)
-#define MEMINTRO__W32_MAX_CAND 8u
+#define MEMINTRO__W32_MAX_CAND 16u
 /* the window of kernel space searched for ntoskrnl (MemProcFS: the same x64 range) */
 #define MEMINTRO__W32_WIN64_LO 0xfffff80000000000ull
 #define MEMINTRO__W32_WIN64_HI 0xfffff80800000000ull
@@ -1556,12 +1875,14 @@ static memintro_status memintro__w32_scan_low(memintro__w32_ctx *c, memintro__w3
             uint64_t at = pa + 0x1000 * i;
             if (ops[i].status == MEMINTRO_E_GONE || ops[i].status == MEMINTRO_E_IO) return ops[i].status;
             if (ops[i].status != MEMINTRO_OK) continue;
+            /* every mode the page fits (a 32-bit PD mapping itself at PDE 0x300 also reads as
+               a PML4 with a self-reference at 0x180): the kernel search decides */
             if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86_64) && memintro__w32_is_pml4(p, at))
                 memintro__w32_add(cand, n, MEMINTRO_ARCH_X86_64, at, MEMINTRO_WIN32_SRC_SCAN);
-            else if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86_PAE) && at < 0x100000000ull &&
-                     (memintro__w32_is_pdpt_form(p, at) || memintro__w32_pae_selfmap(c, p)))
+            if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86_PAE) && at < 0x100000000ull &&
+                (memintro__w32_is_pdpt_form(p, at) || memintro__w32_pae_selfmap(c, p)))
                 memintro__w32_add(cand, n, MEMINTRO_ARCH_X86_PAE, at, MEMINTRO_WIN32_SRC_SCAN);
-            else if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86) && memintro__w32_is_pd32(p, at))
+            if ((only == MEMINTRO_ARCH_NONE || only == MEMINTRO_ARCH_X86) && memintro__w32_is_pd32(p, at))
                 memintro__w32_add(cand, n, MEMINTRO_ARCH_X86, at, MEMINTRO_WIN32_SRC_SCAN);
         }
     }

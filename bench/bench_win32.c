@@ -27,7 +27,7 @@
    every walk (an empty TLB, discovery again), "warm, walk only" walks again with the TLB
    kept. Each figure is the median of RUNS runs (cold: COLD_RUNS); a ratio is the median of
    the ratios of runs measured back to back (steadier on a loaded machine). Each run is
-   checked against the generator's spec (201 processes, 1600 modules) before it counts. */
+   checked against the generator's spec (its process and module counts) before it counts. */
 #define _GNU_SOURCE
 #include "tests/win32_image.h"
 

@@ -3,7 +3,8 @@
 #                            DIR/NAME.raw, NAME.dmp (Windows crash dump), NAME.elf (ELF core)
 #                            and NAME.json (the generator's spec); `mkwin32 --one OPTIONS PATH`
 #                            writes one image (e.g. a sparse 4 GiB one for the benchmark)
-#   build/win32/.stamp       the variants, written by build/mkwin32 build/win32
+#   build/win32/.stamp       the variants, written by build/mkwin32 build/win32 (by `make test`
+#                            too, for the CLI tests: tests/t_cli_win32.sh)
 #   build/tests/test_win32   tests/test_win32.c: the matrix (every build of the generator's
 #                            table, x64 / PAE / x86, no stub, unknown build, damaged variants;
 #                            raw, crash dump and ELF core; with and without the target's hints)
@@ -21,7 +22,7 @@ $(WIN32_IMAGES): $(B)/mkwin32
 
 $(B)/tests/test_win32 $(B)/tests-san/test_win32: tests/win32_image.h
 
-TEST_EXTRA += $(B)/mkwin32
+TEST_EXTRA += $(B)/mkwin32 $(WIN32_IMAGES)
 
 .PHONY: win32-images
 win32-images: $(WIN32_IMAGES)

@@ -69,13 +69,18 @@ int main(int argc, char **argv)
     printf("HINTS dtb=0x%llx arch=%s kaslr=%d\n", (ull)h.dtb, memintro_arch_name(h.arch),
            (h.flags & MEMINTRO_LINUX_HINT_KASLR) ? 1 : 0);
     t0 = now_ms();
-    s = memintro_linux_init(&l, t.phys, &h, NULL, 0);
-    if (s == MEMINTRO_E_NOSPACE && l.mem_needed) {
-        printf("MEM %zu\n", l.mem_needed);
+    /* 64 MiB at once (enough for the test guest, and scan buffers before the symbols);
+       the two-step sizing is used only when that is too little */
+    mem_size = 64u << 20;
+    mem = malloc(mem_size);
+    s = mem ? memintro_linux_init(&l, t.phys, &h, mem, mem_size) : MEMINTRO_E_NOSPACE;
+    if (s == MEMINTRO_E_NOSPACE && l.mem_needed > mem_size) {
+        free(mem);
         mem_size = l.mem_needed;
         mem = malloc(mem_size);
         s = mem ? memintro_linux_init(&l, t.phys, &h, mem, mem_size) : MEMINTRO_E_NOSPACE;
     }
+    printf("MEM %zu\n", l.mem_needed);
     printf("MS %.1f\n", now_ms() - t0);
     if (s != MEMINTRO_OK) {
         printf("E %s: %s\n", memintro_status_str(s), memintro_linux_why(&l));

@@ -274,6 +274,28 @@ if [ -s "$J" ]; then
         check "modules --wow64 of a native process: one error line, exit 1" eval 'one_error 1 "modules: pid $nw .* is not a WoW64 process"'
     fi
 fi
+# the examples: an embedder with the target object and the same hints gets the same list
+if [ -s "$J" ]; then
+    for k in raw dmp elf; do
+        case $k in raw) C="raw:${J%.json}.raw" ;; *) C="dump:${J%.json}.$k" ;; esac
+        if [ -x build/ps_win32 ]; then
+            run build/ps_win32 "$C"
+            jq -r ".processes[] | \"\\(.pid) \\(.ppid) \\(.name)\"" "$J" >"$T/exp"
+            awk 'NR > 2 { print $1, $2, $3 }' "$T/out" >"$T/act"
+            check "examples/ps_win32.c on $(basename "$C"): the manifest's processes" \
+                eval '[ "$rc" = 0 ] && cmp -s "$T/exp" "$T/act"'
+        else
+            fail "build/ps_win32 is not built (make build/ps_win32)"
+        fi
+    done
+    if [ -x build/exports ]; then
+        run build/exports "raw:${J%.json}.raw" ntoskrnl.exe
+        check "examples/exports.c: ntoskrnl.exe exports PsInitialSystemProcess and NtBuildNumber" \
+            eval '[ "$rc" = 0 ] && grep -q " PsInitialSystemProcess$" "$T/out" && grep -q " NtBuildNumber$" "$T/out"'
+    else
+        fail "build/exports is not built (make build/exports)"
+    fi
+fi
 run $M --help
 check "--help: --os and the win32 commands" \
     eval 'grep -q -- "--os auto|win32|none" "$T/out" && grep -q "^  ps " "$T/out" && grep -q "^  modules PID|kernel" "$T/out" &&

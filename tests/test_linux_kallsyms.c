@@ -401,6 +401,12 @@ static void check_hostile(void)
 
     b = make_image(layout);
     memintro_buffer_init(&buf, img, sizeof img, NULL, 0);
+    s = memintro_linux_kallsyms_find(&lx, &buf.phys, TEXT_PA, TEXT_PA + 0x400000);
+    CHECK(s == MEMINTRO_OK && lx.kallsyms.token_table == b.token_table && lx.kallsyms.count == (uint32_t)nsyms &&
+              memintro_linux_symbol_count(&lx) == 0,
+          "memintro_linux_kallsyms_find: the tables in a range, nothing decoded");
+    CHECK(memintro_linux_kallsyms_find(&lx, &buf.phys, 0, TEXT_PA + OFF_TABLES) == MEMINTRO_E_NOTFOUND,
+          "memintro_linux_kallsyms_find: a range without the token table: E_NOTFOUND");
     s = memintro_linux_init(&lx, &buf.phys, NULL, NULL, 0);
     need = lx.mem_needed;
     CHECK(s == MEMINTRO_E_NOSPACE && need > (size_t)nsyms * 16 && lx.kaslr_shift == KASLR && lx.dtb == TEXT_PA + OFF_PGT,

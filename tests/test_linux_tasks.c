@@ -184,8 +184,9 @@ static void build_btf(int variant)
     mem_("base", vptr, 0);
     mem_("size", u32, 8);
     mname = arr(chr, u32, 56);
-    ty("module", MEMINTRO_BTF_STRUCT, 4, 0, 0x70);
+    ty("module", MEMINTRO_BTF_STRUCT, 5, 0, 0x70);
     mem_("list", lh, 8);
+    mem_("state", u32, 0);
     mem_("name", mname, 0x18);
     mem_("core_layout", layout, 0x50);
     mem_("init_layout", layout, 0x60);
@@ -272,9 +273,11 @@ static uint64_t dentry(uint64_t parent, const char *name)
     return d;
 }
 
-static uint64_t module(const char *name, uint64_t base, uint32_t core, uint32_t init)
+static uint64_t module(const char *name, uint64_t base, uint32_t core, uint32_t init,
+                       uint32_t state)
 {
     uint64_t m = kalloc(0x70);
+    w32(m, state);
     wstr(m + 0x18, name);
     w64(m + 0x50, base);
     w32(m + 0x58, core);
@@ -295,7 +298,7 @@ static void log_rec(uint64_t at, uint64_t ts, const char *text, uint8_t level, u
 
 static void build_image(void)
 {
-    uint64_t pdpt, updpt, heads[4], th[2], mods[3];
+    uint64_t pdpt, updpt, heads[4], th[2], mods[4], mod0;
     timg_init(&T, img, sizeof img, 8 << 20); /* below 8 MiB: user memory (VA = PA) */
     kpml4 = timg_alloc(&T, 4096, 4096);
     pdpt = timg_alloc(&T, 4096, 4096);
@@ -375,10 +378,11 @@ static void build_image(void)
     w8(ML2 + 248, 5);                       /* slot 5 (pivot 0: up to max) is the last */
     /* modules: the list head, then two modules (newest first) */
     MODS = kalloc(16);
-    MOD1 = module("ext4", 0xffffffffc0000000ull, 0x1000, 0x200);
-    MOD2 = module("loop", 0xffffffffc0100000ull, 0x3000, 0);
-    mods[0] = MODS; mods[1] = MOD1 + 8; mods[2] = MOD2 + 8;
-    ring(mods, 3);
+    mod0 = module("forming", 0xffffffffc0200000ull, 0x1000, 0, 3); /* UNFORMED: not shown */
+    MOD1 = module("ext4", 0xffffffffc0000000ull, 0x1000, 0x200, 0);
+    MOD2 = module("loop", 0xffffffffc0100000ull, 0x3000, 0, 1);
+    mods[0] = MODS; mods[1] = mod0 + 8; mods[2] = MOD1 + 8; mods[3] = MOD2 + 8;
+    ring(mods, 4);
     /* log_buf: 256 bytes; records at 0 and 24, a wrap marker at 200 where reading begins */
     LOGB = kalloc(256);
     SYM_LOGBUF = kalloc(8);
@@ -437,6 +441,7 @@ static int mod_cb(void *u, const memintro_linux_module *m)
 {
     (void)u;
     if (ngot < 64) snprintf(got[ngot++], sizeof got[0], "%s %llx %llx", m->name, (unsigned long long)m->base, (unsigned long long)m->size);
+    if (m->state >= 3) snprintf(got[ngot - 1], sizeof got[0], "state %u", m->state);
     return 0;
 }
 static int log_cb(void *u, const memintro_linux_log *r)
@@ -570,7 +575,7 @@ int main(void)
         static const char *const want[] = {"ext4 ffffffffc0000000 1200", "loop ffffffffc0100000 3000"};
         ngot = 0;
         st = memintro_linux_module_each(&os, mod_cb, NULL);
-        CHECK(st == MEMINTRO_OK && same(want, 2), "modules: name, core_layout.base, core + init size");
+        CHECK(st == MEMINTRO_OK && same(want, 2), "modules: name, core_layout.base, core + init size; an UNFORMED one skipped");
         if (!same(want, 2)) show();
     }
     {

@@ -7,7 +7,7 @@
    never what memintro_win32.h computes.
 
    The matrix: every build of the generator's table on x64 (with WoW64 processes) and on x86
-   (PAE and 32-bit paging where the build exists), plus x64 without the low stub, a build no
+   (PAE, and 32-bit paging where the build has it: Windows 7 only), plus x64 without the low stub, a build no
    table has (the locator, x64 and x86), and each damaged variant (a cycle in the process
    list, a wild Flink, an absurd UNICODE_STRING, a page-directory entry that points at its
    own directory). Each image is checked:
@@ -207,6 +207,63 @@ static int mods_match(const w32i_module *want, uint32_t nwant, const mods_seen *
     return 1;
 }
 
+typedef struct exps_seen {
+    uint32_t n;
+    memintro_pe_export e[W32I_MAX_EXPORTS + 4];
+} exps_seen;
+
+static int on_export(void *user, const memintro_pe_export *e)
+{
+    exps_seen *s = (exps_seen *)user;
+    if (s->n < W32I_MAX_EXPORTS + 4) s->e[s->n] = *e;
+    s->n++;
+    return s->n > W32I_MAX_EXPORTS + 8;
+}
+
+/* The PE image of module m mapped in v: headers, export directory name, every export in
+   ordinal order (a module whose export page is paged out: the headers open, the walk
+   reports a status). Returns 1 when it matches the spec. */
+static int exports_match(memintro_virt *v, const w32i_module *m, char *why, size_t whysz)
+{
+    memintro_pe pe;
+    static exps_seen es;
+    memintro_status st;
+    uint32_t i;
+    if (!m->pe) return 1;
+    memset(&pe, 0, sizeof pe);
+    st = memintro_pe_open(&pe, v, m->base);
+    if (st != MEMINTRO_OK) return snprintf(why, whysz, "%s: pe_open %s", m->name, memintro_status_str(st)), 0;
+    if (pe.size_of_image != m->size) return snprintf(why, whysz, "%s: SizeOfImage 0x%x", m->name, pe.size_of_image), 0;
+    es.n = 0;
+    st = memintro_pe_exports(&pe, on_export, &es);
+    if (m->pe_paged) {
+        if (st == MEMINTRO_OK || pe.export_name[0])
+            return snprintf(why, whysz, "%s (export page paged out): %s, name \"%s\"", m->name, memintro_status_str(st),
+                            pe.export_name),
+                   0;
+        return 1;
+    }
+    if (!m->nexports) {
+        if (st != MEMINTRO_E_NOTFOUND || es.n)
+            return snprintf(why, whysz, "%s (no exports): %s and %u exports", m->name, memintro_status_str(st), es.n), 0;
+        return 1;
+    }
+    if (strcmp(pe.export_name, m->export_name))
+        return snprintf(why, whysz, "%s: export name \"%s\"", m->name, pe.export_name), 0;
+    if (st != MEMINTRO_OK || es.n != m->nexports)
+        return snprintf(why, whysz, "%s: %s, %u exports (spec %u)", m->name, memintro_status_str(st), es.n, m->nexports), 0;
+    for (i = 0; i < m->nexports; i++) {
+        const memintro_pe_export *e = &es.e[i];
+        const w32i_export *x = &m->exports[i];
+        if (e->ordinal != x->ordinal || e->rva != x->rva || strcmp(e->name, x->name) || strcmp(e->forwarder, x->forwarder) ||
+            (!x->forwarder[0] && e->address != m->base + x->rva))
+            return snprintf(why, whysz, "%s export %u: #%u 0x%x \"%s\" \"%s\", spec #%u 0x%x \"%s\" \"%s\"", m->name, i,
+                            e->ordinal, e->rva, e->name, e->forwarder, x->ordinal, x->rva, x->name, x->forwarder),
+                   0;
+    }
+    return 1;
+}
+
 static void upper(char *d, const char *s)
 {
     size_t i;
@@ -355,6 +412,21 @@ static void check_layer(const char *label, const w32i_image *img, memintro_phys 
     st = memintro_win32_modules(&w, NULL, 0, on_mod, &ms);
     ok = mods_match(img->kmods, img->nkmods, &ms, st, why, sizeof why);
     CHECK(ok, "%s: %u kernel modules, ntoskrnl.exe first%s%s", label, img->nkmods, ok ? "" : ": ", ok ? "" : why);
+
+    /* PE images: exports of the kernel's modules and of every mapped module of each process
+       (through its own address space), a paged-out export directory reported as such */
+    ok = 1;
+    why[0] = 0;
+    for (i = 0; i < img->nkmods && ok; i++) ok = exports_match(&w.kernel, &img->kmods[i], why, sizeof why);
+    for (i = 0; i < img->walk_limit && i < ps.n && ok; i++) {
+        const w32i_process *q = &img->procs[i];
+        memintro_virt pv;
+        uint32_t j;
+        if (!q->peb || memintro_win32_process_virt(&w, &ps.p[i], &pv) != MEMINTRO_OK) continue;
+        for (j = 0; j < q->nmods && ok; j++) ok = exports_match(&pv, &q->mods[j], why, sizeof why);
+        for (j = 0; j < q->nmods32 && ok; j++) ok = exports_match(&pv, &q->mods32[j], why, sizeof why);
+    }
+    CHECK(ok, "%s: exports of the kernel modules and of each process's modules%s%s", label, ok ? "" : ": ", why);
     free(mem);
 }
 
@@ -488,6 +560,30 @@ int main(void)
     mkdir("build", 0777);
     CHECK(mkdir(tmpdir, 0777) == 0, "made %s", tmpdir);
 
+    /* the checks can fail: the core's view of an image against a spec with one wrong pid, one
+       wrong module base, one wrong kernel module name */
+    {
+        w32i_image img;
+        char why[300];
+        uint64_t keep;
+        memset(&o, 0, sizeof o);
+        o.build = 19045;
+        o.arch = MEMINTRO_ARCH_X86_64;
+        o.flags = W32I_WOW64;
+        o.ram_size = 16u << 20;
+        CHECK(w32i_build(&o, &img) == 0 && core_check(&img, why, sizeof why), "control: an intact spec passes");
+        keep = img.procs[3].pid;
+        img.procs[3].pid += 4;
+        CHECK(!core_check(&img, why, sizeof why), "control: a wrong pid in the spec fails (%s)", why);
+        img.procs[3].pid = keep;
+        keep = img.procs[3].mods[1].base;
+        img.procs[3].mods[1].base += 0x1000;
+        CHECK(!core_check(&img, why, sizeof why), "control: a wrong module base fails (%s)", why);
+        img.procs[3].mods[1].base = keep;
+        img.kmods[2].name[0] ^= 0x20;
+        CHECK(!core_check(&img, why, sizeof why), "control: a wrong kernel module name fails (%s)", why);
+        w32i_free(&img);
+    }
     for (i = 0; i < sizeof x64_builds / sizeof x64_builds[0]; i++) {
         memset(&o, 0, sizeof o);
         o.build = x64_builds[i];
@@ -510,6 +606,9 @@ int main(void)
             o.arch = m ? MEMINTRO_ARCH_X86 : MEMINTRO_ARCH_X86_PAE;
             o.ram_size = 16u << 20;
             o.nmods = 7;
+            /* 32-bit paging without PAE exists up to Windows 7 only (Windows 8 and later need
+               PAE with NX on x86) */
+            if (m && o.build >= 9200) continue;
             if (!w32i_offsets_find(o.build, 0)) {
                 CHECK(0, "x86 %u: the generator's table has the build", o.build);
                 continue;
@@ -539,17 +638,38 @@ int main(void)
     o.flags = W32I_UNKNOWN_BUILD | W32I_WOW64;
     o.ram_size = 16u << 20;
     check_image("x64-27999-unknown", &o);
-    o.arch = MEMINTRO_ARCH_X86;
+    o.arch = MEMINTRO_ARCH_X86_PAE;
     o.flags = W32I_UNKNOWN_BUILD;
     o.build = 19999;
-    check_image("x86-19999-unknown", &o);
-    /* 4 GiB of RAM (sparse: only what the generator writes exists) */
+    check_image("pae-19999-unknown", &o);
+    /* and the locator on a 32-bit-paging kernel (Windows 7's layout moved) */
+    o.arch = MEMINTRO_ARCH_X86;
+    o.build = 7699;
+    check_image("x86-7699-unknown", &o);
+    /* 4 GiB of RAM (sparse: only what the generator writes exists): 3 GiB below the PCI hole,
+       1 GiB from 4 GiB on, user pages up there */
     memset(&o, 0, sizeof o);
     o.build = 19045;
     o.arch = MEMINTRO_ARCH_X86_64;
     o.flags = W32I_WOW64 | W32I_NO_LOW_STUB;
     o.ram_size = 4ull << 30;
     check_image("x64-19045-4g", &o);
+    /* PAE with RAM above 4 GiB (user pages there: 36-bit frames in the tables) */
+    o.arch = MEMINTRO_ARCH_X86_PAE;
+    o.flags = 0;
+    o.build = 17763;
+    check_image("pae-17763-4g", &o);
+    /* other seeds: other kernel bases, pool addresses, self-reference indexes, pids */
+    for (i = 1; i <= 3; i++) {
+        memset(&o, 0, sizeof o);
+        o.build = i == 2 ? 26100 : 22631;
+        o.arch = MEMINTRO_ARCH_X86_64;
+        o.flags = W32I_WOW64 | (i == 3 ? W32I_NO_LOW_STUB : 0);
+        o.ram_size = 16u << 20;
+        o.seed = 0x5eed0000u + (uint32_t)i;
+        snprintf(label, sizeof label, "x64-%u-seed%u", o.build, (unsigned)i);
+        check_image(label, &o);
+    }
     /* more processes and modules than the default, 64 MiB */
     memset(&o, 0, sizeof o);
     o.build = 22631;

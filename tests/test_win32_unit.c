@@ -355,6 +355,15 @@ static void test_signatures(wimg *g)
     CHECK(!memintro__w32_is_pdpt_form(pg, 0x7000), "signature: ... not with other bytes in its page");
 }
 
+/* a backend whose target went away: every op fails with E_GONE (synthetic) */
+static memintro_status gone_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    (void)self;
+    memintro_ops_begin(ops, count);
+    memintro_ops_fail(ops, count, MEMINTRO_E_GONE, 1);
+    return MEMINTRO_E_GONE;
+}
+
 /* ---- discovery -------------------------------------------------------------------------- */
 
 static int same_procs(const plist *l, const layout *lay, unsigned n)
@@ -450,6 +459,21 @@ static void test_discovery(wimg *g)
     s = open_img(g, &b, &w, NULL);
     CHECK(s == MEMINTRO_E_NOTFOUND && strstr(memintro_win32_why(&w), "ntoskrnl"),
           "discovery: page tables without a kernel image: %s", memintro_win32_why(&w));
+    /* a target that is gone is an error, never "no Windows kernel" */
+    {
+        memintro_phys gone;
+        memintro_win32_hints gh;
+        memset(&gone, 0, sizeof gone);
+        gone.read = gone_read;
+        s = memintro_win32_init(&w, &gone, NULL, 0, winmem, sizeof winmem);
+        CHECK(s == MEMINTRO_E_GONE, "discovery: a target that is gone gives E_GONE (%s: %s)", memintro_status_str(s),
+              memintro_win32_why(&w));
+        memset(&gh, 0, sizeof gh);
+        gh.arch = MEMINTRO_ARCH_X86_64;
+        gh.dtb = 0x1000;
+        s = memintro_win32_init(&w, &gone, &gh, 0, winmem, sizeof winmem);
+        CHECK(s == MEMINTRO_E_GONE, "discovery: ... also with a DTB hint (%s)", memintro_status_str(s));
+    }
     /* too little memory */
     s = memintro_win32_init(&w, &b.phys, NULL, 0, winmem, memintro_win32_mem_size(0) - 1);
     CHECK(s == MEMINTRO_E_NOSPACE && memintro_win32_mem_size(0) <= sizeof winmem, "init: mem smaller than mem_size is E_NOSPACE");
@@ -597,6 +621,94 @@ static void test_walks(wimg *g)
           memintro_status_str(s));
 }
 
+/* ---- random damage: every walk ends ---------------------------------------------------------- */
+
+static uint32_t lcg(uint32_t *st)
+{
+    *st = *st * 1103515245u + 12345u;
+    return *st >> 8;
+}
+typedef struct counter {
+    unsigned n;
+} counter;
+static int count_proc(void *user, const memintro_win32_process *p)
+{
+    (void)p;
+    ((counter *)user)->n++;
+    return 0;
+}
+static int count_mod(void *user, const memintro_win32_module *m)
+{
+    (void)m;
+    ((counter *)user)->n++;
+    return 0;
+}
+typedef struct plist_all {
+    unsigned n;
+    memintro_win32_process p[64];
+} plist_all;
+static int collect_all(void *user, const memintro_win32_process *p)
+{
+    plist_all *l = (plist_all *)user;
+    if (l->n < 64) l->p[l->n++] = *p;
+    return 0;
+}
+
+/* 300 rounds (100 under the sanitizers): the image built again, then 1..64 random bytes overwritten in the EPROCESS
+   slots, the loader lists and strings, the kernel module list or the page tables (synthetic
+   damage); init, the process walk and every module walk must return (ASan/UBSan build: no
+   bad access), each walk bounded by the limits. */
+static void test_random_damage(wimg *g)
+{
+    static memintro_win32 w;
+    memintro_buffer b;
+    uint32_t st = 12345;
+    unsigned round, inits = 0, bounded = 1;
+#ifdef MEMINTRO_TEST_SANITIZED
+    const unsigned rounds = 100; /* each round rebuilds 32 MiB: slower under ASan */
+#else
+    const unsigned rounds = 300;
+#endif
+    for (round = 0; round < rounds; round++) {
+        unsigned k, n = 1 + lcg(&st) % 64;
+        build(g, &L19041, (round & 1) ? F_STUB : 0);
+        for (k = 0; k < n; k++) {
+            uint64_t pa;
+            switch (lcg(&st) % 4) {
+            case 0: pa = kpa(EP(lcg(&st) % NPROC)) + lcg(&st) % 0x900; break;              /* EPROCESS */
+            case 1: pa = upa(1 + lcg(&st) % (NPROC - 1), UBASE + 0x1000 + lcg(&st) % 0xb000); break; /* PEB, LDR */
+            case 2: pa = kpa(KBASE + 0x3000 + lcg(&st) % 0x4000); break;                 /* heads, KLDR */
+            default: pa = 0x100000 + lcg(&st) % 0x20000; break;                           /* page tables */
+            }
+            g->m[pa] = (uint8_t)lcg(&st);
+        }
+        if (open_img(g, &b, &w, NULL) == MEMINTRO_OK) {
+            counter c;
+            plist_all l;
+            unsigned i;
+            inits++;
+            c.n = 0;
+            memintro_win32_processes(&w, count_proc, &c);
+            if (c.n > MEMINTRO_WIN32_MAX_PROCESSES) bounded = 0;
+            l.n = 0;
+            memintro_win32_processes(&w, collect_all, &l);
+            for (i = 0; i < l.n; i++) {
+                c.n = 0;
+                memintro_win32_modules(&w, &l.p[i], 0, count_mod, &c);
+                if (c.n > MEMINTRO_WIN32_MAX_MODULES) bounded = 0;
+                c.n = 0;
+                memintro_win32_modules(&w, &l.p[i], MEMINTRO_WIN32_MOD_WOW64, count_mod, &c);
+                if (c.n > MEMINTRO_WIN32_MAX_MODULES) bounded = 0;
+            }
+            c.n = 0;
+            memintro_win32_modules(&w, NULL, 0, count_mod, &c);
+            if (c.n > MEMINTRO_WIN32_MAX_MODULES) bounded = 0;
+        }
+    }
+    CHECK(bounded && inits > 0, "random damage: %u damaged images, every init and walk returned, bounded (%u inits)", rounds,
+          inits);
+}
+
 /* ---- hints from a target ----------------------------------------------------------------------- */
 
 static void test_target_hints(void)
@@ -664,6 +776,7 @@ int main(void)
     test_offsets(&g);
     test_walks(&g);
     test_target_hints();
+    test_random_damage(&g);
     build(&g, &L19041, F_STUB);
     CHECK(example(g.m, RAM) == 0, "the manual's EXAMPLE runs on the synthetic image");
     free(g.m);

@@ -12,7 +12,13 @@
    KUSER_SHARED_DATA; the EPROCESS ring with the offsets of the build (its own table below,
    each figure with its source); PEBs with PEB_LDR_DATA and LDR_DATA_TABLE_ENTRY lists in
    user space (UTF-16 names, some non-ASCII); WoW64 processes with a PEB32 and a 32-bit
-   loader list; PsLoadedModuleList with KLDR_DATA_TABLE_ENTRY entries; damaged variants.
+   loader list; PsLoadedModuleList with KLDR_DATA_TABLE_ENTRY entries; every module a mapped
+   PE image with exports (one with its export page paged out); RAM above 3 GiB behind a PCI
+   hole as on a PC; damaged variants.
+
+   Usage: include this header before any system header (it defines _DEFAULT_SOURCE), fill a
+   w32i_options (zero fields: defaults), w32i_build(&o, &img), read the spec in img, write
+   containers with w32i_write_raw / _crashdump / _elf, w32i_free(&img). No global state.
 
    Everything is SYNTHETIC: the structures follow the published layouts, the contents
    (names, pids, addresses) are made up here. Nothing here calls memintro: the expected
@@ -45,7 +51,9 @@ typedef struct w32i_options {
     uint32_t build;       /* NtBuildNumber & 0xffff, e.g. 7601, 19045, 26100 */
     memintro_arch arch;   /* MEMINTRO_ARCH_X86_64, _X86_PAE or _X86 */
     uint32_t flags;       /* W32I_* below */
-    uint64_t ram_size;    /* bytes of guest RAM (0: 64 MiB); may be 4 GiB (sparse) */
+    uint64_t ram_size;    /* bytes of guest RAM (0: 64 MiB); may be 4 GiB or more (sparse); more
+                             than 3 GiB: RAM below 3 GiB and from 4 GiB on, user pages above 4 GiB
+                             (not for W32I 32-bit paging, which cannot address them) */
     uint32_t nprocs;      /* processes besides System (0: 8) */
     uint32_t nmods;       /* modules per user process (0: 4) */
     uint64_t seed;        /* varies addresses and the self-reference index (0: from build) */
@@ -61,11 +69,27 @@ typedef struct w32i_options {
 #define W32I_WOW64 0x40         /* (x64) some processes are WoW64 with a 32-bit module list */
 
 /* The expected results, from the generator's own spec. Strings are UTF-8. */
+/* One export of a module's PE image, as a correct export walk reports it (ordinal order). */
+typedef struct w32i_export {
+    uint32_t ordinal;     /* Base + index */
+    uint32_t rva;         /* the function's RVA (a forwarder's: its string inside the directory) */
+    char name[48];        /* "" when exported by ordinal only */
+    char forwarder[48];   /* "DLL.Function" for a forwarder, else "" */
+} w32i_export;
+
+#define W32I_MAX_EXPORTS 12
+
 typedef struct w32i_module {
     uint64_t base, size;
     char name[64];
     char path[260];
     int damaged;          /* W32I_ABSURD_NAME: this entry's BaseDllName is the absurd one */
+    int pe;               /* a PE image is mapped at base: headers (page 0), the export
+                             directory (page 1), code (page 2) */
+    int pe_paged;         /* ... but its export directory page is not mapped (paged out) */
+    char export_name[64]; /* the export directory's Name ("" without exports) */
+    uint32_t nexports;
+    w32i_export exports[W32I_MAX_EXPORTS];
 } w32i_module;
 
 typedef struct w32i_process {
@@ -83,7 +107,7 @@ typedef struct w32i_process {
 
 typedef struct w32i_image {
     uint8_t *mem;
-    uint64_t size;        /* guest-physical bytes [0, size) */
+    uint64_t size;        /* guest-physical bytes [0, size) (the PCI hole included: see runs) */
     memintro_arch arch;
     uint32_t build, major, minor;
     uint64_t dtb, kernel_base, kernel_size, system_eprocess, ps_active_process_head,
@@ -208,6 +232,10 @@ typedef struct w32i__gen {
     int is64, pae;          /* mode */
     unsigned ptr;           /* pointer size: 8 or 4 */
     uint64_t next_pa;       /* bump allocator of physical pages */
+    uint64_t next_hi;       /* the same above 4 GiB for user pages (0: none) */
+    unsigned flip;          /* alternates user pages between low and high */
+    uint64_t pdpt_page;     /* PAE: the page the processes' PDPTs are carved from */
+    unsigned pdpt_used;     /* ... its next free 32-byte slot */
     uint64_t skip_lo, skip_hi; /* a physical range the allocator skips (the kernel image) */
     uint64_t sys_root;      /* the kernel DTB */
     uint64_t pool_va, pool_end, pool_next; /* pre-mapped kernel pool (bump allocator) */
@@ -360,11 +388,25 @@ static inline uint64_t w32i__vget(w32i__gen *g, uint64_t root, uint64_t va, unsi
     return pa == ~0ull ? 0 : w32i__pget(g, pa, n);
 }
 
-/* Maps npages fresh 4 KiB pages at va (physically scattered as the allocator gives them). */
+/* A user page: above 4 GiB when the machine has RAM there (every other one, so that page
+   tables mix low and high frames), else as w32i__page. */
+static uint64_t w32i__upage(w32i__gen *g)
+{
+    if (g->next_hi && (++g->flip & 1) && g->next_hi + 4096 <= g->img->size) {
+        uint64_t pa = g->next_hi;
+        g->next_hi += 4096;
+        return pa;
+    }
+    return w32i__page(g);
+}
+
+/* Maps npages fresh 4 KiB pages at va (physically scattered as the allocator gives them;
+   user pages may lie above 4 GiB). */
 static void w32i__vmap(w32i__gen *g, uint64_t root, uint64_t va, uint64_t npages, uint64_t flags)
 {
     uint64_t i;
-    for (i = 0; i < npages; i++) w32i__map4k(g, root, va + 4096 * i, w32i__page(g), flags);
+    for (i = 0; i < npages; i++)
+        w32i__map4k(g, root, va + 4096 * i, (flags & 4) ? w32i__upage(g) : w32i__page(g), flags);
 }
 
 /* Kernel pool: n bytes, 16-aligned, from the pre-mapped pool region. */
@@ -497,6 +539,119 @@ static void w32i__set_name(char *dst, size_t cap, const char *s)
     dst[n] = 0;
 }
 
+/* A module's PE image at m->base in space root (PE32+ when is64, else PE32): page 0 the
+   headers (sections .text at 0x2000 and .edata at 0x1000), page 1 the export directory
+   (unless paged: then that page is left unmapped, as a paged-out page is), page 2 code. The
+   exports are filled into m (names sorted, one export by ordinal only, kernel32's HeapAlloc a
+   forwarder to NTDLL.RtlAllocateHeap); a .exe gets no export directory. */
+static void w32i__pe_module(w32i__gen *g, uint64_t root, int is64, uint64_t flags, w32i_module *m, int paged)
+{
+    static const char *const k32[] = {"CloseHandle", "CreateFileW", "ExitProcess", "GetProcAddress", "HeapAlloc"};
+    static const char *const ntd[] = {"LdrLoadDll", "NtClose", "NtCreateFile", "RtlAllocateHeap", "RtlGetVersion"};
+    static const char *const hal[] = {"HalReturnToFirmware", "KeQueryPerformanceCounter"};
+    static const char *const def[] = {"Initialize", "Shutdown"};
+    const char *const *names = def;
+    uint32_t nn = 2, i, base_ord = 1, opt = 0x100 + 24, optsz = is64 ? 0xf0 : 0xe0;
+    size_t ln = strlen(m->name);
+    int exe = ln > 4 && (!strcmp(m->name + ln - 4, ".exe") || !strcmp(m->name + ln - 4, ".EXE"));
+    uint8_t h[4096], e[4096];
+    uint32_t funcs = 0x1080, nmp = 0x1100, ords = 0x1180, str = 0x1200;
+    if (!strcmp(m->name, "kernel32.dll")) names = k32, nn = 5;
+    else if (!strcmp(m->name, "ntdll.dll")) names = ntd, nn = 5;
+    else if (!strcmp(m->name, "hal.dll")) names = hal, nn = 2;
+    memset(h, 0, sizeof h);
+    memset(e, 0, sizeof e);
+    h[0] = 'M';
+    h[1] = 'Z';
+    w32i__le(h + 0x3c, 0x100, 4);
+    memcpy(h + 0x100, "PE\0\0", 4);
+    w32i__le(h + 0x104, is64 ? 0x8664 : 0x14c, 2);
+    w32i__le(h + 0x106, 2, 2);
+    w32i__le(h + 0x108, 0x5e000000u + (uint32_t)(m->size >> 12), 4);
+    w32i__le(h + 0x114, optsz, 2);
+    w32i__le(h + 0x116, exe ? (is64 ? 0x22 : 0x102) : (is64 ? 0x2022 : 0x2102), 2);
+    w32i__le(h + opt, is64 ? 0x20b : 0x10b, 2);
+    w32i__le(h + opt + 16, 0x2000, 4);
+    w32i__le(h + opt + 20, 0x2000, 4);
+    if (is64)
+        w32i__le(h + opt + 24, m->base, 8);
+    else
+        w32i__le(h + opt + 28, m->base, 4);
+    w32i__le(h + opt + 32, 0x1000, 4);
+    w32i__le(h + opt + 36, 0x200, 4);
+    w32i__le(h + opt + 56, m->size, 4);
+    w32i__le(h + opt + 60, 0x1000, 4);
+    w32i__le(h + opt + 68, exe ? 2 : 3, 2); /* GUI / console */
+    w32i__le(h + opt + (is64 ? 108 : 92), 16, 4);
+    {
+        uint8_t *sec = h + opt + optsz;
+        memcpy(sec, ".edata", 6);
+        w32i__le(sec + 8, 0x1000, 4);
+        w32i__le(sec + 12, 0x1000, 4);
+        w32i__le(sec + 16, 0x1000, 4);
+        w32i__le(sec + 20, 0x400, 4);
+        w32i__le(sec + 36, 0x40000040, 4);
+        sec += 40;
+        memcpy(sec, ".text", 5);
+        w32i__le(sec + 8, 0x1000, 4);
+        w32i__le(sec + 12, 0x2000, 4);
+        w32i__le(sec + 16, 0x1000, 4);
+        w32i__le(sec + 20, 0x1400, 4);
+        w32i__le(sec + 36, 0x60000020, 4);
+    }
+    m->pe = 1;
+    m->pe_paged = paged;
+    m->nexports = 0;
+    m->export_name[0] = 0;
+    if (!exe) {
+        uint32_t dd = opt + (is64 ? 112 : 96), nf = nn + 1;
+        w32i__le(h + dd, 0x1000, 4); /* export directory: the whole page */
+        w32i__le(h + dd + 4, 0x1000, 4);
+        w32i__set_name(m->export_name, sizeof m->export_name, m->name);
+        w32i__le(e + 4, 0x5e000000u, 4);
+        w32i__le(e + 12, 0x1040, 4);                 /* Name */
+        w32i__le(e + 16, base_ord, 4);               /* Base */
+        w32i__le(e + 20, nf, 4);                     /* NumberOfFunctions */
+        w32i__le(e + 24, nn, 4);                     /* NumberOfNames */
+        w32i__le(e + 28, funcs, 4);
+        w32i__le(e + 32, nmp, 4);
+        w32i__le(e + 36, ords, 4);
+        memcpy(e + 0x40, m->name, ln < 0x3f ? ln : 0x3f);
+        for (i = 0; i < nf; i++) {
+            w32i_export *x = &m->exports[i];
+            memset(x, 0, sizeof *x);
+            x->ordinal = base_ord + i;
+            x->rva = 0x2000 + 0x10 * i;
+            if (i < nn) {
+                size_t k = strlen(names[i]) + 1;
+                w32i__set_name(x->name, sizeof x->name, names[i]);
+                w32i__le(e + (nmp - 0x1000) + 4 * i, str, 4);
+                w32i__le(e + (ords - 0x1000) + 2 * i, i, 2);
+                memcpy(e + (str - 0x1000), names[i], k);
+                str += (uint32_t)k;
+                if (!strcmp(names[i], "HeapAlloc")) {
+                    /* a forwarder: the RVA of its string, inside the export directory */
+                    static const char fw[] = "NTDLL.RtlAllocateHeap";
+                    x->rva = str;
+                    w32i__set_name(x->forwarder, sizeof x->forwarder, fw);
+                    memcpy(e + (str - 0x1000), fw, sizeof fw);
+                    str += sizeof fw;
+                }
+            }
+            w32i__le(e + (funcs - 0x1000) + 4 * i, x->rva, 4);
+        }
+        m->nexports = nf;
+    }
+    w32i__vmap(g, root, m->base, 1, flags);
+    w32i__vwrite(g, root, m->base, h, sizeof h);
+    if (!paged) {
+        w32i__vmap(g, root, m->base + 0x1000, 1, flags);
+        w32i__vwrite(g, root, m->base + 0x1000, e, sizeof e);
+    }
+    w32i__vmap(g, root, m->base + 0x2000, 1, flags);
+    for (i = 0; i < 8; i++) w32i__vput(g, root, m->base + 0x2000 + 0x10 * i, 0xccccccc3u, 4); /* ret; int3 */
+}
+
 /* A user module list for process p (wide: the native 64-bit list, else 32-bit). */
 static void w32i__user_modules(w32i__gen *g, w32i_process *p, uint64_t root, int wide, int wow_native, uint32_t n,
                                w32i_module *mods, uint64_t peb, uint64_t heap, int absurd_idx)
@@ -543,6 +698,15 @@ static void w32i__user_modules(w32i__gen *g, w32i_process *p, uint64_t root, int
             m->size = 0x1000 * (16 + 7 * i);
         }
         w32i__set_name(m->path, sizeof m->path, path);
+        /* the image (a WoW64 process's exe once, in its native list); module 3 with its
+           export directory paged out */
+        if (i == 0 && !wide && g->is64) {
+            m->pe = p->mods[0].pe; /* a WoW64 process's exe: the image its native list maps */
+            m->pe_paged = 0;
+            m->nexports = 0;
+            m->export_name[0] = 0;
+        } else
+            w32i__pe_module(g, root, wide || wow_native ? (i == 0 && wow_native ? 0 : g->is64) : 0, W32I__U, m, i == 3);
         ents[i] = heap + 0x80 + (uint64_t)i * 0x140;
         m->damaged = (int)i == absurd_idx;
         w32i__ldr_entry(g, root, wide, ents[i], m, &strs, m->damaged);
@@ -567,12 +731,10 @@ static void w32i__user_modules(w32i__gen *g, w32i_process *p, uint64_t root, int
 #define W32I__RVA_KDBG 0x300100u       /* KdDebuggerDataBlock (KDDEBUGGER_DATA64) */
 #define W32I__RVA_EDATA 0x400000u      /* the export directory (.edata, mapped with 4 KiB pages) */
 
-static void w32i__ntoskrnl(w32i__gen *g, uint64_t kbase, uint64_t ksize)
-{
-    static const struct {
-        const char *name, *sec;
-        uint32_t rva;
-    } exps[] = {
+static const struct {
+    const char *name, *sec;
+    uint32_t rva;
+} w32i__nt_exports[] = {
         /* sorted by name, as the loader's binary search needs */
         {"ExAllocatePoolWithTag", "t", 0x0a1230},
         {"IoGetCurrentProcess", "t", 0x033400},
@@ -584,7 +746,29 @@ static void w32i__ntoskrnl(w32i__gen *g, uint64_t kbase, uint64_t ksize)
         {"PsLoadedModuleList", "d", W32I__RVA_PSLOADED},
         {"RtlGetVersion", "t", 0x08e2c0},
         {"ZwClose", "t", 0x1f6a10},
-    };
+};
+#define W32I__NT_NEXP (sizeof w32i__nt_exports / sizeof w32i__nt_exports[0])
+#define W32I__NT_SLOT(i) (((i) * 7 + 3) % W32I__NT_NEXP) /* name i's function slot: a permutation */
+
+/* ntoskrnl's exports in the spec (ordinal order). */
+static void w32i__nt_spec(w32i_module *m)
+{
+    unsigned i;
+    w32i__set_name(m->export_name, sizeof m->export_name, "ntoskrnl.exe");
+    m->pe = 1;
+    m->nexports = (uint32_t)W32I__NT_NEXP;
+    for (i = 0; i < W32I__NT_NEXP; i++) {
+        w32i_export *x = &m->exports[W32I__NT_SLOT(i)];
+        memset(x, 0, sizeof *x);
+        x->ordinal = 1 + (uint32_t)W32I__NT_SLOT(i);
+        x->rva = w32i__nt_exports[i].rva;
+        w32i__set_name(x->name, sizeof x->name, w32i__nt_exports[i].name);
+    }
+}
+
+static void w32i__ntoskrnl(w32i__gen *g, uint64_t kbase, uint64_t ksize)
+{
+#define exps w32i__nt_exports
     static const struct {
         const char *name;
         uint32_t rva, vsize, ch;
@@ -660,7 +844,7 @@ static void w32i__ntoskrnl(w32i__gen *g, uint64_t kbase, uint64_t ksize)
     w32i__vput(g, root, e + 32, names, 4);
     w32i__vput(g, root, e + 36, ords, 4);
     for (i = 0; i < nexp; i++) {
-        unsigned slot = (i * 7 + 3) % nexp; /* a permutation (7 and nexp coprime) */
+        unsigned slot = (unsigned)W32I__NT_SLOT(i); /* a permutation (7 and nexp coprime) */
         size_t n = strlen(exps[i].name) + 1;
         w32i__vput(g, root, kbase + funcs + 4 * slot, exps[i].rva, 4);
         w32i__vput(g, root, kbase + names + 4 * i, strs, 4);
@@ -671,6 +855,7 @@ static void w32i__ntoskrnl(w32i__gen *g, uint64_t kbase, uint64_t ksize)
     /* NtBuildNumber: the build with 0xF in the top nibble (a free build) */
     w32i__vput(g, root, kbase + W32I__RVA_NTBUILD, 0xf0000000u | g->img->build, 4);
     g->img->kernel_rip = kbase + 0x1f4c40 + 0x7;
+#undef exps
 }
 
 /* The KDDEBUGGER_DATA64 block (its header "KDBG" and the first fields), as a crash dump's
@@ -697,7 +882,14 @@ static uint64_t w32i__new_space(w32i__gen *g)
         w32i__pput(g, root + 8 * g->img->self_index, root | W32I__K, 8);
     } else if (g->pae) {
         uint64_t pd[4], spd3 = w32i__pget(g, g->sys_root + 24, 8) & ~0xfffull;
-        root = w32i__page(g);
+        /* a process's PDPT: 32 bytes, 32-byte aligned, several to a page (CR3 bits 31:5),
+           so its DirectoryTableBase is not page-aligned (System's is), as on PAE Windows
+           (a WinDbg session on Server 2003 PAE shows "DirBase: 17b881a0", cr3=17b881a0) */
+        if (!g->pdpt_page || g->pdpt_used >= 4096 / 32) {
+            g->pdpt_page = w32i__page(g);
+            g->pdpt_used = 3;
+        }
+        root = g->pdpt_page + 32 * g->pdpt_used++;
         pd[0] = w32i__page(g);
         pd[1] = w32i__page(g);
         pd[2] = w32i__pget(g, g->sys_root + 16, 8) & ~0xfffull; /* shared: 0x80000000-0xBFFFFFFF */
@@ -753,7 +945,7 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
     uint64_t *eps, *kents, kstrs, bad_va = 0;
     unsigned pw, lo;
     int absurd_proc = -1;
-    static w32i_off unknown;
+    w32i_off unknown; /* the layout of an unknown build (off points here during the build) */
     memset(img, 0, sizeof *img);
     memset(g, 0, sizeof *g);
     g->img = img;
@@ -766,9 +958,10 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
     if (ram < (16ull << 20)) return -1;
     if (!g->is64 && ram > (4ull << 30)) return -1;
     if (o->flags & W32I_UNKNOWN_BUILD) {
-        /* a build no table has, with an EPROCESS layout of its own: the 19041 layout with
-           everything after KPROCESS moved by 0x18 (what a new build does when a field is added) */
-        off = w32i_offsets_find(19041, g->is64);
+        /* a build no table has, with an EPROCESS layout of its own: the 19041 layout (7601's
+           for 32-bit paging, which only Windows 7 has) with everything after KPROCESS moved by
+           0x18 (what a new build does when a field is added) */
+        off = w32i_offsets_find(o->arch == MEMINTRO_ARCH_X86 ? 7601 : 19041, g->is64);
         if (!off) return -1;
         unknown = *off;
         unknown.pid += 0x18;
@@ -781,7 +974,7 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
         unknown.create_time += 0x18;
         unknown.exit_time += 0x18;
         unknown.exit_status += 0x18;
-        unknown.source = "synthetic layout (19041 moved by 0x18)";
+        unknown.source = "synthetic layout (19041's, or 7601's for 32-bit paging, moved by 0x18)";
         unknown.build_min = unknown.build_max = o->build;
         off = &unknown;
         img->unknown_build = 1;
@@ -801,14 +994,20 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
     img->off_wow64 = off->wow64;
     lo = off->links;
 
-    /* the image: a sparse anonymous mapping */
-    img->mem = (uint8_t *)mmap(0, (size_t)ram, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                               -1, 0);
+    /* the image: a sparse anonymous mapping. More than 3 GiB of RAM is laid out as a PC
+       does (formats.md section 2): RAM below 3 GiB, the PCI hole [3 GiB, 4 GiB), the rest of
+       the RAM from 4 GiB on (not for 32-bit paging, which cannot address it) */
+    img->size = ram;
+    if (ram > (3ull << 30)) {
+        if (o->arch == MEMINTRO_ARCH_X86) return -1;
+        img->size = ram + (1ull << 30);
+    }
+    img->mem = (uint8_t *)mmap(0, (size_t)img->size, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (img->mem == MAP_FAILED) {
         img->mem = 0;
         return -1;
     }
-    img->size = ram;
     img->arch = o->arch;
     img->build = o->build;
     img->major = o->build >= 10240 ? 10 : 6;
@@ -818,7 +1017,13 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
     img->run_start[0] = 0x1000;
     img->run_size[0] = 0x9f000 - 0x1000;
     img->run_start[1] = 0x100000;
-    img->run_size[1] = ram - 0x100000;
+    img->run_size[1] = (img->size > ram ? (3ull << 30) : ram) - 0x100000;
+    if (img->size > ram) {
+        img->nruns = 3;
+        img->run_start[2] = 4ull << 30;
+        img->run_size[2] = img->size - (4ull << 30);
+        g->next_hi = 4ull << 30;
+    }
 
     /* the kernel image: 6 MiB at physical 4 MiB (both large-page sizes divide it) */
     g->skip_lo = kphys;
@@ -937,6 +1142,7 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
             snprintf(path, sizeof path, "\\SystemRoot\\system32\\ntoskrnl.exe");
             m->base = kbase;
             m->size = ksize;
+            w32i__nt_spec(m);
         } else {
             const char *n = w32i__kmods[(i - 1) % (sizeof w32i__kmods / sizeof w32i__kmods[0])];
             w32i__set_name(m->name, sizeof m->name, n);
@@ -948,6 +1154,7 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
             m->size = 0x1000 * (20 + 13 * i);
         }
         w32i__set_name(m->path, sizeof m->path, path);
+        if (i) w32i__pe_module(g, g->sys_root, g->is64, W32I__K, m, 0);
         kents[i] = w32i__kalloc(g, 0xa0);
         w32i__ldr_entry(g, g->sys_root, g->is64, kents[i], m, &kstrs, 0);
     }
@@ -992,7 +1199,6 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
         if (has_user) {
             uint64_t heap, peb, mark = 0x10000;
             uint32_t hp;
-            uint64_t upage;
             /* the PEB (and the PEB32 of a WoW64 process: after it on 8+, before it on 7) */
             if (g->is64 && !p->wow64)
                 peb = 0x0000000000000000ull + ((0x20ull + (w32i__rand(g) % 0xd0)) << 32) +
@@ -1025,10 +1231,7 @@ static inline int w32i_build(const w32i_options *o, w32i_image *img)
                 w32i__user_modules(g, p, root, 0, 0, p->nmods32, p->mods32, p->peb32, heap32, -1);
             }
             p->section_base = p->mods[0].base;
-            /* the main image's first page (MZ), and KUSER_SHARED_DATA's user mapping */
-            upage = w32i__page(g);
-            w32i__map4k(g, root, p->section_base, upage, W32I__U);
-            w32i__pput(g, upage, 0x5a4d, 2);
+            /* KUSER_SHARED_DATA's user mapping */
             w32i__map4k(g, root, 0x7ffe0000ull, kuser_pa, W32I__U & ~2ull);
             /* the marker: the same address in every process, its own bytes */
             w32i__vmap(g, root, mark, 1, W32I__U);
@@ -1245,7 +1448,8 @@ static inline int w32i_write_crashdump(const w32i_image *img, const char *path)
    (formats.md section 3). */
 static inline int w32i_write_elf(const w32i_image *img, const char *path)
 {
-    int c64 = img->arch == MEMINTRO_ARCH_X86_64, fd;
+    int c64 = img->arch == MEMINTRO_ARCH_X86_64 || img->size > (4ull << 30), fd; /* QEMU: ELF64 for
+                                                                                   memory above 4 GiB */
     unsigned ehs = c64 ? 64 : 52, phs = c64 ? 56 : 32, nph = 1 + img->nruns, i;
     uint8_t hdr[4096], *e = hdr, *note;
     uint64_t notes_at = ehs + (uint64_t)phs * nph, note_size = 12 + 8 + 0x1b0, data_at = 4096, at;
@@ -1255,7 +1459,7 @@ static inline int w32i_write_elf(const w32i_image *img, const char *path)
     e[5] = 1;           /* little-endian */
     e[6] = 1;
     w32i__le(e + 16, 4, 2); /* ET_CORE */
-    w32i__le(e + 18, c64 ? 62 : 3, 2);
+    w32i__le(e + 18, img->arch == MEMINTRO_ARCH_X86_64 ? 62 : 3, 2);
     w32i__le(e + 20, 1, 4);
     if (c64) {
         w32i__le(e + 32, ehs, 8); /* e_phoff */
@@ -1306,7 +1510,7 @@ static inline int w32i_write_elf(const w32i_image *img, const char *path)
     w32i__le(note + 0x88, img->kernel_rip, 8);
     w32i__le(note + 0x90, 0x202, 8);
     w32i__le(note + 0x98, 0x10, 4);                                    /* CS selector */
-    w32i__le(note + 0x98 + 8, c64 ? 0x00a09b00u : 0x00c09b00u, 4);       /* CS flags: L (x64) or D */
+    w32i__le(note + 0x98 + 8, img->arch == MEMINTRO_ARCH_X86_64 ? 0x00a09b00u : 0x00c09b00u, 4); /* CS: L or D */
     w32i__le(note + 0x188, 0x80050033u, 8);                            /* CR0: PG PE WP ... */
     w32i__le(note + 0x188 + 24, img->dtb, 8);                          /* CR3 */
     w32i__le(note + 0x188 + 32, img->arch == MEMINTRO_ARCH_X86 ? 0x10 : 0x6b0, 8); /* CR4: PSE / PAE */

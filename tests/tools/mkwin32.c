@@ -21,8 +21,9 @@
    ("table"|"locator"), "low_stub" (bool), "damaged" (bool), "walk_limit" (processes a
    correct walk reports), "processes": [{"pid", "ppid", "name", "dtb", "wow64", "exited",
    "eprocess", "peb", "peb32", "marker_va", "marker"}], "modules": {"PID": [{"base",
-   "size", "name", "path"}]}, "modules32": {"PID": [...]} (WoW64 processes),
-   "kernel_modules": [...]}. Addresses are "0x..." strings, sizes and pids numbers;
+   "size", "name", "path", "pe" (a PE image is mapped there), "pe_paged" (but its export page
+   is not), "export_name", "exports": [{"ordinal", "rva", "name", "forwarder"}] in ordinal
+   order}]}, "modules32": {"PID": [...]} (WoW64 processes), "kernel_modules": [...]}. Addresses are "0x..." strings, sizes and pids numbers;
    "processes" lists the whole ring in list order, of which a walk of a damaged image
    reports the first walk_limit. */
 #include "tests/win32_image.h"
@@ -52,7 +53,7 @@ static void jstr(FILE *f, const char *s)
 
 static void jmods(FILE *f, const w32i_module *m, uint32_t n)
 {
-    uint32_t i;
+    uint32_t i, j;
     fputc('[', f);
     for (i = 0; i < n; i++) {
         fprintf(f, "%s{\"base\":\"0x%llx\",\"size\":%llu,\"name\":", i ? "," : "", (unsigned long long)m[i].base,
@@ -61,7 +62,19 @@ static void jmods(FILE *f, const w32i_module *m, uint32_t n)
         fprintf(f, ",\"path\":");
         jstr(f, m[i].path);
         if (m[i].damaged) fprintf(f, ",\"damaged\":true");
-        fputc('}', f);
+        fprintf(f, ",\"pe\":%s,\"pe_paged\":%s,\"export_name\":", m[i].pe ? "true" : "false",
+                m[i].pe_paged ? "true" : "false");
+        jstr(f, m[i].export_name);
+        fprintf(f, ",\"exports\":[");
+        for (j = 0; j < m[i].nexports; j++) {
+            const w32i_export *x = &m[i].exports[j];
+            fprintf(f, "%s{\"ordinal\":%u,\"rva\":\"0x%x\",\"name\":", j ? "," : "", x->ordinal, x->rva);
+            jstr(f, x->name);
+            fprintf(f, ",\"forwarder\":");
+            jstr(f, x->forwarder);
+            fputc('}', f);
+        }
+        fprintf(f, "]}");
     }
     fputc(']', f);
 }
