@@ -2,9 +2,11 @@
 # tests/demo.sh (make demo): memintro reads a running Linux VM from the host.
 # Installs what it needs (Debian packages, as root), builds and boots the small test guest
 # of tests/guest under QEMU (TCG, no KVM needed), then runs the memintro CLI on it, echoing
-# each command: the VMs on this host, what memintro learns about the VM, the kernel banner
+# each command: the guest's processes (memintro ps: the Linux kernel, its kallsyms and BTF found
+# in guest memory alone), the VMs on this host, what memintro learns about the VM, the kernel banner
 # found in guest memory (by search, and through the guest's own page tables), a user
-# process's memory, and a snapshot of the VM as an ELF core. Stops the guest at the end.
+# process's memory (by physical address, then at its own virtual address with --pid), a kernel
+# symbol, and a snapshot of the VM as an ELF core. Stops the guest at the end.
 # About 20 s once the packages and the guest are there.
 set -e
 cd "$(dirname "$0")/.."
@@ -47,6 +49,10 @@ banner_va=$(fact 'kallsyms linux_banner')
 marker=$(grep -m1 '^MARKER ' "$R/serial.log")
 mpa=$(echo "$marker" | sed 's/.* pa=\([^ ]*\) .*/\1/')
 
+say "The guest's processes, live: memintro finds the Linux kernel in guest memory (banner,
+   kallsyms, KASLR shift, page tables, BTF types), no System.map or debug kernel needed"
+run $M -c "qemu:name=$NAME" ps
+
 say "The QEMU VMs on this host (from /proc: pid, -name, -machine, -m, -qmp)"
 run $M targets
 
@@ -66,8 +72,18 @@ run $M -c "qemu:name=$NAME" read --virt "$banner_va" 96
 say "A user process's memory: mi-marker-1 wrote a marker into a page and reported its frame
    (${marker%% va=*} pa=$mpa)"
 run $M -c "qemu:name=$NAME" read "$mpa" 32
+mva=$(echo "$marker" | sed 's/.* va=\([^ ]*\) .*/\1/')
+mpid=$(echo "$marker" | sed 's/.* pid=\([^ ]*\) .*/\1/')
+say "The same marker at its own virtual address ($mva), through that process's page tables,
+   and the process's memory maps (as its /proc/$mpid/maps)"
+run $M -c "qemu:name=$NAME" read --pid "$mpid" "$mva" 32
+run $M -c "qemu:name=$NAME" maps "$mpid"
 
-say "A snapshot: the VM's memory as an ELF core (with CPU 0's registers), then read back from it"
+say "Kernel symbols from the guest's own kallsyms, both ways"
+run $M -c "qemu:name=$NAME" symbol init_task "$banner_va"
+
+say "A snapshot: the VM's memory as an ELF core (with CPU 0's registers and the guest's own
+   VMCOREINFO, so makedumpfile and crash take it), then read back from it"
 run $M -c "qemu:name=$NAME" dump -o "$R/demo.elf"
 run $M -c "dump:$R/demo.elf" read --virt "$banner_va" 64
 
