@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/t_freestanding.sh: memintro.h's freestanding contract (run from the repo root);
-# memintro_win32.h's too (it includes only memintro.h; its implementation, with memintro.h's,
-# in tests/freestanding/fs_win32.c, passes the same `nm -u` check).
+# the OS layers' too (memintro_win32.h and memintro_linux.h include only memintro.h; each
+# implementation, with memintro.h's, in tests/freestanding/fs_win32.c / fs_linux.c, passes the
+# same `nm -u` check).
 #   - the header includes nothing but <stddef.h> and <stdint.h>;
 #   - the implementation compiled with -ffreestanding -fno-builtin (gcc and clang, -O0,
 #     -O2, -Os, and 32-bit x86 when the compiler can target it) leaves no undefined
@@ -21,12 +22,15 @@ else
     echo "not ok - freestanding: memintro.h includes: $incs"
 fi
 
-incs=$(grep -E '^#[[:space:]]*include' memintro_win32.h | sed 's/[[:space:]]//g' | sort -u | tr '\n' ' ')
-if [ "$incs" = '#include"memintro.h" ' ]; then
-    echo "ok - freestanding: memintro_win32.h includes only memintro.h"
-else
-    echo "not ok - freestanding: memintro_win32.h includes: $incs"
-fi
+OS_LAYERS="win32 linux"
+for layer in $OS_LAYERS; do
+    incs=$(grep -E '^#[[:space:]]*include' memintro_$layer.h | sed 's/[[:space:]]//g' | sort -u | tr '\n' ' ')
+    if [ "$incs" = '#include"memintro.h" ' ]; then
+        echo "ok - freestanding: memintro_$layer.h includes only memintro.h"
+    else
+        echo "not ok - freestanding: memintro_$layer.h includes: $incs"
+    fi
+done
 
 # nm -u OBJECT NAME: every undefined symbol must be one of the allowed four
 nm_check() {
@@ -62,14 +66,16 @@ for cc in gcc clang; do
             sed 's/^/    # /' "$obj.log" | head -20
         fi
     done
-    for opt in -O0 -O2; do
-        obj="$out/win32-$cc$opt.o"
-        if $cc -std=c99 $WARN $FS $opt -I. -c -o "$obj" tests/freestanding/fs_win32.c >"$obj.log" 2>&1; then
-            nm_check "$obj" "memintro_win32.h $cc $opt"
-        else
-            echo "not ok - freestanding: $cc $opt does not compile memintro_win32.h's implementation freestanding"
-            sed 's/^/    # /' "$obj.log" | head -20
-        fi
+    for layer in $OS_LAYERS; do
+        for opt in -O0 -O2; do
+            obj="$out/$layer-$cc$opt.o"
+            if $cc -std=c99 $WARN $FS $opt -I. -c -o "$obj" tests/freestanding/fs_$layer.c >"$obj.log" 2>&1; then
+                nm_check "$obj" "memintro_$layer.h $cc $opt"
+            else
+                echo "not ok - freestanding: $cc $opt does not compile memintro_$layer.h's implementation freestanding"
+                sed 's/^/    # /' "$obj.log" | head -20
+            fi
+        done
     done
     # 32-bit x86: 64-bit arithmetic must not need libgcc helpers (__udivdi3 and friends)
     case "$(uname -m)" in
