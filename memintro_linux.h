@@ -59,7 +59,18 @@
      - know module symbols (kallsyms of the core kernel only: modules have their own tables);
      - lock, or follow a live guest's changes: call memintro_linux_init again after a reboot.
 
-   REFERENCE (kernel discovery and symbols, in the order declared below)
+   REFERENCE (in the order declared below)
+     types from BTF (any BTF blob in caller memory: the kernel's, /sys/kernel/btf/vmlinux)
+     memintro_btf_index_size        bytes of index memory a blob needs
+     memintro_btf_init              check a blob and index its types
+     memintro_btf_kind/name         a type's kind and name
+     memintro_btf_find              a type by name (struct or union, or any kind)
+     memintro_btf_resolve           follow typedef/const/volatile/restrict/type_tag links
+     memintro_btf_type_size         a type's size in bytes
+     memintro_btf_field             a member by dotted path: bit offset, width, type
+     memintro_btf_offset/size       byte offset of "type" "member.path", size of a type
+     memintro_btf_enum_value        an enumerator's value
+     kernel discovery and symbols
      memintro_linux_init            find the kernel, kallsyms, KASLR, phys_base, DTB, BTF
      memintro_linux_why             one line: why init failed, or what it found
      memintro_linux_symbol          a symbol's address by name
@@ -70,6 +81,17 @@
      memintro_linux_hints_from_vmcoreinfo   hints from VMCOREINFO text
      memintro_linux_kallsyms_find   just find and check the kallsyms tables in a range
      memintro_linux_hints_from_target   (with memintro_target.h) hints from a target
+     tasks, memory maps, modules, kernel log (over memintro_linux_os)
+     memintro_linux_os_init         the walkers' context from an address space, BTF, symbols
+     memintro_linux_os_from         the same from a kernel memintro_linux_init found
+     memintro_linux_task_each       walk the tasks from init_task (threads on request)
+     memintro_linux_task_read/find  one task by its address, or by pid or name
+     memintro_linux_task_cmdline    a process's command line from its own memory
+     memintro_linux_task_space      a user process as a virtual address space
+     memintro_linux_task_read_mem   read a process's virtual memory
+     memintro_linux_vma_each        a process's memory maps (maple tree, or the mmap list)
+     memintro_linux_module_each     the kernel modules (name, base, size)
+     memintro_linux_log_each        the kernel log records (printk ring buffer, or log_buf)
 
    EXAMPLE (guest image in memory, cr3 any CR3 of it or 0; compiled by tests/t_docs.sh)
 
@@ -602,7 +624,7 @@ MEMINTRO_API memintro_status memintro_linux_log_each(const memintro_linux_os *os
 #endif
 
 /* memintro.h's MEMINTRO_MEMCPY/MEMSET belong to its implementation, which may be in another
-   file: the BTF and walker sections have their own (the caller's macros when defined). */
+   file: this header has its own (the caller's macros when defined). */
 #if defined(MEMINTRO_MEMCPY)
 #define MEMINTRO__LB_COPY(d, s, n) MEMINTRO_MEMCPY((d), (s), (n))
 #elif defined(__GNUC__) || defined(__clang__)
@@ -1151,39 +1173,6 @@ MEMINTRO__LDEF memintro_status memintro_btf_enum_value(const memintro_btf *b, co
 
 /* ---- implementation: kernel discovery, kallsyms, symbols -------------------------------- */
 
-/* memintro.h's MEMINTRO_MEMCPY/MEMSET live in its own implementation, which may be in
-   another file: this section has its own (the caller's macros when defined here). */
-#if defined(MEMINTRO_MEMCPY)
-#define MEMINTRO__LK_COPY(d, s, n) MEMINTRO_MEMCPY((d), (s), (n))
-#elif defined(__GNUC__) || defined(__clang__)
-#define MEMINTRO__LK_COPY(d, s, n) __builtin_memcpy((d), (s), (n))
-#else
-#define MEMINTRO__LK_COPY(d, s, n) memintro__lk_copy((d), (s), (n))
-#define MEMINTRO__LK_OWN_COPY
-#endif
-#if defined(MEMINTRO_MEMSET)
-#define MEMINTRO__LK_SET(d, v, n) MEMINTRO_MEMSET((d), (v), (n))
-#elif defined(__GNUC__) || defined(__clang__)
-#define MEMINTRO__LK_SET(d, v, n) __builtin_memset((d), (v), (n))
-#else
-#define MEMINTRO__LK_SET(d, v, n) memintro__lk_set((d), (v), (n))
-#define MEMINTRO__LK_OWN_SET
-#endif
-#ifdef MEMINTRO__LK_OWN_COPY
-static void memintro__lk_copy(void *d, const void *s, size_t n)
-{
-    uint8_t *o = (uint8_t *)d;
-    const uint8_t *i = (const uint8_t *)s;
-    while (n--) *o++ = *i++;
-}
-#endif
-#ifdef MEMINTRO__LK_OWN_SET
-static void memintro__lk_set(void *d, int v, size_t n)
-{
-    uint8_t *o = (uint8_t *)d;
-    while (n--) *o++ = (uint8_t)v;
-}
-#endif
 
 #define MEMINTRO__LK_MAXSYMS (1u << 22)     /* kallsyms_num_syms above this is not believed */
 #define MEMINTRO__LK_SEQS_MAX (1u << 20)    /* symbols of a 6.2/6.3 kernel (seqs_of_names) */
@@ -1318,7 +1307,7 @@ static int memintro__lk_tokens(memintro_linux *l, uint64_t d)
                 if (p[k] < 0x20 || p[k] > 0x7e) return 0;
             if (p[idx[i + 1] - 1] != 0) return 0;
         }
-        MEMINTRO__LK_COPY(l->tokens, p, (size_t)(t_end - tt));
+        MEMINTRO__LB_COPY(l->tokens, p, (size_t)(t_end - tt));
         for (i = 0; i < 256; i++) l->token_off[i] = (uint16_t)idx[i];
         l->ntokens_len = (uint32_t)(t_end - tt);
         l->kallsyms.token_table = tt;
@@ -1527,12 +1516,12 @@ static int memintro__lk_digits_hit(void *user, uint64_t addr)
 {
     memintro__lk_scan *c = (memintro__lk_scan *)user;
     memintro_linux *l = c->l;
-    MEMINTRO__LK_SET(&l->kallsyms, 0, sizeof l->kallsyms);
+    MEMINTRO__LB_SET(&l->kallsyms, 0, sizeof l->kallsyms);
     if (memintro__lk_tokens(l, addr) && memintro__lk_markers(l)) {
         c->found = 1;
         return 1;
     }
-    MEMINTRO__LK_SET(&l->kallsyms, 0, sizeof l->kallsyms);
+    MEMINTRO__LB_SET(&l->kallsyms, 0, sizeof l->kallsyms);
     return 0;
 }
 
@@ -1553,7 +1542,7 @@ static memintro_status memintro__lk_find(memintro_linux *l, uint64_t start, uint
 memintro_status memintro_linux_kallsyms_find(memintro_linux *l, memintro_phys *phys, uint64_t start, uint64_t end)
 {
     if (!l || !phys) return MEMINTRO_E_INVALID;
-    MEMINTRO__LK_SET(l, 0, sizeof *l);
+    MEMINTRO__LB_SET(l, 0, sizeof *l);
     l->phys = phys;
     memintro__lk_own_work(l);
     return memintro__lk_find(l, start, end);
@@ -1599,7 +1588,7 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
     uint8_t want_len[64];
     for (j = 0; j < 256; j++)
         token_len[j] = (j < 255 ? l->token_off[j + 1] : l->ntokens_len) - l->token_off[j] - 1;
-    MEMINTRO__LK_SET(want_len, 0, sizeof want_len);
+    MEMINTRO__LB_SET(want_len, 0, sizeof want_len);
     for (j = 0; j < MEMINTRO__LK_WANTED; j++) {
         size_t k = 0;
         while (memintro__lk_wanted[j][k]) k++;
@@ -1712,11 +1701,11 @@ static int memintro__lk_translate(memintro_linux *l, memintro_arch arch, uint64_
     memintro_mmu_desc d;
     memintro_virt v;
     memintro_xlate x;
-    MEMINTRO__LK_SET(&d, 0, sizeof d);
+    MEMINTRO__LB_SET(&d, 0, sizeof d);
     d.arch = arch;
     d.dtb = dtb;
     if (memintro_virt_init(&v, l->phys, &d, l->vscratch, sizeof l->vscratch) != MEMINTRO_OK) return 0;
-    MEMINTRO__LK_SET(&x, 0, sizeof x);
+    MEMINTRO__LB_SET(&x, 0, sizeof x);
     x.va = va;
     if (memintro_translate(&v, &x, 1) != MEMINTRO_OK) return 0;
     *pa = x.pa;
@@ -1730,12 +1719,12 @@ static int memintro__lk_text_from_dtb(memintro_linux *l, memintro_arch arch, uin
     memintro_virt v;
     memintro_xlate x[16];
     uint32_t k, i;
-    MEMINTRO__LK_SET(&d, 0, sizeof d);
+    MEMINTRO__LB_SET(&d, 0, sizeof d);
     d.arch = arch;
     d.dtb = dtb;
     if (memintro_virt_init(&v, l->phys, &d, l->vscratch, sizeof l->vscratch) != MEMINTRO_OK) return 0;
     for (k = 0; k < 512; k += 16) {
-        MEMINTRO__LK_SET(x, 0, sizeof x);
+        MEMINTRO__LB_SET(x, 0, sizeof x);
         for (i = 0; i < 16; i++) x[i].va = MEMINTRO_LINUX_START_KERNEL_MAP + ((uint64_t)(k + i) << 21);
         memintro_translate(&v, x, 16);
         for (i = 0; i < 16; i++)
@@ -1849,9 +1838,9 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
     const uint8_t *p;
     int have_text = 0;
     if (!l || !phys) return MEMINTRO_E_INVALID;
-    MEMINTRO__LK_SET(&h, 0, sizeof h);
+    MEMINTRO__LB_SET(&h, 0, sizeof h);
     if (hints) h = *hints;
-    MEMINTRO__LK_SET(l, 0, sizeof *l);
+    MEMINTRO__LB_SET(l, 0, sizeof *l);
     l->phys = phys;
     memintro__lk_own_work(l);
     l->why = "searching";
@@ -1908,7 +1897,7 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
 
     /* 2. one pass over the names: their size, and the symbols discovery needs */
     n = l->kallsyms.count;
-    MEMINTRO__LK_SET(want, 0, sizeof want);
+    MEMINTRO__LB_SET(want, 0, sizeof want);
     s = memintro__lk_walk(l, NULL, &text_bytes, want);
     if (s != MEMINTRO_OK) return s == MEMINTRO_E_FORMAT ? s : memintro__lk_fail(l, s, "kallsyms_names could not be read");
     for (i = 0; i < MEMINTRO__LK_WANTED; i++) {
@@ -1964,7 +1953,7 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
     /* 4. the kernel's address space */
     {
         memintro_mmu_desc d;
-        MEMINTRO__LK_SET(&d, 0, sizeof d);
+        MEMINTRO__LB_SET(&d, 0, sizeof d);
         d.arch = l->arch;
         d.dtb = l->dtb;
         memintro_tlb_init(&l->tlb, l->tlb_entries, sizeof l->tlb_entries / sizeof l->tlb_entries[0]);
@@ -2116,7 +2105,7 @@ int memintro_linux_hints_from_vmcoreinfo(const char *text, size_t size, memintro
 #ifdef MEMINTRO_TARGET_H
 void memintro_linux_hints_from_target(const memintro_target *t, memintro_linux_hints *h)
 {
-    MEMINTRO__LK_SET(h, 0, sizeof *h);
+    MEMINTRO__LB_SET(h, 0, sizeof *h);
     if (!t) return;
     if (t->has_paging && (t->paging.arch == MEMINTRO_ARCH_X86_64 || t->paging.arch == MEMINTRO_ARCH_X86_64_LA57)) {
         h->arch = t->paging.arch;
@@ -2139,10 +2128,6 @@ void memintro_linux_hints_from_target(const memintro_target *t, memintro_linux_h
 #undef MEMINTRO__LK_BTF_MAX
 #undef MEMINTRO__LK_KERNEL_HALF
 #undef MEMINTRO__LK_SCAN_WORK
-#undef MEMINTRO__LK_COPY
-#undef MEMINTRO__LK_SET
-#undef MEMINTRO__LK_OWN_COPY
-#undef MEMINTRO__LK_OWN_SET
 
 
 /* ---- implementation: tasks, memory maps, modules, kernel log ---------------------------- */
