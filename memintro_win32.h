@@ -383,8 +383,8 @@ typedef struct memintro_pe_import {
 typedef int (*memintro_pe_export_fn)(void *user, const memintro_pe_export *e);
 typedef int (*memintro_pe_import_fn)(void *user, const memintro_pe_import *i);
 
-/* Reads the headers of the image mapped at `base` in v (three small reads at most, plus two
-   for export_name), keeping v for later reads. Returns MEMINTRO_OK, E_FORMAT (not a PE image:
+/* Reads the headers of the image mapped at `base` in v (three small reads at most, plus about
+   two for export_name), keeping v for later reads. Returns MEMINTRO_OK, E_FORMAT (not a PE image:
    no MZ, no PE signature, an unknown optional-header magic, a header or section table that
    does not fit SizeOfImage), or the read's status (E_UNMAPPED when the header page is paged
    out). An unreadable export name is not a failure: see export_status. */
@@ -1160,6 +1160,7 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_p
     if (!pe || !fn) return MEMINTRO_E_INVALID;
     st = memintro__pe_expdir_read(pe, &e);
     if (st != MEMINTRO_OK) return st;
+    if (!e.nfuncs && e.nnames) return MEMINTRO_E_FORMAT; /* names of no function */
     while (w0 < e.nfuncs) {
         uint32_t wn = e.nfuncs - w0 < win ? e.nfuncs - w0 : win, np = 0, j0, i, k, p, bp = 0, jmin = 0xffffffffu, jmax = 0;
         int overflow = 0, span;
