@@ -242,7 +242,7 @@ for B in $M $MS; do
     run $B --os none $W --json info
     check "$b: --os none info on Windows: os none" eval '[ "$rc" = 0 ] && jq -e ".os.name == \"none\"" "$T/out" >/dev/null'
     run $B --os beos $W info
-    check "$b: --os beos: usage error listing the layers" eval 'one_error 2 "unknown --os .beos. (choose auto, win32 or none)"'
+    check "$b: --os beos: usage error listing the layers" eval 'one_error 2 "unknown --os .beos. (choose auto, win32, linux or none)"'
     # usage errors come before the target is opened
     run $B -c raw:$T/nonexistent.raw modules
     check "$b: modules without PID: usage error before the target is opened" eval 'one_error 2 "modules: missing PID"'
@@ -299,6 +299,6 @@ if [ -s "$J" ]; then
 fi
 run $M --help
 check "--help: --os and the win32 commands" \
-    eval 'grep -q -- "--os auto|win32|none" "$T/out" && grep -q "^  ps " "$T/out" && grep -q "^  modules PID|kernel" "$T/out" &&
+    eval 'grep -q -- "--os auto|win32|linux|none" "$T/out" && grep -q "^  ps " "$T/out" && grep -q "^  modules PID|kernel" "$T/out" &&
           grep -q "^  exports MODULE" "$T/out" && grep -q "read \[--virt|--pid PID\]" "$T/out"'
 exit 0

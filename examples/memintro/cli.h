@@ -47,6 +47,8 @@ typedef unsigned long long cli_ull;
 
 /* Prints "memintro: error: ..." and returns `code`, so callers can `return cli_error(...)`. */
 int cli_error(int code, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* Non-zero: cli_error prints nothing (the dispatcher trying a command's arguments). */
+extern int cli_quiet;
 /* Prints "memintro: warning: ...". */
 void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* Prints "memintro: ..." (a note, neither error nor warning). */
@@ -149,6 +151,7 @@ typedef struct cli_ctx {
     int os_tried[CLI_OS_MAX];
     char os_why[CLI_OS_MAX][256];
     const struct cli_os *os_active;
+    int os_parse_only; /* cli_os_require returns CLI_OS_PARSED at once (os.c's dispatcher) */
 } cli_ctx;
 
 /* Opens the target named by -c (once). Returns CLI_OK or an exit status (error printed). */

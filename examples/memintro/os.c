@@ -90,7 +90,9 @@ int cli_os_require(cli_ctx *c, const char *cmd, const cli_os *os)
 {
     const cli_os *a;
     char why[1024];
-    int rc = cli_os_active(c, cmd, &a);
+    int rc;
+    if (c->os_parse_only) return CLI_OS_PARSED;
+    rc = cli_os_active(c, cmd, &a);
     if (rc != CLI_OK) return rc;
     if (a == os) return CLI_OK;
     if (a == &cli_os_none)
@@ -130,6 +132,18 @@ int cli_os_dispatch(cli_ctx *c, const char *name, int argc, char **argv)
                          hitos[0]->name, n > 1 ? " and others" : "");
     }
     if (n == 1) return hit[0]->run(c, argc, argv); /* it parses its arguments, then requires its layer */
+    if (!c->os_active) {
+        /* usage errors before the target is opened: the arguments must suit one of the
+           layers' commands (each parses them, then stops at cli_os_require); if none
+           takes them, the first layer's command says why */
+        for (i = 0; i < n; i++) {
+            c->os_parse_only = cli_quiet = 1;
+            rc = hit[i]->run(c, argc, argv);
+            c->os_parse_only = cli_quiet = 0;
+            if (rc == CLI_OS_PARSED) break;
+        }
+        if (i == n) return hit[0]->run(c, argc, argv);
+    }
     if ((rc = cli_os_active(c, name, &a)) != CLI_OK) return rc;
     for (i = 0; i < n; i++)
         if (hitos[i] == a) return hit[i]->run(c, argc, argv);

@@ -15,6 +15,9 @@
 
 #include "cli.h"
 
+/* What cli_os_require returns while the dispatcher only checks a command's arguments. */
+#define CLI_OS_PARSED 100
+
 /* What cli_os.detect returns. */
 #define CLI_OS_FOUND 1
 #define CLI_OS_ABSENT 0

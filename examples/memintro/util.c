@@ -19,9 +19,12 @@ static void cli_vmsg(const char *kind, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
+int cli_quiet;
+
 int cli_error(int code, const char *fmt, ...)
 {
     va_list ap;
+    if (cli_quiet) return code;
     va_start(ap, fmt);
     cli_vmsg("error", fmt, ap);
     va_end(ap);
