@@ -1208,12 +1208,21 @@ static const uint8_t *memintro__lk_map(memintro_linux *l, uint64_t pa, size_t n)
         return NULL;
     }
     if (l->io_len && pa >= l->io_addr && pa - l->io_addr + n <= l->io_len) return l->io + (pa - l->io_addr);
-    l->io_len = 0;
-    s = memintro_phys_read1(l->phys, pa, l->io, MEMINTRO_LINUX_IO);
-    if (s == MEMINTRO_OK) {
-        l->io_addr = pa;
-        l->io_len = MEMINTRO_LINUX_IO;
-        return l->io;
+    {
+        /* a window that starts at pa; below the last one (the kallsyms markers are walked
+           backwards) a window that ends where the request does, so the next one hits it */
+        uint64_t at = l->io_len && pa < l->io_addr && pa + n >= MEMINTRO_LINUX_IO ? pa + n - MEMINTRO_LINUX_IO : pa;
+        l->io_len = 0;
+        s = memintro_phys_read1(l->phys, at, l->io, MEMINTRO_LINUX_IO);
+        if (s != MEMINTRO_OK && at != pa) {
+            at = pa;
+            s = memintro_phys_read1(l->phys, at, l->io, MEMINTRO_LINUX_IO);
+        }
+        if (s == MEMINTRO_OK) {
+            l->io_addr = at;
+            l->io_len = MEMINTRO_LINUX_IO;
+            return l->io + (pa - at);
+        }
     }
     /* the window ran into a hole or a failed page: read just what was asked */
     s = memintro_phys_read1(l->phys, pa, l->io, n);
