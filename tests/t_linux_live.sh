@@ -149,7 +149,7 @@ check_run() { # NAME OUTPUT-FILE [LEVELS]
     if grep -qx 'BTF_MAGIC 9feb' "$out"; then ok "$n: the BTF blob read starts with BTF's magic"; else nok "$n: BTF magic"; fi
     grep -E '^(SYM|AT) ' "$out" >"$tmp/got"
     if diff "$tmp/expect" "$tmp/got" >"$tmp/diff"; then
-        ok "$n: $nq symbol queries ($nsym names -> address, the rest address -> name+offset) equal /proc/kallsyms"
+        ok "$n: $nq symbol queries ($nsym names -> address, $((nq - nsym)) addresses -> name+offset) equal /proc/kallsyms"
     else
         nok "$n: symbol queries differ from /proc/kallsyms ($(grep -c '^[<>]' "$tmp/diff") lines)"
         head -20 "$tmp/diff" | sed 's/^/    # /'
