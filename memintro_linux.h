@@ -1586,12 +1586,13 @@ static const char *const memintro__lk_wanted[MEMINTRO__LK_WANTED] = {
 
 /* One pass over kallsyms_names: checks every marker and record, expands every name. With
    out == NULL it counts the bytes of the expanded names and finds the wanted ones
-   (want[] = index + 1); else it writes "<type><name>\0" for each into out. */
+   (want[] = index + 1); else it writes "<type><name>\0" for each into out, at most *bytes
+   bytes (what the sizing pass counted). */
 static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t *bytes, uint32_t *want)
 {
     const memintro_linux_kallsyms *ks = &l->kallsyms;
     unsigned w = (ks->layout & MEMINTRO_KALLSYMS_MARKERS64) ? 8 : 4;
-    uint64_t pos = ks->names, end = ks->names + ks->names_size, total = 0, m, next;
+    uint64_t pos = ks->names, end = ks->names + ks->names_size, total = 0, m, next, limit = *bytes;
     uint32_t i, len, j;
     char name[MEMINTRO__LK_NAMELEN + 1];
     uint32_t token_len[256];
@@ -1621,6 +1622,8 @@ static memintro_status memintro__lk_walk(memintro_linux *l, char *out, uint64_t 
         if (nl < 2) return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "a kallsyms name is empty");
         /* the sizing pass expands only names as long as a wanted one; the filling pass
            expands straight into the caller's memory */
+        if (out && total + nl + 1 > limit) /* memory that changed since the sizing pass */
+            return memintro__lk_fail(l, MEMINTRO_E_FORMAT, "kallsyms_names changed while it was read");
         if (out || (want && nl - 1 < sizeof want_len && want_len[nl - 1])) {
             char *d = out ? out + total : name;
             size_t o = 0;
