@@ -125,4 +125,14 @@ else
     echo "not ok - linux flavours: nokaslr: KASLR 0x0 in $z, PHYS_BASE 0x0 in $p of 8 runs"
     rc=1
 fi
+# the two kernels lay their structures out differently, so the walkers' right answers above
+# came from each kernel's own BTF (linux_btf_live prints the offsets it used)
+og=$(sed -n 's/^# dump: offsets //p' "$tmp/generic.out")
+oc=$(sed -n 's/^# dump: offsets //p' "$tmp/nokaslr.out")
+if [ -n "$og" ] && [ -n "$oc" ] && [ "$og" != "$oc" ]; then
+    echo "ok - linux flavours: the generic and cloud kernels' layouts differ (generic: $og; cloud: $oc)"
+else
+    echo "not ok - linux flavours: the two kernels' offsets do not differ or are missing (generic: $og; cloud: $oc)"
+    rc=1
+fi
 exit $rc
