@@ -1,9 +1,12 @@
 #!/bin/sh
-# tests/t_linux_flavours.sh: memintro_linux.h on two more REAL test guests (tests/guest),
-# booted at the same time (one per core):
-#   generic   Debian 12's generic kernel (linux-image-amd64, build/guest-amd64), KASLR on:
-#             a kernel built with another config than cloud-amd64, so the structure
-#             offsets the walkers use must really come from its own BTF;
+# tests/t_linux_flavours.sh: memintro_linux.h on more REAL test guests (tests/guest), the
+# lanes below booted at the same time (MI_LINUX_FLAVOURS, default "rt generic nokaslr"):
+#   rt        Debian 12's PREEMPT_RT kernel (linux-image-rt-amd64, build/guest-rt), KASLR
+#             on: its task_struct and mm_struct are laid out differently from cloud-amd64's
+#             (spinlocks are rt_mutexes), so the walkers' right answers show that the
+#             offsets come from the kernel's own BTF;
+#   generic   the generic kernel (linux-image-amd64, build/guest-amd64), KASLR on: another
+#             config (its walker offsets happen to equal cloud-amd64's);
 #   nokaslr   the default cloud kernel (build/guest) booted with "nokaslr": KASLR shift
 #             and phys_base 0, kernel at its link address.
 # Each guest is run through tests/t_linux_live.sh (MI_LINUX_QUICK: discovery live with CR3,
@@ -68,21 +71,32 @@ tmp=$(mktemp -d /tmp/mi-linux-flav.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-# Both guests built first, one after the other (cached; apt runs once at a time).
-for k in amd64:build/guest-amd64 cloud:build/guest; do
-    if ! tests/guest/build.sh --kernel "${k%%:*}" "${k#*:}" >"$tmp/build.log" 2>&1; then
-        echo "not ok - linux flavours: building the ${k%%:*} guest failed"
+lanes=${MI_LINUX_FLAVOURS:-rt generic nokaslr}
+# LABEL -> kernel flavour, guest dir, kernel command-line words
+spec() {
+    case $1 in
+        rt) echo "rt build/guest-rt -" ;;
+        generic) echo "amd64 build/guest-amd64 -" ;;
+        nokaslr) echo "cloud build/guest nokaslr" ;;
+        *) echo "not ok - linux flavours: unknown lane $1" >&2; exit 1 ;;
+    esac
+}
+# The guests built first, one after the other (cached; apt runs once at a time); build.sh
+# refuses a kernel without KALLSYMS_ALL, DEBUG_INFO_BTF and the rest the guest needs.
+for l in $lanes; do
+    set -- $(spec "$l") || exit 1
+    if ! tests/guest/build.sh --kernel "$1" "$2" >"$tmp/build.log" 2>&1; then
+        echo "not ok - linux flavours: building the $l guest ($1) failed"
         sed 's/^/    # /' "$tmp/build.log" | tail -20
         exit 1
     fi
-done
-# The generic kernel has what the layer needs (build.sh refuses a kernel without it).
-for opt in CONFIG_KALLSYMS_ALL CONFIG_DEBUG_INFO_BTF; do
-    if grep -qx "$opt=y" build/guest-amd64/kernel-config; then
-        echo "ok - linux flavours: the generic kernel $(cat build/guest-amd64/kernel-version) has $opt=y"
-    else
-        echo "not ok - linux flavours: the generic kernel lacks $opt=y"
-    fi
+    for opt in CONFIG_KALLSYMS_ALL CONFIG_DEBUG_INFO_BTF; do
+        if grep -qx "$opt=y" "$2/kernel-config"; then
+            echo "ok - linux flavours: $l: the kernel $(cat "$2/kernel-version") has $opt=y"
+        else
+            echo "not ok - linux flavours: $l: the kernel $(cat "$2/kernel-version") lacks $opt=y"
+        fi
+    done
 done
 
 lane() { # LABEL KERNEL GUESTDIR APPEND
@@ -92,14 +106,17 @@ lane() { # LABEL KERNEL GUESTDIR APPEND
         bash tests/t_linux_live.sh >"$tmp/$1.out" 2>&1
     echo "$(($(date +%s) - s))" >"$tmp/$1.secs"
 }
-lane generic amd64 build/guest-amd64 "" &
-a=$!
-lane nokaslr cloud build/guest nokaslr &
-b=$!
-wait $a $b
+pids=
+for l in $lanes; do
+    set -- $(spec "$l")
+    [ "$3" = - ] && set -- "$1" "$2" ""
+    lane "$l" "$@" &
+    pids="$pids $!"
+done
+wait $pids
 
 rc=0
-for l in generic nokaslr; do
+for l in $lanes; do
     cat "$tmp/$l.out"
     echo "# $l: $(cat "$tmp/$l.secs" 2>/dev/null) s"
     grep -q '^not ok' "$tmp/$l.out" && rc=1
@@ -115,24 +132,30 @@ for l in generic nokaslr; do
         rc=1
     fi
 done
-# with nokaslr each discovery run found shift 0 and phys_base 0 (expected from the
-# guest's _text and "Kernel code", which the hook checked to be the link address)
-z=$(grep -c "^ok - linux live (nokaslr): .*: KASLR 0x0 (the guest's own view)" "$tmp/nokaslr.out")
-p=$(grep -c "^ok - linux live (nokaslr): .*: PHYS_BASE 0x0 (the guest's own view)" "$tmp/nokaslr.out")
-if [ "$z" -eq 8 ] && [ "$p" -eq 8 ]; then
-    echo "ok - linux flavours: nokaslr: KASLR shift 0 and phys_base 0 in all 8 discovery runs"
-else
-    echo "not ok - linux flavours: nokaslr: KASLR 0x0 in $z, PHYS_BASE 0x0 in $p of 8 runs"
-    rc=1
-fi
-# the two kernels lay their structures out differently, so the walkers' right answers above
-# came from each kernel's own BTF (linux_btf_live prints the offsets it used)
-og=$(sed -n 's/^# dump: offsets //p' "$tmp/generic.out")
-oc=$(sed -n 's/^# dump: offsets //p' "$tmp/nokaslr.out")
-if [ -n "$og" ] && [ -n "$oc" ] && [ "$og" != "$oc" ]; then
-    echo "ok - linux flavours: the generic and cloud kernels' layouts differ (generic: $og; cloud: $oc)"
-else
-    echo "not ok - linux flavours: the two kernels' offsets do not differ or are missing (generic: $og; cloud: $oc)"
-    rc=1
-fi
+case " $lanes " in *" nokaslr "*)
+    # with nokaslr each discovery run found shift 0 and phys_base 0 (expected from the
+    # guest's _text and "Kernel code", which the hook checked to be the link address)
+    z=$(grep -c "^ok - linux live (nokaslr): .*: KASLR 0x0 (the guest's own view)" "$tmp/nokaslr.out")
+    p=$(grep -c "^ok - linux live (nokaslr): .*: PHYS_BASE 0x0 (the guest's own view)" "$tmp/nokaslr.out")
+    if [ "$z" -eq 8 ] && [ "$p" -eq 8 ]; then
+        echo "ok - linux flavours: nokaslr: KASLR shift 0 and phys_base 0 in all 8 discovery runs"
+    else
+        echo "not ok - linux flavours: nokaslr: KASLR 0x0 in $z, PHYS_BASE 0x0 in $p of 8 runs"
+        rc=1
+    fi ;;
+esac
+# the rt kernel lays its structures out differently from the cloud one (the nokaslr lane),
+# so the walkers' right answers above came from each kernel's own BTF (linux_btf_live
+# prints the offsets it used); the generic kernel's are shown for comparison
+offs() { sed -n 's/^# dump: offsets //p' "$tmp/$1.out" 2>/dev/null; }
+case " $lanes " in *" rt "*" nokaslr "*|*" nokaslr "*" rt "*)
+    ort=$(offs rt) ocl=$(offs nokaslr)
+    if [ -n "$ort" ] && [ -n "$ocl" ] && [ "$ort" != "$ocl" ]; then
+        echo "ok - linux flavours: the rt and cloud kernels' layouts differ (rt: $ort; cloud: $ocl)"
+    else
+        echo "not ok - linux flavours: the rt and cloud kernels' offsets do not differ or are missing (rt: $ort; cloud: $ocl)"
+        rc=1
+    fi ;;
+esac
+case " $lanes " in *" generic "*) echo "# generic kernel's offsets: $(offs generic)" ;; esac
 exit $rc
