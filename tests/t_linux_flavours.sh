@@ -18,6 +18,8 @@
 # values are the guests' own (their serial consoles' FACT lines: /proc/version,
 # /proc/cmdline, /proc/kallsyms, /proc/iomem, /proc/PID/*, /proc/modules, dmesg), and the
 # nokaslr guest's expected shift is checked to be 0 from its own _text, not from memintro.
+# One synthetic check first: build.sh refuses a kernel package (made here) whose config
+# lacks KALLSYMS_ALL. About 100 s on 2 busy cores; the kernels' .debs are downloaded once.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -71,6 +73,34 @@ tmp=$(mktemp -d /tmp/mi-linux-flav.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
+rc=0
+# build.sh refuses a kernel whose config lacks what the layer needs (synthetic: a .deb made
+# here, with a config that has DEBUG_INFO_BTF and the rest but not KALLSYMS_ALL, put in the
+# cache of a scratch OUTDIR; a real config passes below)
+fk=$tmp/fake
+mkdir -p "$fk/p/DEBIAN" "$fk/p/boot" "$fk/p/lib/modules/6.1.0-0-fake/kernel" "$fk/out/cache/linux-image-cloud-amd64"
+printf 'Package: linux-image-6.1.0-0-fake\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\nDescription: t\n' >"$fk/p/DEBIAN/control"
+echo fake >"$fk/p/boot/vmlinuz-6.1.0-0-fake"
+echo fake >"$fk/p/lib/modules/6.1.0-0-fake/kernel/qemu_fw_cfg.ko"
+for o in DEBUG_INFO_BTF SERIAL_8250_CONSOLE BLK_DEV_INITRD RD_GZIP DEVTMPFS PROC_PAGE_MONITOR; do
+    echo "CONFIG_$o=y"; done >"$fk/p/boot/config-6.1.0-0-fake"
+echo '# CONFIG_KALLSYMS_ALL is not set' >>"$fk/p/boot/config-6.1.0-0-fake"
+if dpkg-deb --build -Zgzip "$fk/p" "$fk/out/cache/linux-image-cloud-amd64/linux-image-6.1.0-0-fake_1_amd64.deb" >/dev/null 2>&1; then
+    if tests/guest/build.sh --kernel cloud "$fk/out" >"$fk/log" 2>&1; then
+        echo "not ok - linux flavours: build.sh accepted a kernel without KALLSYMS_ALL"
+        rc=1
+    elif grep -q 'lacks CONFIG_KALLSYMS_ALL=y' "$fk/log" && [ ! -e "$fk/out/vmlinuz" ]; then
+        echo "ok - linux flavours: build.sh refuses a kernel without CONFIG_KALLSYMS_ALL=y (synthetic .deb)"
+    else
+        echo "not ok - linux flavours: build.sh failed on the synthetic .deb for another reason"
+        rc=1
+        sed 's/^/    # /' "$fk/log" | tail -5
+    fi
+else
+    echo "not ok - linux flavours: dpkg-deb cannot build the synthetic kernel package"
+    rc=1
+fi
+
 lanes=${MI_LINUX_FLAVOURS:-rt generic nokaslr}
 # LABEL -> kernel flavour, guest dir, kernel command-line words
 spec() {
@@ -95,6 +125,7 @@ for l in $lanes; do
             echo "ok - linux flavours: $l: the kernel $(cat "$2/kernel-version") has $opt=y"
         else
             echo "not ok - linux flavours: $l: the kernel $(cat "$2/kernel-version") lacks $opt=y"
+            rc=1
         fi
     done
 done
@@ -115,7 +146,6 @@ for l in $lanes; do
 done
 wait $pids
 
-rc=0
 for l in $lanes; do
     cat "$tmp/$l.out"
     echo "# $l: $(cat "$tmp/$l.secs" 2>/dev/null) s"
