@@ -253,6 +253,11 @@ int main(int argc, char **argv)
     CHECK(st == MEMINTRO_OK && !os.missing_tasks && !os.missing_maps && !os.missing_modules && !os.missing_log,
           "%s: os init (%s; missing: %s %s %s %s)", label, memintro_status_str(st), os.missing_tasks ? os.missing_tasks : "-",
           os.missing_maps ? os.missing_maps : "-", os.missing_modules ? os.missing_modules : "-", os.missing_log ? os.missing_log : "-");
+    /* the layout this kernel's BTF gave (tests/t_linux_flavours.sh compares two kernels') */
+    printf("# %s: offsets task_struct tasks %u pid %u comm %u mm %u real_parent %u signal %u start_time %u,"
+           " mm_struct pgd %u arg_start %u, module name %u\n", label, os.o.task_tasks, os.o.task_pid, os.o.task_comm,
+           os.o.task_mm, os.o.task_real_parent, os.o.task_signal, os.o.task_start_time, os.o.mm_pgd, os.o.mm_arg_start,
+           os.o.mod_name);
 
     /* ---- processes ---- */
     st = memintro_linux_task_each(&os, 0, task_cb, NULL);

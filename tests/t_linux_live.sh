@@ -14,6 +14,10 @@
 # trampoline page table below 1 MiB, and the banner scan), on a QEMU ELF dump (VMCOREINFO +
 # the CPU notes' CR3; VMCOREINFO alone; CR3 alone; no hints; the banner scan) and on a
 # kdump-zlib dump. A second boot with -cpu max checks 5-level paging.
+# Parameters (tests/t_linux_flavours.sh): MI_LINUX_GUEST (guest dir, default build/guest),
+# MI_LINUX_KERNEL (its kernel flavour, see tests/guest/build.sh), MI_LINUX_APPEND (kernel
+# command-line words), MI_LINUX_LABEL (added to each line), MI_LINUX_QUICK=1 (no kdump, no
+# -cpu max), MI_LINUX_HOOK (a command run with G=RUNDIR PID=N DUMP=ELF while the ELF dump exists).
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@" # 64-bit hex arithmetic
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -35,12 +39,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { echo "ok - linux live: $*"; }
-nok() { echo "not ok - linux live: $*"; }
+gsrc=${MI_LINUX_GUEST:-build/guest}
+lbl=${MI_LINUX_LABEL:+ $MI_LINUX_LABEL}
+ok() { echo "ok - linux live$lbl: $*"; }
+nok() { echo "not ok - linux live$lbl: $*"; }
 fact() { sed -n "s/^FACT $1 //p" "$g/serial.log" | head -n 1; }
 hex() { printf '0x%x' "$(($1))"; }
 
-if ! tests/guest/build.sh >"$tmp/build.log" 2>&1; then
+if ! tests/guest/build.sh ${MI_LINUX_KERNEL:+--kernel "$MI_LINUX_KERNEL"} "$gsrc" >"$tmp/build.log" 2>&1; then
     nok "building the test guest failed"
     sed 's/^/    # /' "$tmp/build.log" | tail -20
     exit 1
@@ -50,9 +56,10 @@ fi
 # (a hard-linked copy of build/guest whose stamp still matches, so boot.sh's build.sh
 # keeps it as it is; only initrd.img is replaced, by a new file)
 gd=$tmp/guest
-cp -al build/guest "$gd" || { nok "cannot copy build/guest"; exit 1; }
-mkdir -p "$gd/root"
-cp tests/guest/init "$gd/root/init.orig"
+cp -al "$gsrc" "$gd" || { nok "cannot copy $gsrc"; exit 1; }
+# (the guest's own /init goes to /mi/init, so PID 1's comm stays "init")
+mkdir -p "$gd/root/mi"
+cp tests/guest/init "$gd/root/mi/init"
 cat >"$gd/root/init" <<'EOF'
 #!/bin/sh
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -70,20 +77,20 @@ awk 'BEGIN { want["_text"] = want["init_task"] = want["linux_banner"] = want["in
      END { for (i = 0; i < np; i++) print pend[i] " - " pc[i]; print "KCOUNT " nsym }' /proc/kallsyms /proc/kallsyms
 umount /dev
 umount /proc
-exec /init.orig
+exec /mi/init
 EOF
-chmod 755 "$gd/root/init" "$gd/root/init.orig"
-(cd "$gd/root" && printf 'init\ninit.orig\n' | cpio -o -H newc --quiet) >"$tmp/wrap.cpio"
+chmod 755 "$gd/root/init" "$gd/root/mi/init"
+(cd "$gd/root" && printf 'init\nmi\nmi/init\n' | cpio -o -H newc --quiet) >"$tmp/wrap.cpio"
 # the kernel looks for the next archive at a 4-byte boundary: pad the gzip'd one with zeros
-isz=$(wc -c <build/guest/initrd.img)
-{ cat build/guest/initrd.img; head -c $(((512 - isz % 512) % 512)) /dev/zero; cat "$tmp/wrap.cpio"; } >"$tmp/initrd.img" &&
+isz=$(wc -c <"$gsrc/initrd.img")
+{ cat "$gsrc/initrd.img"; head -c $(((512 - isz % 512) % 512)) /dev/zero; cat "$tmp/wrap.cpio"; } >"$tmp/initrd.img" &&
     mv -f "$tmp/initrd.img" "$gd/initrd.img"
 
 boot() { # EXTRA-QEMU-ARGS
     tests/guest/stop.sh "$g" >/dev/null 2>&1
     rm -rf "$g"
     if ! tests/guest/boot.sh --dir "$g" --guest "$gd" --name mi-linux-live --machine q35 --mem 512M \
-        --extra "$1" >"$tmp/pid" 2>"$tmp/boot"; then
+        --append "${MI_LINUX_APPEND:-}" --extra "$1" >"$tmp/pid" 2>"$tmp/boot"; then
         nok "the guest did not boot ($1)"
         sed 's/^/    # /' "$tmp/boot" | tail -10
         return 1
@@ -179,10 +186,12 @@ if timeout 120 tests/guest/qmp.sh "$g/qmp-test.sock" \
     run "ELF dump, CR3 only" "dump:$tmp/d.elf" cr3
     run "ELF dump, no hints" "dump:$tmp/d.elf" none
     run "ELF dump, banner scan" "dump:$tmp/d.elf" scan
+    if [ -n "${MI_LINUX_HOOK:-}" ]; then G=$g PID=$pid DUMP=$tmp/d.elf sh -c "$MI_LINUX_HOOK"; fi
     rm -f "$tmp/d.elf"
 else
     nok "dump-guest-memory (ELF) failed"
 fi
+[ -n "${MI_LINUX_QUICK:-}" ] && exit 0
 if timeout 300 tests/guest/qmp.sh -t 300 "$g/qmp-test.sock" \
     "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"format\":\"kdump-zlib\",\"protocol\":\"file:$tmp/d.kdump\"}}" >/dev/null; then
     run "kdump-zlib dump" "dump:$tmp/d.kdump" target

@@ -1,6 +1,10 @@
 #!/bin/sh
 # tests/guest/boot.sh --dir RUNDIR [--machine q35|pc[,opts]] [--mem 512M]
 #     [--extra "QEMU ARGS"] [--no-qmp] [--name NAME] [--guest GUESTDIR]
+#     [--kernel FLAVOUR] [--append "KERNEL WORDS"]
+# --kernel picks the Debian kernel flavour (cloud, amd64, rt; see build.sh) and,
+# without --guest, its own GUESTDIR (build/guest, build/guest-amd64, ...);
+# --append adds words to the kernel command line (e.g. nokaslr).
 # Boots the test guest (built first by build.sh; cached) under TCG in the
 # background (qemu -daemonize), waits up to BOOT_TIMEOUT (120) seconds for
 # MEMINTRO-GUEST-READY in RUNDIR/serial.log and prints QEMU's pid on stdout.
@@ -10,7 +14,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-dir= machine=q35 mem=512M extra= qmp=1 name=memintro-test guest=$root/build/guest
+dir= machine=q35 mem=512M extra= qmp=1 name=memintro-test guest= kernel= append=
 while [ $# -gt 0 ]; do
     case $1 in
         --dir) dir=$2; shift ;;
@@ -20,7 +24,9 @@ while [ $# -gt 0 ]; do
         --no-qmp) qmp= ;;
         --name) name=$2; shift ;;
         --guest) guest=$2; shift ;;
-        *) echo "usage: $0 --dir RUNDIR [--machine M] [--mem SIZE] [--extra ARGS] [--no-qmp] [--name NAME] [--guest DIR]" >&2
+        --kernel) kernel=$2; shift ;;
+        --append) append=$2; shift ;;
+        *) echo "usage: $0 --dir RUNDIR [--machine M] [--mem SIZE] [--extra ARGS] [--no-qmp] [--name NAME] [--guest DIR] [--kernel FLAVOUR] [--append WORDS]" >&2
            exit 2 ;;
     esac
     shift
@@ -33,13 +39,22 @@ if [ -f "$dir/qemu.pid" ] && kill -0 "$(cat "$dir/qemu.pid")" 2>/dev/null; then
     echo "boot.sh: a QEMU is already running for $dir (pid $(cat "$dir/qemu.pid"))" >&2
     exit 1
 fi
-"$here/build.sh" "$guest" >&2
+if [ -z "$guest" ]; then
+    short=${kernel#linux-image-}
+    short=${short%-amd64}
+    case $short in ''|cloud) guest=$root/build/guest ;; generic) guest=$root/build/guest-amd64 ;; *) guest=$root/build/guest-$short ;; esac
+fi
+if [ -n "$kernel" ]; then
+    "$here/build.sh" --kernel "$kernel" "$guest" >&2
+else
+    "$here/build.sh" "$guest" >&2
+fi
 "$root/tests/deps.sh" qemu-system-x86 >&2
 rm -f "$dir/serial.log" "$dir/qemu.pid" "$dir/qemu.err" "$dir/qmp.sock" "$dir/qmp-test.sock"
 
 set -- -accel tcg -machine "$machine" -m "$mem" -smp 1 \
     -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" \
-    -append "console=ttyS0 panic=-1 quiet rdinit=/init" \
+    -append "console=ttyS0 panic=-1 quiet rdinit=/init${append:+ $append}" \
     -serial "file:$dir/serial.log" -display none -monitor none -no-reboot \
     -name "$name" -pidfile "$dir/qemu.pid" -device vmcoreinfo -daemonize
 if [ -n "$qmp" ]; then

@@ -1,23 +1,50 @@
 #!/bin/sh
-# tests/guest/build.sh [OUTDIR]: build the memintro test guest from Debian
-# packages alone: a Debian kernel (vmlinuz taken from the .deb with
+# tests/guest/build.sh [--kernel FLAVOUR] [OUTDIR]: build the memintro test guest from
+# Debian packages alone: a Debian kernel (vmlinuz taken from the .deb with
 # apt-get download + dpkg-deb, the host's /boot is not touched) and an
-# initramfs with busybox-static, tests/guest/init and mi-marker (marker.c).
+# initramfs with busybox-static, tests/guest/init, mi-marker (marker.c) and
+# qemu_fw_cfg.ko from the same kernel package.
 # Writes OUTDIR/vmlinuz, OUTDIR/initrd.img, OUTDIR/kernel-version (uname -r),
-# OUTDIR/kernel-package ("PACKAGE VERSION") and OUTDIR/kernel-config.
-# OUTDIR defaults to build/guest under the repo root. A rebuild with the same
-# inputs (guest sources, package versions, kernel .deb) is skipped via
-# OUTDIR/.stamp. MEMINTRO_GUEST_KERNEL names the kernel metapackage (default:
-# the one OUTDIR was last built with, else linux-image-cloud-amd64;
-# linux-image-amd64 also works); its .deb is kept in OUTDIR/cache/FLAVOUR/
-# (delete that to pick up a newer kernel).
+# OUTDIR/kernel-package ("PACKAGE VERSION"), OUTDIR/kernel-config and
+# OUTDIR/kernel-flavour. FLAVOUR is the kernel metapackage or its short name:
+# cloud (linux-image-cloud-amd64, the default), amd64 (linux-image-amd64, the
+# generic kernel), rt (linux-image-rt-amd64); MEMINTRO_GUEST_KERNEL says the
+# same. OUTDIR defaults to build/guest for cloud and build/guest-SHORT for the
+# others (build/guest-amd64, build/guest-rt), so each flavour is cached apart;
+# an OUTDIR given without a flavour keeps the one it was last built with.
+# A rebuild with the same inputs (guest sources, flavour, package versions,
+# kernel .deb) is skipped via OUTDIR/.stamp. The kernel .deb is kept in
+# OUTDIR/cache/FLAVOUR/ (delete that to pick up a newer kernel). A kernel
+# whose config lacks what the tests need (KALLSYMS_ALL, DEBUG_INFO_BTF, ...)
+# is refused.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out=${1:-$root/build/guest}
-mkdir -p "$out"
+flavour=${MEMINTRO_GUEST_KERNEL:-}
+while [ $# -gt 0 ]; do
+    case $1 in
+        --kernel) flavour=$2; shift 2 ;;
+        -*) echo "usage: $0 [--kernel cloud|amd64|rt|linux-image-...] [OUTDIR]" >&2; exit 2 ;;
+        *) break ;;
+    esac
+done
+case $flavour in
+    cloud) flavour=linux-image-cloud-amd64 ;;
+    amd64|generic) flavour=linux-image-amd64 ;;
+    rt) flavour=linux-image-rt-amd64 ;;
+esac
+if [ -n "${1:-}" ]; then
+    out=$1
+    mkdir -p "$out"
+    [ -n "$flavour" ] || flavour=$(cat "$out/kernel-flavour" 2>/dev/null || echo linux-image-cloud-amd64)
+else
+    flavour=${flavour:-linux-image-cloud-amd64}
+    short=${flavour#linux-image-}
+    short=${short%-amd64}
+    case $short in cloud) out=$root/build/guest ;; *) out=$root/build/guest-$short ;; esac
+    mkdir -p "$out"
+fi
 out=$(cd "$out" && pwd)
-flavour=${MEMINTRO_GUEST_KERNEL:-$(cat "$out/kernel-flavour" 2>/dev/null || echo linux-image-cloud-amd64)}
 cache=$out/cache/$flavour
 log() { echo "guest/build: $*" >&2; }
 
@@ -70,7 +97,7 @@ kver=${kver#vmlinuz-}
 for opt in CONFIG_KALLSYMS_ALL CONFIG_DEBUG_INFO_BTF CONFIG_SERIAL_8250_CONSOLE \
            CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP CONFIG_DEVTMPFS CONFIG_PROC_PAGE_MONITOR; do
     grep -qx "$opt=y" "$kx/boot/config-$kver" ||
-        { log "kernel $kver lacks $opt=y (try MEMINTRO_GUEST_KERNEL=linux-image-amd64)"; exit 1; }
+        { log "kernel $kver ($flavour) lacks $opt=y: the tests need it"; exit 1; }
 done
 
 # Initramfs: busybox + applet symlinks, /init, mi-marker, qemu_fw_cfg.ko.
