@@ -304,7 +304,8 @@ MEMINTRO_API memintro_status memintro_win32_modules(memintro_win32 *w, const mem
 
 /* ---- PE images ------------------------------------------------------------------------ */
 
-#define MEMINTRO_PE_MAX_SECTIONS 96u /* the PE format's own limit */
+#define MEMINTRO_PE_MAX_SECTIONS 96u /* Windows XP's loader limit (later loaders take the whole
+                                        16-bit count); more are flagged SECTIONS_CLAMPED */
 #define MEMINTRO_PE_MAX_EXPORTS 65536u    /* NumberOfFunctions, NumberOfNames (ordinals are 16-bit) */
 #define MEMINTRO_PE_MAX_IMPORT_DLLS 4096u /* import descriptors */
 #define MEMINTRO_PE_MAX_IMPORTS 65536u    /* thunks of one walk, all DLLs together */
@@ -354,43 +355,71 @@ typedef struct memintro_pe_section_info {
 /* One export: by name (name set) or by ordinal only (name ""). */
 typedef struct memintro_pe_export {
     uint32_t ordinal;       /* biased ordinal (Base + index) */
-    uint32_t rva;           /* 0 for an empty slot */
-    uint64_t address;       /* base + rva (0 for forwarders) */
-    char name[128];         /* "" when exported by ordinal only */
+    uint32_t rva;           /* the address table's entry (0 when it could not be read) */
+    uint64_t address;       /* base + rva (0 for forwarders and unread entries) */
+    char name[128];         /* "" when exported by ordinal only or unreadable */
     char forwarder[128];    /* "DLL.Name" for a forwarder, else "" */
-    memintro_status status; /* OK, or why the name could not be read (it is then "") */
+    memintro_status status; /* OK; E_LIMIT: name (or forwarder) longer than its field, cut;
+                               else why part of the entry could not be read (E_UNMAPPED: a
+                               page is paged out; E_FORMAT: it points outside the image). An
+                               unnamed entry says E_UNMAPPED also when part of the ordinal
+                               table was unreadable (a name of it may be there) */
 } memintro_pe_export;
 
 /* One import: a function imported from a DLL, by name or by ordinal. */
 typedef struct memintro_pe_import {
-    char dll[64];
+    char dll[64];           /* the descriptor's Name ("" when unreadable) */
     char name[128];         /* "" when imported by ordinal */
     uint32_t ordinal;       /* when imported by ordinal; else the hint */
     int by_ordinal;
     uint32_t iat_rva;       /* where the loader writes its address */
     uint64_t bound;         /* the IAT slot's value as read (the resolved address in a
-                               loaded image) */
-    memintro_status status; /* OK, or why the name could not be read */
+                               loaded image; the lookup value in a file) */
+    memintro_status status; /* OK; E_LIMIT: a name cut to its field; else why the name, the
+                               DLL name or the IAT slot could not be read. An entry whose
+                               lookup slot is unreadable says so and ends its DLL's list */
 } memintro_pe_import;
 
 typedef int (*memintro_pe_export_fn)(void *user, const memintro_pe_export *e);
 typedef int (*memintro_pe_import_fn)(void *user, const memintro_pe_import *i);
 
-/* Reads the headers of the image mapped at `base` in v. Returns MEMINTRO_OK, E_FORMAT (not
-   a PE image: no MZ, no PE signature, a header that does not fit), or the read's status
-   (E_UNMAPPED when the header page is paged out). */
+/* Reads the headers of the image mapped at `base` in v (three small reads at most, plus about
+   two for export_name), keeping v for later reads. Returns MEMINTRO_OK, E_FORMAT (not a PE image:
+   no MZ, no PE signature, an unknown optional-header magic, a header or section table that
+   does not fit SizeOfImage), or the read's status (E_UNMAPPED when the header page is paged
+   out). An unreadable export name is not a failure: see export_status. */
 MEMINTRO_API memintro_status memintro_pe_open(memintro_pe *pe, memintro_virt *v, uint64_t base);
-/* The same over a PE file's bytes in host memory (file layout). */
+/* The same over a PE file's bytes in host memory (file layout; data must outlive pe): an RVA
+   is found in the headers or a section (VirtualSize rounded up to SectionAlignment; what lies
+   past the raw data reads as zeros). E_FORMAT also for a file cut short in its headers. */
 MEMINTRO_API memintro_status memintro_pe_open_file(memintro_pe *pe, const void *data, uint64_t size);
 /* Section i (0-based). Returns MEMINTRO_OK, E_INVALID for i out of range, or the read's status. */
 MEMINTRO_API memintro_status memintro_pe_section(memintro_pe *pe, uint32_t i, memintro_pe_section_info *out);
-/* Walks the exports in ordinal order. Returns MEMINTRO_OK; E_NOTFOUND when there is no
-   export directory; a status when the directory or its tables cannot be read (an entry whose
-   name alone is unreadable is reported with its status and the walk goes on). */
+/* Walks the exports in ordinal order: one entry per name (several names of one function in
+   name-table order), one unnamed entry per function without a name; empty address-table
+   slots (RVA 0, no name) are skipped. fn returning nonzero stops the walk (then OK). Returns
+   E_NOTFOUND when there is no export directory; E_LIMIT for counts over
+   MEMINTRO_PE_MAX_EXPORTS; E_FORMAT for tables outside the image; the read's status when the
+   directory is unreadable. Otherwise every entry is reported ("what can be read is returned,
+   what cannot is reported" in its status) and the walk returns OK, or the first status
+   something could not be read with (also E_FORMAT for a name whose ordinal index is past the
+   address table, E_LIMIT when more than 512 names name one function). Reads are batched:
+   the address table 256 entries at a time, the ordinal table once per 256 functions, names
+   16 per batch. Uses about 8 KiB of stack. */
 MEMINTRO_API memintro_status memintro_pe_exports(memintro_pe *pe, memintro_pe_export_fn fn, void *user);
-/* The export named `name`. Returns MEMINTRO_OK (out filled) or E_NOTFOUND. */
+/* The export named `name` (case-sensitive). A binary search of the name table (about
+   2 log2(NumberOfNames) small reads); a miss is confirmed by one batched pass over the whole
+   table, which also checks that the names are sorted (then MEMINTRO_PE_NAMES_SORTED is set
+   and later misses stop at the binary search). Returns MEMINTRO_OK (out filled; out->status
+   as in the walk); E_NOTFOUND when no name matches and every name could be compared; else
+   the status of a name that could not be (E_UNMAPPED, E_FORMAT): the export may be there. */
 MEMINTRO_API memintro_status memintro_pe_export_find(memintro_pe *pe, const char *name, memintro_pe_export *out);
-/* Walks the imports, DLL by DLL in directory order. Returns as memintro_pe_exports. */
+/* Walks the imports, DLL by DLL in directory order (until a descriptor with Name or
+   FirstThunk 0, as the loader does), each DLL's thunks in order from its lookup table
+   (OriginalFirstThunk, else FirstThunk), PE32 or PE32+; 16 thunks per batch of reads. Returns
+   E_NOTFOUND when there is no import directory; the read's status for an unreadable
+   descriptor (the walk ends there); E_LIMIT past MEMINTRO_PE_MAX_IMPORT_DLLS descriptors or
+   MEMINTRO_PE_MAX_IMPORTS thunks; else OK or the first entry status that was not OK. */
 MEMINTRO_API memintro_status memintro_pe_imports(memintro_pe *pe, memintro_pe_import_fn fn, void *user);
 
 #ifdef MEMINTRO_TARGET_H
@@ -1131,6 +1160,7 @@ MEMINTRO__PE_DEF memintro_status memintro_pe_exports(memintro_pe *pe, memintro_p
     if (!pe || !fn) return MEMINTRO_E_INVALID;
     st = memintro__pe_expdir_read(pe, &e);
     if (st != MEMINTRO_OK) return st;
+    if (!e.nfuncs && e.nnames) return MEMINTRO_E_FORMAT; /* names of no function */
     while (w0 < e.nfuncs) {
         uint32_t wn = e.nfuncs - w0 < win ? e.nfuncs - w0 : win, np = 0, j0, i, k, p, bp = 0, jmin = 0xffffffffu, jmax = 0;
         int overflow = 0, span;

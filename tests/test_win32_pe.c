@@ -1289,16 +1289,41 @@ static void check_damaged(const char *path)
     CHECK(os == MEMINTRO_OK && is == MEMINTRO_E_FORMAT && si.worst == MEMINTRO_E_FORMAT,
           "damaged: an import descriptor pointing outside the image: E_FORMAT on its entries, the walk goes on (%zu entries)",
           si.n);
-    /* a descriptor table that never ends: every descriptor the same, up to the image's end */
+    /* descriptor tables that do not end: in 128 KiB appended to the last section */
     {
-        uint8_t *big = (uint8_t *)malloc(n);
-        uint32_t i, room;
-        memcpy(big, orig, n);
-        room = (uint32_t)((n - ioff) / 20);
-        for (i = 1; i < room && i < 5000; i++) memcpy(big + ioff + 20 * i, orig + ioff, 20);
-        exercise(big, n, &os, &es, &is, &se, &si);
-        CHECK(os == MEMINTRO_OK && is != MEMINTRO_OK, "damaged: %u copies of one descriptor: bounded, a status (%s, %zu entries)",
-              room < 5000 ? room : 5000, memintro_status_str(is), si.n);
+        uint32_t i, nsec = (uint32_t)t_get(orig + lfanew + 6, 2), sh = 0, va = 0, raw = 0, ptr = 0, A;
+        const uint32_t extra = 0x20000;
+        size_t bn;
+        uint8_t *big;
+        const uint8_t *sec = orig + optoff + t_get(orig + lfanew + 20, 2);
+        for (i = 0; i < nsec; i++)
+            if ((uint32_t)t_get(sec + 40 * i + 12, 4) >= va) {
+                sh = (uint32_t)(sec + 40 * i - orig);
+                va = (uint32_t)t_get(sec + 40 * i + 12, 4);
+                raw = (uint32_t)t_get(sec + 40 * i + 16, 4);
+                ptr = (uint32_t)t_get(sec + 40 * i + 20, 4);
+            }
+        bn = (size_t)ptr + raw + extra;
+        big = (uint8_t *)calloc(1, bn);
+        memcpy(big, orig, (size_t)ptr + raw < n ? (size_t)ptr + raw : n);
+        t_put8(big + sh + 8, raw + extra, 4);
+        t_put8(big + sh + 16, raw + extra, 4);
+        t_put8(big + optoff + 56, va + raw + extra, 4);
+        A = va + raw; /* a zero thunk at A, descriptors from A + 16 */
+        t_put8(big + optoff + 120, A + 16, 4);
+        for (i = 0; i < (extra - 32) / 20; i++) memcpy(big + ptr + raw + 16 + 20 * i, orig + ioff, 20);
+        exercise(big, bn, &os, &es, &is, &se, &si);
+        CHECK(os == MEMINTRO_OK && is == MEMINTRO_E_LIMIT && si.n == MEMINTRO_PE_MAX_IMPORTS,
+              "damaged: %u copies of a descriptor of %s's imports: %u thunks reported, then E_LIMIT (%s, %zu)",
+              (extra - 32) / 20, path, MEMINTRO_PE_MAX_IMPORTS, memintro_status_str(is), si.n);
+        for (i = 0; i < (extra - 32) / 20; i++) {
+            t_put8(big + ptr + raw + 16 + 20 * i, A, 4);      /* an empty lookup table */
+            t_put8(big + ptr + raw + 16 + 20 * i + 16, A, 4); /* FirstThunk */
+        }
+        exercise(big, bn, &os, &es, &is, &se, &si);
+        CHECK(os == MEMINTRO_OK && is == MEMINTRO_E_LIMIT && si.n == 0,
+              "damaged: %u descriptors of empty DLLs: E_LIMIT after %u (%s)", (extra - 32) / 20,
+              MEMINTRO_PE_MAX_IMPORT_DLLS, memintro_status_str(is));
         free(big);
     }
     free(b);

@@ -883,7 +883,8 @@ static uint64_t w32i__new_space(w32i__gen *g)
     } else if (g->pae) {
         uint64_t pd[4], spd3 = w32i__pget(g, g->sys_root + 24, 8) & ~0xfffull;
         /* a process's PDPT: 32 bytes, 32-byte aligned, several to a page (CR3 bits 31:5),
-           so its DirectoryTableBase is not page-aligned (System's is) */
+           so its DirectoryTableBase is not page-aligned (System's is), as on PAE Windows
+           (a WinDbg session on Server 2003 PAE shows "DirBase: 17b881a0", cr3=17b881a0) */
         if (!g->pdpt_page || g->pdpt_used >= 4096 / 32) {
             g->pdpt_page = w32i__page(g);
             g->pdpt_used = 3;
