@@ -302,6 +302,39 @@ typedef int (*memintro_win32_module_fn)(void *user, const memintro_win32_module 
 MEMINTRO_API memintro_status memintro_win32_modules(memintro_win32 *w, const memintro_win32_process *p,
                                                     uint32_t flags, memintro_win32_module_fn fn, void *user);
 
+/* Called for each module of process p[index] by memintro_win32_modules_many, in load order
+   within a process (the processes' lists advance together, so calls for different
+   processes interleave). Return nonzero to end p[index]'s walk (its status is then OK). */
+typedef int (*memintro_win32_modules_many_fn)(void *user, size_t index, const memintro_win32_process *p,
+                                              const memintro_win32_module *m);
+
+/* Bytes of scratch memintro_win32_modules_many needs to walk `count` processes at once
+   (about 1.8 KiB per process; any alignment). Less scratch is not an error: the walk then
+   takes the processes in groups of as many as fit. */
+MEMINTRO_API size_t memintro_win32_modules_many_size(size_t count);
+
+/* Walks the modules of the `count` processes p[0..count) at once (with
+   MEMINTRO_WIN32_MOD_WOW64 in flags, the 32-bit lists of their PEB32s): the loader lists
+   advance in lockstep, one entry of every list still going per round. Each round
+   translates each process's addresses in its own address space (its DTB, the layer's TLB)
+   and reads the data of all the processes in ONE physical batch: the PEBs' Ldr, then the
+   PEB_LDR_DATA heads, then each round the next entry of every list together with the
+   names and paths of the entries of the round before. Each process gets the same modules,
+   in the same order, with the same flags and the same final status as
+   memintro_win32_modules(w, &p[i], flags, ...) would give it, and the same bounds and cycle
+   checks: a broken list ends only its own process's walk. status (may be NULL) gets
+   count entries: OK, E_NOTFOUND (no PEB / PEB32 or no loader data), E_INVALID (no DTB),
+   E_FORMAT, E_LIMIT or a read's status. scratch: memintro_win32_modules_many_size(count)
+   bytes for a single pass; smaller, the walk goes in groups (scratch NULL or too small for
+   one process: groups of 4 in the function's own stack frame, about 8 KiB). Returns
+   MEMINTRO_OK when every process's walk was done (see status), E_GONE when the target
+   went away during it, E_INVALID for w, fn or p (with count > 0) NULL. Nothing is
+   allocated. */
+MEMINTRO_API memintro_status memintro_win32_modules_many(memintro_win32 *w, const memintro_win32_process *p,
+                                                         size_t count, uint32_t flags, memintro_status *status,
+                                                         memintro_win32_modules_many_fn fn, void *user,
+                                                         void *scratch, size_t scratch_size);
+
 /* ---- PE images ------------------------------------------------------------------------ */
 
 #define MEMINTRO_PE_MAX_SECTIONS 96u /* Windows XP's loader limit (later loaders take the whole
@@ -2552,6 +2585,294 @@ MEMINTRO__W32DEF memintro_status memintro_win32_modules(memintro_win32 *w, const
     return MEMINTRO_OK;
 }
 
+/* ---- many processes' modules at once ---- */
+
+#define MEMINTRO__W32_MANY_PIECES 6u /* page pieces of one process in one round: an entry and two
+                                        strings of at most 1022 bytes, each across one page end */
+#define MEMINTRO__W32_MANY_STACK 4u  /* processes of a group without the caller's scratch */
+
+/* phases of one process's walk */
+#define MEMINTRO__W32_M_LDR 0u   /* reading PEB.Ldr */
+#define MEMINTRO__W32_M_HEAD 1u  /* reading PEB_LDR_DATA.InLoadOrderModuleList.Flink */
+#define MEMINTRO__W32_M_ENTRY 2u /* reading the entry at cur */
+#define MEMINTRO__W32_M_TAIL 3u  /* the list ended (st): the last entry's strings are read */
+#define MEMINTRO__W32_M_DONE 4u
+
+/* One read of a round: a virtual range of one process. */
+typedef struct memintro__w32_mrd {
+    uint64_t va;
+    uint8_t *buf;
+    size_t len;
+    memintro_status st;
+} memintro__w32_mrd;
+
+/* One process's walk in progress: memintro_win32_modules' loop state, the entry whose
+   strings are being read (pending), and this round's reads and page pieces. */
+typedef struct memintro__w32_many {
+    uint64_t head, cur, prev, tort, peb;
+    uint64_t m_entry, m_base, m_size, m_ep; /* the pending entry */
+    memintro__w32_ustr un, up;
+    uint32_t count, power, lam, m_flags;
+    memintro_status st;                     /* DONE: the result; TAIL: the result to come */
+    memintro__w32_mrd rd[3];
+    uint32_t gidx[MEMINTRO__W32_MANY_PIECES]; /* piece's op in the round's batch; ~0: untranslated */
+    memintro_status xst[MEMINTRO__W32_MANY_PIECES];
+    uint8_t prd[MEMINTRO__W32_MANY_PIECES];   /* piece's read */
+    uint8_t phase, pending, ps, nrd, npc, ri_name, ri_path, reserved;
+    uint8_t e[0x70];
+    uint8_t nbuf[2 * 63], pbuf[2 * 511];
+} memintro__w32_many;
+
+MEMINTRO__W32DEF size_t memintro_win32_modules_many_size(size_t count)
+{
+    return 16 + count * (sizeof(memintro__w32_many) + MEMINTRO__W32_MANY_PIECES * sizeof(memintro_op));
+}
+
+static void memintro__w32_many_done(memintro__w32_many *S, memintro_status st)
+{
+    S->phase = MEMINTRO__W32_M_DONE;
+    S->st = st;
+}
+
+static uint8_t memintro__w32_many_add(memintro__w32_many *S, uint64_t va, uint8_t *buf, size_t len)
+{
+    memintro__w32_mrd *r = &S->rd[S->nrd];
+    r->va = va;
+    r->buf = buf;
+    r->len = len;
+    r->st = MEMINTRO_OK;
+    return S->nrd++;
+}
+
+/* After cur moved on (memintro_win32_modules' loop head): the end of the list, a pointer
+   that cannot be an entry, or the next entry to read. */
+static void memintro__w32_many_next(memintro_win32 *w, memintro__w32_many *S, uint32_t flags)
+{
+    if (S->cur == S->head) {
+        S->phase = MEMINTRO__W32_M_TAIL;
+        S->st = MEMINTRO_OK;
+    } else if (!S->cur ||
+               (!(flags & MEMINTRO_WIN32_MOD_WOW64) && !memintro__w32_uptr(w, S->cur) && !memintro__w32_kptr(w, S->cur))) {
+        S->phase = MEMINTRO__W32_M_TAIL;
+        S->st = MEMINTRO_E_FORMAT;
+    } else {
+        S->phase = MEMINTRO__W32_M_ENTRY;
+    }
+}
+
+/* One group: the processes p[0..n) (index base i0), states S[0..n), ops for n * PIECES. */
+static memintro_status memintro__w32_many_group(memintro_win32 *w, const memintro_win32_process *p, size_t n, size_t i0,
+                                                uint32_t flags, memintro_status *status, memintro_win32_modules_many_fn fn,
+                                                void *user, memintro__w32_many *S, memintro_op *ops)
+{
+    memintro_virt pv = w->kernel;
+    uint64_t psz = (uint64_t)1 << (pv.page_shift ? pv.page_shift : 12);
+    memintro_status ret = MEMINTRO_OK;
+    size_t j;
+    for (j = 0; j < n; j++) {
+        memintro__w32_many *s = &S[j];
+        MEMINTRO_MEMSET(s, 0, sizeof *s);
+        s->ps = (uint8_t)((flags & MEMINTRO_WIN32_MOD_WOW64) ? 4u : memintro__w32_psize(w));
+        s->peb = (flags & MEMINTRO_WIN32_MOD_WOW64) ? p[j].peb32 : p[j].peb;
+        s->power = 1;
+        s->phase = MEMINTRO__W32_M_LDR;
+        if (!s->peb)
+            memintro__w32_many_done(s, MEMINTRO_E_NOTFOUND);
+        else if (!p[j].dtb)
+            memintro__w32_many_done(s, MEMINTRO_E_INVALID);
+        else if ((s->st = memintro_virt_set_dtb(&pv, p[j].dtb, 0)) != MEMINTRO_OK)
+            s->phase = MEMINTRO__W32_M_DONE;
+    }
+    for (;;) {
+        size_t nops = 0, active = 0;
+        /* this round's reads of every process, translated in its own address space */
+        for (j = 0; j < n; j++) {
+            memintro__w32_many *s = &S[j];
+            memintro_xlate x[MEMINTRO__W32_MANY_PIECES];
+            size_t off[MEMINTRO__W32_MANY_PIECES], len[MEMINTRO__W32_MANY_PIECES], k;
+            uint8_t r;
+            unsigned ps = s->ps;
+            if (s->phase == MEMINTRO__W32_M_DONE) continue;
+            active++;
+            s->nrd = 0;
+            s->npc = 0;
+            s->ri_name = s->ri_path = 0xff;
+            if (s->phase == MEMINTRO__W32_M_LDR)
+                memintro__w32_many_add(s, s->peb + (ps == 8 ? 0x18 : 0x0c), s->e, ps);
+            else if (s->phase == MEMINTRO__W32_M_HEAD)
+                memintro__w32_many_add(s, s->head, s->e, ps);
+            else if (s->phase == MEMINTRO__W32_M_ENTRY)
+                memintro__w32_many_add(s, s->cur, s->e, ps == 8 ? 0x68 : 0x34);
+            if (s->pending) {
+                MEMINTRO_MEMSET(s->nbuf, 0, sizeof s->nbuf);
+                MEMINTRO_MEMSET(s->pbuf, 0, sizeof s->pbuf);
+                if (s->un.len) s->ri_name = memintro__w32_many_add(s, s->un.buf, s->nbuf, s->un.len);
+                if (s->up.len) s->ri_path = memintro__w32_many_add(s, s->up.buf, s->pbuf, s->up.len);
+            }
+            for (r = 0; r < s->nrd; r++) {
+                uint64_t va = s->rd[r].va;
+                size_t done = 0;
+                while (done < s->rd[r].len && s->npc < MEMINTRO__W32_MANY_PIECES) {
+                    size_t room = (size_t)(psz - ((va + done) & (psz - 1)));
+                    size_t l = s->rd[r].len - done < room ? s->rd[r].len - done : room;
+                    x[s->npc].va = va + done;
+                    off[s->npc] = done;
+                    len[s->npc] = l;
+                    s->prd[s->npc++] = r;
+                    done += l;
+                }
+            }
+            if (!s->npc) continue;
+            if (memintro_virt_set_dtb(&pv, p[j].dtb, 0) != MEMINTRO_OK) { /* checked above: cannot happen */
+                memintro__w32_many_done(s, MEMINTRO_E_INVALID);
+                continue;
+            }
+            memintro_translate(&pv, x, s->npc);
+            for (k = 0; k < s->npc; k++) {
+                memintro__w32_mrd *d = &s->rd[s->prd[k]];
+                if (x[k].status == MEMINTRO_OK) {
+                    memintro__w32_fill(&ops[nops], x[k].pa, d->buf + off[k], len[k]);
+                    s->gidx[k] = (uint32_t)nops++;
+                } else {
+                    MEMINTRO_MEMSET(d->buf + off[k], 0, len[k]);
+                    s->gidx[k] = ~(uint32_t)0;
+                    s->xst[k] = x[k].status;
+                }
+            }
+        }
+        if (!active) break;
+        /* ONE physical batch for the round's data of every process */
+        if (nops) memintro_phys_read(w->phys, ops, nops);
+        for (j = 0; j < n; j++) {
+            memintro__w32_many *s = &S[j];
+            unsigned ps = s->ps;
+            size_t k;
+            memintro_status r0;
+            if (s->phase == MEMINTRO__W32_M_DONE) continue;
+            for (k = 0; k < s->npc; k++) {
+                memintro_status st = s->gidx[k] == ~(uint32_t)0 ? s->xst[k] : ops[s->gidx[k]].status;
+                memintro__w32_mrd *d = &s->rd[s->prd[k]];
+                if (d->st == MEMINTRO_OK && st != MEMINTRO_OK) d->st = st;
+                if (st == MEMINTRO_E_GONE) ret = MEMINTRO_E_GONE;
+            }
+            /* the entry of the round before, now with its strings */
+            if (s->pending) {
+                memintro_win32_module m;
+                int stop;
+                MEMINTRO_MEMSET(&m, 0, sizeof m);
+                m.entry = s->m_entry;
+                m.base = s->m_base;
+                m.size = s->m_size;
+                m.entry_point = s->m_ep;
+                m.flags = s->m_flags;
+                if ((s->ri_name != 0xff && s->rd[s->ri_name].st != MEMINTRO_OK) ||
+                    (s->ri_path != 0xff && s->rd[s->ri_path].st != MEMINTRO_OK))
+                    m.flags |= MEMINTRO_WIN32_MOD_PAGED;
+                if (!memintro__w32_utf16_to_utf8(s->nbuf, s->un.len, m.name, sizeof m.name) || s->un.cut)
+                    m.flags |= MEMINTRO_WIN32_MOD_TRUNCATED;
+                if (!memintro__w32_utf16_to_utf8(s->pbuf, s->up.len, m.path, sizeof m.path) || s->up.cut)
+                    m.flags |= MEMINTRO_WIN32_MOD_TRUNCATED;
+                s->pending = 0;
+                stop = fn(user, i0 + j, &p[j], &m);
+                if (stop) {
+                    memintro__w32_many_done(s, MEMINTRO_OK);
+                    continue;
+                }
+            }
+            if (s->phase == MEMINTRO__W32_M_TAIL) {
+                memintro__w32_many_done(s, s->st);
+                continue;
+            }
+            r0 = s->rd[0].st;
+            if (r0 != MEMINTRO_OK) {
+                memintro__w32_many_done(s, r0);
+                continue;
+            }
+            if (s->phase == MEMINTRO__W32_M_LDR) {
+                uint64_t ldr = memintro__w32_ptr(s->e, ps);
+                if (!ldr) {
+                    memintro__w32_many_done(s, MEMINTRO_E_NOTFOUND);
+                    continue;
+                }
+                s->head = ldr + (ps == 8 ? 0x10 : 0x0c);
+                s->phase = MEMINTRO__W32_M_HEAD;
+            } else if (s->phase == MEMINTRO__W32_M_HEAD) {
+                s->cur = memintro__w32_ptr(s->e, ps);
+                s->prev = s->tort = s->head;
+                memintro__w32_many_next(w, s, flags);
+                if (s->phase == MEMINTRO__W32_M_TAIL) memintro__w32_many_done(s, s->st);
+            } else {
+                /* the entry: links, DllBase, EntryPoint, SizeOfImage, FullDllName, BaseDllName */
+                const uint8_t *fields = s->e + (ps == 8 ? 0x30 : 0x18);
+                if (memintro__w32_ptr(s->e + ps, ps) != s->prev) {
+                    memintro__w32_many_done(s, MEMINTRO_E_FORMAT);
+                    continue;
+                }
+                if (++s->count > MEMINTRO_WIN32_MAX_MODULES) {
+                    memintro__w32_many_done(s, MEMINTRO_E_LIMIT);
+                    continue;
+                }
+                s->m_entry = s->cur;
+                s->m_base = memintro__w32_ptr(fields, ps);
+                s->m_ep = memintro__w32_ptr(fields + ps, ps);
+                s->m_size = memintro_get_u32(fields + 2 * ps);
+                s->m_flags = ps == 4 ? (MEMINTRO_WIN32_MOD_WOW64 & flags) : 0;
+                memintro__w32_ustr_decode(s->e + (ps == 8 ? 0x48 : 0x24), ps, sizeof((memintro_win32_module *)0)->path, &s->up);
+                memintro__w32_ustr_decode(s->e + (ps == 8 ? 0x58 : 0x2c), ps, sizeof((memintro_win32_module *)0)->name, &s->un);
+                s->pending = 1;
+                s->prev = s->cur;
+                s->cur = memintro__w32_ptr(s->e, ps);
+                if (s->cur == s->tort && s->cur != s->head) {
+                    s->phase = MEMINTRO__W32_M_TAIL;
+                    s->st = MEMINTRO_E_FORMAT;
+                    continue;
+                }
+                if (++s->lam == s->power) {
+                    s->tort = s->cur;
+                    s->power <<= 1;
+                    s->lam = 0;
+                }
+                memintro__w32_many_next(w, s, flags);
+            }
+        }
+    }
+    for (j = 0; j < n; j++) {
+        if (status) status[j] = S[j].st;
+        if (S[j].st == MEMINTRO_E_GONE) ret = MEMINTRO_E_GONE;
+    }
+    return ret;
+}
+
+MEMINTRO__W32DEF memintro_status memintro_win32_modules_many(memintro_win32 *w, const memintro_win32_process *p,
+                                                            size_t count, uint32_t flags, memintro_status *status,
+                                                            memintro_win32_modules_many_fn fn, void *user, void *scratch,
+                                                            size_t scratch_size)
+{
+    memintro__w32_many stack_s[MEMINTRO__W32_MANY_STACK];
+    memintro_op stack_ops[MEMINTRO__W32_MANY_STACK * MEMINTRO__W32_MANY_PIECES];
+    memintro__w32_many *S = stack_s;
+    memintro_op *ops = stack_ops;
+    size_t group = MEMINTRO__W32_MANY_STACK, i;
+    memintro_status ret = MEMINTRO_OK, s;
+    if (!w || !fn || (!p && count) || !w->system_process) return MEMINTRO_E_INVALID;
+    if (scratch) {
+        size_t per = sizeof(memintro__w32_many) + MEMINTRO__W32_MANY_PIECES * sizeof(memintro_op);
+        uintptr_t a = (uintptr_t)scratch;
+        size_t pad = (size_t)((16 - (a & 15)) & 15);
+        if (scratch_size > pad && (scratch_size - pad) / per >= 1) {
+            group = (scratch_size - pad) / per;
+            S = (memintro__w32_many *)(void *)((uint8_t *)scratch + pad);
+            ops = (memintro_op *)(void *)(S + group);
+        }
+    }
+    for (i = 0; i < count; i += group) {
+        size_t n = count - i < group ? count - i : group;
+        s = memintro__w32_many_group(w, p + i, n, i, flags, status ? status + i : NULL, fn, user, S, ops);
+        if (s != MEMINTRO_OK) ret = s;
+    }
+    return ret;
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -2634,6 +2955,13 @@ MEMINTRO__W32DEF void memintro_win32_hints_from_target(const memintro_target *t,
 #undef MEMINTRO__W32_WIN32_HI
 #undef MEMINTRO__W32_BACK_PAGES
 #undef MEMINTRO__W32_SMALL_REGIONS
+#undef MEMINTRO__W32_MANY_PIECES
+#undef MEMINTRO__W32_MANY_STACK
+#undef MEMINTRO__W32_M_LDR
+#undef MEMINTRO__W32_M_HEAD
+#undef MEMINTRO__W32_M_ENTRY
+#undef MEMINTRO__W32_M_TAIL
+#undef MEMINTRO__W32_M_DONE
 #undef MEMINTRO__W32DEF
 
 #endif /* MEMINTRO_WIN32_IMPLEMENTATION_INCLUDED */
