@@ -21,7 +21,9 @@
        WoW64 PEB32, exited or live), one batch of reads per EPROCESS; a process's own
        address space (its DTB on the same backend, the TLB shared);
      - modules: a process's loader list (PEB_LDR_DATA), the 32-bit list of a WoW64 process,
-       the kernel's PsLoadedModuleList; names and paths converted from UTF-16 to UTF-8;
+       the kernel's PsLoadedModuleList; names and paths converted from UTF-16 to UTF-8; the
+       lists of many processes at once (memintro_win32_modules_many: the lists advance
+       together, each round's reads of every process in one physical batch);
      - PE images in guest memory or in a host buffer: headers, sections, exports (by name
        and ordinal, forwarders) and imports, tolerant of paged-out pages.
 
@@ -75,6 +77,9 @@
      memintro_win32_process_find    one process by pid or by name
      memintro_win32_process_virt    a process's virtual address space
      memintro_win32_modules         walk a process's (or the kernel's) module list
+     memintro_win32_modules_many_size   scratch for walking the modules of N processes at once
+     memintro_win32_modules_many    the module lists of many processes in lockstep, one
+                                    physical batch per round for all of them
      memintro_pe_open / _open_file  a PE image mapped in guest memory, or a file in host memory
      memintro_pe_section            one section header
      memintro_pe_exports            walk the export table (names, ordinals, forwarders)
