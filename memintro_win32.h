@@ -255,7 +255,8 @@ typedef struct memintro_win32_process {
 typedef int (*memintro_win32_process_fn)(void *user, const memintro_win32_process *p);
 
 /* Walks the active process list from the System process, in list order (the list head is
-   skipped). Each EPROCESS is read in one batch. Returns MEMINTRO_OK after the whole ring;
+   skipped). Each EPROCESS is read in one batch (a WoW64 process's PEB32 pointer, when it
+   is in a kernel structure, rides in the next EPROCESS's batch). Returns MEMINTRO_OK after the whole ring;
    on a broken entry the walk stops after reporting the entries before it, with E_FORMAT
    (a link that does not point back, a pointer outside kernel space, a ring that does not
    come back to System), E_LIMIT (more than MEMINTRO_WIN32_MAX_PROCESSES) or the read's
@@ -2334,19 +2335,31 @@ typedef struct memintro__w32_eraw {
     uint8_t pid[8], links[16], dtb[8], ppid[8], name[16], peb[8], wow[8], sect[8], ct[8], et[8], es[4];
 } memintro__w32_eraw;
 
-/* Reads the EPROCESS at ep into *p (one memintro_virt_read of its fields; a second read only
-   for a WoW64 process's PEB32). *flink and *blink get its ActiveProcessLinks. Returns the
-   status of the pid, links or name field (the others are 0 when they do not read). */
+/* A process whose PEB32 pointer is still to be read (Wow64Process is a kernel structure,
+   EWOW64PROCESS / WOW64_PROCESS): the read rides in the batch of the next EPROCESS. */
+typedef struct memintro__w32_pend {
+    memintro_win32_process p;
+    uint64_t va;      /* where the PEB32 pointer is; 0: nothing pending */
+    uint8_t b[8];
+    memintro_op op;
+} memintro__w32_pend;
+
+/* Reads the EPROCESS at ep into *p (one memintro_virt_read of its fields, which also carries
+   the pending PEB32 read of the process before, pend->op, when pend->va is set). *flink and
+   *blink get its ActiveProcessLinks. When p's own PEB32 pointer must be read from a kernel
+   structure, *deref gets its address (else 0). Returns the status of the pid, links or name
+   field (the others are 0 when they do not read). */
 static memintro_status memintro__w32_read_ep(memintro_win32 *w, uint64_t ep, memintro_win32_process *p, uint64_t *flink,
-                                             uint64_t *blink)
+                                             uint64_t *blink, memintro__w32_pend *pend, uint64_t *deref)
 {
     const memintro_win32_offsets *o = &w->off;
     unsigned ps = memintro__w32_psize(w);
     memintro__w32_eraw r;
-    memintro_op ops[11];
+    memintro_op ops[12];
     size_t n = 0, i;
     MEMINTRO_MEMSET(&r, 0, sizeof r);
     MEMINTRO_MEMSET(p, 0, sizeof *p);
+    *deref = 0;
     memintro__w32_fill(&ops[n++], ep + o->pid, r.pid, ps);
     memintro__w32_fill(&ops[n++], ep + o->links, r.links, 2 * ps);
     memintro__w32_fill(&ops[n++], ep + o->name, r.name, 15);
@@ -2358,7 +2371,9 @@ static memintro_status memintro__w32_read_ep(memintro_win32 *w, uint64_t ep, mem
     if (o->create_time) memintro__w32_fill(&ops[n++], ep + o->create_time, r.ct, 8);
     if (o->exit_time) memintro__w32_fill(&ops[n++], ep + o->exit_time, r.et, 8);
     if (o->exit_status) memintro__w32_fill(&ops[n++], ep + o->exit_status, r.es, 4);
+    if (pend && pend->va) memintro__w32_fill(&ops[n++], pend->va, pend->b, 8);
     memintro_virt_read(&w->kernel, ops, n);
+    if (pend && pend->va) pend->op = ops[n - 1];
     for (i = 0; i < 3; i++)
         if (ops[i].status != MEMINTRO_OK) return ops[i].status;
     p->eprocess = ep;
@@ -2377,29 +2392,54 @@ static memintro_status memintro__w32_read_ep(memintro_win32 *w, uint64_t ep, mem
     p->exit_status = o->exit_status ? memintro_get_u32(r.es) : MEMINTRO__W32_STILL_ACTIVE;
     if (p->exit_time || p->exit_status != MEMINTRO__W32_STILL_ACTIVE) p->flags |= MEMINTRO_WIN32_PROC_EXITED;
     /* WoW64: Wow64Process is the PEB32 itself, or a kernel structure (EWOW64PROCESS) that
-       holds it at wow64_peb; else MemProcFS's rule (PEB32 a page after the PEB, before it on 7) */
+       holds it at wow64_peb (read with the next batch, memintro__w32_pend_done) */
     if (ps == 8 && o->wow64) {
         uint64_t v = memintro_get_u64(r.wow);
         if (memintro__w32_uptr(w, v) && v < 0x100000000ull) {
             p->peb32 = v;
+            p->flags |= MEMINTRO_WIN32_PROC_WOW64;
         } else if (memintro__w32_kptr(w, v)) {
-            uint8_t b[8];
-            uint64_t q = 0;
-            if (memintro_virt_read1(&w->kernel, v + o->wow64_peb, b, 8) == MEMINTRO_OK) q = memintro_get_u64(b);
-            if (memintro__w32_uptr(w, q) && q < 0x100000000ull)
-                p->peb32 = q;
-            else if (p->peb)
-                p->peb32 = w->build && w->build < 9200 ? p->peb - 0x1000 : p->peb + 0x1000;
+            *deref = v + o->wow64_peb;
         }
-        if (p->peb32) p->flags |= MEMINTRO_WIN32_PROC_WOW64;
     }
     return MEMINTRO_OK;
 }
 
+/* The pending process's PEB32 from its read (pend->op; with `alone`, read now on its own),
+   else MemProcFS's rule (PEB32 a page after the PEB, before it on 7); then reported. Returns
+   fn's result. */
+static int memintro__w32_pend_done(memintro_win32 *w, memintro__w32_pend *pend, int alone, memintro_win32_process_fn fn,
+                                   void *user)
+{
+    memintro_win32_process *p = &pend->p;
+    uint64_t q = 0;
+    if (alone) {
+        memintro__w32_fill(&pend->op, pend->va, pend->b, 8);
+        memintro_virt_read(&w->kernel, &pend->op, 1);
+    }
+    if (pend->op.status == MEMINTRO_OK) q = memintro_get_u64(pend->b);
+    if (memintro__w32_uptr(w, q) && q < 0x100000000ull)
+        p->peb32 = q;
+    else if (p->peb)
+        p->peb32 = w->build && w->build < 9200 ? p->peb - 0x1000 : p->peb + 0x1000;
+    if (p->peb32) p->flags |= MEMINTRO_WIN32_PROC_WOW64;
+    pend->va = 0;
+    return fn(user, p);
+}
+
+/* Ends the walk with status s after the pending process (if any) was reported. */
+static memintro_status memintro__w32_pend_end(memintro_win32 *w, memintro__w32_pend *pend, memintro_status s,
+                                              memintro_win32_process_fn fn, void *user)
+{
+    if (pend->va && memintro__w32_pend_done(w, pend, 1, fn, user)) return MEMINTRO_OK;
+    return s;
+}
+
 MEMINTRO__W32DEF memintro_status memintro_win32_processes(memintro_win32 *w, memintro_win32_process_fn fn, void *user)
 {
+    memintro__w32_pend pend;
     memintro_win32_process p;
-    uint64_t ep, start, head, prev, tort, flink, blink, next;
+    uint64_t ep, start, head, prev, tort, flink, blink, next, deref;
     uint32_t count = 0, power = 1, lam = 0;
     unsigned ps;
     memintro_status s;
@@ -2410,25 +2450,43 @@ MEMINTRO__W32DEF memintro_status memintro_win32_processes(memintro_win32 *w, mem
     head = w->ps_active_process_head;
     prev = head; /* what System's Blink must be (0: not checked) */
     tort = start;
+    pend.va = 0;
     for (;;) {
-        s = memintro__w32_read_ep(w, ep, &p, &flink, &blink);
+        int had = pend.va != 0;
+        s = memintro__w32_read_ep(w, ep, &p, &flink, &blink, &pend, &deref);
+        /* the process before, whose PEB32 pointer came with this batch */
+        if (had && memintro__w32_pend_done(w, &pend, 0, fn, user)) return MEMINTRO_OK;
         if (s != MEMINTRO_OK) return s;
         if (prev && blink != prev) return MEMINTRO_E_FORMAT; /* a link that does not point back */
         if (++count > MEMINTRO_WIN32_MAX_PROCESSES) return MEMINTRO_E_LIMIT;
-        if (fn(user, &p)) return MEMINTRO_OK;
+        if (deref) {
+            pend.p = p;
+            pend.va = deref;
+        } else if (fn(user, &p)) {
+            return MEMINTRO_OK;
+        }
         prev = ep + w->off.links;
         next = flink;
         if (next == head && head) {
             uint8_t b[8];
-            s = memintro_virt_read1(&w->kernel, head, b, ps);
+            memintro_op ops[2];
+            size_t n = 1;
+            memintro__w32_fill(&ops[0], head, b, ps);
+            if (pend.va) memintro__w32_fill(&ops[n++], pend.va, pend.b, 8);
+            memintro_virt_read(&w->kernel, ops, n);
+            if (pend.va) {
+                pend.op = ops[1];
+                if (memintro__w32_pend_done(w, &pend, 0, fn, user)) return MEMINTRO_OK;
+            }
+            s = ops[0].status;
             if (s != MEMINTRO_OK) return s;
             prev = head;
             next = memintro__w32_ptr(b, ps);
         }
-        if (next == start) return MEMINTRO_OK;
-        if (!memintro__w32_kptr(w, next)) return MEMINTRO_E_FORMAT;
+        if (next == start) return memintro__w32_pend_end(w, &pend, MEMINTRO_OK, fn, user);
+        if (!memintro__w32_kptr(w, next)) return memintro__w32_pend_end(w, &pend, MEMINTRO_E_FORMAT, fn, user);
         /* Brent's cycle check: a ring that never comes back to System */
-        if (next == tort) return MEMINTRO_E_FORMAT;
+        if (next == tort) return memintro__w32_pend_end(w, &pend, MEMINTRO_E_FORMAT, fn, user);
         if (++lam == power) {
             tort = next;
             power <<= 1;
