@@ -332,7 +332,7 @@ MEMINTRO_API size_t memintro_win32_modules_many_size(size_t count);
    count entries: OK, E_NOTFOUND (no PEB / PEB32 or no loader data), E_INVALID (no DTB),
    E_FORMAT, E_LIMIT or a read's status. scratch: memintro_win32_modules_many_size(count)
    bytes for a single pass; smaller, the walk goes in groups (scratch NULL or too small for
-   one process: groups of 4 in the function's own stack frame, about 8 KiB). Returns
+   one process: groups of 4 in the function's own stack frame, about 7 KiB). Returns
    MEMINTRO_OK when every process's walk was done (see status), E_GONE when the target
    went away during it, E_INVALID for w, fn or p (with count > 0) NULL. Nothing is
    allocated. */
@@ -444,7 +444,7 @@ MEMINTRO_API memintro_status memintro_pe_section(memintro_pe *pe, uint32_t i, me
    something could not be read with (also E_FORMAT for a name whose ordinal index is past the
    address table, E_LIMIT when more than 512 names name one function). Reads are batched:
    the address table 256 entries at a time, the ordinal table once per 256 functions, names
-   16 per batch. Uses about 8 KiB of stack. */
+   16 per batch. Uses about 7 KiB of stack. */
 MEMINTRO_API memintro_status memintro_pe_exports(memintro_pe *pe, memintro_pe_export_fn fn, void *user);
 /* The export named `name` (case-sensitive). A binary search of the name table (about
    2 log2(NumberOfNames) small reads); a miss is confirmed by one batched pass over the whole
@@ -1178,7 +1178,7 @@ static void memintro__pe_table(memintro_pe *pe, uint64_t at, uint32_t n, uint32_
    time: one pass over the ordinal table finds the names of the window's functions (up to
    MEMINTRO__PE_PAIRS; more, and the window shrinks), their name pointers are read in one
    read when they lie close together (the common case: ordinals given in name order), else
-   in batches, and their strings in batches. No memory but about 8 KiB of stack. */
+   in batches, and their strings in batches. No memory but about 7 KiB of stack. */
 #define MEMINTRO__PE_WIN 256u   /* export address table entries per pass */
 #define MEMINTRO__PE_PAIRS 512u /* names of one pass */
 #define MEMINTRO__PE_ORDS 256u  /* ordinal table entries per read */
