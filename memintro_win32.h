@@ -21,7 +21,9 @@
        WoW64 PEB32, exited or live), one batch of reads per EPROCESS; a process's own
        address space (its DTB on the same backend, the TLB shared);
      - modules: a process's loader list (PEB_LDR_DATA), the 32-bit list of a WoW64 process,
-       the kernel's PsLoadedModuleList; names and paths converted from UTF-16 to UTF-8;
+       the kernel's PsLoadedModuleList; names and paths converted from UTF-16 to UTF-8; the
+       lists of many processes at once (memintro_win32_modules_many: the lists advance
+       together, each round's reads of every process in one physical batch);
      - PE images in guest memory or in a host buffer: headers, sections, exports (by name
        and ordinal, forwarders) and imports, tolerant of paged-out pages.
 
@@ -75,6 +77,9 @@
      memintro_win32_process_find    one process by pid or by name
      memintro_win32_process_virt    a process's virtual address space
      memintro_win32_modules         walk a process's (or the kernel's) module list
+     memintro_win32_modules_many_size   scratch for walking the modules of N processes at once
+     memintro_win32_modules_many    the module lists of many processes in lockstep, one
+                                    physical batch per round for all of them
      memintro_pe_open / _open_file  a PE image mapped in guest memory, or a file in host memory
      memintro_pe_section            one section header
      memintro_pe_exports            walk the export table (names, ordinals, forwarders)
@@ -250,7 +255,8 @@ typedef struct memintro_win32_process {
 typedef int (*memintro_win32_process_fn)(void *user, const memintro_win32_process *p);
 
 /* Walks the active process list from the System process, in list order (the list head is
-   skipped). Each EPROCESS is read in one batch. Returns MEMINTRO_OK after the whole ring;
+   skipped). Each EPROCESS is read in one batch (a WoW64 process's PEB32 pointer, when it
+   is in a kernel structure, rides in the next EPROCESS's batch). Returns MEMINTRO_OK after the whole ring;
    on a broken entry the walk stops after reporting the entries before it, with E_FORMAT
    (a link that does not point back, a pointer outside kernel space, a ring that does not
    come back to System), E_LIMIT (more than MEMINTRO_WIN32_MAX_PROCESSES) or the read's
@@ -301,6 +307,39 @@ typedef int (*memintro_win32_module_fn)(void *user, const memintro_win32_module 
    back to its head), E_LIMIT (more than MEMINTRO_WIN32_MAX_MODULES) or the read's status. */
 MEMINTRO_API memintro_status memintro_win32_modules(memintro_win32 *w, const memintro_win32_process *p,
                                                     uint32_t flags, memintro_win32_module_fn fn, void *user);
+
+/* Called for each module of process p[index] by memintro_win32_modules_many, in load order
+   within a process (the processes' lists advance together, so calls for different
+   processes interleave). Return nonzero to end p[index]'s walk (its status is then OK). */
+typedef int (*memintro_win32_modules_many_fn)(void *user, size_t index, const memintro_win32_process *p,
+                                              const memintro_win32_module *m);
+
+/* Bytes of scratch memintro_win32_modules_many needs to walk `count` processes at once
+   (about 1.8 KiB per process; any alignment). Less scratch is not an error: the walk then
+   takes the processes in groups of as many as fit. */
+MEMINTRO_API size_t memintro_win32_modules_many_size(size_t count);
+
+/* Walks the modules of the `count` processes p[0..count) at once (with
+   MEMINTRO_WIN32_MOD_WOW64 in flags, the 32-bit lists of their PEB32s): the loader lists
+   advance in lockstep, one entry of every list still going per round. Each round
+   translates each process's addresses in its own address space (its DTB, the layer's TLB)
+   and reads the data of all the processes in ONE physical batch: the PEBs' Ldr, then the
+   PEB_LDR_DATA heads, then each round the next entry of every list together with the
+   names and paths of the entries of the round before. Each process gets the same modules,
+   in the same order, with the same flags and the same final status as
+   memintro_win32_modules(w, &p[i], flags, ...) would give it, and the same bounds and cycle
+   checks: a broken list ends only its own process's walk. status (may be NULL) gets
+   count entries: OK, E_NOTFOUND (no PEB / PEB32 or no loader data), E_INVALID (no DTB),
+   E_FORMAT, E_LIMIT or a read's status. scratch: memintro_win32_modules_many_size(count)
+   bytes for a single pass; smaller, the walk goes in groups (scratch NULL or too small for
+   one process: groups of 4 in the function's own stack frame, about 7 KiB). Returns
+   MEMINTRO_OK when every process's walk was done (see status), E_GONE when the target
+   went away during it, E_INVALID for w, fn or p (with count > 0) NULL. Nothing is
+   allocated. */
+MEMINTRO_API memintro_status memintro_win32_modules_many(memintro_win32 *w, const memintro_win32_process *p,
+                                                         size_t count, uint32_t flags, memintro_status *status,
+                                                         memintro_win32_modules_many_fn fn, void *user,
+                                                         void *scratch, size_t scratch_size);
 
 /* ---- PE images ------------------------------------------------------------------------ */
 
@@ -405,7 +444,7 @@ MEMINTRO_API memintro_status memintro_pe_section(memintro_pe *pe, uint32_t i, me
    something could not be read with (also E_FORMAT for a name whose ordinal index is past the
    address table, E_LIMIT when more than 512 names name one function). Reads are batched:
    the address table 256 entries at a time, the ordinal table once per 256 functions, names
-   16 per batch. Uses about 8 KiB of stack. */
+   16 per batch. Uses about 7 KiB of stack. */
 MEMINTRO_API memintro_status memintro_pe_exports(memintro_pe *pe, memintro_pe_export_fn fn, void *user);
 /* The export named `name` (case-sensitive). A binary search of the name table (about
    2 log2(NumberOfNames) small reads); a miss is confirmed by one batched pass over the whole
@@ -1139,7 +1178,7 @@ static void memintro__pe_table(memintro_pe *pe, uint64_t at, uint32_t n, uint32_
    time: one pass over the ordinal table finds the names of the window's functions (up to
    MEMINTRO__PE_PAIRS; more, and the window shrinks), their name pointers are read in one
    read when they lie close together (the common case: ordinals given in name order), else
-   in batches, and their strings in batches. No memory but about 8 KiB of stack. */
+   in batches, and their strings in batches. No memory but about 7 KiB of stack. */
 #define MEMINTRO__PE_WIN 256u   /* export address table entries per pass */
 #define MEMINTRO__PE_PAIRS 512u /* names of one pass */
 #define MEMINTRO__PE_ORDS 256u  /* ordinal table entries per read */
@@ -2296,19 +2335,31 @@ typedef struct memintro__w32_eraw {
     uint8_t pid[8], links[16], dtb[8], ppid[8], name[16], peb[8], wow[8], sect[8], ct[8], et[8], es[4];
 } memintro__w32_eraw;
 
-/* Reads the EPROCESS at ep into *p (one memintro_virt_read of its fields; a second read only
-   for a WoW64 process's PEB32). *flink and *blink get its ActiveProcessLinks. Returns the
-   status of the pid, links or name field (the others are 0 when they do not read). */
+/* A process whose PEB32 pointer is still to be read (Wow64Process is a kernel structure,
+   EWOW64PROCESS / WOW64_PROCESS): the read rides in the batch of the next EPROCESS. */
+typedef struct memintro__w32_pend {
+    memintro_win32_process p;
+    uint64_t va;      /* where the PEB32 pointer is; 0: nothing pending */
+    uint8_t b[8];
+    memintro_op op;
+} memintro__w32_pend;
+
+/* Reads the EPROCESS at ep into *p (one memintro_virt_read of its fields, which also carries
+   the pending PEB32 read of the process before, pend->op, when pend->va is set). *flink and
+   *blink get its ActiveProcessLinks. When p's own PEB32 pointer must be read from a kernel
+   structure, *deref gets its address (else 0). Returns the status of the pid, links or name
+   field (the others are 0 when they do not read). */
 static memintro_status memintro__w32_read_ep(memintro_win32 *w, uint64_t ep, memintro_win32_process *p, uint64_t *flink,
-                                             uint64_t *blink)
+                                             uint64_t *blink, memintro__w32_pend *pend, uint64_t *deref)
 {
     const memintro_win32_offsets *o = &w->off;
     unsigned ps = memintro__w32_psize(w);
     memintro__w32_eraw r;
-    memintro_op ops[11];
+    memintro_op ops[12];
     size_t n = 0, i;
     MEMINTRO_MEMSET(&r, 0, sizeof r);
     MEMINTRO_MEMSET(p, 0, sizeof *p);
+    *deref = 0;
     memintro__w32_fill(&ops[n++], ep + o->pid, r.pid, ps);
     memintro__w32_fill(&ops[n++], ep + o->links, r.links, 2 * ps);
     memintro__w32_fill(&ops[n++], ep + o->name, r.name, 15);
@@ -2320,7 +2371,9 @@ static memintro_status memintro__w32_read_ep(memintro_win32 *w, uint64_t ep, mem
     if (o->create_time) memintro__w32_fill(&ops[n++], ep + o->create_time, r.ct, 8);
     if (o->exit_time) memintro__w32_fill(&ops[n++], ep + o->exit_time, r.et, 8);
     if (o->exit_status) memintro__w32_fill(&ops[n++], ep + o->exit_status, r.es, 4);
+    if (pend && pend->va) memintro__w32_fill(&ops[n++], pend->va, pend->b, 8);
     memintro_virt_read(&w->kernel, ops, n);
+    if (pend && pend->va) pend->op = ops[n - 1];
     for (i = 0; i < 3; i++)
         if (ops[i].status != MEMINTRO_OK) return ops[i].status;
     p->eprocess = ep;
@@ -2339,29 +2392,54 @@ static memintro_status memintro__w32_read_ep(memintro_win32 *w, uint64_t ep, mem
     p->exit_status = o->exit_status ? memintro_get_u32(r.es) : MEMINTRO__W32_STILL_ACTIVE;
     if (p->exit_time || p->exit_status != MEMINTRO__W32_STILL_ACTIVE) p->flags |= MEMINTRO_WIN32_PROC_EXITED;
     /* WoW64: Wow64Process is the PEB32 itself, or a kernel structure (EWOW64PROCESS) that
-       holds it at wow64_peb; else MemProcFS's rule (PEB32 a page after the PEB, before it on 7) */
+       holds it at wow64_peb (read with the next batch, memintro__w32_pend_done) */
     if (ps == 8 && o->wow64) {
         uint64_t v = memintro_get_u64(r.wow);
         if (memintro__w32_uptr(w, v) && v < 0x100000000ull) {
             p->peb32 = v;
+            p->flags |= MEMINTRO_WIN32_PROC_WOW64;
         } else if (memintro__w32_kptr(w, v)) {
-            uint8_t b[8];
-            uint64_t q = 0;
-            if (memintro_virt_read1(&w->kernel, v + o->wow64_peb, b, 8) == MEMINTRO_OK) q = memintro_get_u64(b);
-            if (memintro__w32_uptr(w, q) && q < 0x100000000ull)
-                p->peb32 = q;
-            else if (p->peb)
-                p->peb32 = w->build && w->build < 9200 ? p->peb - 0x1000 : p->peb + 0x1000;
+            *deref = v + o->wow64_peb;
         }
-        if (p->peb32) p->flags |= MEMINTRO_WIN32_PROC_WOW64;
     }
     return MEMINTRO_OK;
 }
 
+/* The pending process's PEB32 from its read (pend->op; with `alone`, read now on its own),
+   else MemProcFS's rule (PEB32 a page after the PEB, before it on 7); then reported. Returns
+   fn's result. */
+static int memintro__w32_pend_done(memintro_win32 *w, memintro__w32_pend *pend, int alone, memintro_win32_process_fn fn,
+                                   void *user)
+{
+    memintro_win32_process *p = &pend->p;
+    uint64_t q = 0;
+    if (alone) {
+        memintro__w32_fill(&pend->op, pend->va, pend->b, 8);
+        memintro_virt_read(&w->kernel, &pend->op, 1);
+    }
+    if (pend->op.status == MEMINTRO_OK) q = memintro_get_u64(pend->b);
+    if (memintro__w32_uptr(w, q) && q < 0x100000000ull)
+        p->peb32 = q;
+    else if (p->peb)
+        p->peb32 = w->build && w->build < 9200 ? p->peb - 0x1000 : p->peb + 0x1000;
+    if (p->peb32) p->flags |= MEMINTRO_WIN32_PROC_WOW64;
+    pend->va = 0;
+    return fn(user, p);
+}
+
+/* Ends the walk with status s after the pending process (if any) was reported. */
+static memintro_status memintro__w32_pend_end(memintro_win32 *w, memintro__w32_pend *pend, memintro_status s,
+                                              memintro_win32_process_fn fn, void *user)
+{
+    if (pend->va && memintro__w32_pend_done(w, pend, 1, fn, user)) return MEMINTRO_OK;
+    return s;
+}
+
 MEMINTRO__W32DEF memintro_status memintro_win32_processes(memintro_win32 *w, memintro_win32_process_fn fn, void *user)
 {
+    memintro__w32_pend pend;
     memintro_win32_process p;
-    uint64_t ep, start, head, prev, tort, flink, blink, next;
+    uint64_t ep, start, head, prev, tort, flink, blink, next, deref;
     uint32_t count = 0, power = 1, lam = 0;
     unsigned ps;
     memintro_status s;
@@ -2372,25 +2450,43 @@ MEMINTRO__W32DEF memintro_status memintro_win32_processes(memintro_win32 *w, mem
     head = w->ps_active_process_head;
     prev = head; /* what System's Blink must be (0: not checked) */
     tort = start;
+    pend.va = 0;
     for (;;) {
-        s = memintro__w32_read_ep(w, ep, &p, &flink, &blink);
+        int had = pend.va != 0;
+        s = memintro__w32_read_ep(w, ep, &p, &flink, &blink, &pend, &deref);
+        /* the process before, whose PEB32 pointer came with this batch */
+        if (had && memintro__w32_pend_done(w, &pend, 0, fn, user)) return MEMINTRO_OK;
         if (s != MEMINTRO_OK) return s;
         if (prev && blink != prev) return MEMINTRO_E_FORMAT; /* a link that does not point back */
         if (++count > MEMINTRO_WIN32_MAX_PROCESSES) return MEMINTRO_E_LIMIT;
-        if (fn(user, &p)) return MEMINTRO_OK;
+        if (deref) {
+            pend.p = p;
+            pend.va = deref;
+        } else if (fn(user, &p)) {
+            return MEMINTRO_OK;
+        }
         prev = ep + w->off.links;
         next = flink;
         if (next == head && head) {
             uint8_t b[8];
-            s = memintro_virt_read1(&w->kernel, head, b, ps);
+            memintro_op ops[2];
+            size_t n = 1;
+            memintro__w32_fill(&ops[0], head, b, ps);
+            if (pend.va) memintro__w32_fill(&ops[n++], pend.va, pend.b, 8);
+            memintro_virt_read(&w->kernel, ops, n);
+            if (pend.va) {
+                pend.op = ops[1];
+                if (memintro__w32_pend_done(w, &pend, 0, fn, user)) return MEMINTRO_OK;
+            }
+            s = ops[0].status;
             if (s != MEMINTRO_OK) return s;
             prev = head;
             next = memintro__w32_ptr(b, ps);
         }
-        if (next == start) return MEMINTRO_OK;
-        if (!memintro__w32_kptr(w, next)) return MEMINTRO_E_FORMAT;
+        if (next == start) return memintro__w32_pend_end(w, &pend, MEMINTRO_OK, fn, user);
+        if (!memintro__w32_kptr(w, next)) return memintro__w32_pend_end(w, &pend, MEMINTRO_E_FORMAT, fn, user);
         /* Brent's cycle check: a ring that never comes back to System */
-        if (next == tort) return MEMINTRO_E_FORMAT;
+        if (next == tort) return memintro__w32_pend_end(w, &pend, MEMINTRO_E_FORMAT, fn, user);
         if (++lam == power) {
             tort = next;
             power <<= 1;
@@ -2552,6 +2648,294 @@ MEMINTRO__W32DEF memintro_status memintro_win32_modules(memintro_win32 *w, const
     return MEMINTRO_OK;
 }
 
+/* ---- many processes' modules at once ---- */
+
+#define MEMINTRO__W32_MANY_PIECES 6u /* page pieces of one process in one round: an entry and two
+                                        strings of at most 1022 bytes, each across one page end */
+#define MEMINTRO__W32_MANY_STACK 4u  /* processes of a group without the caller's scratch */
+
+/* phases of one process's walk */
+#define MEMINTRO__W32_M_LDR 0u   /* reading PEB.Ldr */
+#define MEMINTRO__W32_M_HEAD 1u  /* reading PEB_LDR_DATA.InLoadOrderModuleList.Flink */
+#define MEMINTRO__W32_M_ENTRY 2u /* reading the entry at cur */
+#define MEMINTRO__W32_M_TAIL 3u  /* the list ended (st): the last entry's strings are read */
+#define MEMINTRO__W32_M_DONE 4u
+
+/* One read of a round: a virtual range of one process. */
+typedef struct memintro__w32_mrd {
+    uint64_t va;
+    uint8_t *buf;
+    size_t len;
+    memintro_status st;
+} memintro__w32_mrd;
+
+/* One process's walk in progress: memintro_win32_modules' loop state, the entry whose
+   strings are being read (pending), and this round's reads and page pieces. */
+typedef struct memintro__w32_many {
+    uint64_t head, cur, prev, tort, peb;
+    uint64_t m_entry, m_base, m_size, m_ep; /* the pending entry */
+    memintro__w32_ustr un, up;
+    uint32_t count, power, lam, m_flags;
+    memintro_status st;                     /* DONE: the result; TAIL: the result to come */
+    memintro__w32_mrd rd[3];
+    uint32_t gidx[MEMINTRO__W32_MANY_PIECES]; /* piece's op in the round's batch; ~0: untranslated */
+    memintro_status xst[MEMINTRO__W32_MANY_PIECES];
+    uint8_t prd[MEMINTRO__W32_MANY_PIECES];   /* piece's read */
+    uint8_t phase, pending, ps, nrd, npc, ri_name, ri_path, reserved;
+    uint8_t e[0x70];
+    uint8_t nbuf[2 * 63], pbuf[2 * 511];
+} memintro__w32_many;
+
+MEMINTRO__W32DEF size_t memintro_win32_modules_many_size(size_t count)
+{
+    return 16 + count * (sizeof(memintro__w32_many) + MEMINTRO__W32_MANY_PIECES * sizeof(memintro_op));
+}
+
+static void memintro__w32_many_done(memintro__w32_many *S, memintro_status st)
+{
+    S->phase = MEMINTRO__W32_M_DONE;
+    S->st = st;
+}
+
+static uint8_t memintro__w32_many_add(memintro__w32_many *S, uint64_t va, uint8_t *buf, size_t len)
+{
+    memintro__w32_mrd *r = &S->rd[S->nrd];
+    r->va = va;
+    r->buf = buf;
+    r->len = len;
+    r->st = MEMINTRO_OK;
+    return S->nrd++;
+}
+
+/* After cur moved on (memintro_win32_modules' loop head): the end of the list, a pointer
+   that cannot be an entry, or the next entry to read. */
+static void memintro__w32_many_next(memintro_win32 *w, memintro__w32_many *S, uint32_t flags)
+{
+    if (S->cur == S->head) {
+        S->phase = MEMINTRO__W32_M_TAIL;
+        S->st = MEMINTRO_OK;
+    } else if (!S->cur ||
+               (!(flags & MEMINTRO_WIN32_MOD_WOW64) && !memintro__w32_uptr(w, S->cur) && !memintro__w32_kptr(w, S->cur))) {
+        S->phase = MEMINTRO__W32_M_TAIL;
+        S->st = MEMINTRO_E_FORMAT;
+    } else {
+        S->phase = MEMINTRO__W32_M_ENTRY;
+    }
+}
+
+/* One group: the processes p[0..n) (index base i0), states S[0..n), ops for n * PIECES. */
+static memintro_status memintro__w32_many_group(memintro_win32 *w, const memintro_win32_process *p, size_t n, size_t i0,
+                                                uint32_t flags, memintro_status *status, memintro_win32_modules_many_fn fn,
+                                                void *user, memintro__w32_many *S, memintro_op *ops)
+{
+    memintro_virt pv = w->kernel;
+    uint64_t psz = (uint64_t)1 << (pv.page_shift ? pv.page_shift : 12);
+    memintro_status ret = MEMINTRO_OK;
+    size_t j;
+    for (j = 0; j < n; j++) {
+        memintro__w32_many *s = &S[j];
+        MEMINTRO_MEMSET(s, 0, sizeof *s);
+        s->ps = (uint8_t)((flags & MEMINTRO_WIN32_MOD_WOW64) ? 4u : memintro__w32_psize(w));
+        s->peb = (flags & MEMINTRO_WIN32_MOD_WOW64) ? p[j].peb32 : p[j].peb;
+        s->power = 1;
+        s->phase = MEMINTRO__W32_M_LDR;
+        if (!s->peb)
+            memintro__w32_many_done(s, MEMINTRO_E_NOTFOUND);
+        else if (!p[j].dtb)
+            memintro__w32_many_done(s, MEMINTRO_E_INVALID);
+        else if ((s->st = memintro_virt_set_dtb(&pv, p[j].dtb, 0)) != MEMINTRO_OK)
+            s->phase = MEMINTRO__W32_M_DONE;
+    }
+    for (;;) {
+        size_t nops = 0, active = 0;
+        /* this round's reads of every process, translated in its own address space */
+        for (j = 0; j < n; j++) {
+            memintro__w32_many *s = &S[j];
+            memintro_xlate x[MEMINTRO__W32_MANY_PIECES];
+            size_t off[MEMINTRO__W32_MANY_PIECES], len[MEMINTRO__W32_MANY_PIECES], k;
+            uint8_t r;
+            unsigned ps = s->ps;
+            if (s->phase == MEMINTRO__W32_M_DONE) continue;
+            active++;
+            s->nrd = 0;
+            s->npc = 0;
+            s->ri_name = s->ri_path = 0xff;
+            if (s->phase == MEMINTRO__W32_M_LDR)
+                memintro__w32_many_add(s, s->peb + (ps == 8 ? 0x18 : 0x0c), s->e, ps);
+            else if (s->phase == MEMINTRO__W32_M_HEAD)
+                memintro__w32_many_add(s, s->head, s->e, ps);
+            else if (s->phase == MEMINTRO__W32_M_ENTRY)
+                memintro__w32_many_add(s, s->cur, s->e, ps == 8 ? 0x68 : 0x34);
+            if (s->pending) {
+                MEMINTRO_MEMSET(s->nbuf, 0, sizeof s->nbuf);
+                MEMINTRO_MEMSET(s->pbuf, 0, sizeof s->pbuf);
+                if (s->un.len) s->ri_name = memintro__w32_many_add(s, s->un.buf, s->nbuf, s->un.len);
+                if (s->up.len) s->ri_path = memintro__w32_many_add(s, s->up.buf, s->pbuf, s->up.len);
+            }
+            for (r = 0; r < s->nrd; r++) {
+                uint64_t va = s->rd[r].va;
+                size_t done = 0;
+                while (done < s->rd[r].len && s->npc < MEMINTRO__W32_MANY_PIECES) {
+                    size_t room = (size_t)(psz - ((va + done) & (psz - 1)));
+                    size_t l = s->rd[r].len - done < room ? s->rd[r].len - done : room;
+                    x[s->npc].va = va + done;
+                    off[s->npc] = done;
+                    len[s->npc] = l;
+                    s->prd[s->npc++] = r;
+                    done += l;
+                }
+            }
+            if (!s->npc) continue;
+            if (memintro_virt_set_dtb(&pv, p[j].dtb, 0) != MEMINTRO_OK) { /* checked above: cannot happen */
+                memintro__w32_many_done(s, MEMINTRO_E_INVALID);
+                continue;
+            }
+            memintro_translate(&pv, x, s->npc);
+            for (k = 0; k < s->npc; k++) {
+                memintro__w32_mrd *d = &s->rd[s->prd[k]];
+                if (x[k].status == MEMINTRO_OK) {
+                    memintro__w32_fill(&ops[nops], x[k].pa, d->buf + off[k], len[k]);
+                    s->gidx[k] = (uint32_t)nops++;
+                } else {
+                    MEMINTRO_MEMSET(d->buf + off[k], 0, len[k]);
+                    s->gidx[k] = ~(uint32_t)0;
+                    s->xst[k] = x[k].status;
+                }
+            }
+        }
+        if (!active) break;
+        /* ONE physical batch for the round's data of every process */
+        if (nops) memintro_phys_read(w->phys, ops, nops);
+        for (j = 0; j < n; j++) {
+            memintro__w32_many *s = &S[j];
+            unsigned ps = s->ps;
+            size_t k;
+            memintro_status r0;
+            if (s->phase == MEMINTRO__W32_M_DONE) continue;
+            for (k = 0; k < s->npc; k++) {
+                memintro_status st = s->gidx[k] == ~(uint32_t)0 ? s->xst[k] : ops[s->gidx[k]].status;
+                memintro__w32_mrd *d = &s->rd[s->prd[k]];
+                if (d->st == MEMINTRO_OK && st != MEMINTRO_OK) d->st = st;
+                if (st == MEMINTRO_E_GONE) ret = MEMINTRO_E_GONE;
+            }
+            /* the entry of the round before, now with its strings */
+            if (s->pending) {
+                memintro_win32_module m;
+                int stop;
+                MEMINTRO_MEMSET(&m, 0, sizeof m);
+                m.entry = s->m_entry;
+                m.base = s->m_base;
+                m.size = s->m_size;
+                m.entry_point = s->m_ep;
+                m.flags = s->m_flags;
+                if ((s->ri_name != 0xff && s->rd[s->ri_name].st != MEMINTRO_OK) ||
+                    (s->ri_path != 0xff && s->rd[s->ri_path].st != MEMINTRO_OK))
+                    m.flags |= MEMINTRO_WIN32_MOD_PAGED;
+                if (!memintro__w32_utf16_to_utf8(s->nbuf, s->un.len, m.name, sizeof m.name) || s->un.cut)
+                    m.flags |= MEMINTRO_WIN32_MOD_TRUNCATED;
+                if (!memintro__w32_utf16_to_utf8(s->pbuf, s->up.len, m.path, sizeof m.path) || s->up.cut)
+                    m.flags |= MEMINTRO_WIN32_MOD_TRUNCATED;
+                s->pending = 0;
+                stop = fn(user, i0 + j, &p[j], &m);
+                if (stop) {
+                    memintro__w32_many_done(s, MEMINTRO_OK);
+                    continue;
+                }
+            }
+            if (s->phase == MEMINTRO__W32_M_TAIL) {
+                memintro__w32_many_done(s, s->st);
+                continue;
+            }
+            r0 = s->rd[0].st;
+            if (r0 != MEMINTRO_OK) {
+                memintro__w32_many_done(s, r0);
+                continue;
+            }
+            if (s->phase == MEMINTRO__W32_M_LDR) {
+                uint64_t ldr = memintro__w32_ptr(s->e, ps);
+                if (!ldr) {
+                    memintro__w32_many_done(s, MEMINTRO_E_NOTFOUND);
+                    continue;
+                }
+                s->head = ldr + (ps == 8 ? 0x10 : 0x0c);
+                s->phase = MEMINTRO__W32_M_HEAD;
+            } else if (s->phase == MEMINTRO__W32_M_HEAD) {
+                s->cur = memintro__w32_ptr(s->e, ps);
+                s->prev = s->tort = s->head;
+                memintro__w32_many_next(w, s, flags);
+                if (s->phase == MEMINTRO__W32_M_TAIL) memintro__w32_many_done(s, s->st);
+            } else {
+                /* the entry: links, DllBase, EntryPoint, SizeOfImage, FullDllName, BaseDllName */
+                const uint8_t *fields = s->e + (ps == 8 ? 0x30 : 0x18);
+                if (memintro__w32_ptr(s->e + ps, ps) != s->prev) {
+                    memintro__w32_many_done(s, MEMINTRO_E_FORMAT);
+                    continue;
+                }
+                if (++s->count > MEMINTRO_WIN32_MAX_MODULES) {
+                    memintro__w32_many_done(s, MEMINTRO_E_LIMIT);
+                    continue;
+                }
+                s->m_entry = s->cur;
+                s->m_base = memintro__w32_ptr(fields, ps);
+                s->m_ep = memintro__w32_ptr(fields + ps, ps);
+                s->m_size = memintro_get_u32(fields + 2 * ps);
+                s->m_flags = ps == 4 ? (MEMINTRO_WIN32_MOD_WOW64 & flags) : 0;
+                memintro__w32_ustr_decode(s->e + (ps == 8 ? 0x48 : 0x24), ps, sizeof((memintro_win32_module *)0)->path, &s->up);
+                memintro__w32_ustr_decode(s->e + (ps == 8 ? 0x58 : 0x2c), ps, sizeof((memintro_win32_module *)0)->name, &s->un);
+                s->pending = 1;
+                s->prev = s->cur;
+                s->cur = memintro__w32_ptr(s->e, ps);
+                if (s->cur == s->tort && s->cur != s->head) {
+                    s->phase = MEMINTRO__W32_M_TAIL;
+                    s->st = MEMINTRO_E_FORMAT;
+                    continue;
+                }
+                if (++s->lam == s->power) {
+                    s->tort = s->cur;
+                    s->power <<= 1;
+                    s->lam = 0;
+                }
+                memintro__w32_many_next(w, s, flags);
+            }
+        }
+    }
+    for (j = 0; j < n; j++) {
+        if (status) status[j] = S[j].st;
+        if (S[j].st == MEMINTRO_E_GONE) ret = MEMINTRO_E_GONE;
+    }
+    return ret;
+}
+
+MEMINTRO__W32DEF memintro_status memintro_win32_modules_many(memintro_win32 *w, const memintro_win32_process *p,
+                                                            size_t count, uint32_t flags, memintro_status *status,
+                                                            memintro_win32_modules_many_fn fn, void *user, void *scratch,
+                                                            size_t scratch_size)
+{
+    memintro__w32_many stack_s[MEMINTRO__W32_MANY_STACK];
+    memintro_op stack_ops[MEMINTRO__W32_MANY_STACK * MEMINTRO__W32_MANY_PIECES];
+    memintro__w32_many *S = stack_s;
+    memintro_op *ops = stack_ops;
+    size_t group = MEMINTRO__W32_MANY_STACK, i;
+    memintro_status ret = MEMINTRO_OK, s;
+    if (!w || !fn || (!p && count) || !w->system_process) return MEMINTRO_E_INVALID;
+    if (scratch) {
+        size_t per = sizeof(memintro__w32_many) + MEMINTRO__W32_MANY_PIECES * sizeof(memintro_op);
+        uintptr_t a = (uintptr_t)scratch;
+        size_t pad = (size_t)((16 - (a & 15)) & 15);
+        if (scratch_size > pad && (scratch_size - pad) / per >= 1) {
+            group = (scratch_size - pad) / per;
+            S = (memintro__w32_many *)(void *)((uint8_t *)scratch + pad);
+            ops = (memintro_op *)(void *)(S + group);
+        }
+    }
+    for (i = 0; i < count; i += group) {
+        size_t n = count - i < group ? count - i : group;
+        s = memintro__w32_many_group(w, p + i, n, i, flags, status ? status + i : NULL, fn, user, S, ops);
+        if (s != MEMINTRO_OK) ret = s;
+    }
+    return ret;
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -2634,6 +3018,13 @@ MEMINTRO__W32DEF void memintro_win32_hints_from_target(const memintro_target *t,
 #undef MEMINTRO__W32_WIN32_HI
 #undef MEMINTRO__W32_BACK_PAGES
 #undef MEMINTRO__W32_SMALL_REGIONS
+#undef MEMINTRO__W32_MANY_PIECES
+#undef MEMINTRO__W32_MANY_STACK
+#undef MEMINTRO__W32_M_LDR
+#undef MEMINTRO__W32_M_HEAD
+#undef MEMINTRO__W32_M_ENTRY
+#undef MEMINTRO__W32_M_TAIL
+#undef MEMINTRO__W32_M_DONE
 #undef MEMINTRO__W32DEF
 
 #endif /* MEMINTRO_WIN32_IMPLEMENTATION_INCLUDED */

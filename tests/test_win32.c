@@ -273,6 +273,91 @@ static void upper(char *d, const char *s)
 
 /* One init over phys with hints h (NULL: none) and every comparison. want_dtb_src: the
    source the DTB must come from. */
+/* ---- many processes' modules at once (memintro_win32_modules_many) ----------------------- */
+
+typedef struct many_seen {
+    const memintro_win32_process *procs;
+    size_t nprocs;
+    mods_seen *s;
+    int bad_proc; /* a call whose process pointer is not &procs[index] */
+} many_seen;
+
+static int on_many(void *user, size_t index, const memintro_win32_process *p, const memintro_win32_module *m)
+{
+    many_seen *k = (many_seen *)user;
+    if (index >= k->nprocs || p != &k->procs[index]) {
+        k->bad_proc = 1;
+        return 1;
+    }
+    return on_mod(&k->s[index], m);
+}
+
+/* modules_many over procs[0..n) with `flags`, scratch for `fit` processes (0: NULL scratch),
+   compared with the spec (want[i]: the process's spec, NULL when a damaged list's own
+   expectations are checked by the caller). Returns 1 when every process matches. */
+static int many_match(memintro_win32 *w, const memintro_win32_process *procs, const w32i_process *const *want, size_t n,
+                      uint32_t flags, size_t fit, memintro_status *sts, mods_seen *seen, char *why, size_t whysz)
+{
+    many_seen k;
+    size_t i, sz = memintro_win32_modules_many_size(fit);
+    void *scratch = fit ? malloc(sz) : NULL;
+    memintro_status st;
+    k.procs = procs;
+    k.nprocs = n;
+    k.s = seen;
+    k.bad_proc = 0;
+    for (i = 0; i < n; i++) {
+        seen[i].n = 0;
+        sts[i] = MEMINTRO_E_IO; /* must be overwritten */
+    }
+    st = memintro_win32_modules_many(w, procs, n, flags, sts, on_many, &k, scratch, fit ? sz : 0);
+    free(scratch);
+    if (st != MEMINTRO_OK) return snprintf(why, whysz, "returned %s", memintro_status_str(st)), 0;
+    if (k.bad_proc) return snprintf(why, whysz, "a callback with the wrong process or index"), 0;
+    for (i = 0; i < n; i++) {
+        const w32i_process *q = want[i];
+        char w2[300];
+        int wide32 = (flags & MEMINTRO_WIN32_MOD_WOW64) != 0;
+        if (!q) continue;
+        if (wide32 ? !q->wow64 : !q->peb) {
+            if (sts[i] != MEMINTRO_E_NOTFOUND || seen[i].n)
+                return snprintf(why, whysz, "%s (no %s): %s and %u modules", q->name, wide32 ? "PEB32" : "PEB",
+                                memintro_status_str(sts[i]), seen[i].n),
+                       0;
+            continue;
+        }
+        if (!mods_match(wide32 ? q->mods32 : q->mods, wide32 ? q->nmods32 : q->nmods, &seen[i], sts[i], w2, sizeof w2))
+            return snprintf(why, whysz, "%s pid %llu%s: %s", q->name, (unsigned long long)q->pid, wide32 ? " (32-bit)" : "",
+                            w2),
+                   0;
+    }
+    return 1;
+}
+
+/* Every process the walk reported, all at once: native lists with scratch for all, the
+   32-bit lists in groups of 3, native again without scratch (groups on the stack). */
+static void check_many(const char *label, const w32i_image *img, memintro_win32 *w, const memintro_win32_process *procs,
+                       size_t n)
+{
+    const w32i_process **want = (const w32i_process **)calloc(n + 1, sizeof *want);
+    memintro_status *sts = (memintro_status *)calloc(n + 1, sizeof *sts);
+    mods_seen *seen = (mods_seen *)calloc(n + 1, sizeof *seen);
+    char why[400];
+    size_t i;
+    int ok;
+    why[0] = 0;
+    for (i = 0; i < n; i++) want[i] = &img->procs[i];
+    ok = many_match(w, procs, want, n, 0, n, sts, seen, why, sizeof why);
+    CHECK(ok, "%s: modules_many of all %zu processes at once, as the spec%s%s", label, n, ok ? "" : ": ", why);
+    ok = many_match(w, procs, want, n, MEMINTRO_WIN32_MOD_WOW64, 3, sts, seen, why, sizeof why);
+    CHECK(ok, "%s: modules_many, 32-bit lists, in groups of 3%s%s", label, ok ? "" : ": ", why);
+    ok = many_match(w, procs, want, n, 0, 0, sts, seen, why, sizeof why);
+    CHECK_QUIET(ok, "%s: modules_many without scratch%s%s", label, ok ? "" : ": ", why);
+    free(want);
+    free(sts);
+    free(seen);
+}
+
 static void check_layer(const char *label, const w32i_image *img, memintro_phys *phys, const memintro_win32_hints *h,
                         memintro_win32_source want_dtb_src)
 {
@@ -407,6 +492,9 @@ static void check_layer(const char *label, const w32i_image *img, memintro_phys 
     CHECK(ok, "%s: modules of each process (WoW64 lists too) and a marker read in each process's space%s%s", label,
           ok ? "" : ": ", why);
 
+    /* the same, all processes at once */
+    check_many(label, img, &w, ps.p, img->walk_limit < ps.n ? img->walk_limit : ps.n);
+
     /* kernel modules */
     ms.n = 0;
     st = memintro_win32_modules(&w, NULL, 0, on_mod, &ms);
@@ -427,6 +515,298 @@ static void check_layer(const char *label, const w32i_image *img, memintro_phys 
         for (j = 0; j < q->nmods32 && ok; j++) ok = exports_match(&pv, &q->mods32[j], why, sizeof why);
     }
     CHECK(ok, "%s: exports of the kernel modules and of each process's modules%s%s", label, ok ? "" : ": ", why);
+    free(mem);
+}
+
+/* Damaged loader lists (SYNTHETIC damage written into the generator's image, restored
+   after): process A's second entry's Flink points at unmapped user memory, process B's
+   first entry's Blink does not point back, process C's third entry's Flink points back at
+   its second entry. Expected from the damage itself: A reports 2 modules then a non-OK
+   status, B 0 modules and E_FORMAT, C 3 modules and E_FORMAT; every other process its whole
+   spec list with OK; and each damaged process the same modules and status as
+   memintro_win32_modules gives it alone. */
+static int on_entry(void *user, const memintro_win32_module *m)
+{
+    uint64_t *e = (uint64_t *)user;
+    if (e[0] < 4) e[1 + e[0]] = m->entry;
+    e[0]++;
+    return 0;
+}
+
+static int poke(memintro_win32 *w, const memintro_win32_process *p, w32i_image *img, uint64_t va, uint64_t v,
+                uint8_t *save)
+{
+    unsigned k, ps = w->arch == MEMINTRO_ARCH_X86_64 ? 8 : 4;
+    memintro_virt pv;
+    memintro_xlate x;
+    if (memintro_win32_process_virt(w, p, &pv) != MEMINTRO_OK) return 0;
+    memset(&x, 0, sizeof x);
+    x.va = va;
+    if (memintro_translate(&pv, &x, 1) != MEMINTRO_OK || x.pa + 8 > img->size) return 0;
+    memcpy(save, img->mem + x.pa, 8);
+    for (k = 0; k < ps; k++) img->mem[x.pa + k] = (uint8_t)(v >> (8 * k)); /* little-endian */
+    return 1;
+}
+
+static void check_many_damage(const char *label, w32i_image *img)
+{
+    static procs_seen ps;
+    memintro_buffer b;
+    memintro_win32 w;
+    size_t msz = memintro_win32_mem_size(0), n, i;
+    void *mem = malloc(msz);
+    uint64_t ent[3][5], where[3];
+    uint8_t save[3][8];
+    int picked[3], np = 0, ok = 1, done[3] = {0, 0, 0};
+    const w32i_process **want;
+    memintro_status *sts;
+    mods_seen *seen;
+    char why[400] = "";
+    memintro_buffer_init(&b, img->mem, img->size, NULL, 0);
+    if (memintro_win32_init(&w, &b.phys, NULL, 0, mem, msz) != MEMINTRO_OK) {
+        CHECK(0, "%s: modules_many on damaged loader lists: init", label);
+        free(mem);
+        return;
+    }
+    ps.n = 0;
+    memintro_win32_processes(&w, on_proc, &ps);
+    n = ps.n < img->walk_limit ? ps.n : img->walk_limit;
+    for (i = 0; i < n && np < 3; i++) {
+        if (!img->procs[i].peb || img->procs[i].nmods < 4) continue;
+        memset(ent[np], 0, sizeof ent[np]);
+        memintro_win32_modules(&w, &ps.p[i], 0, on_entry, ent[np]);
+        if (ent[np][0] < 4) continue;
+        picked[np++] = (int)i;
+    }
+    if (np < 3) {
+        CHECK(0, "%s: modules_many on damaged loader lists: three processes with 4 modules (%d)", label, np);
+        free(mem);
+        return;
+    }
+    where[0] = ent[0][2];     /* A: entry 1's Flink */
+    where[1] = ent[1][1] + (w.arch == MEMINTRO_ARCH_X86_64 ? 8 : 4); /* B: entry 0's Blink */
+    where[2] = ent[2][3];     /* C: entry 2's Flink */
+    done[0] = poke(&w, &ps.p[picked[0]], img, where[0], 0x7ead0000ull, save[0]);
+    done[1] = poke(&w, &ps.p[picked[1]], img, where[1], ent[1][1] + 0x100, save[1]);
+    done[2] = poke(&w, &ps.p[picked[2]], img, where[2], ent[2][2], save[2]);
+    memintro_tlb_flush(&w.tlb);
+    want = (const w32i_process **)calloc(n + 1, sizeof *want);
+    sts = (memintro_status *)calloc(n + 1, sizeof *sts);
+    seen = (mods_seen *)calloc(n + 1, sizeof *seen);
+    for (i = 0; i < n; i++)
+        want[i] = ((int)i == picked[0] || (int)i == picked[1] || (int)i == picked[2]) ? NULL : &img->procs[i];
+    ok = done[0] && done[1] && done[2];
+    if (!ok) snprintf(why, sizeof why, "could not write the damage");
+    ok = ok && many_match(&w, ps.p, want, n, 0, n, sts, seen, why, sizeof why);
+    if (ok) {
+        static const uint32_t nwant[3] = {2, 0, 3};
+        int k;
+        for (k = 0; k < 3 && ok; k++) {
+            int j = picked[k];
+            mods_seen alone;
+            memintro_status sa;
+            uint32_t m;
+            alone.n = 0;
+            sa = memintro_win32_modules(&w, &ps.p[j], 0, on_mod, &alone);
+            if (seen[j].n != nwant[k] || sts[j] == MEMINTRO_OK || (k > 0 && sts[j] != MEMINTRO_E_FORMAT)) {
+                ok = 0;
+                snprintf(why, sizeof why, "damaged process %c: %u modules and %s, expected %u and %s", 'A' + k, seen[j].n,
+                         memintro_status_str(sts[j]), nwant[k], k ? "E_FORMAT" : "a failure");
+            } else if (alone.n != seen[j].n || sa != sts[j]) {
+                ok = 0;
+                snprintf(why, sizeof why, "damaged process %c: alone %u modules and %s, many %u and %s", 'A' + k, alone.n,
+                         memintro_status_str(sa), seen[j].n, memintro_status_str(sts[j]));
+            }
+            for (m = 0; ok && m < seen[j].n; m++)
+                if (seen[j].m[m].base != img->procs[j].mods[m].base ||
+                    (!img->procs[j].mods[m].damaged && strcmp(seen[j].m[m].name, img->procs[j].mods[m].name))) {
+                    ok = 0;
+                    snprintf(why, sizeof why, "damaged process %c: module %u is not the spec's", 'A' + k, m);
+                }
+        }
+    }
+    CHECK(ok, "%s: modules_many with three damaged loader lists: each ends its own walk, the others complete%s%s", label,
+          ok ? "" : ": ", why);
+    /* the image as it was */
+    for (i = 0; i < 3; i++)
+        if (done[i]) {
+            memintro_virt pv;
+            memintro_xlate x;
+            memintro_win32_process_virt(&w, &ps.p[picked[i]], &pv);
+            memset(&x, 0, sizeof x);
+            x.va = where[i];
+            memintro_translate(&pv, &x, 1);
+            memcpy(img->mem + x.pa, save[i], 8);
+        }
+    free(want);
+    free(sts);
+    free(seen);
+    free(mem);
+}
+
+/* Batches: a backend without direct access (as over system calls) that counts the batches
+   and ops it is handed. SYNTHETIC image: 200 processes besides System with 8 modules each
+   (build 19045, 256 MiB, as bench_win32.c lists). The per-process walk
+   (memintro_win32_modules for each process) against memintro_win32_modules_many over all
+   of them, each from a flushed TLB (cold) and again (warm); both must list the spec's
+   modules, and modules_many must issue far fewer physical batches. */
+typedef struct counting {
+    memintro_phys phys;
+    memintro_phys *below;
+    uint64_t calls, ops;
+} counting;
+static memintro_status counting_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    counting *c = (counting *)self;
+    c->calls++;
+    c->ops += count;
+    return c->below->read(c->below, ops, count);
+}
+
+typedef struct mod_count {
+    uint64_t n;
+} mod_count;
+static int count_mod(void *user, const memintro_win32_module *m)
+{
+    (void)m;
+    ((mod_count *)user)->n++;
+    return 0;
+}
+static int count_many(void *user, size_t index, const memintro_win32_process *p, const memintro_win32_module *m)
+{
+    (void)index;
+    (void)p;
+    (void)m;
+    ((mod_count *)user)->n++;
+    return 0;
+}
+
+static void check_many_batches(size_t tlb_entries)
+{
+    static procs_seen ps;
+    w32i_options o;
+    w32i_image img;
+    memintro_buffer b;
+    counting c;
+    memintro_win32 w;
+    size_t msz = memintro_win32_mem_size(tlb_entries), i, ssz;
+    void *mem = malloc(msz), *scratch;
+    uint64_t want = 0, per_calls[2], per_ops[2], many_calls[2], many_ops[2];
+    mod_count k1[2], k2[2];
+    int pass;
+    memset(&o, 0, sizeof o);
+    o.build = 19045;
+    o.arch = MEMINTRO_ARCH_X86_64;
+    o.ram_size = 256ull << 20;
+    o.nprocs = 200;
+    o.nmods = 8;
+    if (w32i_build(&o, &img) != 0) {
+        CHECK(0, "batches: the generator builds 200 processes x 8 modules");
+        free(mem);
+        return;
+    }
+    for (i = 0; i < img.nprocs; i++)
+        if (img.procs[i].peb) want += img.procs[i].nmods;
+    memintro_buffer_init(&b, img.mem, img.size, NULL, 0);
+    memset(&c, 0, sizeof c);
+    c.phys.read = counting_read; /* no direct access: every read is a batch */
+    c.below = &b.phys;
+    if (memintro_win32_init(&w, &c.phys, NULL, tlb_entries, mem, msz) != MEMINTRO_OK) {
+        CHECK(0, "batches: init over the counting backend");
+        w32i_free(&img);
+        free(mem);
+        return;
+    }
+    ps.n = 0;
+    memintro_win32_processes(&w, on_proc, &ps);
+    ssz = memintro_win32_modules_many_size(ps.n);
+    scratch = malloc(ssz);
+    for (pass = 0; pass < 2; pass++) { /* 0: cold TLB, 1: warm */
+        if (!pass) memintro_tlb_flush(&w.tlb);
+        c.calls = c.ops = 0;
+        k1[pass].n = 0;
+        for (i = 0; i < ps.n; i++)
+            if (ps.p[i].peb) memintro_win32_modules(&w, &ps.p[i], 0, count_mod, &k1[pass]);
+        per_calls[pass] = c.calls;
+        per_ops[pass] = c.ops;
+    }
+    for (pass = 0; pass < 2; pass++) {
+        if (!pass) memintro_tlb_flush(&w.tlb);
+        c.calls = c.ops = 0;
+        k2[pass].n = 0;
+        memintro_win32_modules_many(&w, ps.p, ps.n, 0, NULL, count_many, &k2[pass], scratch, ssz);
+        many_calls[pass] = c.calls;
+        many_ops[pass] = c.ops;
+    }
+    printf("# batches for %u processes x 8 modules (%llu modules), TLB of %zu entries: per-process walk cold %llu ops in %llu batches, warm "
+           "%llu ops in %llu batches; modules_many cold %llu ops in %llu batches, warm %llu ops in %llu batches\n",
+           ps.n, (unsigned long long)want, tlb_entries ? tlb_entries : (size_t)4096, (unsigned long long)per_ops[0], (unsigned long long)per_calls[0],
+           (unsigned long long)per_ops[1], (unsigned long long)per_calls[1], (unsigned long long)many_ops[0],
+           (unsigned long long)many_calls[0], (unsigned long long)many_ops[1], (unsigned long long)many_calls[1]);
+    CHECK(k1[0].n == want && k1[1].n == want && k2[0].n == want && k2[1].n == want,
+          "batches: both walks list the spec's %llu modules (%llu %llu %llu %llu)", (unsigned long long)want,
+          (unsigned long long)k1[0].n, (unsigned long long)k1[1].n, (unsigned long long)k2[0].n,
+          (unsigned long long)k2[1].n);
+    /* warm, what is left are the TLB's misses (direct-mapped: 200 address spaces conflict in
+       4096 entries; each miss is a walk of its own process, one batch per level) */
+    CHECK(many_calls[1] * (tlb_entries >= 65536 ? 50 : 4) <= per_calls[1],
+          "batches, warm, TLB %zu: modules_many %llu physical batches, the per-process walk %llu (at least %dx fewer)",
+          tlb_entries ? tlb_entries : (size_t)4096, (unsigned long long)many_calls[1], (unsigned long long)per_calls[1],
+          tlb_entries >= 65536 ? 50 : 4);
+    CHECK(many_calls[0] * 2 <= per_calls[0],
+          "batches, cold, TLB %zu: modules_many %llu physical batches, the per-process walk %llu (at least 2x fewer)",
+          tlb_entries ? tlb_entries : (size_t)4096, (unsigned long long)many_calls[0], (unsigned long long)per_calls[0]);
+    free(scratch);
+    w32i_free(&img);
+    free(mem);
+}
+
+/* The process walk's cost: one batch per EPROCESS, also for WoW64 processes (their PEB32
+   pointer rides in the next EPROCESS's batch), plus one for the list head. SYNTHETIC image
+   (x64 19045 with WoW64 processes), counting backend without direct access, warm TLB. */
+static void check_process_batches(void)
+{
+    static procs_seen ps;
+    w32i_options o;
+    w32i_image img;
+    memintro_buffer b;
+    counting c;
+    memintro_win32 w;
+    size_t msz = memintro_win32_mem_size(0);
+    void *mem = malloc(msz);
+    uint32_t i, nwow = 0;
+    int ok;
+    memset(&o, 0, sizeof o);
+    o.build = 19045;
+    o.arch = MEMINTRO_ARCH_X86_64;
+    o.flags = W32I_WOW64;
+    o.ram_size = 16u << 20;
+    if (w32i_build(&o, &img) != 0) {
+        CHECK(0, "process batches: the generator builds the image");
+        free(mem);
+        return;
+    }
+    for (i = 0; i < img.nprocs; i++) nwow += img.procs[i].wow64 != 0;
+    memintro_buffer_init(&b, img.mem, img.size, NULL, 0);
+    memset(&c, 0, sizeof c);
+    c.phys.read = counting_read;
+    c.below = &b.phys;
+    ok = memintro_win32_init(&w, &c.phys, NULL, 0, mem, msz) == MEMINTRO_OK;
+    if (ok) {
+        ps.n = 0;
+        memintro_win32_processes(&w, on_proc, &ps); /* warms the TLB */
+        ps.n = 0;
+        c.calls = c.ops = 0;
+        ok = memintro_win32_processes(&w, on_proc, &ps) == MEMINTRO_OK && ps.n == img.nprocs;
+        for (i = 0; ok && i < ps.n; i++)
+            ok = !!(ps.p[i].flags & MEMINTRO_WIN32_PROC_WOW64) == img.procs[i].wow64 &&
+                 (!img.procs[i].wow64 || ps.p[i].peb32 == img.procs[i].peb32);
+    }
+    CHECK(ok && nwow > 0 && c.calls == (uint64_t)img.nprocs + 1,
+          "process walk: %u processes (%u WoW64, PEB32 as the spec) in %llu physical batches (spec: one per EPROCESS "
+          "and one for the head, %u)",
+          ps.n, nwow, (unsigned long long)c.calls, img.nprocs + 1);
+    w32i_free(&img);
     free(mem);
 }
 
@@ -494,6 +874,7 @@ static void check_image(const char *label, const w32i_options *o)
         }
         snprintf(l2, sizeof l2, "%s [%s]", label, kinds[k]);
         check_layer(l2, &img, phys, NULL, nohint);
+        if (k == 0 && !img.damaged) check_many_damage(label, &img);
         /* with the target's hints */
         snprintf(spec, sizeof spec, "%s:%s", k == 0 ? "raw" : "dump", path);
         memset(&t, 0, sizeof t);
@@ -678,6 +1059,9 @@ int main(void)
     o.nprocs = 60;
     o.nmods = 12;
     check_image("x64-22631-many", &o);
+    check_process_batches();
+    check_many_batches(0);
+    check_many_batches(65536);
 
     rmdir(tmpdir);
     return check_done();

@@ -654,16 +654,49 @@ static int collect_all(void *user, const memintro_win32_process *p)
     return 0;
 }
 
+/* A digest of a module list (count and FNV-1a over every field), to compare two walks. */
+typedef struct mdigest {
+    unsigned n;
+    uint64_t h;
+} mdigest;
+static void digest_bytes(mdigest *d, const void *p, size_t n)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; i < n; i++) d->h = (d->h ^ b[i]) * 0x100000001b3ull;
+}
+static int digest_mod(void *user, const memintro_win32_module *m)
+{
+    mdigest *d = (mdigest *)user;
+    d->n++;
+    digest_bytes(d, &m->entry, sizeof m->entry);
+    digest_bytes(d, &m->base, sizeof m->base);
+    digest_bytes(d, &m->size, sizeof m->size);
+    digest_bytes(d, &m->entry_point, sizeof m->entry_point);
+    digest_bytes(d, &m->flags, sizeof m->flags);
+    digest_bytes(d, m->name, strlen(m->name) + 1);
+    digest_bytes(d, m->path, strlen(m->path) + 1);
+    return 0;
+}
+static int digest_many(void *user, size_t index, const memintro_win32_process *p, const memintro_win32_module *m)
+{
+    (void)p;
+    return digest_mod(&((mdigest *)user)[index], m);
+}
+
 /* 300 rounds (100 under the sanitizers): the image built again, then 1..64 random bytes overwritten in the EPROCESS
    slots, the loader lists and strings, the kernel module list or the page tables (synthetic
    damage); init, the process walk and every module walk must return (ASan/UBSan build: no
-   bad access), each walk bounded by the limits. */
+   bad access), each walk bounded by the limits. memintro_win32_modules_many over all the
+   processes (native and 32-bit lists, with scratch for all and in groups of 2) must give
+   every process the same modules and status as memintro_win32_modules (a differential check). */
 static void test_random_damage(wimg *g)
 {
     static memintro_win32 w;
     memintro_buffer b;
     uint32_t st = 12345;
-    unsigned round, inits = 0, bounded = 1;
+    unsigned round, inits = 0, bounded = 1, same = 1, compared = 0;
+    static unsigned char scratch[64 * 2000];
 #ifdef MEMINTRO_TEST_SANITIZED
     const unsigned rounds = 100; /* each round rebuilds 32 MiB: slower under ASan */
 #else
@@ -700,6 +733,23 @@ static void test_random_damage(wimg *g)
                 memintro_win32_modules(&w, &l.p[i], MEMINTRO_WIN32_MOD_WOW64, count_mod, &c);
                 if (c.n > MEMINTRO_WIN32_MAX_MODULES) bounded = 0;
             }
+            {
+                uint32_t fl;
+                for (fl = 0; fl < 4; fl++) {
+                    static mdigest alone[64], many[64];
+                    static memintro_status sa[64], sm[64];
+                    uint32_t flags = (fl & 1) ? MEMINTRO_WIN32_MOD_WOW64 : 0;
+                    size_t ssz = (fl & 2) ? memintro_win32_modules_many_size(2) : sizeof scratch;
+                    memset(alone, 0, sizeof alone);
+                    memset(many, 0, sizeof many);
+                    for (i = 0; i < l.n; i++) sa[i] = memintro_win32_modules(&w, &l.p[i], flags, digest_mod, &alone[i]);
+                    memintro_win32_modules_many(&w, l.p, l.n, flags, sm, digest_many, many, scratch, ssz);
+                    for (i = 0; i < l.n; i++) {
+                        compared++;
+                        if (alone[i].n != many[i].n || alone[i].h != many[i].h || sa[i] != sm[i]) same = 0;
+                    }
+                }
+            }
             c.n = 0;
             memintro_win32_modules(&w, NULL, 0, count_mod, &c);
             if (c.n > MEMINTRO_WIN32_MAX_MODULES) bounded = 0;
@@ -707,6 +757,9 @@ static void test_random_damage(wimg *g)
     }
     CHECK(bounded && inits > 0, "random damage: %u damaged images, every init and walk returned, bounded (%u inits)", rounds,
           inits);
+    CHECK(same && compared > 0,
+          "random damage: modules_many gives each process the modules and status of its own walk (%u lists compared)",
+          compared);
 }
 
 /* ---- hints from a target ----------------------------------------------------------------------- */

@@ -27,6 +27,8 @@ extern const unsigned memintro_win32_test_nrefs;
         MEMINTRO_WIN32_TEST_REF(memintro_win32_offsets_find),  MEMINTRO_WIN32_TEST_REF(memintro_win32_processes), \
         MEMINTRO_WIN32_TEST_REF(memintro_win32_process_find),  MEMINTRO_WIN32_TEST_REF(memintro_win32_process_virt),\
         MEMINTRO_WIN32_TEST_REF(memintro_win32_modules),       MEMINTRO_WIN32_TEST_REF(memintro_pe_open),         \
+        MEMINTRO_WIN32_TEST_REF(memintro_win32_modules_many_size),                                               \
+        MEMINTRO_WIN32_TEST_REF(memintro_win32_modules_many),                                                    \
         MEMINTRO_WIN32_TEST_REF(memintro_pe_open_file),        MEMINTRO_WIN32_TEST_REF(memintro_pe_section),      \
         MEMINTRO_WIN32_TEST_REF(memintro_pe_exports),          MEMINTRO_WIN32_TEST_REF(memintro_pe_export_find),  \
         MEMINTRO_WIN32_TEST_REF(memintro_pe_imports),          MEMINTRO_WIN32_TEST_TARGET_REF                     \
