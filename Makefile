@@ -14,6 +14,8 @@ SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 B        = build
 HEADERS  = $(wildcard memintro*.h)
 LDLIBS  ?=
+# Parallel jobs for `make test`'s build and its test runner (tests/run.sh: MEMINTRO_TEST_JOBS)
+JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 # Debian packages the tests need (mk/*.mk add theirs)
 TEST_PKGS = clang
 # Libraries test programs link with (mk/*.mk add theirs)
@@ -53,7 +55,8 @@ tests: $(TESTS) $(TESTS_SAN)
 # Everything that builds is tested: make -k goes on past a program that does not build,
 # and tests/run.sh counts that program (and the failed build) as failures.
 test: test-deps
-	@st=0; $(MAKE) -k --no-print-directory all tests $(TEST_EXTRA) || st=1; MEMINTRO_BUILD_FAILED=$$st sh tests/run.sh
+	@st=0; $(MAKE) -k -j$(JOBS) --no-print-directory all tests $(TEST_EXTRA) || st=1; \
+	    MEMINTRO_BUILD_FAILED=$$st MEMINTRO_TEST_JOBS=$(JOBS) sh tests/run.sh
 
 clean:
 	rm -rf $(B)

@@ -12,8 +12,8 @@
    low memory for a self-referencing PML4). They are opened as a CLI user would, through
    memintro_target_open("raw:PATH") (a file mapping) with memintro_win32_hints_from_target.
 
-   The walk: memintro_win32_processes, then memintro_win32_modules for every process with a
-   PEB. The baseline ("phys-replay"): the same guest-physical bytes, in the same batches, read
+   The walk: memintro_win32_processes, then memintro_win32_modules_many over all of them
+   (their loader lists advance in lockstep: one physical batch a round for every process). The baseline ("phys-replay"): the same guest-physical bytes, in the same batches, read
    with memintro_phys_read from the same target; they are recorded once by a pass through a
    backend that forwards to the target and logs each batch (offering no direct access, so
    every byte the walk needs goes through the log). walk / replay is the cost of the walk
@@ -145,8 +145,10 @@ static int on_proc(void *user, const memintro_win32_process *p)
     return 0;
 }
 
-static int on_mod(void *user, const memintro_win32_module *m)
+static int on_mod(void *user, size_t index, const memintro_win32_process *p, const memintro_win32_module *m)
 {
+    (void)index;
+    (void)p;
     (void)m;
     ((walk *)user)->nmods++;
     return 0;
@@ -156,12 +158,20 @@ static int on_mod(void *user, const memintro_win32_module *m)
    spec's, else -1. */
 static int list_all(memintro_win32 *w, walk *k, uint64_t want_procs, uint64_t want_mods)
 {
-    size_t i;
     k->nprocs = 0;
     k->nmods = 0;
+    static unsigned char *scratch;
+    static size_t scratch_size;
     if (memintro_win32_processes(w, on_proc, k) != MEMINTRO_OK) return -1;
-    for (i = 0; i < k->nprocs; i++)
-        if (k->procs[i].peb && memintro_win32_modules(w, &k->procs[i], 0, on_mod, k) != MEMINTRO_OK) return -1;
+    if (memintro_win32_modules_many_size(k->nprocs) > scratch_size) {
+        free(scratch);
+        scratch_size = memintro_win32_modules_many_size(k->nprocs);
+        scratch = (unsigned char *)malloc(scratch_size);
+        if (!scratch) return -1;
+    }
+    /* processes without a PEB (System, Registry) come back E_NOTFOUND in status[]: fine */
+    if (memintro_win32_modules_many(w, k->procs, k->nprocs, 0, NULL, on_mod, k, scratch, scratch_size) != MEMINTRO_OK)
+        return -1;
     return k->nprocs == want_procs && k->nmods == want_mods ? 0 : -1;
 }
 
@@ -202,6 +212,10 @@ static int open_target(memintro_target *t, const char *path)
     return 0;
 }
 
+/* TLB entries: room for the pages of 200 address spaces (the default 4096 would measure
+   TLB conflicts between them) */
+#define BENCH_TLB 65536
+
 static void *mem;
 static size_t mem_size;
 
@@ -209,7 +223,7 @@ static memintro_status w32_init(memintro_win32 *w, memintro_target *t, memintro_
 {
     memintro_win32_hints h;
     memintro_win32_hints_from_target(t, &h);
-    return memintro_win32_init(w, p, &h, 0, mem, mem_size);
+    return memintro_win32_init(w, p, &h, BENCH_TLB, mem, mem_size);
 }
 
 static int make_image(const char *path, uint64_t ram, uint32_t flags, uint32_t nprocs, uint32_t nmods,
@@ -453,7 +467,7 @@ int main(void)
     int rc = 0;
     mkdir("build", 0755);
     mkdir(DIRB, 0755);
-    mem_size = memintro_win32_mem_size(0);
+    mem_size = memintro_win32_mem_size(BENCH_TLB);
     mem = malloc(mem_size);
     printf("# synthetic Windows 10 22H2 x64 images (tests/win32_image.h) as raw files opened through "
            "memintro_target_open\n");

@@ -27,5 +27,11 @@ got=$(summary "$T/test_never_built")
 [ "$got" = "0 passed, 1 failed" ] && pass "a test program that was not built fails: '$got'" || fail "a program not built: '$got'"
 got=$(MEMINTRO_BUILD_FAILED=1 sh tests/run.sh "$T/t_pass.sh" 2>&1 | tail -1)
 [ "$got" = "2 passed, 1 failed" ] && pass "a failed build counts as a failure: '$got'" || fail "a failed build: '$got'"
+# the two lanes (scripts that boot QEMU one after another, the rest beside them) count the same
+printf '# boots tests/guest/boot.sh (a "vm" script for the lanes)\necho "ok - vm one"\necho "not ok - vm two"\n' >"$T/t_vm.sh"
+for j in 1 2 3; do
+    got=$(MEMINTRO_TEST_JOBS=$j summary "$T/t_vm.sh" "$T/t_pass.sh" "$T/t_fail.sh" "$T/t_skip.sh" "$T/t_exit.sh" "$T/test_never_built")
+    [ "$got" = "5 passed, 4 failed, 1 skipped" ] && pass "MEMINTRO_TEST_JOBS=$j: '$got'" || fail "MEMINTRO_TEST_JOBS=$j: '$got'"
+done
 sh tests/run.sh "$T/t_pass.sh" >/dev/null 2>&1 && pass "exit status 0 when all pass" || fail "exit status when all pass"
 sh tests/run.sh "$T/t_fail.sh" >/dev/null 2>&1 && fail "exit status 0 with a failure" || pass "exit status non-zero with a failure"
