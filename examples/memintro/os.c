@@ -179,3 +179,11 @@ void cli_os_release(cli_ctx *c)
     for (i = 0; i < cli_os_count; i++)
         if (c->os_tried[i] && cli_os_layers[i]->release) cli_os_layers[i]->release(c);
 }
+
+int cli_os_walk_error(const char *cmd, const char *what, memintro_status s, uint64_t n, uint64_t last)
+{
+    if (n)
+        return cli_error(CLI_FAIL, "%s: %s ends after %llu entr%s (the last at 0x%llx): %s", cmd, what, (cli_ull)n,
+                         n == 1 ? "y" : "ies", (cli_ull)last, memintro_status_str(s));
+    return cli_error(CLI_FAIL, "%s: %s cannot be read: %s", cmd, what, memintro_status_str(s));
+}

@@ -77,4 +77,8 @@ void cli_os_release(cli_ctx *c);
    (error printed) when the target failed while the guest OS was looked for. */
 int cli_linux_vmcoreinfo(cli_ctx *c, const char **text, size_t *size);
 
+/* A guest list walk that ended early (after n entries, the last at `last`): the entries
+   before it are printed; prints one error line saying where it ended. Returns CLI_FAIL. */
+int cli_os_walk_error(const char *cmd, const char *what, memintro_status s, uint64_t n, uint64_t last);
+
 #endif

@@ -188,15 +188,6 @@ static int cli_lx_process_virt(cli_ctx *c, const char *cmd, uint64_t pid, memint
     return CLI_OK;
 }
 
-/* A walk that ended early: the entries before it are printed; one error line says where. */
-static int cli_lx_walk_error(const char *cmd, const char *what, memintro_status s, uint64_t n, uint64_t last)
-{
-    if (n)
-        return cli_error(CLI_FAIL, "%s: %s ends after %llu entr%s (the last at 0x%llx): %s", cmd, what, (cli_ull)n,
-                         n == 1 ? "y" : "ies", (cli_ull)last, memintro_status_str(s));
-    return cli_error(CLI_FAIL, "%s: %s cannot be read: %s", cmd, what, memintro_status_str(s));
-}
-
 typedef struct cli_lx_walk {
     cli_out *o;
     uint64_t n, last;
@@ -250,7 +241,7 @@ static int cmd_lx_ps(cli_ctx *c, int argc, char **argv)
         cli_text(k.o, "%8s %8s  %s  %-16s  %-18s  %-7s  %s\n", "PID", "PPID", "S", "NAME", "DTB", "KIND", "TASK");
     s = memintro_linux_task_each(&cli_lx.os, threads ? MEMINTRO_LINUX_THREADS : 0, cli_lx_ps_one, &k);
     cli_end(k.o);
-    if (s != MEMINTRO_OK) return cli_lx_walk_error("ps", "the task list", s, k.n, k.last);
+    if (s != MEMINTRO_OK) return cli_os_walk_error("ps", "the task list", s, k.n, k.last);
     return CLI_OK;
 }
 
@@ -305,7 +296,7 @@ static int cmd_lx_maps(cli_ctx *c, int argc, char **argv)
     snprintf(what, sizeof what, "the memory maps of pid %llu (%s)", (cli_ull)pid, t.comm);
     if (s == MEMINTRO_E_UNSUPPORTED)
         return cli_error(CLI_FAIL, "maps: the kernel's types lack %s", cli_lx.os.missing_maps ? cli_lx.os.missing_maps : "something");
-    if (s != MEMINTRO_OK) return cli_lx_walk_error("maps", what, s, k.n, k.last);
+    if (s != MEMINTRO_OK) return cli_os_walk_error("maps", what, s, k.n, k.last);
     return CLI_OK;
 }
 
@@ -347,7 +338,7 @@ static int cmd_lx_modules(cli_ctx *c, int argc, char **argv)
     if (s == MEMINTRO_E_UNSUPPORTED)
         return cli_error(CLI_FAIL, "modules: the kernel's types or symbols lack %s",
                          cli_lx.os.missing_modules ? cli_lx.os.missing_modules : "something");
-    if (s != MEMINTRO_OK) return cli_lx_walk_error("modules", "the module list", s, k.n, k.last);
+    if (s != MEMINTRO_OK) return cli_os_walk_error("modules", "the module list", s, k.n, k.last);
     return CLI_OK;
 }
 

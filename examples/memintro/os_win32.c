@@ -131,15 +131,6 @@ static int cli_w32_process_virt(cli_ctx *c, const char *cmd, uint64_t pid, memin
     return CLI_OK;
 }
 
-/* A walk that ended early: the entries before it are printed; one error line says where. */
-static int cli_w32_walk_error(const char *cmd, const char *what, memintro_status s, uint64_t n, uint64_t last)
-{
-    if (n)
-        return cli_error(CLI_FAIL, "%s: %s ends after %llu entr%s (the last at 0x%llx): %s", cmd, what, (cli_ull)n,
-                         n == 1 ? "y" : "ies", (cli_ull)last, memintro_status_str(s));
-    return cli_error(CLI_FAIL, "%s: %s cannot be read: %s", cmd, what, memintro_status_str(s));
-}
-
 /* ---- ps ------------------------------------------------------------------------------- */
 
 typedef struct cli_w32_walk {
@@ -186,7 +177,7 @@ static int cmd_w32_ps(cli_ctx *c, int argc, char **argv)
     cli_text(k.o, "%8s %8s  %-15s  %-18s  %-12s  %s\n", "PID", "PPID", "NAME", "DTB", "FLAGS", "EPROCESS");
     s = memintro_win32_processes(&cli_w32.w, cli_w32_ps_one, &k);
     cli_end(k.o);
-    if (s != MEMINTRO_OK) return cli_w32_walk_error("ps", "the process list", s, k.n, k.last);
+    if (s != MEMINTRO_OK) return cli_os_walk_error("ps", "the process list", s, k.n, k.last);
     return CLI_OK;
 }
 
@@ -255,7 +246,7 @@ static int cmd_w32_modules(cli_ctx *c, int argc, char **argv)
     if (s == MEMINTRO_E_NOTFOUND && !k.n)
         return cli_error(CLI_FAIL, "modules: pid %llu (%s) has no %s (a kernel-only process?)", (cli_ull)pid, p.name,
                          wow64 ? "PEB32" : "PEB");
-    if (s != MEMINTRO_OK) return cli_w32_walk_error("modules", what, s, k.n, k.last);
+    if (s != MEMINTRO_OK) return cli_os_walk_error("modules", what, s, k.n, k.last);
     return CLI_OK;
 }
 
