@@ -46,9 +46,10 @@
 
    TLB
      Direct-mapped, 16 bytes an entry, on caller storage (memintro_tlb_init). Entries are
-     tagged with an address-space id: a TLB gives each DTB it meets an id (remembering the
-     last MEMINTRO_TLB_SPACES of them; a DTB forgotten and met again gets a new id, its old
-     entries are never hit again). After 4095 ids the TLB flushes itself and starts again,
+     tagged with an address-space id: a TLB gives each DTB it meets an id, remembered in a
+     table of MEMINTRO_TLB_SPACES (1024) DTBs, 8-way by a hash of the DTB, so an OS layer
+     that walks the processes of a guest in turn keeps each one's entries; a DTB forgotten
+     and met again gets a new id, its old entries are never hit again. After 4095 ids the TLB flushes itself and starts again,
      so switching among more address spaces than that costs a refill, never a wrong answer.
      "Not mapped" results are cached too; flush after the guest changes its page tables.
 
@@ -540,7 +541,7 @@ typedef struct memintro_tlb_entry {
     uint64_t val; /* physical frame | result bits */
 } memintro_tlb_entry;
 
-#define MEMINTRO_TLB_SPACES 8 /* address spaces (DTBs) a TLB tells apart without a new id */
+#define MEMINTRO_TLB_SPACES 1024 /* address spaces (DTBs) a TLB remembers the ids of (8-way) */
 
 typedef struct memintro_tlb {
     memintro_tlb_entry *entries;
@@ -1559,10 +1560,16 @@ MEMINTRO__DEF void memintro_virt_set_tlb(memintro_virt *v, memintro_tlb *tlb)
 #define MEMINTRO__TLB_UNMAPPED (1ull << 63)
 #define MEMINTRO__TLB_MAX_ID 4095u
 
-/* A new id for dtb in the next space slot (round robin). */
+/* The 8 slots of the space table where dtb may be remembered start at its hash. */
+MEMINTRO__INLINE unsigned memintro__tlb_way(uint64_t dtb)
+{
+    return (unsigned)((dtb * 0x9e3779b97f4a7c15ull) >> 54) & (MEMINTRO_TLB_SPACES - 8);
+}
+
+/* A new id for dtb, in one of its 8 slots (round robin among them). */
 static void memintro__tlb_new(memintro_tlb *t, uint64_t dtb)
 {
-    unsigned i = t->next_space++ % MEMINTRO_TLB_SPACES;
+    unsigned i = memintro__tlb_way(dtb) + (t->next_space++ & 7);
     t->space_dtb[i] = dtb;
     t->space_id[i] = ++t->next_id;
 }
@@ -1570,10 +1577,10 @@ static void memintro__tlb_new(memintro_tlb *t, uint64_t dtb)
 /* Makes dtb the current space of half h (giving it an id if it has none). */
 static void memintro__tlb_space(memintro_tlb *t, uint64_t dtb, unsigned h)
 {
-    unsigned i, pass;
+    unsigned i, pass, w = memintro__tlb_way(dtb);
     uint64_t id = 0;
     for (pass = 0; pass < 2 && !id; pass++) {
-        for (i = 0; i < MEMINTRO_TLB_SPACES; i++)
+        for (i = w; i < w + 8; i++)
             if (t->space_id[i] && t->space_dtb[i] == dtb) {
                 id = t->space_id[i];
                 break;
