@@ -88,7 +88,7 @@
      memintro_win32_hints_from_target   (with memintro_target.h) hints from a target
    (The EXAMPLE below is compiled by tests/test_win32_unit.c, which runs it, and t_docs.sh.)
 
-   EXAMPLE (an image in memory; mem: memintro_win32_mem_size(0) bytes or more, about 280 KiB)
+   EXAMPLE (an image in memory; mem: memintro_win32_mem_size(0) bytes or more, about 210 KiB)
 
        memintro_buffer img;
        static memintro_win32 w;
