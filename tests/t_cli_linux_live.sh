@@ -26,22 +26,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 M=build/memintro-san
-if [ ! -x "$M" ]; then
-    echo "not ok - cli linux live: $M is not built (make test builds it through mk/cli.mk)"
-    exit 1
-fi
-sh tests/deps.sh qemu-system-x86 socat busybox-static cpio gcc libc6-dev jq binutils makedumpfile >/dev/null || {
-    echo "not ok - cli linux live: packages for the QEMU tests are missing"
-    exit 1
-}
-tmp=$(mktemp -d /tmp/mi-cli-linux.XXXXXX) || exit 1
-g=$tmp/g
-cleanup() {
-    tests/guest/stop.sh "$g" >/dev/null 2>&1
-    [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. tests/guest/live.sh
+live_begin "cli linux live" "$M" mk/cli.mk jq binutils makedumpfile
 rc=0
 ok() { echo "ok - cli linux live: $*"; }
 nok() {

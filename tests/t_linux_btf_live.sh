@@ -11,22 +11,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 live=build/tests-san/linux_btf_live
-if [ ! -x "$live" ]; then
-    echo "not ok - linux live: $live is not built (make test builds it through mk/linux_btf.mk)"
-    exit 1
-fi
-sh tests/deps.sh qemu-system-x86 socat busybox-static cpio gcc libc6-dev >/dev/null || {
-    echo "not ok - linux live: packages for the QEMU tests are missing"
-    exit 1
-}
-tmp=$(mktemp -d /tmp/mi-linux-live.XXXXXX) || exit 1
-g=$tmp/g
-cleanup() {
-    tests/guest/stop.sh "$g" >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. tests/guest/live.sh
+live_begin "linux live" "$live" mk/linux_btf.mk
 
 # One configuration: boot, dump once, read the dump (and the running guest if asked).
 config() { # NAME LIVE(0|1) BOOT-ARGS...

@@ -22,22 +22,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 live=build/tests-san/linux_live
-if [ ! -x "$live" ]; then
-    echo "not ok - linux live: $live is not built (make test builds it through mk/linux.mk)"
-    exit 1
-fi
-sh tests/deps.sh qemu-system-x86 socat busybox-static cpio gcc libc6-dev >/dev/null || {
-    echo "not ok - linux live: packages for the QEMU tests are missing"
-    exit 1
-}
-tmp=$(mktemp -d /tmp/mi-linux-live.XXXXXX) || exit 1
-g=$tmp/g
-cleanup() {
-    tests/guest/stop.sh "$g" >/dev/null 2>&1
-    [ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. tests/guest/live.sh
+live_begin "linux live" "$live" mk/linux.mk
 
 gsrc=${MI_LINUX_GUEST:-build/guest}
 lbl=${MI_LINUX_LABEL:+ $MI_LINUX_LABEL}

@@ -9,22 +9,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 live=build/tests-san/target_live
-if [ ! -x "$live" ]; then
-    echo "not ok - target live: $live is not built (make test builds it through mk/target.mk)"
-    exit 1
-fi
-sh tests/deps.sh qemu-system-x86 socat busybox-static cpio gcc libc6-dev >/dev/null || {
-    echo "not ok - target live: packages for the QEMU tests are missing"
-    exit 1
-}
-tmp=$(mktemp -d /tmp/mi-target-live.XXXXXX) || exit 1
-g=$tmp/g
-cleanup() {
-    tests/guest/stop.sh "$g" >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. tests/guest/live.sh
+live_begin "target live" "$live" mk/target.mk
 
 ok() { echo "ok - target live: $*"; }
 nok() { echo "not ok - target live: $*"; }
