@@ -186,8 +186,12 @@ check "write with ,write: QEMU's xp reads 0xefbeadde back" eval '[ "$rc" = 0 ] &
 
 # --- dump: an ELF core, read back through dump: ----------------------------------------
 E=$R/live.elf
+# paused, so that CPU 0's CR3 in the core is the one QEMU reports after it (a running guest
+# switches address spaces between the two)
+qmp --hmp "$R/qmp-test.sock" stop >/dev/null
 run $M $Q dump -o "$E"
 cr3=$(qemu_cr3)
+qmp --hmp "$R/qmp-test.sock" cont >/dev/null
 check "dump -o FILE: exit 0, one summary line, an ELF core with CPU state" \
     eval '[ "$rc" = 0 ] && [ ! -s "$R/err" ] && grep -q "^wrote $E: ELF core .*with CPU state" "$R/out"'
 echo "# $(cat "$R/out")"
