@@ -1970,11 +1970,16 @@ MEMINTRO__INLINE int memintro__x86_fast(const memintro_virt *v)
     return v->fast != 0;
 }
 
-/* Host memory that walks reuse: guest-physical [lo, lo + last + 8) lies at base. The empty
-   value (lo = ~0, last = 0) matches no 8-byte-aligned address. */
+/* What the walks of one call reuse: the host memory of the last lookup (guest-physical
+   [lo, lo + last + 8) lies at base; the empty value lo = ~0, last = 0 matches no
+   8-byte-aligned address), and, for the inline x86 walks of a batch, the page directory
+   of the last 1 GiB region walked (gb = va >> 30 of that region, ~0 for none: no va >> 30
+   has all bits set) with the AND and OR of the entries above it. The addresses of a batch
+   mostly share their upper levels, so each of them then reads two entries, not four. */
 typedef struct memintro__hmem {
     const uint8_t *base;
     uint64_t lo, last;
+    uint64_t gb, gb_table, gb_all, gb_any;
 } memintro__hmem;
 
 MEMINTRO__INLINE void memintro__hmem_none(memintro__hmem *m)
@@ -1982,6 +1987,7 @@ MEMINTRO__INLINE void memintro__hmem_none(memintro__hmem *m)
     m->base = 0;
     m->lo = ~(uint64_t)0;
     m->last = 0;
+    m->gb = ~(uint64_t)0;
 }
 
 /* Looks up the host memory around ea into *m; 0 when the 8 bytes at ea are not there. */
@@ -2024,11 +2030,20 @@ MEMINTRO__INLINE int memintro__hmem_entry(memintro_phys *p, uint64_t ea, memintr
    when the walk leaves that case (a non-canonical address, an entry not present, a table
    that is not in host memory): the general walker then walks it from the start, so it
    reports what went wrong. m is the host memory of the last lookup, kept across walks;
-   full as for memintro__hmem_entry. */
+   full as for memintro__hmem_entry; with share set the walk starts from m's page directory
+   when va lies in its 1 GiB region, and remembers the one it reaches (the walks of one
+   batch: tables are taken to stay put for the length of one call). */
 #define MEMINTRO__XSTEP(S)                                                                            \
     if (!memintro__hmem_entry(p, table + (((va >> (S)) & 511) << 3), m, &e, full) || !(e & 1)) return 0; \
     all &= e;                                                                                         \
     any |= e
+#define MEMINTRO__XSHARE                                                                              \
+    if (share) {                                                                                      \
+        m->gb = va >> 30;                                                                             \
+        m->gb_table = table;                                                                          \
+        m->gb_all = all;                                                                              \
+        m->gb_any = any;                                                                              \
+    }
 #define MEMINTRO__XLEAF(S, LV)                                                                        \
     x->pa = (e & v->leaf_mask & ~(((uint64_t)1 << (S)) - 1)) | (va & (((uint64_t)1 << (S)) - 1));   \
     x->page_size = (uint64_t)1 << (S);                                                                \
@@ -2037,15 +2052,20 @@ MEMINTRO__INLINE int memintro__hmem_entry(memintro_phys *p, uint64_t ea, memintr
     x->status = MEMINTRO_OK;                                                                          \
     return 1
 MEMINTRO__INLINE int memintro__walk_x86(const memintro_virt *v, memintro_xlate *x, memintro__hmem *m, const unsigned nl,
-                                        const int full)
+                                        const int full, const int share)
 {
     memintro_phys *p = v->phys;
     const uint64_t va = x->va, tmask = v->table_mask;
     uint64_t table = v->root[0], all = ~(uint64_t)0, any = 0, e = 0; /* AND and OR of the flag bits */
-    if (nl == 3) { /* PAE: the PDPT (2 index bits, entries without permission bits) first */
+    if (share && (va >> 30) == m->gb) { /* the page directory of the last region */
+        table = m->gb_table;
+        all = m->gb_all;
+        any = m->gb_any;
+    } else if (nl == 3) { /* PAE: the PDPT (2 index bits, entries without permission bits) first */
         if (va >> 32) return 0;                     /* not canonical: the general walk says so */
         if (!memintro__hmem_entry(p, table + ((va >> 30) & 3) * 8, m, &e, full) || !(e & 1)) return 0;
         table = e & tmask;
+        MEMINTRO__XSHARE;
     } else {
         const unsigned vb = nl == 5 ? 57 : 48;
         uint64_t top = va >> (vb - 1); /* the sign bit and the bits above it */
@@ -2061,6 +2081,7 @@ MEMINTRO__INLINE int memintro__walk_x86(const memintro_virt *v, memintro_xlate *
             MEMINTRO__XLEAF(30, 3); /* 1 GiB page */
         }
         table = e & tmask;
+        MEMINTRO__XSHARE;
     }
     MEMINTRO__XSTEP(21);
     if (e & 0x80) {
@@ -2071,15 +2092,16 @@ MEMINTRO__INLINE int memintro__walk_x86(const memintro_virt *v, memintro_xlate *
     MEMINTRO__XLEAF(12, 1);
 }
 #undef MEMINTRO__XSTEP
+#undef MEMINTRO__XSHARE
 #undef MEMINTRO__XLEAF
 
 /* memintro__walk_x86 for v's mode (nl = v->nlevels, or 0 when the mode has no fast walk). */
 MEMINTRO__INLINE int memintro__walk_fast(const memintro_virt *v, memintro_xlate *x, memintro__hmem *m)
 {
     switch (v->fast) {
-    case 4: return memintro__walk_x86(v, x, m, 4, 1);
-    case 5: return memintro__walk_x86(v, x, m, 5, 1);
-    case 3: return memintro__walk_x86(v, x, m, 3, 1);
+    case 4: return memintro__walk_x86(v, x, m, 4, 1, 1);
+    case 5: return memintro__walk_x86(v, x, m, 5, 1, 1);
+    case 3: return memintro__walk_x86(v, x, m, 3, 1, 1);
     default: return 0;
     }
 }
@@ -2398,7 +2420,7 @@ MEMINTRO__INLINE memintro_status memintro__translate_direct_n(memintro_virt *v, 
         for (i = 0; i < count; i++) x[i].reserved = !memintro__tlb_get(t, v, &x[i]);
     for (i = 0; i < count; i++) {
         if (t && !x[i].reserved) continue;
-        if (nl && memintro__walk_x86(v, &x[i], &m, nl, 1)) continue;
+        if (nl && memintro__walk_x86(v, &x[i], &m, nl, 1, 1)) continue;
         slow = 1;
         if (!memintro__walk_start(v, &x[i])) continue;
         xs[nx++] = &x[i];
@@ -2635,9 +2657,9 @@ MEMINTRO__INLINE int memintro__read1_walk(memintro_virt *v, uint64_t va, void *b
     memintro__hmem_none(&m);
     /* only the range the backend's last lookup hit (no calls: this stays a leaf) */
     switch (v->fast) {
-    case 4: ok = memintro__walk_x86(v, &x, &m, 4, 0); break;
-    case 5: ok = memintro__walk_x86(v, &x, &m, 5, 0); break;
-    case 3: ok = memintro__walk_x86(v, &x, &m, 3, 0); break;
+    case 4: ok = memintro__walk_x86(v, &x, &m, 4, 0, 0); break;
+    case 5: ok = memintro__walk_x86(v, &x, &m, 5, 0, 0); break;
+    case 3: ok = memintro__walk_x86(v, &x, &m, 3, 0, 0); break;
     default: ok = 0; break;
     }
     if (!ok) return 0;

@@ -360,6 +360,32 @@ static void test_x64(void)
     CHECK(memintro_mmu_root(&d, 0) == x64_pml4, "x86-64 40-bit PA: CR3 bits 51:40 masked");
     d.pa_bits = 0;
     d.dtb = x64_pml4;
+    {
+        /* The walks of one batch start from the page directory of the last 1 GiB region
+           they walked. Addresses alternating between two regions, and tables changed between
+           two calls: each address gets its own tables' answer (synthetic tables). */
+        memintro_virt v;
+        memintro_xlate x[6];
+        const uint64_t vas[6] = {0x1abc, 0x10000000010ull, 0x2008, 0x10000000010ull, 0x3000, 0x201234};
+        const uint64_t pas[6] = {0x5abc, 0x9010, 0x6008, 0x9010, 0x7000, 0x401234};
+        uint64_t pd_other = tab(), pt_other = tab(), old_pdpte = timg_get64(&T, x64_pdpt);
+        int ok = memintro_virt_init(&v, &B.phys, &d, scratch, sizeof scratch) == MEMINTRO_OK;
+        size_t i;
+        for (i = 0; i < 6; i++) x[i].va = vas[i];
+        ok = ok && memintro_translate(&v, x, 6) == MEMINTRO_OK;
+        for (i = 0; ok && i < 6; i++) ok = x[i].pa == pas[i];
+        CHECK(ok, "x86-64: one batch alternating between two 1 GiB regions");
+        timg_put64(&T, pd_other, pt_other | 7);
+        timg_put64(&T, pt_other + 1 * 8, 0x3f000 | 7);
+        timg_put64(&T, x64_pdpt, pd_other | 7); /* region 0 now has another page directory */
+        x[0].va = 0x1abc;
+        x[1].va = 0x2008;
+        ok = memintro_translate(&v, x, 2) == MEMINTRO_E_UNMAPPED && x[0].pa == 0x3fabc && x[0].status == MEMINTRO_OK &&
+             x[1].status == MEMINTRO_E_UNMAPPED;
+        CHECK(ok, "x86-64: a batch after the tables changed walks the new tables (0x%llx, %s)", (unsigned long long)x[0].pa,
+              memintro_status_str(x[1].status));
+        timg_put64(&T, x64_pdpt, old_pdpte);
+    }
     d.pa_bits = 40;
     {
         const tcase c2[] = {OKC(0xa123, 0xd123, K4, W | U, 1, "40-bit PAs: bit 45 dropped")};
