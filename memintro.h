@@ -1077,44 +1077,50 @@ static void memintro__buffer_slow(memintro_buffer *b, memintro__fallback *fb, me
     }
 }
 
-static memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops, size_t count, int write)
+MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops, size_t count, const int write)
 {
     memintro_buffer *b = (memintro_buffer *)self;
     const memintro_memmap *m = b->map;
-    const memintro_range *last = 0; /* the range the previous lookup hit */
     uint8_t *host[MEMINTRO__CHUNK];  /* host address of each op of a chunk that lies in one range */
     memintro__fallback fb;
     size_t base, k, n;
+    int slow = 0; /* an op went the slow way: the statuses need a look */
     fb.n = 0;
     /* Chunks of MEMINTRO__CHUNK ops: first every op's host address is looked up and its
        first byte prefetched, then the copies run. Small random reads wait on memory;
        looking a whole chunk up first lets their loads overlap instead of each copy
        waiting behind the next lookup. */
+    const memintro_range *const ranges = m->ranges;
+    const size_t nranges = m->count;
+    uint8_t *const data = MEMINTRO__AT(b, 0);
     for (base = 0; base < count; base += n) {
         n = MEMINTRO__MIN(count - base, (size_t)MEMINTRO__CHUNK);
         for (k = 0; k < n; k++) {
+            /* the range that may hold the op: found without branches on the address, since
+               random reads alternate between ranges unpredictably */
             const memintro_op *op = &ops[base + k];
-            uint64_t addr = op->addr;
-            host[k] = 0;
-            if (!last || addr - last->start >= last->size) {
-                size_t r = 0, j;
-                if (m->count <= 16) { /* a few ranges (a dump's, a VM's): count them without branches */
-                    for (j = 1; j < m->count; j++) r += m->ranges[j].start <= addr;
-                } else {
-                    r = memintro__memmap_search(m, addr);
-                }
-                if (r >= m->count) continue;
-                last = &m->ranges[r];
-                if (addr - last->start >= last->size) continue;
+            const uint64_t addr = op->addr;
+            const memintro_range *r = ranges;
+            size_t left = nranges;
+            uint64_t off;
+            if (!nranges) {
+                host[k] = 0;
+                continue;
             }
-            if (op->len > last->size - (addr - last->start)) continue;
-            host[k] = MEMINTRO__AT(b, last->offset + (addr - last->start));
+            while (left > 1) {
+                size_t half = left / 2;
+                r = r[half].start <= addr ? r + half : r;
+                left -= half;
+            }
+            off = addr - r->start;
+            host[k] = off < r->size && op->len <= r->size - off ? data + r->offset + off : 0;
             MEMINTRO_PREFETCH(host[k]);
         }
         for (k = 0; k < n; k++) {
             memintro_op *op = &ops[base + k];
             if (!host[k]) {
                 memintro__buffer_slow(b, &fb, ops, base + k, write);
+                slow = 1;
                 continue;
             }
             op->missing = 0;
@@ -1132,6 +1138,7 @@ static memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops
             }
         }
     }
+    if (!slow) return MEMINTRO_OK;
     memintro__fallback_flush(b, &fb, ops, write);
     return memintro_ops_status(ops, count);
 }

@@ -194,6 +194,8 @@ static double pass(memintro_coredump *d, size_t len, int which)
                     ops[k].flags = 0;
                 }
                 memintro_phys_read(&d->phys, ops, BATCH);
+            } else if (len == 8) { /* a fixed-size copy, as a program reading the mapping does */
+                for (k = 0; k < BATCH; k++) memcpy(dst + k * 8, srcs[i + k], 8);
             } else {
                 for (k = 0; k < BATCH; k++) memcpy(dst + k * len, srcs[i + k], len);
             }
