@@ -210,7 +210,10 @@ static size_t batch(target *t, kind k, size_t first, size_t n, size_t len, unsig
         }
         break;
     case MEMCPY:
-        for (i = 0; i < n; i++) memcpy(out + i * len, t->local + offs[(first + i) % NADDR], len);
+        if (len == 8) /* a fixed-size copy, as a program reading the mapping does */
+            for (i = 0; i < n; i++) memcpy(out + i * 8, t->local + offs[(first + i) % NADDR], 8);
+        else
+            for (i = 0; i < n; i++) memcpy(out + i * len, t->local + offs[(first + i) % NADDR], len);
         break;
     }
     return n * len;
