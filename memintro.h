@@ -979,7 +979,7 @@ MEMINTRO__DEF const memintro_range *memintro_memmap_find(const memintro_memmap *
 /* Host address of backing offset off (data == NULL: off is a host address). */
 #define MEMINTRO__AT(b, off) ((uint8_t *)((uintptr_t)(b)->data + (uintptr_t)(off)))
 #define MEMINTRO__FALLBACK_OPS 64 /* fallback pieces gathered per call */
-#define MEMINTRO__CHUNK 64        /* ops looked up (and prefetched) before their copies */
+#define MEMINTRO__CHUNK 256       /* ops looked up before their copies (4.5 KiB of stack) */
 
 /* The range of b's map that holds addr, or NULL; tries the last hit first. */
 MEMINTRO__INLINE const memintro_range *memintro__buffer_range(memintro_buffer *b, uint64_t addr)
@@ -1077,65 +1077,75 @@ static void memintro__buffer_slow(memintro_buffer *b, memintro__fallback *fb, me
     }
 }
 
+/* The index of the range of m (count > 0) that may hold addr: the last one starting at or
+   below it (0 when none does; the caller checks the range). No branches on addr: random
+   reads alternate between ranges unpredictably. */
+MEMINTRO__INLINE size_t memintro__memmap_floor(const memintro_range *ranges, size_t count, uint64_t addr)
+{
+    size_t j, i = 0;
+    if (count <= 8) { /* a dump's or a VM's few ranges: count those starting at or below addr */
+        for (j = 1; j < count; j++) i += ranges[j].start <= addr;
+        return i;
+    }
+    while (count > 1) {
+        size_t half = count / 2;
+        i = ranges[i + half].start <= addr ? i + half : i;
+        count -= half;
+    }
+    return i;
+}
+
 MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memintro_op *ops, size_t count, const int write)
 {
     memintro_buffer *b = (memintro_buffer *)self;
-    const memintro_memmap *m = b->map;
-    uint8_t *host[MEMINTRO__CHUNK];  /* host address of each op of a chunk that lies in one range */
+    const memintro_range *const ranges = b->map->ranges;
+    const size_t nranges = b->map->count;
+    uint8_t *const data = MEMINTRO__AT(b, 0);
+    uint8_t *host[MEMINTRO__CHUNK], *buf[MEMINTRO__CHUNK]; /* the 8-byte copies of a chunk */
+    uint16_t other[MEMINTRO__CHUNK];                        /* its other ops in one range */
     memintro__fallback fb;
     size_t base, k, n;
     int slow = 0; /* an op went the slow way: the statuses need a look */
     fb.n = 0;
-    /* Chunks of MEMINTRO__CHUNK ops: first every op's host address is looked up and its
-       first byte prefetched, then the copies run. Small random reads wait on memory;
-       looking a whole chunk up first lets their loads overlap instead of each copy
-       waiting behind the next lookup. */
-    const memintro_range *const ranges = m->ranges;
-    const size_t nranges = m->count;
-    uint8_t *const data = MEMINTRO__AT(b, 0);
+    /* Chunks of MEMINTRO__CHUNK ops: first every op is looked up (its status set, or it goes
+       the slow way at once), then the copies run, the 8-byte ones (the common guest read)
+       in a loop of their own. Small random reads wait on memory, and the loads of a loop
+       this short overlap the way a plain gather's do. */
     for (base = 0; base < count; base += n) {
+        size_t n8 = 0, no = 0;
         n = MEMINTRO__MIN(count - base, (size_t)MEMINTRO__CHUNK);
-        for (k = 0; k < n; k++) {
-            /* the range that may hold the op: found without branches on the address, since
-               random reads alternate between ranges unpredictably */
-            const memintro_op *op = &ops[base + k];
+        for (k = base; k < base + n; k++) {
+            memintro_op *op = &ops[k];
             const uint64_t addr = op->addr;
-            const memintro_range *r = ranges;
-            size_t left = nranges;
-            uint64_t off;
-            if (!nranges) {
-                host[k] = 0;
-                continue;
-            }
-            while (left > 1) {
-                size_t half = left / 2;
-                r = r[half].start <= addr ? r + half : r;
-                left -= half;
-            }
-            off = addr - r->start;
-            host[k] = off < r->size && op->len <= r->size - off ? data + r->offset + off : 0;
-            MEMINTRO_PREFETCH(host[k]);
-        }
-        for (k = 0; k < n; k++) {
-            memintro_op *op = &ops[base + k];
-            if (!host[k]) {
-                memintro__buffer_slow(b, &fb, ops, base + k, write);
+            const size_t len = op->len;
+            const memintro_range *r = nranges ? &ranges[memintro__memmap_floor(ranges, nranges, addr)] : 0;
+            const uint64_t off = r ? addr - r->start : 0;
+            if (!r || off >= r->size || len > r->size - off) {
+                memintro__buffer_slow(b, &fb, ops, k, write);
                 slow = 1;
                 continue;
             }
             op->missing = 0;
             op->status = MEMINTRO_OK;
-            /* 8-byte copies, the common guest read, get a fixed-size copy the compiler inlines */
-            if (op->len == 8) {
-                if (write)
-                    MEMINTRO_MEMCPY(host[k], op->buf, 8);
-                else
-                    MEMINTRO_MEMCPY(op->buf, host[k], 8);
-            } else if (write) {
-                MEMINTRO_MEMCPY(host[k], op->buf, op->len);
+            if (len == 8) {
+                host[n8] = data + r->offset + off;
+                buf[n8++] = (uint8_t *)op->buf;
             } else {
-                MEMINTRO_MEMCPY(op->buf, host[k], op->len);
+                other[no++] = (uint16_t)(k - base);
             }
+        }
+        if (write)
+            for (k = 0; k < n8; k++) MEMINTRO_MEMCPY(host[k], buf[k], 8);
+        else
+            for (k = 0; k < n8; k++) MEMINTRO_MEMCPY(buf[k], host[k], 8);
+        for (k = 0; k < no; k++) {
+            memintro_op *op = &ops[base + other[k]];
+            const memintro_range *r = &ranges[memintro__memmap_floor(ranges, nranges, op->addr)];
+            uint8_t *h = data + r->offset + (op->addr - r->start);
+            if (write)
+                MEMINTRO_MEMCPY(h, op->buf, op->len);
+            else
+                MEMINTRO_MEMCPY(op->buf, h, op->len);
         }
     }
     if (!slow) return MEMINTRO_OK;
