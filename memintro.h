@@ -1103,10 +1103,17 @@ MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memint
     uint8_t *const data = MEMINTRO__AT(b, 0);
     uint8_t *host[MEMINTRO__CHUNK], *buf[MEMINTRO__CHUNK]; /* the 8-byte copies of a chunk */
     uint16_t other[MEMINTRO__CHUNK];                        /* its other ops in one range */
+    uint64_t s4[4]; /* up to 4 ranges: their starts, the rest past every address */
     memintro__fallback fb;
     size_t base, k, n;
     int slow = 0; /* an op went the slow way: the statuses need a look */
     fb.n = 0;
+    if (!nranges) { /* nothing mapped: the fallback or holes */
+        for (k = 0; k < count; k++) memintro__buffer_slow(b, &fb, ops, k, write);
+        memintro__fallback_flush(b, &fb, ops, write);
+        return memintro_ops_status(ops, count);
+    }
+    for (k = 0; k < 4; k++) s4[k] = k < nranges ? ranges[k].start : ~(uint64_t)0;
     /* Chunks of MEMINTRO__CHUNK ops: first every op is looked up (its status set, or it goes
        the slow way at once), then the copies run, the 8-byte ones (the common guest read)
        in a loop of their own. Small random reads wait on memory, and the loads of a loop
@@ -1118,9 +1125,11 @@ MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memint
             memintro_op *op = &ops[k];
             const uint64_t addr = op->addr;
             const size_t len = op->len;
-            const memintro_range *r = nranges ? &ranges[memintro__memmap_floor(ranges, nranges, addr)] : 0;
-            const uint64_t off = r ? addr - r->start : 0;
-            if (!r || off >= r->size || len > r->size - off) {
+            const memintro_range *r =
+                &ranges[nranges <= 4 ? (size_t)(s4[1] <= addr) + (s4[2] <= addr) + (s4[3] <= addr)
+                                     : memintro__memmap_floor(ranges, nranges, addr)];
+            const uint64_t off = addr - r->start;
+            if (off >= r->size || len > r->size - off) {
                 memintro__buffer_slow(b, &fb, ops, k, write);
                 slow = 1;
                 continue;

@@ -368,6 +368,51 @@ static void test_buffer_batches(void)
           nfb, nhole, ncross, bad);
 }
 
+/* A buffer over maps of 0, 3, 6 and 12 ranges (each takes its own lookup path) and a batch
+   of 1000 random reads: every byte equals the image's, unbacked bytes read as zeros (synthetic image). */
+static void test_buffer_lookup(void)
+{
+    static uint8_t img[12 * 0x1000], out[1000][16];
+    static memintro_op ops[1000];
+    static const size_t counts[] = {0, 3, 6, 12};
+    memintro_range r[12];
+    memintro_memmap m;
+    memintro_buffer b;
+    size_t c, i, k;
+    uint32_t seed = 777;
+    for (i = 0; i < sizeof img; i++) img[i] = (uint8_t)(i * 31 + 7);
+    for (c = 0; c < 4; c++) {
+        size_t n = counts[c], bad = 0, holes = 0;
+        memintro_memmap_init(&m, r, 12);
+        for (i = 0; i < n; i++) memintro_memmap_add(&m, 0x100000 + i * 0x3000, 0x1000, i * 0x1000); /* gaps between */
+        memintro_buffer_init(&b, img, sizeof img, &m, 0);
+        for (i = 0; i < 1000; i++) {
+            seed = seed * 1103515245u + 12345u;
+            ops[i].addr = 0x100000 + (uint64_t)((seed >> 8) % 12) * 0x3000 + (seed >> 4) % 0x1400 - 0x200;
+            ops[i].len = (seed & 3) ? 8 : 1 + (seed >> 24) % 16;
+            ops[i].buf = out[i];
+            ops[i].flags = 0;
+            memset(out[i], 0xee, sizeof out[i]);
+        }
+        memintro_phys_read(&b.phys, ops, 1000);
+        for (i = 0; i < 1000; i++) {
+            size_t missing = 0;
+            for (k = 0; k < ops[i].len; k++) {
+                uint64_t a = ops[i].addr + k - 0x100000;
+                size_t ri = (size_t)(a / 0x3000);
+                int backed = a % 0x3000 < 0x1000 && ri < n;
+                uint8_t want = backed ? img[ri * 0x1000 + a % 0x3000] : 0;
+                missing += !backed;
+                bad += out[i][k] != want;
+            }
+            bad += ops[i].missing != missing || (ops[i].status == MEMINTRO_OK) != (missing == 0);
+            holes += missing != 0;
+        }
+        CHECK(bad == 0 && (n ? holes > 100 && holes < 1000 : holes == 1000),
+              "buffer over %zu ranges: 1000 random reads equal the image (%zu with holes, %zu differences)", n, holes, bad);
+    }
+}
+
 int main(void)
 {
     test_status();
@@ -375,5 +420,6 @@ int main(void)
     test_memmap();
     test_buffer();
     test_buffer_batches();
+    test_buffer_lookup();
     return check_done();
 }
