@@ -2711,6 +2711,20 @@ static MEMINTRO__NOINLINE memintro_status memintro__read1_at(memintro_virt *v, u
     return memintro__read1(v, va, buf, len);
 }
 
+/* Copies n small pieces gathered by memintro__virt_rw; returns 0. */
+#define MEMINTRO__PAIRS 256
+static size_t memintro__copy_pairs(uint8_t *const *dst, const uint8_t *const *src, const uint8_t *len, size_t n)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        if (len[k] == 8)
+            MEMINTRO_MEMCPY(dst[k], src[k], 8);
+        else
+            MEMINTRO_MEMCPY(dst[k], src[k], len[k]);
+    }
+    return 0;
+}
+
 static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, size_t count, int write)
 {
     memintro__rw r;
@@ -2721,6 +2735,17 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
     memintro_op *data;
     uint32_t *owner;
     size_t i, nd = 0, round = v->round;
+    /* Small read pieces of TLB hits over a backend with direct access are gathered as
+       (destination, host source, length) and copied in a loop of their own, without ops or
+       a second lookup: host memory of the last range looked up is guest-physical
+       [hlo, hlo + hlen) at hbase. The pairs are copied before any other call into the
+       backend (which may move what direct pointers point at). */
+    const int direct = !write && v->phys->direct != 0;
+    const uint8_t *hbase = 0, *src[MEMINTRO__PAIRS];
+    uint8_t *dst[MEMINTRO__PAIRS];
+    uint8_t plen[MEMINTRO__PAIRS];
+    uint64_t hlo = 0, hlen = 0;
+    size_t np = 0;
     if (!count) return MEMINTRO_OK;
     if (!ops) return MEMINTRO_E_INVALID;
     if (!v->round) { /* memintro_virt_init failed or was not called */
@@ -2820,6 +2845,21 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
                     st = MEMINTRO_E_UNMAPPED; /* placeholder until then; never merged */
                 }
             }
+            if (direct && st == MEMINTRO_OK && len <= 16) {
+                if (pa - hlo >= hlen || hlen - (pa - hlo) < len) {
+                    hbase = memintro__direct_range(v->phys, pa, &hlo, &hlen);
+                    if (!hbase) hlo = hlen = 0;
+                }
+                if (hbase && pa - hlo < hlen && hlen - (pa - hlo) >= len) {
+                    src[np] = hbase + (pa - hlo);
+                    dst[np] = buf + off;
+                    plen[np++] = (uint8_t)len;
+                    if (np == MEMINTRO__PAIRS) np = memintro__copy_pairs(dst, src, plen, np);
+                    off += len;
+                    prev = 0;
+                    continue;
+                }
+            }
             if (st == MEMINTRO_OK && prev && prev->addr + prev->len == pa) {
                 prev->len += (size_t)len; /* contiguous in both guest-physical memory and the buffer */
             } else {
@@ -2836,6 +2876,9 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
             }
             off += len;
             if (nd == round) {
+                np = memintro__copy_pairs(dst, src, plen, np);
+                hbase = 0;
+                hlo = hlen = 0;
                 r.nd = nd;
                 memintro__rw_flush(&r);
                 nd = 0;
@@ -2843,6 +2886,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
             }
         }
     }
+    memintro__copy_pairs(dst, src, plen, np);
     r.nd = nd;
     memintro__rw_flush(&r);
     if (t) {
@@ -3274,6 +3318,7 @@ MEMINTRO__DEF memintro_status memintro_scan_virt(memintro_virt *v, uint64_t star
 #undef MEMINTRO__AT
 #undef MEMINTRO__FALLBACK_OPS
 #undef MEMINTRO__CHUNK
+#undef MEMINTRO__PAIRS
 #undef MEMINTRO__DEF
 #undef MEMINTRO__INLINE
 #undef MEMINTRO__GROUP
