@@ -2439,7 +2439,7 @@ MEMINTRO__W32DEF memintro_status memintro_win32_processes(memintro_win32 *w, mem
 {
     memintro__w32_pend pend;
     memintro_win32_process p;
-    uint64_t ep, start, head, prev, tort, flink, blink, next, deref;
+    uint64_t ep, start, head, prev, tort, flink = 0, blink = 0, next, deref;
     uint32_t count = 0, power = 1, lam = 0;
     unsigned ps;
     memintro_status s;
