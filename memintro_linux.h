@@ -1470,6 +1470,7 @@ static int memintro__lk_markers(memintro_linux *l)
                 if (memintro__lk_names(l, e - w, 1, w, 1, 256)) return 1;
                 continue;
             }
+            v = 1; /* no zero marker found yet */
             for (z = e - w; z >= w && k < MEMINTRO__LK_MAXSYMS / 256; k++) {
                 z -= w;
                 if (!memintro__lk_word(l, z, w, &v) || v >= prev || prev - v > MEMINTRO__LK_BLOCK_MAX) break;
