@@ -1488,7 +1488,7 @@ static void memintro__tg_builtin_close(void *handle)
 /* The QEMU VMs on this host: name (or pid=N) and a description. */
 static memintro_status memintro__tg_qemu_targets(memintro_connector_target_fn fn, void *user, char *err, size_t errlen)
 {
-    memintro_qemu_vm vm[64], *vms = vm;
+    memintro_qemu_vm vm[16], *vms = vm;
     size_t n = 0, i, cap = sizeof vm / sizeof vm[0];
     memintro_status s = memintro_qemu_list(vms, cap, &n);
     if (s != MEMINTRO_OK) {
