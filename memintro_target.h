@@ -2174,6 +2174,12 @@ MEMINTRO__TGDEF memintro_status memintro_target_write_elf_fd(memintro_target *t,
 #undef MEMINTRO__TGDEF
 #undef MEMINTRO__TG_PRINTF
 #undef MEMINTRO__TG_ULL
+#undef MEMINTRO__TG_NMW
+#undef MEMINTRO__TG_CACHE_SIZE
+#undef MEMINTRO__TG_CACHE_TIME
+#undef MEMINTRO__TG_MAGIC
+#undef MEMINTRO__TG_NBUILTIN
+#undef MEMINTRO__TG_MAX_REG
 
 
 #endif /* MEMINTRO_TARGET_IMPLEMENTATION_INCLUDED */
