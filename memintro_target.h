@@ -82,7 +82,7 @@
      for the connector named, refuses unknown keys, calls its open with the TARGET and its
      own keys, fills the target from what the open handed back (a registered connector:
      kind MEMINTRO_TARGET_PLUGIN, layout MEMINTRO_TARGET_LAYOUT_CONNECTOR, facts
-     "connector" and "live", one range per map range), then puts the middleware over its
+     "version" and "live", one range per map range), then puts the middleware over its
      phys. memintro_target_close calls the connector's close once. A registered
      connector's load_cpus and pause serve memintro_target_load_cpus / _pause / _resume.
      The built-ins' descriptors open only through memintro_target_open (their open fills
@@ -1797,7 +1797,7 @@ static memintro_status memintro__tg_plugin_fill(memintro_target *t, const memint
         t->vmcoreinfo = r->vmcoreinfo;
         t->vmcoreinfo_size = r->vmcoreinfo_size;
     }
-    memintro__tg_fact(t, "connector", "%s %s (registered)", c->name, c->version ? c->version : "");
+    memintro__tg_fact(t, "version", "%s (a registered connector)", c->version && c->version[0] ? c->version : "?");
     memintro__tg_fact(t, "live", "%s", t->live ? "yes: reads race with the running guest" : "no");
     for (i = 0; i < r->map->count; i++) {
         const memintro_range *g = &r->map->ranges[i];
