@@ -440,10 +440,13 @@ typedef struct memintro_target {
    t->error names the problem in one line, nothing stays allocated (memintro_target_close
    is still allowed) and:
      MEMINTRO_E_INVALID   with t->bad_spec = 1: a malformed string (unknown connector - the
-                          message lists the known ones -, unknown key, no path, bad number);
-                          also (bad_spec = 0) a bad allocator or several VMs matching;
-     otherwise the backend's status: MEMINTRO_E_NOTFOUND (no such file or VM),
-     E_PERMISSION, E_FORMAT (a damaged dump), E_UNSUPPORTED (a directory, a FIFO, a
+                          message lists the known ones -, unknown key - it lists the
+                          connector's and the middleware's -, a key given twice, no path, a
+                          bad number or middleware value), or a registered connector's open
+                          returned E_INVALID; also (bad_spec = 0) a bad allocator, several
+                          VMs matching, a registered connector that gave no phys or map;
+     otherwise the backend's (or the registered connector's) status: MEMINTRO_E_NOTFOUND
+     (no such file or VM), E_PERMISSION, E_FORMAT (a damaged dump), E_UNSUPPORTED (a directory, a FIFO, a
      socket: not a file; write access to a file; a dump variant not read), E_IO, E_GONE,
      E_NOSPACE (allocation). */
 MEMINTRO_API memintro_status memintro_target_open(memintro_target *t, const char *spec,
