@@ -16,7 +16,9 @@
    key: cache (a repeated read is served without a backend batch; cache_size and
    cache_time change that; the defaults: on for a live target, off otherwise and for raw
    images; direct access passes through), delay (a batch takes at least the delay), metrics
-   (counts what a known sequence of reads did, one line through the callback at close). */
+   (counts what a known sequence of reads did, one line through the callback at close);
+   30000 pseudo-random strings of the syntax's characters through the parser (a result whose
+   keys are all known, or a one-line refusal; no sanitizer report). */
 #define MEMINTRO_TARGET_IMPLEMENTATION
 #include "memintro_target.h"
 
