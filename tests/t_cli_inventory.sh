@@ -115,6 +115,10 @@ for b in build/memintro build/memintro-san; do
     cp "$IMG" "$T/x,base=1"
     run $b -c "raw:$T/x,base=1," read 0x1000 16
     check "$n: a trailing ',' ends the path (a file named x,base=1)" eval '[ "$rc" = 0 ] && grep -qF "$HELLO" "$T/out"'
+    run $b -c "nope:$IMG" info
+    check "$n: an unknown connector: the known ones, and where to look for a plugin" \
+        one_error 2 'unknown connector "nope" in "nope:'"$IMG"'" (known: qemu, dump, raw'
+    check "$n: ... and the hint names connectors and plugins" grep -qF "memintro connectors lists them, memintro plugins says why" "$T/err"
     run $b -c "raw:$IMG,bogus=1" read 0x1000 16
     check "$n: raw: an unknown key is refused with the known ones" \
         one_error 2 'raw: unknown option "bogus" (known keys: base; on every connector: cache, cache_size, cache_time, delay, metrics)'

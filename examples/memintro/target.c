@@ -22,6 +22,9 @@ int cli_target_get(cli_ctx *c, cli_target **out)
         int bad = c->t.bad_spec;
         cli_oneline(memintro_target_error(&c->t), msg, sizeof msg);
         memintro_target_close(&c->t);
+        if (bad && !strncmp(msg, "unknown connector", 17)) /* perhaps a plugin that did not load */
+            return cli_error(CLI_USAGE, "%s; memintro connectors lists them, memintro plugins says why a plugin was "
+                                        "not loaded", msg);
         return cli_error(bad ? CLI_USAGE : CLI_FAIL, "%s", msg);
     }
     /* a file that shrinks while it is mapped raises SIGBUS: the guard names it */
