@@ -22,6 +22,9 @@ int cli_target_get(cli_ctx *c, cli_target **out)
         int bad = c->t.bad_spec;
         cli_oneline(memintro_target_error(&c->t), msg, sizeof msg);
         memintro_target_close(&c->t);
+        if (bad && !strncmp(msg, "unknown connector", 17)) /* perhaps a plugin that did not load */
+            return cli_error(CLI_USAGE, "%s; memintro connectors lists them, memintro plugins says why a plugin was "
+                                        "not loaded", msg);
         return cli_error(bad ? CLI_USAGE : CLI_FAIL, "%s", msg);
     }
     /* a file that shrinks while it is mapped raises SIGBUS: the guard names it */
@@ -40,8 +43,8 @@ void cli_target_cpus(cli_target *t)
 void cli_connectors_each(void (*fn)(void *user, const char *syntax, const char *help), void *user)
 {
     size_t i, n = 0;
-    const memintro_target_connector *k = memintro_target_connectors(&n);
-    for (i = 0; i < n; i++) fn(user, k[i].syntax, k[i].help);
+    const memintro_connector *const *k = memintro_target_connector_list(&n);
+    for (i = 0; i < n; i++) fn(user, k[i]->syntax ? k[i]->syntax : k[i]->name, k[i]->help ? k[i]->help : "");
 }
 
 /* Checks that the root table at `root` (from `what` = dtb) is inside the target's memory. */
