@@ -24,7 +24,9 @@
    name is E_INVALID listing the known ones; a layer registered by the test is found by auto
    after the built-ins (not before: a Windows image with its marker is still win32).
    Everything here is synthetic. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memintro_qemu.h's implementation (through memintro_target.h) */
+#endif
 #include "tests/win32_image.h"
 
 /* the declarations first, so memintro_linux.h (in the unit test's file) declares its hints */
