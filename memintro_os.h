@@ -462,7 +462,8 @@ static memintro_status memintro__os_w32_facts(void *state, memintro_os_fact_fn f
 {
     const memintro_win32 *w = &((memintro__os_w32 *)state)->w;
     const char *found = memintro_win32_why(w);
-    if (memintro__os_fact(fn, user, "arch", "%s", memintro_arch_name(w->arch)) ||
+    /* each call in turn until fn asks to stop */
+    (void)(memintro__os_fact(fn, user, "arch", "%s", memintro_arch_name(w->arch)) ||
         memintro__os_fact(fn, user, "version", "%u.%u", (unsigned)w->major, (unsigned)w->minor) ||
         memintro__os_fact(fn, user, "build", "%u", (unsigned)w->build) ||
         memintro__os_fact(fn, user, "kernel_base", "0x%llx", MEMINTRO__OS_ULL(w->kernel_base)) ||
@@ -474,8 +475,7 @@ static memintro_status memintro__os_w32_facts(void *state, memintro_os_fact_fn f
         memintro__os_fact(fn, user, "system_eprocess", "0x%llx", MEMINTRO__OS_ULL(w->system_process)) ||
         memintro__os_fact(fn, user, "ps_active_process_head", "0x%llx", MEMINTRO__OS_ULL(w->ps_active_process_head)) ||
         memintro__os_fact(fn, user, "ps_loaded_module_list", "0x%llx", MEMINTRO__OS_ULL(w->ps_loaded_module_list)) ||
-        memintro__os_fact(fn, user, "found", "%s", found ? found : ""))
-        return MEMINTRO_OK;
+        memintro__os_fact(fn, user, "found", "%s", found ? found : ""));
     return MEMINTRO_OK;
 }
 
@@ -1206,6 +1206,7 @@ MEMINTRO__OSDEF memintro_status memintro_os_process_find(memintro_os *os, uint64
     s = os->layer->processes(os->state, memintro__os_find_one, &f);
     if (f.found) {
         os->error[0] = 0;
+        if (memintro__os_builtin(os->layer)) ((memintro__os_base *)os->state)->msg[0] = 0;
         return MEMINTRO_OK;
     }
     if (s == MEMINTRO_OK) return memintro__os_fail(os, MEMINTRO_E_NOTFOUND, "no process with pid %llu", MEMINTRO__OS_ULL(pid));
