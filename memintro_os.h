@@ -398,7 +398,7 @@ static memintro_status memintro__os_w32_detect(memintro_target *t, const memintr
     size_t need = memintro_win32_mem_size(MEMINTRO__OS_W32_TLB);
     memintro_arch a = oh->paging.arch;
     *state = 0;
-    if (t->kind == MEMINTRO_TARGET_QEMU && !t->cpus_loaded) memintro_target_load_cpus(t);
+    if (!t->cpus_loaded) memintro_target_load_cpus(t); /* a live VM's registers (files: at open) */
     memintro_win32_hints_from_target(t, &h);
     if (a != MEMINTRO_ARCH_NONE) {
         if (a != MEMINTRO_ARCH_X86_64 && a != MEMINTRO_ARCH_X86_PAE && a != MEMINTRO_ARCH_X86) {
@@ -651,7 +651,7 @@ static memintro_status memintro__os_lx_detect(memintro_target *t, const memintro
     memintro_status s;
     memintro_arch a = oh->paging.arch;
     *state = 0;
-    if (t->kind == MEMINTRO_TARGET_QEMU && !t->cpus_loaded) memintro_target_load_cpus(t);
+    if (!t->cpus_loaded) memintro_target_load_cpus(t); /* a live VM's registers (files: at open) */
     memintro_linux_hints_from_target(t, &h);
     if (a != MEMINTRO_ARCH_NONE) {
         if (a != MEMINTRO_ARCH_X86_64 && a != MEMINTRO_ARCH_X86_64_LA57) {
@@ -965,7 +965,7 @@ static memintro_status memintro__os_none_kernel_virt(void *state, memintro_virt 
     if (st->hint.arch != MEMINTRO_ARCH_NONE && st->hint.dtb) {
         d = st->hint;
     } else {
-        if (t->kind == MEMINTRO_TARGET_QEMU && !t->cpus_loaded) memintro_target_load_cpus(t);
+        if (!t->cpus_loaded) memintro_target_load_cpus(t); /* a live VM's registers (files: at open) */
         if (!t->has_paging || (st->hint.arch != MEMINTRO_ARCH_NONE && st->hint.arch != t->paging.arch)) {
             memintro__os_set(st->base.msg, sizeof st->base.msg, "no paging known: %s",
                              t->cpu_note[0] ? t->cpu_note : st->hint.arch != MEMINTRO_ARCH_NONE
