@@ -114,6 +114,7 @@ static const cli_command cli_commands[] = {
     {"write", "[--virt] ADDR HEXBYTES", "write bytes (\"de ad be ef\") at ADDR; needs\n"
                                         "a VM opened with -c qemu:...,write",
      cmd_write},
+    {"os", "", "the OS layers --os chooses from (plugins too)", cmd_os},
     {"dump", "-o FILE [--force]", "write the target's memory as an ELF core\n"
                                   "(CPU notes when known); -o - for stdout;\n"
                                   "--force replaces an existing FILE",
