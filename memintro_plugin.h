@@ -123,6 +123,9 @@
 #ifndef MEMINTRO_PLUGIN_H
 #define MEMINTRO_PLUGIN_H
 
+#if defined(MEMINTRO_PLUGIN_IMPLEMENTATION) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* pread, O_CLOEXEC, st_mtim (effective when this is the file's first include) */
+#endif
 #if defined(MEMINTRO_PLUGIN_IMPLEMENTATION) && !defined(MEMINTRO_PLUGIN_NO_DEPS)
 #ifndef MEMINTRO_OS_IMPLEMENTATION
 #define MEMINTRO_OS_IMPLEMENTATION

@@ -12,9 +12,11 @@
 
    Built by `make` (mk/plugins.mk) as build/plugins/file.so:
        cc -shared -fPIC -fvisibility=hidden file.c -o file.so
-   Define PLUGIN_ABI to build a descriptor with another ABI version (the tests do, to see
-   it refused). */
+   The tests build it with PLUGIN_ABI (another descriptor ABI version), PLUGIN_NAME,
+   PLUGIN_VERSION and PLUGIN_HOST_CALL (a call into the program, which dlopen refuses). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #define MEMINTRO_IMPLEMENTATION /* the core's helpers, hidden in this plugin (-fvisibility=hidden) */
 #include "memintro.h"
 #include "memintro_plugin.h"
@@ -27,6 +29,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef PLUGIN_HOST_CALL /* the tests build it so: a call into the loading program fails dlopen */
+#define memintro_plugin_arg memintro_connector_arg
+#endif
 #ifndef PLUGIN_ABI
 #define PLUGIN_ABI MEMINTRO_PLUGIN_ABI
 #endif
