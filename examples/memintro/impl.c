@@ -8,3 +8,6 @@
 #include "memintro_win32.h"
 #define MEMINTRO_LINUX_IMPLEMENTATION
 #include "memintro_linux.h"
+#define MEMINTRO_OS_IMPLEMENTATION
+#define MEMINTRO_OS_NO_DEPS
+#include "memintro_os.h"
