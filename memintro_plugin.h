@@ -268,7 +268,8 @@ typedef struct memintro_plugins {
     size_t count;
     size_t loaded, rejected;        /* how many of each */
     char path[4096];                /* the folders searched, colon-separated */
-    char error[512];                /* a failure of the search itself ("" if none) */
+    char error[512];                /* a failure of the search itself, or (MEMINTRO_OK) a
+                                       note that candidates were left out; "" if none */
     memintro_allocator allocator;
 } memintro_plugins;
 
@@ -1204,7 +1205,9 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
     memintro__plugin_cand *cand = 0;
     size_t cap = 0, i, j, *byage = 0;
     const char *dirs;
-    char *names[256];
+    char **names = 0;
+    size_t ncap = 0;
+    int skipped = 0;
     if (!p) return MEMINTRO_E_INVALID;
     memset(p, 0, sizeof *p);
     if (!o) {
@@ -1253,8 +1256,23 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
         while ((de = readdir(dp)) != 0) {
             size_t l = strlen(de->d_name);
             if (l < 4 || strcmp(de->d_name + l - 3, ".so")) continue;
-            if (nn == sizeof names / sizeof names[0]) break; /* 256 a folder */
-            if (!(names[nn] = (char *)memintro__plugin_alloc(&p->allocator, l + 1))) break;
+            if (nn == ncap) {
+                size_t nc = ncap ? ncap * 2 : 64;
+                char **nw = nc <= MEMINTRO_PLUGIN_MAX_FILES * 2u
+                                ? (char **)memintro__plugin_alloc(&p->allocator, nc * sizeof *nw) : 0;
+                if (!nw) {
+                    skipped = 1;
+                    break;
+                }
+                if (nn) memcpy(nw, names, nn * sizeof *nw);
+                memintro__plugin_free(&p->allocator, names);
+                names = nw;
+                ncap = nc;
+            }
+            if (!(names[nn] = (char *)memintro__plugin_alloc(&p->allocator, l + 1))) {
+                skipped = 1;
+                break;
+            }
             memcpy(names[nn++], de->d_name, l + 1);
         }
         closedir(dp);
@@ -1266,7 +1284,10 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
             int fd, len = snprintf(full, sizeof full, "%s/%s", dir, names[k]);
             if (len <= 0 || (size_t)len >= sizeof full) continue;
             if (stat(full, &st) || !S_ISREG(st.st_mode)) continue; /* candidates are regular files */
-            if (p->count >= MEMINTRO_PLUGIN_MAX_FILES) continue;
+            if (p->count >= MEMINTRO_PLUGIN_MAX_FILES) {
+                skipped = 1;
+                continue;
+            }
             if (p->count == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 memintro_plugin_entry *ne = (memintro_plugin_entry *)memintro__plugin_alloc(&p->allocator, nc * sizeof *ne);
@@ -1275,6 +1296,7 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
                     memintro__plugin_free(&p->allocator, ne);
                     memintro__plugin_free(&p->allocator, ncand);
                     for (; k < nn; k++) memintro__plugin_free(&p->allocator, names[k]);
+                    memintro__plugin_free(&p->allocator, names);
                     snprintf(p->error, sizeof p->error, "out of memory");
                     memintro__plugin_free(&p->allocator, cand);
                     return MEMINTRO_E_NOSPACE;
@@ -1320,6 +1342,10 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
         }
         for (k = 0; k < nn; k++) memintro__plugin_free(&p->allocator, names[k]);
     }
+    memintro__plugin_free(&p->allocator, names);
+    if (skipped)
+        snprintf(p->error, sizeof p->error, "more candidates than could be listed (at most %u, "
+                 "MEMINTRO_PLUGIN_MAX_FILES): the rest were not looked at", (unsigned)MEMINTRO_PLUGIN_MAX_FILES);
     /* load what passed, newest first: the newest of a name wins */
     if (p->count && !(byage = (size_t *)memintro__plugin_alloc(&p->allocator, p->count * sizeof *byage))) {
         snprintf(p->error, sizeof p->error, "out of memory");

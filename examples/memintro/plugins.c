@@ -27,6 +27,7 @@ void cli_plugins_load(int argc, char **argv)
         cli_warn("plugins: %s", cli_plugin_list.error);
         return;
     }
+    if (cli_plugin_list.error[0]) cli_warn("plugins: %s", cli_plugin_list.error);
     for (i = 1; i < (size_t)argc; i++)
         if (!strcmp(argv[i], "plugins")) listing = 1; /* the listing says it all */
     for (i = 0; !listing && i < cli_plugin_list.count; i++) {
@@ -68,6 +69,7 @@ int cmd_plugins(cli_ctx *c, int argc, char **argv)
     cli_end(o);
     cli_num(o, "loaded", 0, cli_plugin_list.loaded);
     cli_num(o, "rejected", 0, cli_plugin_list.rejected);
+    cli_str(o, "error", 0, cli_plugin_list.error);
     cli_end(o);
     if (!cli_plugin_list.count && !o->json) cli_note("no plugin (*.so) in %s", cli_plugin_list.path);
     return CLI_OK;
