@@ -43,7 +43,8 @@
 
    WRITING A PLUGIN
      A plugin includes this header for the types only (no IMPLEMENTATION macro) and
-     defines its descriptor with MEMINTRO_PLUGIN_EXPORT:
+     defines its descriptor with MEMINTRO_PLUGIN_EXPORT (in outline; examples/plugins/file.c
+     is a whole connector, examples/plugins/toyos.c a whole OS layer):
 
          static const memintro_connector my_conn = { MEMINTRO_CONNECTOR_ABI, "mine", ... };
          MEMINTRO_PLUGIN_EXPORT const memintro_plugin_descriptor memintro_plugin = {
@@ -83,7 +84,9 @@
        an already loaded file as loaded again without reloading it;
      - protect the process from a plugin that passed: a loaded plugin is native code with
        the rights of the process (the checks keep out wrong files, not malicious ones);
-     - look at symlinked folders' permissions, signatures or owners;
+     - look at permissions, owners or signatures, or guard against a file changed between
+       its check and dlopen: a plugin folder must be writable only by those trusted to run
+       code in the process;
      - read the plugin's name before dlopen: the name is a pointer in the descriptor
        (relocated at load time), so a name clash is settled after dlopen (the losing file's
        constructors, if any, have run) and the loser is closed again;
@@ -92,6 +95,7 @@
 
    REFERENCE (in the order declared below)
      MEMINTRO_PLUGIN_EXPORT        how a plugin defines its descriptor
+     memintro_plugin_arg           a connector key's value, for plugins (inline)
      memintro_plugin_check_image   the ELF check over a reader callback (any bytes)
      memintro_plugin_check_file    the ELF check of one file
      memintro_plugin_search_path   the folders searched, colon-separated
@@ -252,7 +256,9 @@ typedef struct memintro_plugin_entry {
 } memintro_plugin_entry;
 
 /* memintro_plugin_options.flags */
-#define MEMINTRO_PLUGIN_CHECK_ONLY 0x1u /* check and list the candidates, load none */
+#define MEMINTRO_PLUGIN_CHECK_ONLY 0x1u /* check and list the candidates, load none (those
+                                           that passed are listed as rejected, reason
+                                           "not loaded (check only): ...") */
 
 /* Options of memintro_plugins_load. A zeroed struct (or NULL) means the defaults. */
 typedef struct memintro_plugin_options {
@@ -1134,8 +1140,9 @@ static void memintro__plugin_load_one(memintro_plugin_entry *e, uint64_t dev, ui
             memintro__plugin_reject(e, "OS layer ABI version %s is needed", v, 0);
             goto fail;
         }
-        if (!dsc->os->detect) {
-            memintro__plugin_reject(e, "OS layer \"%s\" has no detect function", e->name, 0);
+        if (!dsc->os->detect || !dsc->os->kernel_virt) {
+            memintro__plugin_reject(e, "OS layer \"%s\" has no %s function", e->name,
+                                    dsc->os->detect ? "kernel_virt" : "detect");
             goto fail;
         }
         inner = dsc->os->name;
