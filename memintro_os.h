@@ -104,8 +104,23 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+/* all of memintro_target.h's too, so that the order of includes does not matter (a file
+   may have included memintro_target.h for its declarations first) */
 #ifndef MEMINTRO_TARGET_IMPLEMENTATION
 #define MEMINTRO_TARGET_IMPLEMENTATION
+#endif
+#ifndef MEMINTRO_IMPLEMENTATION
+#define MEMINTRO_IMPLEMENTATION
+#endif
+#ifndef MEMINTRO_QEMU_IMPLEMENTATION
+#define MEMINTRO_QEMU_IMPLEMENTATION
+#endif
+#ifndef MEMINTRO_COREDUMP_IMPLEMENTATION
+#define MEMINTRO_COREDUMP_IMPLEMENTATION
+#endif
+#if !defined(MEMINTRO_COREDUMP_ZLIB) && !defined(MEMINTRO_COREDUMP_LZO) && !defined(MEMINTRO_COREDUMP_SNAPPY) && \
+    !defined(MEMINTRO_COREDUMP_ZSTD) && !defined(MEMINTRO_COREDUMP_DLOPEN)
+#define MEMINTRO_COREDUMP_DLOPEN
 #endif
 #ifndef MEMINTRO_WIN32_IMPLEMENTATION
 #define MEMINTRO_WIN32_IMPLEMENTATION
@@ -115,6 +130,9 @@
 #endif
 #endif
 
+#include "memintro.h"
+#include "memintro_qemu.h"
+#include "memintro_coredump.h"
 #include "memintro_target.h"
 #include "memintro_win32.h"
 #include "memintro_linux.h"
