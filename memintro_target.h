@@ -82,7 +82,7 @@
      for the connector named, refuses unknown keys, calls its open with the TARGET and its
      own keys, fills the target from what the open handed back (a registered connector:
      kind MEMINTRO_TARGET_PLUGIN, layout MEMINTRO_TARGET_LAYOUT_CONNECTOR, facts
-     "connector" and "live", one range per map range), then puts the middleware over its
+     "version" and "live", one range per map range), then puts the middleware over its
      phys. memintro_target_close calls the connector's close once. A registered
      connector's load_cpus and pause serve memintro_target_load_cpus / _pause / _resume.
      The built-ins' descriptors open only through memintro_target_open (their open fills
@@ -440,10 +440,13 @@ typedef struct memintro_target {
    t->error names the problem in one line, nothing stays allocated (memintro_target_close
    is still allowed) and:
      MEMINTRO_E_INVALID   with t->bad_spec = 1: a malformed string (unknown connector - the
-                          message lists the known ones -, unknown key, no path, bad number);
-                          also (bad_spec = 0) a bad allocator or several VMs matching;
-     otherwise the backend's status: MEMINTRO_E_NOTFOUND (no such file or VM),
-     E_PERMISSION, E_FORMAT (a damaged dump), E_UNSUPPORTED (a directory, a FIFO, a
+                          message lists the known ones -, unknown key - it lists the
+                          connector's and the middleware's -, a key given twice, no path, a
+                          bad number or middleware value), or a registered connector's open
+                          returned E_INVALID; also (bad_spec = 0) a bad allocator, several
+                          VMs matching, a registered connector that gave no phys or map;
+     otherwise the backend's (or the registered connector's) status: MEMINTRO_E_NOTFOUND
+     (no such file or VM), E_PERMISSION, E_FORMAT (a damaged dump), E_UNSUPPORTED (a directory, a FIFO, a
      socket: not a file; write access to a file; a dump variant not read), E_IO, E_GONE,
      E_NOSPACE (allocation). */
 MEMINTRO_API memintro_status memintro_target_open(memintro_target *t, const char *spec,
@@ -1797,7 +1800,7 @@ static memintro_status memintro__tg_plugin_fill(memintro_target *t, const memint
         t->vmcoreinfo = r->vmcoreinfo;
         t->vmcoreinfo_size = r->vmcoreinfo_size;
     }
-    memintro__tg_fact(t, "connector", "%s %s (registered)", c->name, c->version ? c->version : "");
+    memintro__tg_fact(t, "version", "%s (a registered connector)", c->version && c->version[0] ? c->version : "?");
     memintro__tg_fact(t, "live", "%s", t->live ? "yes: reads race with the running guest" : "no");
     for (i = 0; i < r->map->count; i++) {
         const memintro_range *g = &r->map->ranges[i];
@@ -2174,6 +2177,12 @@ MEMINTRO__TGDEF memintro_status memintro_target_write_elf_fd(memintro_target *t,
 #undef MEMINTRO__TGDEF
 #undef MEMINTRO__TG_PRINTF
 #undef MEMINTRO__TG_ULL
+#undef MEMINTRO__TG_NMW
+#undef MEMINTRO__TG_CACHE_SIZE
+#undef MEMINTRO__TG_CACHE_TIME
+#undef MEMINTRO__TG_MAGIC
+#undef MEMINTRO__TG_NBUILTIN
+#undef MEMINTRO__TG_MAX_REG
 
 
 #endif /* MEMINTRO_TARGET_IMPLEMENTATION_INCLUDED */

@@ -63,8 +63,8 @@ check "connectors --json: qemu, dump, raw first, with their keys" eval '[ "$rc" 
     [ "$(jq -r ".[0].keys | map(.name) | join(\" \")" "$T/out")" = "name pid qmp map write nozerocopy" ] &&
     [ "$(jq -r ".[1].keys | length" "$T/out")" = 0 ] &&
     [ "$(jq -r ".[2].keys[0].name + \"=\" + .[2].keys[0].value" "$T/out")" = "base=ADDR" ] &&
-    [ "$(jq -r "[.[] | .builtin] | all" "$T/out")" = true ] &&
-    [ "$(jq -r "[.[] | .targets] | map(tostring) | join(\" \")" "$T/out")" = "true false false" ]'
+    [ "$(jq -r "[.[0:3][] | .builtin] | all" "$T/out")" = true ] &&
+    [ "$(jq -r "[.[0:3][] | .targets] | map(tostring) | join(\" \")" "$T/out")" = "true false false" ]'
 run $M connectors extra
 check "connectors takes no argument" one_error 2 "unexpected argument 'extra'"
 

@@ -279,6 +279,12 @@ static void check_windows(const char *label, const w32i_options *o)
         ok = st == MEMINTRO_OK && os_mods_match(img.kmods, img.nkmods, &om, &wm, why, sizeof why);
         CHECK(ok, "%s: the kernel's %u modules (MEMINTRO_OS_KERNEL_PID) = spec = memintro_win32_modules%s%s", label,
               img.nkmods, ok ? "" : ": ", ok ? "" : why);
+        if (ok && img.nkmods > 1) { /* the comparison can fail: the spec with one wrong base */
+            img.kmods[1].base += 0x1000;
+            CHECK(!os_mods_match(img.kmods, img.nkmods, &om, &wm, why, sizeof why),
+                  "%s: control: a spec with a wrong kernel module base does not match (%s)", label, why);
+            img.kmods[1].base -= 0x1000;
+        }
         CHECK(memintro_os_modules(&os, MEMINTRO_OS_KERNEL_PID, MEMINTRO_OS_MOD_32BIT, os_on_mod, &om) == MEMINTRO_E_INVALID,
               "%s: the kernel's 32-bit list: E_INVALID", label);
     }
