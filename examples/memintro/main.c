@@ -115,6 +115,7 @@ static const cli_command cli_commands[] = {
                                         "a VM opened with -c qemu:...,write",
      cmd_write},
     {"os", "", "the OS layers --os chooses from (plugins too)", cmd_os},
+    {"plugins", "", "every plugin found: loaded, or why not (*.so in\nMEMINTRO_PLUGIN_PATH, ~/.local/lib/memintro,\n/usr/local/lib/memintro, /usr/lib/memintro)", cmd_plugins},
     {"dump", "-o FILE [--force]", "write the target's memory as an ELF core\n"
                                   "(CPU notes when known); -o - for stdout;\n"
                                   "--force replaces an existing FILE",
@@ -314,6 +315,7 @@ int main(int argc, char **argv)
     const char *cmdname = 0;
     memset(&c, 0, sizeof c);
     cli_signals_init();
+    cli_plugins_load(argc, argv);
     rest = (char **)cli_alloc((size_t)(argc + 1) * sizeof *rest);
     /* Global options are accepted anywhere; the first other word is the command, and what
        follows it (its own options included) goes to the command. */
