@@ -1,0 +1,508 @@
+"""memintro: read the memory of running virtual machines and memory snapshots.
+
+A thin layer over libmemintro (the memintro C headers built as one shared library),
+through the standard library's ctypes only.
+
+    import memintro
+    with memintro.open("qemu:name=vm1", os="auto") as t:
+        print(t.info()["description"])
+        for p in t.processes():
+            print(p.pid, p.ppid, p.name, hex(p.dtb))
+        print(hex(t.symbol("init_task")))
+        data = t.read_virt(0xffffffff81000000, 64)
+
+open(spec, os="auto") takes the connector strings of the C library and of the memintro
+command-line tool ("qemu:name=VM", "dump:PATH", "raw:PATH[,base=ADDR]", ...) and the OS
+layer's name ("auto", "win32", "linux", "none", or None for no OS layer at all). Every
+failure raises memintro.Error, whose .status is the C status name ("MEMINTRO_E_NOTFOUND")
+and whose message is the library's one line.
+
+The library is looked for, first found wins:
+  1. $MEMINTRO_LIBRARY (a path to the file), when set: nothing else is tried;
+  2. next to this file (memintro/libmemintro.so.ABI, a copied-around module);
+  3. the build tree this file sits in (python/memintro/ -> build/lib/);
+  4. the installed prefix (PREFIX/lib/python3/dist-packages/memintro/ -> PREFIX/lib/);
+  5. the system's library path (ld.so: libmemintro.so.ABI).
+ABI is the soname's version (SONAME below); the library must report the same version.
+"""
+
+import ctypes
+import os as _os
+
+__all__ = ["open", "Error", "Target", "Process", "Module", "library_path", "SONAME",
+           "KERNEL_PID"]
+
+ABI = "0.2"
+SONAME = "libmemintro.so." + ABI
+KERNEL_PID = (1 << 64) - 1  # MEMINTRO_OS_KERNEL_PID: modules of the kernel itself
+
+# ---- the library ------------------------------------------------------------------------
+
+def _candidates():
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    yield _os.path.join(here, SONAME)
+    yield _os.path.join(here, "..", "..", "build", "lib", SONAME)
+    yield _os.path.join(here, "..", "..", "..", SONAME)  # PREFIX/lib/python3/dist-packages/memintro
+
+
+def _load():
+    env = _os.environ.get("MEMINTRO_LIBRARY")
+    if env:
+        try:
+            return ctypes.CDLL(env), env
+        except OSError as e:
+            raise ImportError("memintro: MEMINTRO_LIBRARY=%s cannot be loaded: %s" % (env, e))
+    tried = []
+    for p in _candidates():
+        p = _os.path.normpath(p)
+        if _os.path.exists(p):
+            try:
+                return ctypes.CDLL(p), p
+            except OSError as e:
+                tried.append("%s (%s)" % (p, e))
+        else:
+            tried.append(p + " (no such file)")
+    try:
+        return ctypes.CDLL(SONAME), SONAME
+    except OSError as e:
+        tried.append("%s from the library path (%s)" % (SONAME, e))
+    raise ImportError("memintro: %s not found; tried: %s (set MEMINTRO_LIBRARY to its path)"
+                      % (SONAME, "; ".join(tried)))
+
+
+_lib, library_path = _load()
+
+_c_size = ctypes.c_size_t
+_c_u64 = ctypes.c_uint64
+_c_u32 = ctypes.c_uint32
+_c_int = ctypes.c_int
+_c_str = ctypes.c_char_p
+_c_ptr = ctypes.c_void_p
+
+
+def _fn(name, restype, *argtypes):
+    f = getattr(_lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+    return f
+
+
+_fn("memintro_library_version", _c_str)
+_fn("memintro_library_has_os", _c_int)
+_fn("memintro_library_status_name", _c_str, _c_int)
+_fn("memintro_library_sizeof", _c_size, _c_str)
+_fn("memintro_library_offsetof", _c_size, _c_str, _c_str)
+
+_version = _lib.memintro_library_version().decode()
+if _version != ABI:
+    raise ImportError("memintro: %s is version %s, this module needs %s"
+                      % (library_path, _version, ABI))
+HAS_OS = bool(_lib.memintro_library_has_os())
+
+
+def _sizeof(t):
+    return _lib.memintro_library_sizeof(t.encode())
+
+
+def _offsetof(t, f):
+    o = _lib.memintro_library_offsetof(t.encode(), f.encode())
+    if o == ctypes.c_size_t(-1).value:
+        raise ImportError("memintro: %s does not know %s.%s" % (library_path, t, f))
+    return o
+
+# ---- structures laid out here (checked against the library below) ------------------------
+
+class _MmuDesc(ctypes.Structure):
+    _fields_ = [("arch", ctypes.c_int32), ("flags", _c_u32), ("dtb", _c_u64),
+                ("dtb_upper", _c_u64), ("granule", _c_u32), ("va_bits", _c_u32),
+                ("pa_bits", _c_u32), ("reserved", _c_u32)]
+
+
+class _Xlate(ctypes.Structure):
+    _fields_ = [("va", _c_u64), ("pa", _c_u64), ("page_size", _c_u64), ("flags", _c_u32),
+                ("level", _c_u32), ("status", ctypes.c_int32), ("reserved", _c_u32)]
+
+
+class _Op(ctypes.Structure):
+    _fields_ = [("addr", _c_u64), ("buf", _c_ptr), ("len", _c_size), ("missing", _c_size),
+                ("status", ctypes.c_int32), ("flags", _c_u32)]
+
+
+class _Fact(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char * 48), ("value", ctypes.c_char * 320)]
+
+
+class _OsProcess(ctypes.Structure):
+    _fields_ = [("pid", _c_u64), ("ppid", _c_u64), ("dtb", _c_u64), ("object", _c_u64),
+                ("flags", _c_u32), ("reserved", _c_u32), ("name", ctypes.c_char * 64)]
+
+
+class _OsModule(ctypes.Structure):
+    _fields_ = [("base", _c_u64), ("size", _c_u64), ("name", ctypes.c_char * 128),
+                ("path", ctypes.c_char * 512)]
+
+
+class _OsLayer(ctypes.Structure):  # only its leading fields are read
+    _fields_ = [("abi", _c_u32), ("name", _c_str), ("help", _c_str)]
+
+
+_LAID_OUT = [("memintro_mmu_desc", _MmuDesc, ["dtb", "pa_bits"]),
+             ("memintro_xlate", _Xlate, ["pa", "status"]),
+             ("memintro_op", _Op, []),
+             ("memintro_target_fact", _Fact, ["value"])]
+if HAS_OS:
+    _LAID_OUT += [("memintro_os_process", _OsProcess, ["dtb", "flags", "name"]),
+                  ("memintro_os_module", _OsModule, ["name", "path"])]
+for _cname, _py, _fields in _LAID_OUT:
+    if _sizeof(_cname) != ctypes.sizeof(_py):
+        raise ImportError("memintro: sizeof(%s) is %d in %s, %d here: the module does not match "
+                          "the library" % (_cname, _sizeof(_cname), library_path, ctypes.sizeof(_py)))
+    for _f in _fields:
+        if _offsetof(_cname, _f) != getattr(_py, _f).offset:
+            raise ImportError("memintro: offsetof(%s, %s) is %d in %s, %d here"
+                              % (_cname, _f, _offsetof(_cname, _f), library_path,
+                                 getattr(_py, _f).offset))
+if HAS_OS and _offsetof("memintro_os_layer", "name") != _OsLayer.name.offset:
+    raise ImportError("memintro: memintro_os_layer.name is not where this module reads it")
+
+
+class _Opaque(object):
+    """A C structure the library lays out (memintro_target, memintro_os): a buffer of its
+    size, whose fields are read at the offsets the library reports."""
+
+    def __init__(self, cname):
+        self.cname = cname
+        self.buf = ctypes.create_string_buffer(_sizeof(cname))
+        self.ptr = ctypes.cast(self.buf, _c_ptr)
+        self.off = {}
+
+    def _o(self, field):
+        o = self.off.get(field)
+        if o is None:
+            o = self.off[field] = _offsetof(self.cname, field)
+        return o
+
+    def get(self, field, ctype):
+        return ctype.from_buffer(self.buf, self._o(field)).value
+
+    def text(self, field):
+        return ctypes.string_at(ctypes.addressof(self.buf) + self._o(field)).decode("utf-8", "replace")
+
+    def struct(self, field, ctype):
+        return ctype.from_buffer(self.buf, self._o(field))
+
+
+for _cname in ["memintro_target"] + (["memintro_os"] if HAS_OS else []):
+    if _sizeof(_cname) == 0:
+        raise ImportError("memintro: %s does not know sizeof(%s)" % (library_path, _cname))
+
+# ---- functions --------------------------------------------------------------------------
+
+_fn("memintro_status_str", _c_str, _c_int)
+_fn("memintro_arch_name", _c_str, _c_int)
+_fn("memintro_target_open", _c_int, _c_ptr, _c_str, _c_ptr)
+_fn("memintro_target_close", None, _c_ptr)
+_fn("memintro_target_error", _c_str, _c_ptr)
+_fn("memintro_target_load_cpus", _c_int, _c_ptr)
+_fn("memintro_target_kind_name", _c_str, _c_int)
+_fn("memintro_target_layout_name", _c_str, _c_int)
+_fn("memintro_phys_read", _c_int, _c_ptr, ctypes.POINTER(_Op), _c_size)
+_fn("memintro_virt_read", _c_int, _c_ptr, ctypes.POINTER(_Op), _c_size)
+_fn("memintro_translate", _c_int, _c_ptr, ctypes.POINTER(_Xlate), _c_size)
+
+_PROC_FN = ctypes.CFUNCTYPE(_c_int, _c_ptr, ctypes.POINTER(_OsProcess))
+_MOD_FN = ctypes.CFUNCTYPE(_c_int, _c_ptr, ctypes.POINTER(_OsModule))
+_FACT_FN = ctypes.CFUNCTYPE(_c_int, _c_ptr, _c_str, _c_str)
+if HAS_OS:
+    _fn("memintro_os_open", _c_int, _c_ptr, _c_ptr, _c_str, _c_ptr)
+    _fn("memintro_os_close", None, _c_ptr)
+    _fn("memintro_os_error", _c_str, _c_ptr)
+    _fn("memintro_os_facts", _c_int, _c_ptr, _FACT_FN, _c_ptr)
+    _fn("memintro_os_processes", _c_int, _c_ptr, _PROC_FN, _c_ptr)
+    _fn("memintro_os_modules", _c_int, _c_ptr, _c_u64, _c_u32, _MOD_FN, _c_ptr)
+    _fn("memintro_os_process_virt", _c_int, _c_ptr, _c_u64, ctypes.POINTER(_c_ptr))
+    _fn("memintro_os_kernel_virt", _c_int, _c_ptr, ctypes.POINTER(_c_ptr))
+    _fn("memintro_os_symbol", _c_int, _c_ptr, _c_str, ctypes.POINTER(_c_u64))
+
+# status codes by C name, from the library (never numbered here)
+STATUS = {}
+_i = 0
+while _lib.memintro_library_status_name(_i) is not None:
+    STATUS[_lib.memintro_library_status_name(_i).decode()] = _i
+    _i += 1
+OK = STATUS["MEMINTRO_OK"]
+_INVALID = STATUS["MEMINTRO_E_INVALID"]
+_UNSUPPORTED = STATUS["MEMINTRO_E_UNSUPPORTED"]
+
+
+def status_name(code):
+    """The C name of a status code ("MEMINTRO_E_NOTFOUND")."""
+    n = _lib.memintro_library_status_name(code)
+    return n.decode() if n else "MEMINTRO_STATUS_%d" % code
+
+
+def status_text(code):
+    """The library's one-line description of a status code."""
+    return _lib.memintro_status_str(code).decode()
+
+
+class Error(Exception):
+    """A failure of the library: .status is the status's C name ("MEMINTRO_E_UNMAPPED"),
+    .code its number, str(e) the library's message."""
+
+    def __init__(self, code, message=None):
+        self.code = code
+        self.status = status_name(code)
+        self.message = message or status_text(code)
+        Exception.__init__(self, self.message)
+
+    def __str__(self):
+        return "%s (%s)" % (self.message, self.status)
+
+
+def _c(s):
+    return s.encode("utf-8") if isinstance(s, str) else s
+
+
+def _u(b):
+    return b.decode("utf-8", "replace") if b is not None else None
+
+
+class Process(object):
+    """A guest process: pid, ppid, name, dtb (0 if none), object (the kernel's EPROCESS /
+    task_struct address), flags (MEMINTRO_OS_PROC_*: is_32bit, exited, kernel)."""
+    __slots__ = ("pid", "ppid", "name", "dtb", "object", "flags")
+
+    def __init__(self, p):
+        self.pid, self.ppid, self.dtb, self.object = p.pid, p.ppid, p.dtb, p.object
+        self.flags = p.flags
+        self.name = _u(p.name)
+
+    is_32bit = property(lambda self: bool(self.flags & 1))
+    exited = property(lambda self: bool(self.flags & 2))
+    kernel = property(lambda self: bool(self.flags & 4))
+
+    def __repr__(self):
+        return "Process(pid=%d, ppid=%d, name=%r, dtb=0x%x)" % (self.pid, self.ppid, self.name, self.dtb)
+
+
+class Module(object):
+    """A loaded module: base, size, name, path."""
+    __slots__ = ("base", "size", "name", "path")
+
+    def __init__(self, m):
+        self.base, self.size = m.base, m.size
+        self.name, self.path = _u(m.name), _u(m.path)
+
+    def __repr__(self):
+        return "Module(base=0x%x, size=0x%x, name=%r)" % (self.base, self.size, self.name)
+
+
+class Target(object):
+    """An open target and its OS layer (memintro.open returns one). close() releases it;
+    `with` closes it too. One object per thread."""
+
+    def __init__(self, spec, os="auto"):
+        self._t = None
+        self._os = None
+        t = _Opaque("memintro_target")
+        s = _lib.memintro_target_open(t.ptr, _c(spec), None)
+        if s != OK:
+            msg = _u(_lib.memintro_target_error(t.ptr)) or status_text(s)
+            _lib.memintro_target_close(t.ptr)
+            raise Error(s, msg)
+        self._t = t
+        self.spec = spec
+        # A live VM's registers are read over QMP on demand: the OS layers and the "none"
+        # layer's kernel address space need CPU 0's paging. Files have theirs already.
+        if not t.get("cpus_loaded", _c_int):
+            _lib.memintro_target_load_cpus(t.ptr)
+        if os is not None:
+            if not HAS_OS:
+                self.close()
+                raise Error(_UNSUPPORTED, "%s has no OS layers (built without memintro_os.h)" % library_path)
+            o = _Opaque("memintro_os")
+            s = _lib.memintro_os_open(o.ptr, t.ptr, _c(os), None)
+            if s != OK:
+                msg = _u(_lib.memintro_os_error(o.ptr)) or status_text(s)
+                _lib.memintro_os_close(o.ptr)
+                self.close()
+                raise Error(s, msg)
+            self._os = o
+
+    # -- life --
+    def close(self):
+        """Releases the OS layer and the target (again: nothing)."""
+        if self._os is not None:
+            _lib.memintro_os_close(self._os.ptr)
+            self._os = None
+        if self._t is not None:
+            _lib.memintro_target_close(self._t.ptr)
+            self._t = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _target(self):
+        if self._t is None:
+            raise Error(_INVALID, "the target is closed")
+        return self._t
+
+    def _need_os(self):
+        self._target()
+        if self._os is None:
+            raise Error(_UNSUPPORTED, "no OS layer is open (memintro.open(..., os=None))")
+        return self._os
+
+    def _target_error(self, s, what):
+        m = _u(_lib.memintro_target_error(self._t.ptr)) if self._t is not None else ""
+        return Error(s, "%s: %s" % (what, m or status_text(s)))
+
+    def _os_error(self, s, what):
+        m = _u(_lib.memintro_os_error(self._os.ptr)) if self._os is not None else ""
+        return Error(s, "%s: %s" % (what, m or status_text(s)))
+
+    # -- memory --
+    @property
+    def os_name(self):
+        """The OS layer's name ("win32", "linux", "none"), None without one."""
+        if self._os is None:
+            return None
+        p = self._os.get("layer", _c_ptr)
+        return _u(ctypes.cast(p, ctypes.POINTER(_OsLayer)).contents.name) if p else None
+
+    def _read(self, fn, obj, addr, n, partial, what):
+        if n < 0:
+            raise Error(_INVALID, "%s: negative length" % what)
+        buf = ctypes.create_string_buffer(n)
+        op = _Op(addr=addr & 0xffffffffffffffff, buf=ctypes.cast(buf, _c_ptr), len=n)
+        fn(obj, ctypes.byref(op), 1)
+        if op.status != OK and not partial:
+            raise Error(op.status, "%s 0x%x, %d bytes: %d not read: %s"
+                        % (what, addr, n, op.missing, status_text(op.status)))
+        return buf.raw
+
+    def read(self, addr, n, partial=False):
+        """n bytes of guest-physical memory at addr. Raises Error when some could not be
+        read, unless partial (then they read as zeros)."""
+        t = self._target()
+        return self._read(_lib.memintro_phys_read, t.get("phys", _c_ptr), addr, n, partial,
+                          "read at")
+
+    def _virt(self, pid):
+        o = self._need_os()
+        v = _c_ptr()
+        if pid is None:
+            s = _lib.memintro_os_kernel_virt(o.ptr, ctypes.byref(v))
+            what = "the kernel's address space"
+        else:
+            s = _lib.memintro_os_process_virt(o.ptr, pid, ctypes.byref(v))
+            what = "process %d's address space" % pid
+        if s != OK:
+            raise self._os_error(s, what)
+        return v
+
+    def read_virt(self, va, n, pid=None, partial=False):
+        """n bytes at guest-virtual va: in the kernel's address space (pid None) or in
+        process pid's. Raises Error when some could not be read, unless partial."""
+        return self._read(_lib.memintro_virt_read, self._virt(pid), va, n, partial,
+                          "virtual read at")
+
+    def translate(self, va, pid=None):
+        """Translates guest-virtual va (the kernel's address space, or process pid's):
+        {"va", "pa", "page_size", "flags", "writable", "user", "nx", "level"}. Raises Error
+        (MEMINTRO_E_UNMAPPED, ...) when va does not translate."""
+        v = self._virt(pid)
+        x = _Xlate(va=va & 0xffffffffffffffff)
+        _lib.memintro_translate(v, ctypes.byref(x), 1)
+        if x.status != OK:
+            raise Error(x.status, "translate 0x%x: %s (level %d)" % (va, status_text(x.status), x.level))
+        return {"va": x.va, "pa": x.pa, "page_size": x.page_size, "flags": x.flags,
+                "writable": bool(x.flags & 1), "user": bool(x.flags & 2),
+                "nx": bool(x.flags & 4), "level": x.level}
+
+    # -- OS --
+    def processes(self):
+        """The guest's processes (list of Process), in the OS's list order."""
+        o = self._need_os()
+        out = []
+        cb = _PROC_FN(lambda user, p: out.append(Process(p.contents)) or 0)
+        s = _lib.memintro_os_processes(o.ptr, cb, None)
+        if s != OK:
+            raise self._os_error(s, "processes")
+        return out
+
+    def modules(self, pid=None, wow64=False):
+        """The modules of process pid, or the kernel's (pid None or KERNEL_PID); wow64: a
+        32-bit process's 32-bit list. A list of Module."""
+        o = self._need_os()
+        out = []
+        cb = _MOD_FN(lambda user, m: out.append(Module(m.contents)) or 0)
+        s = _lib.memintro_os_modules(o.ptr, KERNEL_PID if pid is None else pid,
+                                     1 if wow64 else 0, cb, None)
+        if s != OK:
+            raise self._os_error(s, "modules")
+        return out
+
+    def symbol(self, name):
+        """The address of kernel symbol `name`. Raises Error (MEMINTRO_E_NOTFOUND when the
+        kernel has no such symbol, MEMINTRO_E_UNSUPPORTED when the layer knows none)."""
+        o = self._need_os()
+        a = _c_u64()
+        s = _lib.memintro_os_symbol(o.ptr, _c(name), ctypes.byref(a))
+        if s != OK:
+            raise self._os_error(s, "symbol %s" % name)
+        return a.value
+
+    def info(self):
+        """What is open: {"spec", "connector", "kind", "description", "layout",
+        "layout_text", "ram_size", "live", "paging" (None or {"arch", "dtb", "source"}),
+        "facts" {name: value} (the target's printable facts), "os" (None or {"name", "why",
+        "facts" {name: value}})}."""
+        t = self._target()
+        kind = t.get("kind", ctypes.c_int32)
+        layout = t.get("layout", ctypes.c_int32)
+        facts = {}
+        n = t.get("fact_count", _c_size)
+        fp = t.get("facts", _c_ptr)
+        if fp and n:
+            arr = ctypes.cast(fp, ctypes.POINTER(_Fact))
+            for i in range(n):
+                facts[_u(arr[i].name)] = _u(arr[i].value)
+        paging = None
+        if t.get("has_paging", _c_int):
+            d = t.struct("paging", _MmuDesc)
+            paging = {"arch": _u(_lib.memintro_arch_name(d.arch)), "dtb": d.dtb,
+                      "source": t.text("paging_source")}
+        conn = t.get("connector", _c_str)
+        info = {"spec": self.spec, "connector": _u(conn),
+                "kind": _u(_lib.memintro_target_kind_name(kind)),
+                "description": t.text("description"),
+                "layout": _u(_lib.memintro_target_layout_name(layout)),
+                "layout_text": t.text("layout_text"), "ram_size": t.get("ram_size", _c_u64),
+                "live": bool(t.get("live", _c_int)), "paging": paging, "facts": facts,
+                "os": None}
+        if self._os is not None:
+            of = {}
+            cb = _FACT_FN(lambda user, k, v: of.__setitem__(_u(k), _u(v)) or 0)
+            s = _lib.memintro_os_facts(self._os.ptr, cb, None)
+            if s != OK and s != _UNSUPPORTED:  # a layer without facts has none to give
+                raise self._os_error(s, "info")
+            info["os"] = {"name": self.os_name, "why": self._os.text("why"), "facts": of}
+        return info
+
+
+def open(spec, os="auto"):
+    """Opens the target `spec` (a connector string) and the OS layer `os` ("auto", "win32",
+    "linux", "none"; None: none at all). Returns a Target; raises Error."""
+    return Target(spec, os)
