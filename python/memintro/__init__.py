@@ -20,8 +20,8 @@ and whose message is the library's one line.
 The library is looked for, first found wins:
   1. $MEMINTRO_LIBRARY (a path to the file), when set: nothing else is tried;
   2. next to this file (memintro/libmemintro.so.ABI, a copied-around module);
-  3. the build tree this file sits in (python/memintro/ -> build/lib/);
-  4. the installed prefix (PREFIX/lib/python3/dist-packages/memintro/ -> PREFIX/lib/);
+  3. where make install put it (LIBDIR in memintro/_install.py, written by make install);
+  4. the build tree this file sits in (python/memintro/ -> build/lib/);
   5. the system's library path (ld.so: libmemintro.so.ABI).
 ABI is the soname's version (SONAME below); the library must report the same version.
 """
@@ -41,8 +41,12 @@ KERNEL_PID = (1 << 64) - 1  # MEMINTRO_OS_KERNEL_PID: modules of the kernel itse
 def _candidates():
     here = _os.path.dirname(_os.path.abspath(__file__))
     yield _os.path.join(here, SONAME)
+    try:  # written by make install
+        from . import _install
+        yield _os.path.join(_install.LIBDIR, SONAME)
+    except ImportError:
+        pass
     yield _os.path.join(here, "..", "..", "build", "lib", SONAME)
-    yield _os.path.join(here, "..", "..", "..", SONAME)  # PREFIX/lib/python3/dist-packages/memintro
 
 
 def _load():
