@@ -146,6 +146,10 @@ class _OsModule(ctypes.Structure):
                 ("path", ctypes.c_char * 512)]
 
 
+class _OsHints(ctypes.Structure):
+    _fields_ = [("paging", _MmuDesc), ("kernel_base", _c_u64)]
+
+
 class _OsLayer(ctypes.Structure):  # only its leading fields are read
     _fields_ = [("abi", _c_u32), ("name", _c_str), ("help", _c_str)]
 
@@ -156,7 +160,8 @@ _LAID_OUT = [("memintro_mmu_desc", _MmuDesc, ["dtb", "pa_bits"]),
              ("memintro_target_fact", _Fact, ["value"])]
 if HAS_OS:
     _LAID_OUT += [("memintro_os_process", _OsProcess, ["dtb", "flags", "name"]),
-                  ("memintro_os_module", _OsModule, ["name", "path"])]
+                  ("memintro_os_module", _OsModule, ["name", "path"]),
+                  ("memintro_os_hints", _OsHints, [])]
 for _cname, _py, _fields in _LAID_OUT:
     if _sizeof(_cname) != ctypes.sizeof(_py):
         raise ImportError("memintro: sizeof(%s) is %d in %s, %d here: the module does not match "
@@ -204,6 +209,7 @@ for _cname in ["memintro_target"] + (["memintro_os"] if HAS_OS else []):
 
 _fn("memintro_status_str", _c_str, _c_int)
 _fn("memintro_arch_name", _c_str, _c_int)
+_fn("memintro_arch_parse", _c_int, _c_str)
 _fn("memintro_target_open", _c_int, _c_ptr, _c_str, _c_ptr)
 _fn("memintro_target_close", None, _c_ptr)
 _fn("memintro_target_error", _c_str, _c_ptr)
@@ -306,7 +312,7 @@ class Target(object):
     """An open target and its OS layer (memintro.open returns one). close() releases it;
     `with` closes it too. One object per thread."""
 
-    def __init__(self, spec, os="auto"):
+    def __init__(self, spec, os="auto", arch=None, dtb=None, kernel_base=None):
         self._t = None
         self._os = None
         t = _Opaque("memintro_target")
@@ -325,8 +331,21 @@ class Target(object):
             if not HAS_OS:
                 self.close()
                 raise Error(_UNSUPPORTED, "%s has no OS layers (built without memintro_os.h)" % library_path)
+            h = _OsHints()
+            if arch is not None or dtb is not None:
+                if arch is None or dtb is None:
+                    self.close()
+                    raise Error(_INVALID, "arch and dtb go together")
+                h.paging.arch = _lib.memintro_arch_parse(_c(arch))
+                if h.paging.arch == 0:
+                    self.close()
+                    raise Error(_INVALID, "unknown paging mode %r (x86, pae, x86_64, la57, "
+                                "aarch64)" % (arch,))
+                h.paging.dtb = dtb
+            if kernel_base is not None:
+                h.kernel_base = kernel_base
             o = _Opaque("memintro_os")
-            s = _lib.memintro_os_open(o.ptr, t.ptr, _c(os), None)
+            s = _lib.memintro_os_open(o.ptr, t.ptr, _c(os), ctypes.byref(h))
             if s != OK:
                 msg = _u(_lib.memintro_os_error(o.ptr)) or status_text(s)
                 _lib.memintro_os_close(o.ptr)
@@ -506,7 +525,9 @@ class Target(object):
         return info
 
 
-def open(spec, os="auto"):
+def open(spec, os="auto", arch=None, dtb=None, kernel_base=None):
     """Opens the target `spec` (a connector string) and the OS layer `os` ("auto", "win32",
-    "linux", "none"; None: none at all). Returns a Target; raises Error."""
-    return Target(spec, os)
+    "linux", "none"; None: none at all). arch ("x86_64", ...) with dtb, and kernel_base, are
+    hints for the OS layer (the CLI's --arch/--dtb): the paging of a target that does not
+    know its CPUs' (a raw image). Returns a Target; raises Error."""
+    return Target(spec, os, arch, dtb, kernel_base)
