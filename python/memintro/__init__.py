@@ -337,7 +337,7 @@ class Target(object):
                     self.close()
                     raise Error(_INVALID, "arch and dtb go together")
                 h.paging.arch = _lib.memintro_arch_parse(_c(arch))
-                if h.paging.arch == 0:
+                if h.paging.arch <= 0:  # -1: unknown name; 0: "none"
                     self.close()
                     raise Error(_INVALID, "unknown paging mode %r (x86, pae, x86_64, la57, "
                                 "aarch64)" % (arch,))
