@@ -1,7 +1,7 @@
 # mk/install.mk: make install / make uninstall.
 #   make install [PREFIX=/usr/local] [DESTDIR=]   installs (DESTDIR is prepended to every path,
 #                                                 for staging; the files do not record it)
-#     $(INCLUDEDIR)/memintro*.h                   the headers
+#     $(INCLUDEDIR)/memintro*.h                   the headers the library is built from (LIB_HEADERS)
 #     $(LIBDIR)/libmemintro.so.ABI, libmemintro.so (symlink), libmemintro.a
 #     $(LIBDIR)/pkgconfig/memintro.pc             `pkg-config --cflags --libs memintro`
 #     $(BINDIR)/memintro                          the command-line tool
@@ -26,13 +26,13 @@ MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL    ?= install
 
-INSTALL_HEADERS = $(notdir $(HEADERS))
+INSTALL_HEADERS = $(LIB_HEADERS)
 
 .PHONY: install uninstall
 install: $(B)/memintro $(LIB_FILES) man/memintro.1 python/memintro/__init__.py
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(PYTHONDIR)/memintro $(DESTDIR)$(MANDIR)/man1
-	$(INSTALL) -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 644 $(INSTALL_HEADERS) $(DESTDIR)$(INCLUDEDIR)/
 	$(INSTALL) -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libmemintro.so
 	$(INSTALL) -m 644 $(B)/lib/libmemintro.a $(DESTDIR)$(LIBDIR)/libmemintro.a

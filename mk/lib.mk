@@ -12,6 +12,9 @@ LIB_MINOR := $(shell sed -n 's/^\#define MEMINTRO_VERSION_MINOR \([0-9]*\).*/\1/
 LIB_VERSION = $(LIB_MAJOR).$(LIB_MINOR)
 LIB_ABI     = $(if $(filter 0,$(LIB_MAJOR)),$(LIB_MAJOR).$(LIB_MINOR),$(LIB_MAJOR))
 LIB_SONAME  = libmemintro.so.$(LIB_ABI)
+# the headers compiled into the library (and installed by make install)
+LIB_HEADERS = memintro.h memintro_qemu.h memintro_coredump.h memintro_target.h memintro_win32.h \
+              memintro_linux.h $(wildcard memintro_os.h memintro_plugin.h)
 LIB_DEFS    = $(if $(wildcard memintro_os.h),-DMEMINTRO_LIB_OS) $(if $(wildcard memintro_plugin.h),-DMEMINTRO_LIB_PLUGIN)
 LIB_SO      = $(B)/lib/$(LIB_SONAME)
 LIB_FILES   = $(LIB_SO) $(B)/lib/libmemintro.so $(B)/lib/libmemintro.a

@@ -62,6 +62,14 @@ sn=$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')
 py=$(sed -n 's/^ABI = "\(.*\)"/\1/p' python/memintro/__init__.py)
 [ "$py" = "$abi" ] && pass "the Python module loads libmemintro.so.$py" ||
     fail "the Python module's ABI is '$py', the library's $abi"
+if g++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -O2 -fPIC -fvisibility=hidden \
+    $( [ -f memintro_os.h ] && echo -DMEMINTRO_LIB_OS) $( [ -f memintro_plugin.h ] && echo -DMEMINTRO_LIB_PLUGIN) \
+    -I. -c -o "$T/lib-cxx.o" lib/memintro.c 2>"$T/cxx.err"; then
+    pass "lib/memintro.c compiles as C++ (g++ -Wall -Wextra -Wpedantic -Werror)"
+else
+    fail "lib/memintro.c does not compile as C++"
+    show "$T/cxx.err"
+fi
 [ "$(readlink build/lib/libmemintro.so)" = "libmemintro.so.$abi" ] && pass "build/lib/libmemintro.so -> libmemintro.so.$abi" ||
     fail "build/lib/libmemintro.so does not point at libmemintro.so.$abi"
 
@@ -74,7 +82,7 @@ if ! $M install PREFIX="$P" >"$T/install.out" 2>&1; then
 fi
 pyd=lib/python3/dist-packages
 {
-    for h in memintro*.h; do echo "include/$h"; done
+    for h in $hdrs; do echo "include/$h"; done
     echo "lib/libmemintro.so.$abi"
     echo lib/libmemintro.so
     echo lib/libmemintro.a
@@ -105,13 +113,15 @@ case "$flags" in *"-I$P/include"*"-L$P/lib"*"-lmemintro"*) pass "pkg-config --cf
 head -c 1048576 /dev/urandom >"$T/img.raw"
 mkdir "$T/app"
 cat >"$T/app/prog.c" <<'EOF'
-/* reads 32 bytes of a raw image through libmemintro and prints them in hex */
+/* opens a target and its OS layer (the two calls), reads 32 bytes of guest-physical memory
+   through libmemintro and prints them in hex, then the layer found */
 #include <stdio.h>
 #include <stdlib.h>
-#include "memintro_target.h"
+#include "memintro_os.h"
 int main(int argc, char **argv)
 {
     memintro_target t;
+    memintro_os os;
     unsigned char b[32];
     unsigned long long a;
     size_t i;
@@ -121,9 +131,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", memintro_target_error(&t));
         return 1;
     }
+    if (memintro_os_open(&os, &t, "auto", NULL) != MEMINTRO_OK) {
+        fprintf(stderr, "%s\n", memintro_os_error(&os));
+        return 1;
+    }
     if (memintro_phys_read1(t.phys, a, b, sizeof b) != MEMINTRO_OK) return 1;
     for (i = 0; i < sizeof b; i++) printf("%02x", b[i]);
-    printf("\n%s\n", memintro_status_str(MEMINTRO_E_HOLE));
+    printf("\n%s\n%s\n", memintro_status_str(MEMINTRO_E_HOLE), os.layer->name);
+    memintro_os_close(&os);
     memintro_target_close(&t);
     return 0;
 }
@@ -133,8 +148,8 @@ want=$(od -An -tx1 -v -j "$off" -N 32 "$T/img.raw" | tr -d ' \n')
 want_hole="guest-physical address is not backed by memory"
 runprog() { # LABEL EXE
     if out=$("$2" "raw:$T/img.raw" "$off" 2>&1) && [ "$(echo "$out" | head -1)" = "$want" ] &&
-        [ "$(echo "$out" | sed -n 2p)" = "$want_hole" ]; then
-        pass "$1 reads the image's bytes at $off through the library"
+        [ "$(echo "$out" | sed -n 2p)" = "$want_hole" ] && [ "$(echo "$out" | sed -n 3p)" = none ]; then
+        pass "$1 opens the image and OS layer none (random bytes: no OS), reads the image's bytes at $off"
     else
         fail "$1: '$out', expected $want"
     fi
