@@ -135,6 +135,7 @@ typedef enum memintro_target_kind {
     MEMINTRO_TARGET_QEMU,     /* a running QEMU VM */
     MEMINTRO_TARGET_DUMP,     /* a memory dump file */
     MEMINTRO_TARGET_RAW,      /* a raw guest-physical image */
+    MEMINTRO_TARGET_PLUGIN,   /* a registered connector (memintro_target_register) */
     MEMINTRO__TARGET_KIND_FORCE32 = 0x7fffffff
 } memintro_target_kind;
 
@@ -145,6 +146,7 @@ typedef enum memintro_target_layout {
     MEMINTRO_TARGET_LAYOUT_INFERRED,  /* inferred from QEMU's machine type and RAM size */
     MEMINTRO_TARGET_LAYOUT_DUMP,      /* the dump's own memory map */
     MEMINTRO_TARGET_LAYOUT_FILE,      /* the file is the memory (raw image) */
+    MEMINTRO_TARGET_LAYOUT_CONNECTOR, /* what a registered connector handed back */
     MEMINTRO__TARGET_LAYOUT_FORCE32 = 0x7fffffff
 } memintro_target_layout;
 
@@ -157,12 +159,117 @@ typedef enum memintro_target_layout {
                                               save reads as zeros (MEMINTRO_COREDUMP_ZERO_EXCLUDED) */
 #define MEMINTRO_TARGET_NO_ZERO_COPY 0x8u  /* live VMs: never map guest RAM (process_vm_readv) */
 
+/* What the metrics middleware (",metrics=on") counted: the batches that reached the
+   connector's backend (below the cache, so cache hits are not among them). */
+typedef struct memintro_target_metrics {
+    uint64_t batches;      /* read and write batches */
+    uint64_t ops;          /* operations in them */
+    uint64_t failed_ops;   /* operations that did not complete (holes, errors) */
+    uint64_t bytes;        /* bytes asked for */
+    uint64_t ns;           /* time spent in the backend (delay included), nanoseconds */
+    uint64_t direct;       /* direct-access lookups passed to the backend (not timed) */
+    uint64_t cache_hits;   /* with the cache on: its hits and misses, else 0 */
+    uint64_t cache_misses;
+} memintro_target_metrics;
+
+/* Receives the metrics when the target closes: m and `line`, the same as one line of text
+   ("metrics SPEC: N batches, ..."). */
+typedef void (*memintro_target_metrics_fn)(void *user, const memintro_target_metrics *m, const char *line);
+
 /* Open options. A zeroed struct (or NULL) means the defaults. */
 typedef struct memintro_target_options {
     memintro_allocator allocator; /* both functions or neither (MEMINTRO_TARGET_MALLOC/FREE) */
     uint32_t flags;               /* MEMINTRO_TARGET_* */
     int qmp_timeout_ms;           /* per QMP reply; 0: the QEMU backend's default */
+    memintro_target_metrics_fn metrics_fn; /* ",metrics=on": called at close; NULL: the line
+                                              goes to stderr */
+    void *metrics_user;
 } memintro_target_options;
+
+/* ---- connectors and the registry ---- */
+
+#define MEMINTRO_CONNECTOR_ABI 1u
+
+/* One key=value a connector takes, for help text and for refusing unknown keys. */
+typedef struct memintro_connector_key {
+    const char *name;  /* "qmp", "base", "cache" */
+    const char *value; /* what it takes, e.g. "unix:PATH|tcp:HOST:PORT", "" for a flag */
+    const char *help;  /* one line */
+} memintro_connector_key;
+
+/* A parsed connector string NAME[:TARGET][,KEY[=VALUE]]... */
+typedef struct memintro_connector_args {
+    const char *name;   /* "qemu" */
+    const char *target; /* the part after ':' and before the first known key ("" if none):
+                           a path, a VM name */
+    size_t count;       /* keys given */
+    const char *keys[32], *values[32]; /* values[i] is "" for a flag */
+} memintro_connector_args;
+/* Value of key `name` or NULL when not given. */
+MEMINTRO_API const char *memintro_connector_arg(const memintro_connector_args *a, const char *name);
+
+/* What a connector's open hands back (plugins fill this; built-ins may too). */
+typedef struct memintro_connector_result {
+    memintro_phys *phys;          /* required; valid until close(handle) */
+    const memintro_memmap *map;   /* required */
+    void *handle;                 /* the connector's own state, given back to close/load_cpus */
+    char description[512];        /* one line: what is open */
+    char layout_text[1024];       /* how the map is known, one line ("" : the registry says "from the connector") */
+    uint64_t ram_size;
+    int live;                     /* reads race with a running guest */
+    const memintro_cpu *cpus;     /* optional (NULL/0): vCPU state known at open */
+    size_t cpu_count;
+    const char *vmcoreinfo;       /* optional */
+    size_t vmcoreinfo_size;
+} memintro_connector_result;
+
+/* Called by a connector's targets function once per target; non-zero stops the list.
+   name: what goes after "NAME:" in a connector string. */
+typedef int (*memintro_connector_target_fn)(void *user, const char *name, const char *description);
+
+typedef struct memintro_connector {
+    uint32_t abi;                 /* MEMINTRO_CONNECTOR_ABI */
+    const char *name;             /* "qemu", "dump", "raw", a plugin's own */
+    const char *syntax;           /* "raw:PATH[,base=ADDR]" */
+    const char *help;             /* one line */
+    const memintro_connector_key *keys; /* the keys it takes (the middleware keys cache,
+                                     cache_size, cache_time, delay, metrics are the
+                                     registry's and work on every connector) */
+    size_t nkeys;
+    /* Opens a->target with a's keys (only known keys reach it). Returns MEMINTRO_OK and
+       fills *out, or a status with one line in err[errlen]. */
+    memintro_status (*open)(const memintro_connector_args *a, const memintro_target_options *o,
+                            memintro_connector_result *out, char *err, size_t errlen);
+    void (*close)(void *handle);
+    /* Optional (NULL): lists what this connector can open (QEMU: its VMs). */
+    memintro_status (*targets)(memintro_connector_target_fn fn, void *user, char *err, size_t errlen);
+    /* Optional: (re)reads vCPU state (a live target); fills cpus/cpu_count. */
+    memintro_status (*load_cpus)(void *handle, const memintro_cpu **cpus, size_t *count,
+                                 char *err, size_t errlen);
+    /* Optional: pause / resume a live target. */
+    memintro_status (*pause)(void *handle, int pause);
+    const char *version;          /* "1.0" */
+} memintro_connector;
+
+/* Adds a connector after the built-ins (and plugins registered before). Returns
+   MEMINTRO_OK; MEMINTRO_E_INVALID when the name is taken (the earlier one stays) or abi
+   differs (also: no name, no open, a name that is not [A-Za-z0-9_.-]+, a key named like
+   a middleware key); MEMINTRO_E_NOSPACE past 64. Not thread-safe: register before opening
+   targets. The descriptor (and its strings) must outlive every use. */
+MEMINTRO_API memintro_status memintro_target_register(const memintro_connector *c);
+/* Every connector, built-ins first (count gets how many). */
+MEMINTRO_API const memintro_connector *const *memintro_target_connector_list(size_t *count);
+/* The connector named `name`, or NULL. */
+MEMINTRO_API const memintro_connector *memintro_target_connector_find(const char *name);
+/* The middleware keys every connector takes (cache, cache_size, cache_time, delay,
+   metrics), for help text (count gets how many). */
+MEMINTRO_API const memintro_connector_key *memintro_target_middleware_keys(size_t *count);
+/* Parses `spec` for connector c the way memintro_target_open does: a->target and the
+   connector's own keys point into storage (strlen(spec)+1 bytes); the middleware keys are
+   checked and left out. Returns NULL, or a one-line message (unknown key with the known
+   ones, a key given twice, too many keys, a bad middleware value) in storage. */
+MEMINTRO_API const char *memintro_connector_parse(const memintro_connector *c, const char *spec,
+                                                  memintro_connector_args *a, char *storage, size_t storage_size);
 
 /* One printable fact, e.g. {"cpu0.cr3", "0x10a4000"}, {"machine", "pc-q35-7.2"}. */
 typedef struct memintro_target_fact {
@@ -183,7 +290,7 @@ typedef struct memintro_target_range {
     char backing[224];
 } memintro_target_range;
 
-/* A connector for usage text. */
+/* A connector for usage text (the older list; memintro_target_connector_list has more). */
 typedef struct memintro_target_connector {
     const char *name;   /* "qemu", "dump", "raw" */
     const char *syntax; /* e.g. "raw:PATH[,base=ADDR]" */
@@ -201,7 +308,8 @@ typedef struct memintro_target {
     memintro_phys *phys;           /* guest-physical memory: pass it to readers */
     const memintro_memmap *map;    /* its guest-physical ranges, sorted */
     memintro_target_kind kind;
-    const char *connector;         /* "qemu", "dump", "raw" */
+    const char *connector;         /* "qemu", "dump", "raw", a registered connector's name */
+    const memintro_connector *connector_desc; /* the connector used */
     const char *spec;              /* the connector string as given (a copy) */
     char description[512];         /* one line: what is open */
     memintro_target_layout layout; /* how the map is known */
@@ -305,11 +413,16 @@ MEMINTRO_API memintro_status memintro_target_write_elf_fd(memintro_target *t, in
                                                           const memintro_coredump_write_options *o,
                                                           memintro_coredump_write_result *r);
 
-/* The built-in connectors (count gets how many). */
+/* What the metrics middleware counted so far (the target opened with ",metrics=on").
+   Returns MEMINTRO_OK; MEMINTRO_E_UNSUPPORTED when metrics are off. */
+MEMINTRO_API memintro_status memintro_target_metrics_get(const memintro_target *t, memintro_target_metrics *m);
+
+/* Every connector, registered ones too (name, syntax, help; count gets how many). The
+   older form of memintro_target_connector_list, kept for usage text. */
 MEMINTRO_API const memintro_target_connector *memintro_target_connectors(size_t *count);
-/* "none", "qemu", "dump", "raw". */
+/* "none", "qemu", "dump", "raw", "plugin". */
 MEMINTRO_API const char *memintro_target_kind_name(memintro_target_kind k);
-/* "none", "qmp", "inferred", "dump", "file". */
+/* "none", "qmp", "inferred", "dump", "file", "connector". */
 MEMINTRO_API const char *memintro_target_layout_name(memintro_target_layout l);
 
 #ifdef __cplusplus
@@ -332,6 +445,7 @@ MEMINTRO_API const char *memintro_target_layout_name(memintro_target_layout l);
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #ifndef MEMINTRO_TARGET_MALLOC
 #define MEMINTRO_TARGET_MALLOC(n, u) ((void)(u), malloc(n))
@@ -381,6 +495,25 @@ struct memintro__target_state {
     memintro_cpu *cpus;                /* a live VM's registers (a dump's stay in the dump) */
     size_t ncpus;
     memintro_coredump_facts efacts;    /* a live VM's facts for the ELF writer */
+    /* the connector */
+    const memintro_connector *desc;
+    void *conn_handle;                 /* its open's handle (built-ins: this state) */
+    int conn_open;                     /* close(conn_handle) is owed */
+    char *argbuf;                      /* the parsed connector string */
+    /* middleware, from the top: cache, metrics, delay, then the connector's phys */
+    memintro_cache cache;
+    void *cache_mem;
+    int cache_on;
+    struct memintro__tg_layer {
+        memintro_phys phys;            /* first member */
+        memintro_phys *below;
+        struct memintro__target_state *st;
+    } metrics_l, delay_l;
+    int metrics_on;
+    uint64_t delay_us;
+    memintro_target_metrics m;
+    memintro_target_metrics_fn metrics_fn;
+    void *metrics_user;
 };
 typedef struct memintro__target_state memintro__tg_state;
 
@@ -617,7 +750,7 @@ static memintro_status memintro__tg_check_file(memintro_target *t, const char *p
                              S_ISFIFO(sb.st_mode) ? " (save the stream to a file first)" : "");
 }
 
-static memintro_status memintro__tg_open_file(memintro_target *t, const char *arg, int raw,
+static memintro_status memintro__tg_open_file(memintro_target *t, const memintro_connector_args *a, int raw,
                                               const memintro_target_options *o)
 {
     memintro__tg_state *st = t->state;
@@ -626,19 +759,13 @@ static memintro_status memintro__tg_open_file(memintro_target *t, const char *ar
     memintro_status s;
     uint64_t base = 0;
     char h[32];
+    const char *arg = a->target, *bs = raw ? memintro_connector_arg(a, "base") : 0;
     size_t i, n = strlen(arg);
-    if (raw) {
-        /* a trailing ",base=ADDR" */
-        const char *p = 0, *q = arg;
-        while ((q = strstr(q, ",base=")) != 0) p = q++;
-        if (p) {
-            size_t used, len = strlen(p + 6);
-            used = memintro_parse_u64(p + 6, len, &base);
-            if (!used || used != len)
-                return t->bad_spec = 1, memintro__tg_fail(t, MEMINTRO_E_INVALID,
-                                                          "raw: base=%s is not an address (0x-hex or decimal)", p + 6);
-            n = (size_t)(p - arg);
-        }
+    if (bs) {
+        size_t len = strlen(bs), used = memintro_parse_u64(bs, len, &base);
+        if (!used || used != len)
+            return t->bad_spec = 1, memintro__tg_fail(t, MEMINTRO_E_INVALID,
+                                                      "raw: base=%s is not an address (0x-hex or decimal)", bs);
     }
     if (!n) {
         t->bad_spec = 1;
@@ -770,18 +897,44 @@ static memintro_status memintro__tg_open_file(memintro_target *t, const char *ar
 
 /* ---- qemu[:OPTS] ---- */
 
-static memintro_status memintro__tg_open_qemu(memintro_target *t, const char *spec, const memintro_target_options *o)
+static void memintro__tg_known_keys(const memintro_connector *c, char *buf, size_t size);
+
+static memintro_status memintro__tg_open_qemu(memintro_target *t, const memintro_connector_args *a,
+                                              const memintro_target_options *o)
 {
     memintro__tg_state *st = t->state;
     memintro_qemu_info in;
-    const char *why, *src;
+    const char *why, *src, *comma = strchr(a->target, ',');
     memintro_status s;
     char h[32];
-    size_t i, n = strlen(spec) + 1;
+    size_t i, k, n = strlen(a->target) + 16;
+    if (comma) { /* a VM name has no comma: what follows one is a key */
+        char known[512];
+        memintro__tg_known_keys(t->connector_desc, known, sizeof known);
+        t->bad_spec = 1;
+        return memintro__tg_fail(t, MEMINTRO_E_INVALID, "qemu: unknown option \"%.64s\" (%s)", comma + 1, known);
+    }
+    if (a->target[0] && memintro_connector_arg(a, "name")) {
+        t->bad_spec = 1;
+        return memintro__tg_fail(t, MEMINTRO_E_INVALID,
+                                 "qemu: the VM is named twice (qemu:%.64s and name=%.64s): give one", a->target,
+                                 memintro_connector_arg(a, "name"));
+    }
+    for (k = 0; k < a->count; k++) n += strlen(a->keys[k]) + strlen(a->values[k]) + 2;
     if (n < 256) n = 256;
-    st->qspec = (char *)memintro__tg_alloc(&st->al, n);
+    /* the keys as memintro_qemu_options_parse takes them: it checks their values */
+    st->qspec = (char *)memintro__tg_alloc(&st->al, 2 * n);
     if (!st->qspec) return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
-    why = memintro_qemu_options_parse(&st->qo, spec, st->qspec, n);
+    {
+        char *q = st->qspec + n;
+        size_t used = 0;
+        q[0] = 0;
+        if (a->target[0]) used += (size_t)snprintf(q + used, n - used, "name=%s", a->target);
+        for (k = 0; k < a->count; k++)
+            used += (size_t)snprintf(q + used, n - used, "%s%s%s%s", used ? "," : "", a->keys[k],
+                                     a->values[k][0] ? "=" : "", a->values[k]);
+        why = memintro_qemu_options_parse(&st->qo, q, st->qspec, n);
+    }
     if (why) {
         t->bad_spec = 1;
         return memintro__tg_fail(t, MEMINTRO_E_INVALID, "%s", why);
@@ -910,20 +1063,739 @@ static memintro_status memintro__tg_qemu_cpus(memintro_target *t)
     return MEMINTRO_OK;
 }
 
-/* ---- public functions ---- */
+/* ---- connector strings: NAME[:TARGET][,KEY[=VALUE]]... ---- */
 
-static const memintro_target_connector memintro__tg_connectors[] = {
-    {"qemu", "qemu[:name=VM|pid=N][,qmp=unix:PATH|tcp:HOST:PORT][,map=qmp|table|auto][,write][,nozerocopy]",
-     "a running QEMU VM on this host (no options: the only one)"},
-    {"dump", "dump:PATH", "a memory dump: ELF core, kdump-compressed, Windows crash dump or LiME, detected (else raw)"},
-    {"raw", "raw:PATH[,base=ADDR]", "a raw guest-physical image (file byte N = address base+N)"},
+static const memintro_connector_key memintro__tg_mw_keys[] = {
+    {"cache", "on|off", "a page cache over the connector (default: on for a live target, off otherwise)"},
+    {"cache_size", "BYTES", "the cache's size, k/M/G allowed (default 4M; at least 4k)"},
+    {"cache_time", "MS", "a cached page is read again after MS milliseconds (default 10 for a live target; 0: never)"},
+    {"delay", "US", "wait US microseconds before every batch that reaches the connector (testing slow targets)"},
+    {"metrics", "on|off", "count batches, operations, bytes and time; one line at close (stderr or a callback)"},
 };
+#define MEMINTRO__TG_NMW (sizeof memintro__tg_mw_keys / sizeof memintro__tg_mw_keys[0])
+
+/* The middleware settings of one connector string. */
+typedef struct memintro__tg_mw {
+    int cache;               /* -1 default, 0 off, 1 on */
+    int has_size, has_time;
+    uint64_t cache_size;     /* bytes */
+    uint64_t cache_time;     /* ms */
+    uint64_t delay_us;
+    int metrics;
+} memintro__tg_mw;
+
+#define MEMINTRO__TG_CACHE_SIZE (4u << 20) /* default cache size */
+#define MEMINTRO__TG_CACHE_TIME 10u        /* default line age for a live target, ms */
+
+/* Length of the key name at piece p (up to '=' or the end). */
+static size_t memintro__tg_keylen(const char *p)
+{
+    const char *e = strchr(p, '=');
+    return e ? (size_t)(e - p) : strlen(p);
+}
+
+/* 1: the key name at p[0, n) is c's own; 2: a middleware key; 0: neither. */
+static int memintro__tg_key_kind(const memintro_connector *c, const char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; c && c->keys && i < c->nkeys; i++)
+        if (c->keys[i].name && strlen(c->keys[i].name) == n && !strncmp(c->keys[i].name, p, n)) return 1;
+    for (i = 0; i < MEMINTRO__TG_NMW; i++)
+        if (strlen(memintro__tg_mw_keys[i].name) == n && !strncmp(memintro__tg_mw_keys[i].name, p, n)) return 2;
+    return 0;
+}
+
+/* A piece shaped like a key with a value: [A-Za-z_][A-Za-z0-9_]*= */
+static int memintro__tg_keyshaped(const char *p)
+{
+    size_t i = 0;
+    if (!((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z') || p[0] == '_')) return 0;
+    while ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_')
+        i++;
+    return p[i] == '=';
+}
+
+static int memintro__tg_namechar(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+           ch == '.';
+}
+
+/* "known keys: a, b; on every connector: cache, ..." */
+static void memintro__tg_known_keys(const memintro_connector *c, char *buf, size_t size)
+{
+    size_t i, used;
+    buf[0] = 0;
+    if (c && c->nkeys && c->keys) {
+        snprintf(buf, size, "known keys: ");
+        for (i = 0; i < c->nkeys; i++) {
+            used = strlen(buf);
+            snprintf(buf + used, size - used, "%s%s", i ? ", " : "", c->keys[i].name ? c->keys[i].name : "?");
+        }
+    } else {
+        snprintf(buf, size, "%s takes no keys of its own", c && c->name ? c->name : "the connector");
+    }
+    used = strlen(buf);
+    snprintf(buf + used, size - used, "; on every connector: ");
+    for (i = 0; i < MEMINTRO__TG_NMW; i++) {
+        used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? ", " : "", memintro__tg_mw_keys[i].name);
+    }
+}
+
+static int memintro__tg_onoff(const char *v, int *out)
+{
+    if (!*v || !strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true")) return *out = 1, 1;
+    if (!strcmp(v, "off") || !strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false")) return *out = 0, 1;
+    return 0;
+}
+
+/* Checks one middleware key's value into mw. Returns NULL or why not (in msg). */
+static const char *memintro__tg_mw_set(memintro__tg_mw *mw, const char *k, const char *v, char *msg, size_t size)
+{
+    uint64_t x;
+    size_t len = strlen(v);
+    if (!strcmp(k, "cache") || !strcmp(k, "metrics")) {
+        int on;
+        if (!memintro__tg_onoff(v, &on)) return snprintf(msg, size, "%s=%.64s: expected on or off", k, v), msg;
+        if (k[0] == 'c')
+            mw->cache = on;
+        else
+            mw->metrics = on;
+        return 0;
+    }
+    if (!strcmp(k, "cache_size")) {
+        if (!len || memintro_parse_size(v, len, &x) != len || x < MEMINTRO_CACHE_PAGE || x > (1ull << 32))
+            return snprintf(msg, size, "cache_size=%.64s: expected a size from 4k to 4G (k, M, G allowed)", v), msg;
+        mw->cache_size = x;
+        mw->has_size = 1;
+        return 0;
+    }
+    if (!strcmp(k, "cache_time")) {
+        if (!len || memintro_parse_u64(v, len, &x) != len || x > 86400000u)
+            return snprintf(msg, size, "cache_time=%.64s: expected milliseconds (0 to 86400000)", v), msg;
+        mw->cache_time = x;
+        mw->has_time = 1;
+        return 0;
+    }
+    /* delay */
+    if (!len || memintro_parse_u64(v, len, &x) != len || x > 10000000u)
+        return snprintf(msg, size, "delay=%.64s: expected microseconds (0 to 10000000)", v), msg;
+    mw->delay_us = x;
+    return 0;
+}
+
+/* The parser behind memintro_connector_parse and memintro_target_open. */
+static const char *memintro__tg_parse(const memintro_connector *c, const char *spec, memintro_connector_args *a,
+                                      memintro__tg_mw *mw, char *storage, size_t storage_size)
+{
+    char *p, *rest, *cut, sep;
+    char *pk[40]; /* pieces taken as keys, last first */
+    size_t npk = 0, i, j, n, nl;
+    char bad[72], known[512];
+    int has_target;
+    memset(a, 0, sizeof *a);
+    memset(mw, 0, sizeof *mw);
+    mw->cache = -1;
+    a->target = "";
+    if (!c || !spec || !storage || !storage_size) return "no connector string";
+    n = strlen(spec);
+    if (n + 1 > storage_size) {
+        snprintf(storage, storage_size, "connector string too long");
+        return storage;
+    }
+    memcpy(storage, spec, n + 1);
+    p = storage;
+    for (nl = 0; memintro__tg_namechar(p[nl]); nl++) {}
+    sep = p[nl];
+    if (!nl || (sep && sep != ':' && sep != ',') || strlen(c->name) != nl || strncmp(c->name, p, nl)) {
+        snprintf(storage, storage_size, "\"%.64s\" is not a string for the connector %s (%s)", spec, c->name,
+                 c->syntax ? c->syntax : c->name);
+        return storage;
+    }
+    p[nl] = 0;
+    a->name = p;
+    rest = sep ? p + nl + 1 : p + nl;
+    has_target = sep == ':';
+    n = strlen(rest);
+    if (has_target && n && rest[n - 1] == ',') { /* a trailing ',' ends a target that has no keys */
+        rest[n - 1] = 0;
+        a->target = rest;
+        return 0;
+    }
+    /* keys: the trailing run of known ones */
+    while (*rest) {
+        cut = strrchr(rest, ',');
+        {
+            char *piece = cut ? cut + 1 : rest;
+            size_t kl = memintro__tg_keylen(piece);
+            if (*piece && !memintro__tg_key_kind(c, piece, kl)) break;
+            if (*piece) {
+                if (npk == sizeof pk / sizeof pk[0]) {
+                    snprintf(storage, storage_size, "%s: too many keys (at most 32)", c->name);
+                    return storage;
+                }
+                pk[npk++] = piece;
+            }
+        }
+        if (cut)
+            *cut = 0;
+        else
+            rest += strlen(rest); /* the piece keeps its text: rest is now "" */
+    }
+    if (*rest) {
+        /* what is left is the target; a key-shaped piece at its start or end is an unknown key */
+        char *first = rest, *last = strrchr(rest, ','), *e;
+        const char *why = 0;
+        last = last ? last + 1 : rest;
+        if (!has_target)
+            why = last;
+        else if (memintro__tg_keyshaped(first)) {
+            /* a list of keys: the first piece that is not a known one */
+            for (why = first;;) {
+                e = strchr((char *)why, ',');
+                if (!memintro__tg_key_kind(c, why, e && (size_t)(e - why) < memintro__tg_keylen(why)
+                                                        ? (size_t)(e - why)
+                                                        : memintro__tg_keylen(why)))
+                    break;
+                if (!e) break;
+                why = e + 1;
+            }
+        } else if (last != rest && memintro__tg_keyshaped(last))
+            why = last;
+        if (why) {
+            size_t kl = memintro__tg_keylen(why);
+            e = strchr((char *)why, ',');
+            if (e && (size_t)(e - why) < kl) kl = (size_t)(e - why);
+            snprintf(bad, sizeof bad, "%.*s", (int)(kl > 64 ? 64 : kl), why);
+            memintro__tg_known_keys(c, known, sizeof known);
+            snprintf(storage, storage_size, "%s: unknown option \"%s\" (%s)", c->name, bad, known);
+            return storage;
+        }
+        a->target = rest;
+    }
+    /* the keys in the order given; the middleware's are checked and left out */
+    for (i = npk; i-- > 0;) {
+        char *k = pk[i], *v = strchr(k, '=');
+        const char *why;
+        if (v)
+            *v++ = 0;
+        else
+            v = k + strlen(k); /* "" */
+        for (j = i + 1; j < npk; j++)
+            if (!strcmp(pk[j], k)) {
+                snprintf(bad, sizeof bad, "%.64s", k);
+                snprintf(storage, storage_size, "%s: the key %s is given twice", c->name, bad);
+                return storage;
+            }
+        if (memintro__tg_key_kind(c, k, strlen(k)) == 2) {
+            why = memintro__tg_mw_set(mw, k, v, known, sizeof known);
+            if (why) {
+                snprintf(storage, storage_size, "%s: %s", c->name, known);
+                return storage;
+            }
+            continue;
+        }
+        if (a->count == 32) {
+            snprintf(storage, storage_size, "%s: too many keys (at most 32)", c->name);
+            return storage;
+        }
+        a->keys[a->count] = k;
+        a->values[a->count++] = v;
+    }
+    if (mw->cache == 0 && (mw->has_size || mw->has_time)) {
+        snprintf(storage, storage_size, "%s: cache_size= and cache_time= need the cache on (cache=off given)", c->name);
+        return storage;
+    }
+    if (mw->cache < 0 && (mw->has_size || mw->has_time)) mw->cache = 1;
+    return 0;
+}
+
+MEMINTRO__TGDEF const char *memintro_connector_arg(const memintro_connector_args *a, const char *name)
+{
+    size_t i;
+    if (!a || !name) return 0;
+    for (i = 0; i < a->count && i < 32; i++)
+        if (a->keys[i] && !strcmp(a->keys[i], name)) return a->values[i] ? a->values[i] : "";
+    return 0;
+}
+
+MEMINTRO__TGDEF const char *memintro_connector_parse(const memintro_connector *c, const char *spec,
+                                                  memintro_connector_args *a, char *storage, size_t storage_size)
+{
+    memintro__tg_mw mw;
+    memintro_connector_args own;
+    return memintro__tg_parse(c, spec, a ? a : &own, &mw, storage, storage_size);
+}
+
+MEMINTRO__TGDEF const memintro_connector_key *memintro_target_middleware_keys(size_t *count)
+{
+    if (count) *count = MEMINTRO__TG_NMW;
+    return memintro__tg_mw_keys;
+}
+
+/* ---- the built-in connectors ---- */
+
+/* How memintro_target_open hands the target being opened to a built-in's open. */
+typedef struct memintro__tg_ctx {
+    uint32_t magic;
+    memintro_target *t;
+} memintro__tg_ctx;
+#define MEMINTRO__TG_MAGIC 0x6d695447u
+
+static memintro_target *memintro__tg_ctx_target(memintro_connector_result *out, char *err, size_t errlen)
+{
+    const memintro__tg_ctx *x = out ? (const memintro__tg_ctx *)out->handle : 0;
+    if (x && x->magic == MEMINTRO__TG_MAGIC && x->t && x->t->state) return x->t;
+    if (err && errlen) snprintf(err, errlen, "the built-in connectors open through memintro_target_open");
+    return 0;
+}
+
+/* A built-in's result: what it filled into the target. */
+static memintro_status memintro__tg_builtin_done(memintro_target *t, memintro_status s, memintro_connector_result *out,
+                                                 char *err, size_t errlen)
+{
+    if (s != MEMINTRO_OK) {
+        if (err && errlen) snprintf(err, errlen, "%s", t->error);
+        return s;
+    }
+    out->phys = t->phys;
+    out->map = t->map;
+    out->handle = t->state;
+    memcpy(out->description, t->description, sizeof out->description);
+    snprintf(out->layout_text, sizeof out->layout_text, "%s", t->layout_text);
+    out->ram_size = t->ram_size;
+    out->live = t->live;
+    out->cpus = t->cpus;
+    out->cpu_count = t->cpu_count;
+    out->vmcoreinfo = t->vmcoreinfo;
+    out->vmcoreinfo_size = t->vmcoreinfo_size;
+    return MEMINTRO_OK;
+}
+
+static memintro_status memintro__tg_qemu_cn_open(const memintro_connector_args *a, const memintro_target_options *o,
+                                                 memintro_connector_result *out, char *err, size_t errlen)
+{
+    memintro_target *t = memintro__tg_ctx_target(out, err, errlen);
+    if (!t) return MEMINTRO_E_UNSUPPORTED;
+    return memintro__tg_builtin_done(t, memintro__tg_open_qemu(t, a, o), out, err, errlen);
+}
+
+static memintro_status memintro__tg_dump_cn_open(const memintro_connector_args *a, const memintro_target_options *o,
+                                                 memintro_connector_result *out, char *err, size_t errlen)
+{
+    memintro_target *t = memintro__tg_ctx_target(out, err, errlen);
+    if (!t) return MEMINTRO_E_UNSUPPORTED;
+    return memintro__tg_builtin_done(t, memintro__tg_open_file(t, a, 0, o), out, err, errlen);
+}
+
+static memintro_status memintro__tg_raw_cn_open(const memintro_connector_args *a, const memintro_target_options *o,
+                                                memintro_connector_result *out, char *err, size_t errlen)
+{
+    memintro_target *t = memintro__tg_ctx_target(out, err, errlen);
+    if (!t) return MEMINTRO_E_UNSUPPORTED;
+    return memintro__tg_builtin_done(t, memintro__tg_open_file(t, a, 1, o), out, err, errlen);
+}
+
+/* Closes a built-in's backend (the handle is the target's state). */
+static void memintro__tg_builtin_close(void *handle)
+{
+    memintro__tg_state *st = (memintro__tg_state *)handle;
+    if (!st) return;
+    if (st->qemu_open) memintro_qemu_close(&st->q);
+    if (st->dump_open) memintro_coredump_close(&st->d);
+    st->qemu_open = st->dump_open = 0;
+}
+
+/* The QEMU VMs on this host: name (or pid=N) and a description. */
+static memintro_status memintro__tg_qemu_targets(memintro_connector_target_fn fn, void *user, char *err, size_t errlen)
+{
+    memintro_qemu_vm vm[64], *vms = vm;
+    size_t n = 0, i, cap = sizeof vm / sizeof vm[0];
+    memintro_status s = memintro_qemu_list(vms, cap, &n);
+    if (s != MEMINTRO_OK) {
+        if (err && errlen) snprintf(err, errlen, "cannot list the QEMU processes in /proc: %s", memintro_status_str(s));
+        return s;
+    }
+    if (n > cap) {
+        size_t want = n + 8;
+        vms = (memintro_qemu_vm *)malloc(want * sizeof *vms);
+        if (!vms) return MEMINTRO_E_NOSPACE;
+        s = memintro_qemu_list(vms, want, &n);
+        if (n > want) n = want;
+        if (s != MEMINTRO_OK) n = 0;
+    }
+    for (i = 0; i < n; i++) {
+        char name[sizeof vms[i].name + 16], desc[512], h[32];
+        if (vms[i].name[0])
+            snprintf(name, sizeof name, "%s", vms[i].name);
+        else
+            snprintf(name, sizeof name, "pid=%d", vms[i].pid);
+        snprintf(desc, sizeof desc, "QEMU pid %d, machine %s, %s of RAM, QMP %s", vms[i].pid,
+                 vms[i].machine[0] ? vms[i].machine : "(default)", memintro__tg_human(vms[i].ram_size, h, sizeof h),
+                 vms[i].qmp[0] ? vms[i].qmp : "(none)");
+        if (fn(user, name, desc)) break;
+    }
+    if (vms != vm) free(vms);
+    return s;
+}
+
+static const memintro_connector_key memintro__tg_qemu_keys[] = {
+    {"name", "VM", "the VM's -name (the same as qemu:VM)"},
+    {"pid", "N", "the QEMU process id"},
+    {"qmp", "unix:PATH|tcp:HOST:PORT", "its QMP socket (default: the first one on QEMU's command line)"},
+    {"map", "qmp|table|auto", "how the guest-physical layout is learnt (default auto: QMP, else the machine tables)"},
+    {"write", "", "allow writes to guest memory"},
+    {"nozerocopy", "", "never map guest RAM; read with process_vm_readv"},
+};
+static const memintro_connector_key memintro__tg_raw_keys[] = {
+    {"base", "ADDR", "guest-physical address of the file's first byte (default 0)"},
+};
+
+static const memintro_connector memintro__tg_qemu_conn = {
+    MEMINTRO_CONNECTOR_ABI, "qemu",
+    "qemu[:VM][,name=VM|pid=N][,qmp=unix:PATH|tcp:HOST:PORT][,map=qmp|table|auto][,write][,nozerocopy]",
+    "a running QEMU VM on this host (no VM named: the only one)", memintro__tg_qemu_keys,
+    sizeof memintro__tg_qemu_keys / sizeof memintro__tg_qemu_keys[0], memintro__tg_qemu_cn_open,
+    memintro__tg_builtin_close, memintro__tg_qemu_targets, 0, 0, "1.0"};
+static const memintro_connector memintro__tg_dump_conn = {
+    MEMINTRO_CONNECTOR_ABI, "dump", "dump:PATH",
+    "a memory dump: ELF core, kdump-compressed, Windows crash dump or LiME, detected (else raw)", 0, 0,
+    memintro__tg_dump_cn_open, memintro__tg_builtin_close, 0, 0, 0, "1.0"};
+static const memintro_connector memintro__tg_raw_conn = {
+    MEMINTRO_CONNECTOR_ABI, "raw", "raw:PATH[,base=ADDR]", "a raw guest-physical image (file byte N = address base+N)",
+    memintro__tg_raw_keys, 1, memintro__tg_raw_cn_open, memintro__tg_builtin_close, 0, 0, 0, "1.0"};
+
+/* ---- the registry ---- */
+
+#define MEMINTRO__TG_NBUILTIN 3
+#define MEMINTRO__TG_MAX_REG 64
+
+static const memintro_connector *memintro__tg_reg[MEMINTRO__TG_NBUILTIN + MEMINTRO__TG_MAX_REG] = {
+    &memintro__tg_qemu_conn, &memintro__tg_dump_conn, &memintro__tg_raw_conn};
+static size_t memintro__tg_nreg = MEMINTRO__TG_NBUILTIN;
+
+static int memintro__tg_is_builtin(const memintro_connector *c)
+{
+    return c == &memintro__tg_qemu_conn || c == &memintro__tg_dump_conn || c == &memintro__tg_raw_conn;
+}
+
+MEMINTRO__TGDEF const memintro_connector *memintro_target_connector_find(const char *name)
+{
+    size_t i;
+    if (!name) return 0;
+    for (i = 0; i < memintro__tg_nreg; i++)
+        if (!strcmp(memintro__tg_reg[i]->name, name)) return memintro__tg_reg[i];
+    return 0;
+}
+
+MEMINTRO__TGDEF const memintro_connector *const *memintro_target_connector_list(size_t *count)
+{
+    if (count) *count = memintro__tg_nreg;
+    return memintro__tg_reg;
+}
+
+MEMINTRO__TGDEF memintro_status memintro_target_register(const memintro_connector *c)
+{
+    size_t i;
+    if (!c || c->abi != MEMINTRO_CONNECTOR_ABI || !c->name || !c->name[0] || !c->open) return MEMINTRO_E_INVALID;
+    for (i = 0; c->name[i]; i++)
+        if (!memintro__tg_namechar(c->name[i]) || i >= 63) return MEMINTRO_E_INVALID;
+    if (c->nkeys && !c->keys) return MEMINTRO_E_INVALID;
+    for (i = 0; i < c->nkeys; i++)
+        if (!c->keys[i].name || !c->keys[i].name[0] || memintro__tg_key_kind(0, c->keys[i].name, strlen(c->keys[i].name)))
+            return MEMINTRO_E_INVALID;
+    if (memintro_target_connector_find(c->name)) return MEMINTRO_E_INVALID;
+    if (memintro__tg_nreg >= MEMINTRO__TG_NBUILTIN + MEMINTRO__TG_MAX_REG) return MEMINTRO_E_NOSPACE;
+    memintro__tg_reg[memintro__tg_nreg++] = c;
+    return MEMINTRO_OK;
+}
 
 MEMINTRO__TGDEF const memintro_target_connector *memintro_target_connectors(size_t *count)
 {
-    if (count) *count = sizeof memintro__tg_connectors / sizeof memintro__tg_connectors[0];
-    return memintro__tg_connectors;
+    static memintro_target_connector list[MEMINTRO__TG_NBUILTIN + MEMINTRO__TG_MAX_REG];
+    size_t i;
+    for (i = 0; i < memintro__tg_nreg; i++) {
+        list[i].name = memintro__tg_reg[i]->name;
+        list[i].syntax = memintro__tg_reg[i]->syntax ? memintro__tg_reg[i]->syntax : memintro__tg_reg[i]->name;
+        list[i].help = memintro__tg_reg[i]->help ? memintro__tg_reg[i]->help : "";
+    }
+    if (count) *count = memintro__tg_nreg;
+    return list;
 }
+
+/* ---- middleware: cache, metrics, delay ---- */
+
+static uint64_t memintro__tg_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t memintro__tg_clock_ms(void *user)
+{
+    (void)user;
+    return memintro__tg_now_ns() / 1000000u;
+}
+
+static memintro_status memintro__tg_delay_batch(memintro_phys *self, memintro_op *ops, size_t count, int write)
+{
+    struct memintro__tg_layer *l = (struct memintro__tg_layer *)self;
+    struct timespec ts;
+    ts.tv_sec = (time_t)(l->st->delay_us / 1000000u);
+    ts.tv_nsec = (long)(l->st->delay_us % 1000000u) * 1000;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+    return write ? memintro_phys_write(l->below, ops, count) : memintro_phys_read(l->below, ops, count);
+}
+
+static memintro_status memintro__tg_delay_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__tg_delay_batch(self, ops, count, 0);
+}
+
+static memintro_status memintro__tg_delay_write(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__tg_delay_batch(self, ops, count, 1);
+}
+
+static memintro_status memintro__tg_metrics_batch(memintro_phys *self, memintro_op *ops, size_t count, int write)
+{
+    struct memintro__tg_layer *l = (struct memintro__tg_layer *)self;
+    memintro_target_metrics *m = &l->st->m;
+    uint64_t t0 = memintro__tg_now_ns();
+    memintro_status s = write ? memintro_phys_write(l->below, ops, count) : memintro_phys_read(l->below, ops, count);
+    size_t i;
+    m->ns += memintro__tg_now_ns() - t0;
+    m->batches++;
+    m->ops += count;
+    for (i = 0; i < count; i++) {
+        m->bytes += ops[i].len;
+        if (ops[i].status != MEMINTRO_OK || ops[i].missing) m->failed_ops++;
+    }
+    return s;
+}
+
+static memintro_status memintro__tg_metrics_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__tg_metrics_batch(self, ops, count, 0);
+}
+
+static memintro_status memintro__tg_metrics_write(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro__tg_metrics_batch(self, ops, count, 1);
+}
+
+static const void *memintro__tg_metrics_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
+{
+    struct memintro__tg_layer *l = (struct memintro__tg_layer *)self;
+    l->st->m.direct++;
+    return memintro_phys_direct(l->below, addr, avail);
+}
+
+/* The cache passes direct access through: bytes in host memory are read there. */
+static const void *memintro__tg_cache_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
+{
+    return memintro_phys_direct(((memintro_cache *)self)->below, addr, avail);
+}
+
+/* Puts the middleware mw asks for (and the defaults) over t->phys. */
+static memintro_status memintro__tg_middleware(memintro_target *t, const memintro__tg_mw *mw,
+                                               const memintro_target_options *o)
+{
+    memintro__tg_state *st = t->state;
+    memintro_phys *top = t->phys;
+    char line[320], h[32];
+    size_t used = 0;
+    int on = mw->cache >= 0 ? mw->cache : t->live != 0;
+    uint64_t size = mw->has_size ? mw->cache_size : MEMINTRO__TG_CACHE_SIZE;
+    uint64_t age = mw->has_time ? mw->cache_time : t->live ? MEMINTRO__TG_CACHE_TIME : 0;
+    line[0] = 0;
+    if (mw->delay_us) {
+        st->delay_us = mw->delay_us;
+        st->delay_l.below = top;
+        st->delay_l.st = st;
+        st->delay_l.phys.read = memintro__tg_delay_read;
+        st->delay_l.phys.write = top->write ? memintro__tg_delay_write : 0;
+        top = &st->delay_l.phys; /* no direct access: every read is a batch, and waits */
+        used += (size_t)snprintf(line + used, sizeof line - used, "delay %llu us per batch",
+                                 MEMINTRO__TG_ULL(mw->delay_us));
+    }
+    if (mw->metrics) {
+        st->metrics_on = 1;
+        st->metrics_fn = o->metrics_fn;
+        st->metrics_user = o->metrics_user;
+        st->metrics_l.below = top;
+        st->metrics_l.st = st;
+        st->metrics_l.phys.read = memintro__tg_metrics_read;
+        st->metrics_l.phys.write = top->write ? memintro__tg_metrics_write : 0;
+        st->metrics_l.phys.direct = top->direct ? memintro__tg_metrics_direct : 0;
+        top = &st->metrics_l.phys;
+        used += (size_t)snprintf(line + used, sizeof line - used, "%smetrics", used ? "; " : "");
+    }
+    if (on) {
+        size_t lines = 1, msize;
+        while ((uint64_t)lines * 2 * MEMINTRO_CACHE_PAGE <= size) lines *= 2;
+        msize = memintro_cache_mem_size(lines);
+        st->cache_mem = memintro__tg_alloc(&st->al, msize);
+        if (!st->cache_mem) return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory (the page cache)");
+        if (memintro_cache_init(&st->cache, top, st->cache_mem, msize, MEMINTRO_CACHE_ALL) != MEMINTRO_OK)
+            return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "cannot set up the page cache");
+        if (age) memintro_cache_set_clock(&st->cache, memintro__tg_clock_ms, 0, age);
+        st->cache.phys.direct = top->direct ? memintro__tg_cache_direct : 0;
+        st->cache_on = 1;
+        top = &st->cache.phys;
+        {
+            char agebuf[48];
+            if (age)
+                snprintf(agebuf, sizeof agebuf, "read again after %llu ms", MEMINTRO__TG_ULL(age));
+            else
+                snprintf(agebuf, sizeof agebuf, "never read again");
+            used += (size_t)snprintf(line + used, sizeof line - used, "%scache %s of pages, %s%s", used ? "; " : "",
+                                     memintro__tg_human((uint64_t)lines * MEMINTRO_CACHE_PAGE, h, sizeof h), agebuf,
+                                     mw->cache < 0 ? " (the default for a live target)" : "");
+        }
+    }
+    memintro__tg_fact(t, "middleware", "%s", line[0] ? line : "none (cache off)");
+    st->base_facts = st->nfacts;
+    t->phys = top;
+    return MEMINTRO_OK;
+}
+
+/* One line of metrics: "metrics SPEC: ...". */
+static void memintro__tg_metrics_line(const memintro__tg_state *st, const memintro_target_metrics *m, char *buf,
+                                      size_t size)
+{
+    size_t used = (size_t)snprintf(buf, size, "metrics %.200s: %llu batches, %llu ops (%llu failed), %llu bytes, "
+                                              "%.3f ms in the backend, %llu direct lookups",
+                                   st->spec ? st->spec : "?", MEMINTRO__TG_ULL(m->batches), MEMINTRO__TG_ULL(m->ops),
+                                   MEMINTRO__TG_ULL(m->failed_ops), MEMINTRO__TG_ULL(m->bytes), (double)m->ns / 1e6,
+                                   MEMINTRO__TG_ULL(m->direct));
+    if (st->cache_on && used < size)
+        snprintf(buf + used, size - used, "; cache %llu hits, %llu misses", MEMINTRO__TG_ULL(m->cache_hits),
+                 MEMINTRO__TG_ULL(m->cache_misses));
+}
+
+MEMINTRO__TGDEF memintro_status memintro_target_metrics_get(const memintro_target *t, memintro_target_metrics *m)
+{
+    const memintro__tg_state *st = t ? t->state : 0;
+    if (!st || !m) return MEMINTRO_E_INVALID;
+    if (!st->metrics_on) return MEMINTRO_E_UNSUPPORTED;
+    *m = st->m;
+    if (st->cache_on) {
+        m->cache_hits = st->cache.hits;
+        m->cache_misses = st->cache.misses;
+    }
+    return MEMINTRO_OK;
+}
+
+/* ---- a registered connector's result into the target ---- */
+
+static memintro_status memintro__tg_plugin_fill(memintro_target *t, const memintro_connector *c,
+                                                const memintro_connector_result *r)
+{
+    memintro__tg_state *st = t->state;
+    size_t i;
+    uint64_t total = 0;
+    if (!r->phys || !r->phys->read || !r->map)
+        return memintro__tg_fail(t, MEMINTRO_E_INVALID, "connector %s: its open gave no memory backend or map", c->name);
+    t->kind = MEMINTRO_TARGET_PLUGIN;
+    t->phys = r->phys;
+    t->map = r->map;
+    t->live = r->live != 0;
+    for (i = 0; i < r->map->count; i++) total += r->map->ranges[i].size;
+    t->ram_size = r->ram_size ? r->ram_size : total;
+    memcpy(t->description, r->description, sizeof t->description);
+    t->description[sizeof t->description - 1] = 0;
+    memintro__tg_oneline(t->description);
+    if (!t->description[0]) memintro__tg_set(t->description, sizeof t->description, "%.500s", t->spec);
+    t->layout = MEMINTRO_TARGET_LAYOUT_CONNECTOR;
+    memcpy(t->layout_text, r->layout_text, sizeof t->layout_text);
+    t->layout_text[sizeof t->layout_text - 1] = 0;
+    memintro__tg_oneline(t->layout_text);
+    if (!t->layout_text[0])
+        memintro__tg_set(t->layout_text, sizeof t->layout_text, "from the connector %s", c->name);
+    if (r->vmcoreinfo && r->vmcoreinfo_size) {
+        t->vmcoreinfo = r->vmcoreinfo;
+        t->vmcoreinfo_size = r->vmcoreinfo_size;
+    }
+    memintro__tg_fact(t, "connector", "%s %s (registered)", c->name, c->version ? c->version : "");
+    memintro__tg_fact(t, "live", "%s", t->live ? "yes: reads race with the running guest" : "no");
+    for (i = 0; i < r->map->count; i++) {
+        const memintro_range *g = &r->map->ranges[i];
+        memintro__tg_range(t, g->start, g->start + g->size, 0, "connector %s", c->name);
+    }
+    st->base_facts = st->nfacts;
+    memset(&st->efacts, 0, sizeof st->efacts);
+    st->efacts.vmcoreinfo = t->vmcoreinfo;
+    st->efacts.vmcoreinfo_size = t->vmcoreinfo_size;
+    st->efacts.memory_size = total;
+    t->dump_facts = &st->efacts;
+    if (r->cpus && r->cpu_count) {
+        t->cpus = r->cpus;
+        t->cpu_count = r->cpu_count;
+        t->cpus_total = (uint32_t)r->cpu_count;
+        t->cpus_loaded = 1;
+        memintro__tg_set(t->cpu_source, sizeof t->cpu_source, "the connector %s", c->name);
+        memintro__tg_cpu_facts(t);
+        st->efacts.cpu_count = st->efacts.cpu_state_count = (uint32_t)r->cpu_count;
+        st->efacts.cpus = r->cpus;
+        st->efacts.elf_machine = r->cpus[0].isa == MEMINTRO_ISA_X86 ? 3 : 62;
+        if (memintro__tg_paging_from_cpu0(t, t->cpu_source)) {
+            st->efacts.mode = t->paging.arch;
+            st->efacts.mmu_flags = t->paging.flags;
+            st->efacts.dtb = t->paging.dtb;
+        }
+    } else {
+        t->cpus_loaded = c->load_cpus == 0;
+        memintro__tg_set(t->cpu_note, sizeof t->cpu_note, "the connector %s %s", c->name,
+                         c->load_cpus ? "reads CPU state on demand (memintro_target_load_cpus)" : "gives no CPU state");
+    }
+    return MEMINTRO_OK;
+}
+
+/* A registered connector's load_cpus. */
+static memintro_status memintro__tg_plugin_cpus(memintro_target *t)
+{
+    memintro__tg_state *st = t->state;
+    const memintro_connector *c = st->desc;
+    const memintro_cpu *cpus = 0;
+    size_t n = 0;
+    char err[512];
+    memintro_status s;
+    if (!c->load_cpus) {
+        if (t->cpu_count) return MEMINTRO_OK;
+        return memintro__tg_fail(t, MEMINTRO_E_NOTFOUND, "%s", t->cpu_note[0] ? t->cpu_note : "no CPU state");
+    }
+    memintro__tg_drop_cpus(t);
+    t->cpus_loaded = 1;
+    err[0] = 0;
+    s = c->load_cpus(st->conn_handle, &cpus, &n, err, sizeof err);
+    if (s == MEMINTRO_OK && (!cpus || !n)) s = MEMINTRO_E_NOTFOUND;
+    if (s != MEMINTRO_OK) {
+        memintro__tg_fail(t, s, "connector %s: cannot read the CPU state: %s", c->name,
+                          err[0] ? err : memintro_status_str(s));
+        memintro__tg_set(t->cpu_note, sizeof t->cpu_note, "%.500s", t->error);
+        return s;
+    }
+    t->cpus = cpus;
+    t->cpu_count = n;
+    t->cpus_total = (uint32_t)n;
+    memintro__tg_set(t->cpu_source, sizeof t->cpu_source, "the connector %s", c->name);
+    st->efacts.cpu_count = st->efacts.cpu_state_count = (uint32_t)n;
+    st->efacts.cpus = cpus;
+    st->efacts.elf_machine = cpus[0].isa == MEMINTRO_ISA_X86 ? 3 : 62;
+    memintro__tg_cpu_facts(t);
+    if (memintro__tg_paging_from_cpu0(t, t->cpu_source)) {
+        st->efacts.mode = t->paging.arch;
+        st->efacts.mmu_flags = t->paging.flags;
+        st->efacts.dtb = t->paging.dtb;
+    }
+    t->error[0] = 0;
+    return MEMINTRO_OK;
+}
+
+/* ---- public functions ---- */
 
 MEMINTRO__TGDEF const char *memintro_target_kind_name(memintro_target_kind k)
 {
@@ -931,6 +1803,7 @@ MEMINTRO__TGDEF const char *memintro_target_kind_name(memintro_target_kind k)
     case MEMINTRO_TARGET_QEMU: return "qemu";
     case MEMINTRO_TARGET_DUMP: return "dump";
     case MEMINTRO_TARGET_RAW: return "raw";
+    case MEMINTRO_TARGET_PLUGIN: return "plugin";
     default: return "none";
     }
 }
@@ -942,6 +1815,7 @@ MEMINTRO__TGDEF const char *memintro_target_layout_name(memintro_target_layout l
     case MEMINTRO_TARGET_LAYOUT_INFERRED: return "inferred";
     case MEMINTRO_TARGET_LAYOUT_DUMP: return "dump";
     case MEMINTRO_TARGET_LAYOUT_FILE: return "file";
+    case MEMINTRO_TARGET_LAYOUT_CONNECTOR: return "connector";
     default: return "none";
     }
 }
@@ -952,9 +1826,14 @@ MEMINTRO__TGDEF memintro_status memintro_target_open(memintro_target *t, const c
     memintro_target_options def;
     memintro__tg_state *st;
     memintro_status s;
-    const char *colon, *arg;
-    size_t nlen, i, nconn;
-    const memintro_target_connector *conn = memintro_target_connectors(&nconn);
+    memintro_connector_args args;
+    memintro_connector_result res;
+    memintro__tg_ctx ctx;
+    memintro__tg_mw mw;
+    const memintro_connector *c;
+    const char *why;
+    char name[64], err[1024];
+    size_t nlen, n;
     if (!t) return MEMINTRO_E_INVALID;
     memset(t, 0, sizeof *t);
     if (!o) {
@@ -968,18 +1847,21 @@ MEMINTRO__TGDEF memintro_status memintro_target_open(memintro_target *t, const c
         return memintro__tg_fail(t, MEMINTRO_E_INVALID,
                                  "no target: give a connector string (qemu[:name=VM], dump:PATH, raw:PATH)");
     }
-    colon = strchr(spec, ':');
-    nlen = colon ? (size_t)(colon - spec) : strlen(spec);
-    arg = colon ? colon + 1 : "";
-    for (i = 0; i < nconn; i++)
-        if (strlen(conn[i].name) == nlen && !strncmp(conn[i].name, spec, nlen)) break;
-    if (i == nconn) {
+    for (nlen = 0; memintro__tg_namechar(spec[nlen]); nlen++) {}
+    c = 0;
+    if (nlen < sizeof name && (!spec[nlen] || spec[nlen] == ':' || spec[nlen] == ',')) {
+        memcpy(name, spec, nlen);
+        name[nlen] = 0;
+        c = memintro_target_connector_find(name);
+    }
+    if (!c) {
         char known[512] = "";
-        size_t k;
-        for (k = 0; k < nconn; k++) {
-            size_t used = strlen(known);
-            snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "", conn[k].name);
+        size_t k, used;
+        for (k = 0; k < memintro__tg_nreg; k++) {
+            used = strlen(known);
+            snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "", memintro__tg_reg[k]->name);
         }
+        nlen = strcspn(spec, ":,");
         t->bad_spec = 1;
         return memintro__tg_fail(t, MEMINTRO_E_INVALID, "unknown connector \"%.*s\" in \"%.200s\" (known: %s)",
                                  (int)(nlen > 64 ? 64 : nlen), spec, spec, known);
@@ -988,18 +1870,42 @@ MEMINTRO__TGDEF memintro_status memintro_target_open(memintro_target *t, const c
     if (!st) return memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
     memset(st, 0, sizeof *st);
     st->al = o->allocator;
+    st->desc = c;
     t->state = st;
+    n = strlen(spec) + 1;
     st->spec = memintro__tg_strdup(&st->al, spec, 0);
-    if (!st->spec) {
+    st->argbuf = (char *)memintro__tg_alloc(&st->al, n < 256 ? 256 : n);
+    if (!st->spec || !st->argbuf) {
         s = memintro__tg_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
-    } else {
-        t->spec = st->spec;
-        t->connector = conn[i].name;
-        if (i == 0)
-            s = memintro__tg_open_qemu(t, spec, o);
-        else
-            s = memintro__tg_open_file(t, arg, i == 2, o);
+        goto failed;
     }
+    t->spec = st->spec;
+    t->connector = c->name;
+    t->connector_desc = c;
+    why = memintro__tg_parse(c, spec, &args, &mw, st->argbuf, n < 256 ? 256 : n);
+    if (why) {
+        t->bad_spec = 1;
+        s = memintro__tg_fail(t, MEMINTRO_E_INVALID, "%s", why);
+        goto failed;
+    }
+    memset(&res, 0, sizeof res);
+    ctx.magic = MEMINTRO__TG_MAGIC;
+    ctx.t = t;
+    res.handle = &ctx; /* the built-ins find the target here; others overwrite it */
+    err[0] = 0;
+    s = c->open(&args, o, &res, err, sizeof err);
+    if (res.handle == &ctx) res.handle = 0;
+    if (s == MEMINTRO_OK) {
+        st->conn_handle = res.handle;
+        st->conn_open = 1;
+        if (!memintro__tg_is_builtin(c)) s = memintro__tg_plugin_fill(t, c, &res);
+    } else if (!t->error[0]) {
+        err[sizeof err - 1] = 0;
+        memintro__tg_fail(t, s, "%s: %s", c->name, err[0] ? err : memintro_status_str(s));
+        if (s == MEMINTRO_E_INVALID) t->bad_spec = 1; /* a registered connector refusing its string */
+    }
+    if (s == MEMINTRO_OK) s = memintro__tg_middleware(t, &mw, o);
+failed:
     if (s != MEMINTRO_OK) {
         char keep[sizeof t->error];
         int bad = t->bad_spec;
@@ -1023,13 +1929,27 @@ MEMINTRO__TGDEF void memintro_target_close(memintro_target *t)
     st = t->state;
     if (st) {
         memintro_allocator al = st->al;
+        if (st->metrics_on) {
+            memintro_target_metrics m;
+            char line[512];
+            memintro_target_metrics_get(t, &m);
+            memintro__tg_metrics_line(st, &m, line, sizeof line);
+            if (st->metrics_fn)
+                st->metrics_fn(st->metrics_user, &m, line);
+            else
+                fprintf(stderr, "memintro: %s\n", line);
+        }
+        if (st->conn_open && st->desc && st->desc->close) st->desc->close(st->conn_handle);
+        st->conn_open = 0;
         if (st->qemu_open) memintro_qemu_close(&st->q);
         if (st->dump_open) memintro_coredump_close(&st->d);
+        memintro__tg_free(&al, st->cache_mem);
         memintro__tg_free(&al, st->cpus);
         memintro__tg_free(&al, st->facts);
         memintro__tg_free(&al, st->ranges);
         memintro__tg_free(&al, st->qspec);
         memintro__tg_free(&al, st->path);
+        memintro__tg_free(&al, st->argbuf);
         memintro__tg_free(&al, st->spec);
         memintro__tg_free(&al, st);
     }
@@ -1053,6 +1973,7 @@ MEMINTRO__TGDEF memintro_status memintro_target_load_cpus(memintro_target *t)
 {
     if (!t || !t->state) return MEMINTRO_E_INVALID;
     if (t->kind == MEMINTRO_TARGET_QEMU) return memintro__tg_qemu_cpus(t);
+    if (t->kind == MEMINTRO_TARGET_PLUGIN) return memintro__tg_plugin_cpus(t);
     if (t->cpu_count) return MEMINTRO_OK;
     return memintro__tg_fail(t, MEMINTRO_E_NOTFOUND, "%s", t->cpu_note[0] ? t->cpu_note : "no CPU state");
 }
@@ -1062,14 +1983,15 @@ static memintro_status memintro__tg_live(memintro_target *t, const char *what)
 {
     if (!t || !t->state) return MEMINTRO_E_INVALID;
     if (t->kind != MEMINTRO_TARGET_QEMU)
-        return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED, "%s needs a running VM; this target is a %s file", what,
-                                 memintro_target_kind_name(t->kind));
+        return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED, "%s needs a running VM; this target is a %s%s", what,
+                                 memintro_target_kind_name(t->kind), t->kind == MEMINTRO_TARGET_PLUGIN ? "" : " file");
     return MEMINTRO_OK;
 }
 
 static memintro_status memintro__tg_qemu_done(memintro_target *t, memintro_status s, const char *what)
 {
     if (s == MEMINTRO_OK) {
+        if (t->state->cache_on) memintro_cache_invalidate(&t->state->cache); /* a new view of memory */
         t->error[0] = 0;
         return s;
     }
@@ -1077,16 +1999,37 @@ static memintro_status memintro__tg_qemu_done(memintro_target *t, memintro_statu
                              memintro_qemu_error(t->qemu)[0] ? memintro_qemu_error(t->qemu) : memintro_status_str(s));
 }
 
+/* A registered connector's pause (or resume). */
+static memintro_status memintro__tg_plugin_pause(memintro_target *t, int pause)
+{
+    const memintro_connector *c = t->state->desc;
+    memintro_status s;
+    if (!c->pause)
+        return memintro__tg_fail(t, MEMINTRO_E_UNSUPPORTED, "the connector %s cannot %s its target", c->name,
+                                 pause ? "pause" : "resume");
+    s = c->pause(t->state->conn_handle, pause);
+    if (s != MEMINTRO_OK)
+        return memintro__tg_fail(t, s, "the connector %s: cannot %s: %s", c->name, pause ? "pause" : "resume",
+                                 memintro_status_str(s));
+    if (t->state->cache_on) memintro_cache_invalidate(&t->state->cache);
+    t->error[0] = 0;
+    return MEMINTRO_OK;
+}
+
 MEMINTRO__TGDEF memintro_status memintro_target_pause(memintro_target *t)
 {
-    memintro_status s = memintro__tg_live(t, "pausing");
+    memintro_status s;
+    if (t && t->state && t->kind == MEMINTRO_TARGET_PLUGIN) return memintro__tg_plugin_pause(t, 1);
+    s = memintro__tg_live(t, "pausing");
     if (s != MEMINTRO_OK) return s;
     return memintro__tg_qemu_done(t, memintro_qemu_pause(t->qemu), "cannot pause the VM");
 }
 
 MEMINTRO__TGDEF memintro_status memintro_target_resume(memintro_target *t)
 {
-    memintro_status s = memintro__tg_live(t, "resuming");
+    memintro_status s;
+    if (t && t->state && t->kind == MEMINTRO_TARGET_PLUGIN) return memintro__tg_plugin_pause(t, 0);
+    s = memintro__tg_live(t, "resuming");
     if (s != MEMINTRO_OK) return s;
     return memintro__tg_qemu_done(t, memintro_qemu_resume(t->qemu), "cannot resume the VM");
 }
