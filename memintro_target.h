@@ -99,10 +99,10 @@
 #ifndef MEMINTRO_TARGET_H
 #define MEMINTRO_TARGET_H
 
-#if defined(MEMINTRO_TARGET_IMPLEMENTATION) && !defined(MEMINTRO_TARGET_NO_DEPS)
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
+#if defined(MEMINTRO_TARGET_IMPLEMENTATION) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* clock_gettime, nanosleep (the middleware); the QEMU backend */
 #endif
+#if defined(MEMINTRO_TARGET_IMPLEMENTATION) && !defined(MEMINTRO_TARGET_NO_DEPS)
 #ifndef MEMINTRO_IMPLEMENTATION
 #define MEMINTRO_IMPLEMENTATION
 #endif
@@ -474,6 +474,13 @@ MEMINTRO_API const char *memintro_target_layout_name(memintro_target_layout l);
 extern "C" {
 #endif
 
+/* A middleware layer: a backend over the one below. */
+typedef struct memintro__tg_layer {
+    memintro_phys phys; /* first member */
+    memintro_phys *below;
+    struct memintro__target_state *st;
+} memintro__tg_layer;
+
 struct memintro__target_state {
     memintro_allocator al;
     char *spec;                        /* copy of the connector string */
@@ -504,11 +511,7 @@ struct memintro__target_state {
     memintro_cache cache;
     void *cache_mem;
     int cache_on;
-    struct memintro__tg_layer {
-        memintro_phys phys;            /* first member */
-        memintro_phys *below;
-        struct memintro__target_state *st;
-    } metrics_l, delay_l;
+    memintro__tg_layer metrics_l, delay_l;
     int metrics_on;
     uint64_t delay_us;
     memintro_target_metrics m;
@@ -1541,7 +1544,7 @@ static uint64_t memintro__tg_clock_ms(void *user)
 
 static memintro_status memintro__tg_delay_batch(memintro_phys *self, memintro_op *ops, size_t count, int write)
 {
-    struct memintro__tg_layer *l = (struct memintro__tg_layer *)self;
+    memintro__tg_layer *l = (memintro__tg_layer *)self;
     struct timespec ts;
     ts.tv_sec = (time_t)(l->st->delay_us / 1000000u);
     ts.tv_nsec = (long)(l->st->delay_us % 1000000u) * 1000;
@@ -1561,7 +1564,7 @@ static memintro_status memintro__tg_delay_write(memintro_phys *self, memintro_op
 
 static memintro_status memintro__tg_metrics_batch(memintro_phys *self, memintro_op *ops, size_t count, int write)
 {
-    struct memintro__tg_layer *l = (struct memintro__tg_layer *)self;
+    memintro__tg_layer *l = (memintro__tg_layer *)self;
     memintro_target_metrics *m = &l->st->m;
     uint64_t t0 = memintro__tg_now_ns();
     memintro_status s = write ? memintro_phys_write(l->below, ops, count) : memintro_phys_read(l->below, ops, count);
@@ -1588,7 +1591,7 @@ static memintro_status memintro__tg_metrics_write(memintro_phys *self, memintro_
 
 static const void *memintro__tg_metrics_direct(memintro_phys *self, uint64_t addr, uint64_t *avail)
 {
-    struct memintro__tg_layer *l = (struct memintro__tg_layer *)self;
+    memintro__tg_layer *l = (memintro__tg_layer *)self;
     l->st->m.direct++;
     return memintro_phys_direct(l->below, addr, avail);
 }
