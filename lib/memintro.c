@@ -9,9 +9,6 @@
    declarations). A program using the library includes the headers WITHOUT any
    IMPLEMENTATION macro and links with `pkg-config --libs memintro`.
 
-   memintro_os.h and memintro_plugin.h are compiled in when the tree has them (mk/lib.mk
-   passes MEMINTRO_LIB_OS / MEMINTRO_LIB_PLUGIN).
-
    Beside the headers' functions the library exports the few helpers below, for bindings
    that cannot read C headers (ctypes): the library's version, the name of a status, and
    the size and field offsets of the structures a binding lays out itself, so that it can
@@ -36,14 +33,10 @@
 #include "memintro_win32.h"
 #define MEMINTRO_LINUX_IMPLEMENTATION
 #include "memintro_linux.h"
-#if defined(MEMINTRO_LIB_OS) || defined(MEMINTRO_LIB_PLUGIN)
 #define MEMINTRO_OS_IMPLEMENTATION
 #include "memintro_os.h"
-#endif
-#ifdef MEMINTRO_LIB_PLUGIN
 #define MEMINTRO_PLUGIN_IMPLEMENTATION
 #include "memintro_plugin.h"
-#endif
 
 #include <stddef.h>
 #include <string.h>
@@ -55,8 +48,6 @@ extern "C" {
 /* The library's version, "MAJOR.MINOR" of memintro.h (MEMINTRO_VERSION_MAJOR/MINOR), the
    same as the soname's while MAJOR is 0. */
 MEMINTRO_API const char *memintro_library_version(void);
-/* Whether the library has the OS-layer interface (memintro_os.h): 1 or 0. */
-MEMINTRO_API int memintro_library_has_os(void);
 /* The C name of status s ("MEMINTRO_OK", "MEMINTRO_E_NOTFOUND"), or NULL outside the
    enum. */
 MEMINTRO_API const char *memintro_library_status_name(int s);
@@ -73,15 +64,6 @@ MEMINTRO_API size_t memintro_library_offsetof(const char *type, const char *fiel
 const char *memintro_library_version(void)
 {
     return MEMINTRO__LIB_STR(MEMINTRO_VERSION_MAJOR) "." MEMINTRO__LIB_STR(MEMINTRO_VERSION_MINOR);
-}
-
-int memintro_library_has_os(void)
-{
-#if defined(MEMINTRO_LIB_OS) || defined(MEMINTRO_LIB_PLUGIN)
-    return 1;
-#else
-    return 0;
-#endif
 }
 
 const char *memintro_library_status_name(int s)
@@ -117,13 +99,16 @@ static const memintro__lib_size memintro__lib_sizes[] = {
     MEMINTRO__LIB_S(memintro_target_options),
     MEMINTRO__LIB_S(memintro_target_fact),
     MEMINTRO__LIB_S(memintro_target_range),
-#if defined(MEMINTRO_LIB_OS) || defined(MEMINTRO_LIB_PLUGIN)
+    MEMINTRO__LIB_S(memintro_connector),
     MEMINTRO__LIB_S(memintro_os),
     MEMINTRO__LIB_S(memintro_os_layer),
     MEMINTRO__LIB_S(memintro_os_process),
     MEMINTRO__LIB_S(memintro_os_module),
     MEMINTRO__LIB_S(memintro_os_hints),
-#endif
+    MEMINTRO__LIB_S(memintro_plugins),
+    MEMINTRO__LIB_S(memintro_plugin_entry),
+    MEMINTRO__LIB_S(memintro_plugin_elf),
+    MEMINTRO__LIB_S(memintro_plugin_options),
 };
 
 static const memintro__lib_field memintro__lib_fields[] = {
@@ -152,18 +137,32 @@ static const memintro__lib_field memintro__lib_fields[] = {
     MEMINTRO__LIB_F(memintro_target, error),
     MEMINTRO__LIB_F(memintro_target, state),
     MEMINTRO__LIB_F(memintro_target_fact, value),
-#if defined(MEMINTRO_LIB_OS) || defined(MEMINTRO_LIB_PLUGIN)
+    MEMINTRO__LIB_F(memintro_connector, name),
+    MEMINTRO__LIB_F(memintro_connector, syntax),
+    MEMINTRO__LIB_F(memintro_connector, help),
+    MEMINTRO__LIB_F(memintro_connector, version),
     MEMINTRO__LIB_F(memintro_os, layer),
     MEMINTRO__LIB_F(memintro_os, why),
     MEMINTRO__LIB_F(memintro_os, error),
     MEMINTRO__LIB_F(memintro_os_layer, name),
+    MEMINTRO__LIB_F(memintro_os_layer, help),
     MEMINTRO__LIB_F(memintro_os_layer, version),
     MEMINTRO__LIB_F(memintro_os_process, dtb),
     MEMINTRO__LIB_F(memintro_os_process, flags),
     MEMINTRO__LIB_F(memintro_os_process, name),
     MEMINTRO__LIB_F(memintro_os_module, name),
     MEMINTRO__LIB_F(memintro_os_module, path),
-#endif
+    MEMINTRO__LIB_F(memintro_plugins, entries),
+    MEMINTRO__LIB_F(memintro_plugins, count),
+    MEMINTRO__LIB_F(memintro_plugins, path),
+    MEMINTRO__LIB_F(memintro_plugins, error),
+    MEMINTRO__LIB_F(memintro_plugin_entry, status),
+    MEMINTRO__LIB_F(memintro_plugin_entry, reason),
+    MEMINTRO__LIB_F(memintro_plugin_entry, mtime),
+    MEMINTRO__LIB_F(memintro_plugin_entry, descriptor),
+    MEMINTRO__LIB_F(memintro_plugin_entry, elf),
+    MEMINTRO__LIB_F(memintro_plugin_elf, symbols_from),
+    MEMINTRO__LIB_F(memintro_plugin_options, allocator),
 };
 
 size_t memintro_library_sizeof(const char *type)

@@ -4,7 +4,7 @@
 #                                  release may change the ABI), else MAJOR
 #   build/lib/libmemintro.so       the link-time name (a symlink)
 #   build/lib/libmemintro.a        the static library (the same object, position-independent)
-# Built by `make` (all). memintro_os.h / memintro_plugin.h are compiled in when present.
+# Built by `make` (all), from LIB_HEADERS.
 # Checked by tests/t_install.sh (exports, soname, install) and tests/t_python.sh.
 
 LIB_MAJOR := $(shell sed -n 's/^\#define MEMINTRO_VERSION_MAJOR \([0-9]*\).*/\1/p' memintro.h)
@@ -14,8 +14,7 @@ LIB_ABI     = $(if $(filter 0,$(LIB_MAJOR)),$(LIB_MAJOR).$(LIB_MINOR),$(LIB_MAJO
 LIB_SONAME  = libmemintro.so.$(LIB_ABI)
 # the headers compiled into the library (and installed by make install)
 LIB_HEADERS = memintro.h memintro_qemu.h memintro_coredump.h memintro_target.h memintro_win32.h \
-              memintro_linux.h $(wildcard memintro_os.h memintro_plugin.h)
-LIB_DEFS    = $(if $(wildcard memintro_os.h),-DMEMINTRO_LIB_OS) $(if $(wildcard memintro_plugin.h),-DMEMINTRO_LIB_PLUGIN)
+              memintro_linux.h memintro_os.h memintro_plugin.h
 LIB_SO      = $(B)/lib/$(LIB_SONAME)
 LIB_FILES   = $(LIB_SO) $(B)/lib/libmemintro.so $(B)/lib/libmemintro.a
 
@@ -25,7 +24,7 @@ lib: $(LIB_FILES)
 
 $(B)/lib/memintro.o: lib/memintro.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(LIB_DEFS) -I. -c -o $@ lib/memintro.c
+	$(CC) $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -I. -c -o $@ lib/memintro.c
 
 $(LIB_SO): $(B)/lib/memintro.o
 	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs -o $@ $< $(LDLIBS)

@@ -31,8 +31,8 @@ nok() {
     echo "not ok - python: $*"
     rc=1
 }
-for f in build/mkimage build/sample/x86_64.img build/win32/x64-19045.dmp build/memintro; do
-    [ -e "$f" ] || { nok "$f is not built (make test builds it: mk/cli.mk, mk/win32_gen.mk)"; exit 1; }
+for f in build/mkimage build/sample/x86_64.img build/win32/x64-19045.dmp build/memintro build/plugins/file.so build/plugins/toyos.so; do
+    [ -e "$f" ] || { nok "$f is not built (make test builds it: mk/cli.mk, mk/win32_gen.mk, mk/plugins.mk)"; exit 1; }
 done
 export PYTHONPATH=$(pwd)/python PYTHONDONTWRITEBYTECODE=1
 unset MEMINTRO_LIBRARY
@@ -66,7 +66,40 @@ def raises(status, fn, msg):
 tmp = sys.argv[1]
 ok(memintro.library_path == os.path.abspath("build/lib/" + memintro.SONAME),
    "the build tree's library is the one loaded (%s)" % memintro.library_path)
-ok(memintro.HAS_OS, "the library has the OS layers")
+
+# ---- plugins (the project's example plugins, built by make: mk/plugins.mk) ----
+pd = os.path.join(tmp, "plugins")
+os.mkdir(pd)
+for n in ("file.so", "toyos.so"):
+    open(os.path.join(pd, n), "wb").write(open("build/plugins/" + n, "rb").read())
+open(os.path.join(pd, "notes.so"), "w").write("not a shared object\n")
+pl = dict((os.path.basename(p["path"]), p) for p in memintro.load_plugins(pd))
+ok(pl.get("file.so", {}).get("status") == "loaded" and pl["file.so"]["kind"] == "connector" and
+   pl.get("toyos.so", {}).get("status") == "loaded" and pl["toyos.so"]["kind"] == "os",
+   "load_plugins(folder): the connector and the OS-layer example plugins load")
+ok(pl.get("notes.so", {}).get("status") == "rejected" and pl["notes.so"]["reason"],
+   "load_plugins(folder): a text file named .so is rejected with a reason (%s)" % pl.get("notes.so", {}).get("reason"))
+names = [c["name"] for c in memintro.connectors()]
+ok(names[:3] == ["qemu", "dump", "raw"] and "file" in names, "connectors(): the built-ins first, then the plugin's: %s" % names)
+layers = [l["name"] for l in memintro.os_layers()]
+ok(layers[:2] == ["win32", "linux"] and layers[-1] == "none" and "toy" in layers, "os_layers(): %s" % layers)
+# a toy-OS image (the table layout of examples/plugins/toyos.c), written here
+toy = bytearray(4 << 20)
+procs = [(1, 0, 0x1000, "init"), (7, 1, 0x2000, "toy-shell"), (9, 7, 0, "toy-worker")]
+tab = 0x5000
+toy[tab:tab + 16] = b"memintro toy os\0"
+toy[tab + 16:tab + 32] = (1).to_bytes(4, "little") + len(procs).to_bytes(4, "little") + (0xffff800000000000).to_bytes(8, "little")
+for i, (pid, ppid, dtb, name) in enumerate(procs):
+    e = tab + 32 + 64 * i
+    toy[e:e + 64] = pid.to_bytes(8, "little") + ppid.to_bytes(8, "little") + dtb.to_bytes(8, "little") + name.encode().ljust(40, b"\0")
+toy_img = os.path.join(tmp, "toy.img")
+open(toy_img, "wb").write(toy)
+with memintro.open("file:" + toy_img, os="auto") as t:
+    ok(t.read(tab, 16) == b"memintro toy os\0" and t.read(0x123456, 100) == bytes(toy[0x123456:0x123456 + 100]),
+       "open(\"file:IMAGE\"): the plugin connector reads the file's bytes")
+    ok(t.os_name == "toy", "os=auto finds the plugin's toy OS (%s)" % t.os_name)
+    ok([(p.pid, p.ppid, p.dtb, p.name) for p in t.processes()] == procs, "processes() through the plugin OS layer = the table written here")
+    raises("MEMINTRO_E_UNSUPPORTED", lambda: t.read_virt(0, 1), "read_virt() on a layer without address spaces")
 
 # ---- the synthetic sample image and its manifest ----
 img = "build/sample/x86_64.img"

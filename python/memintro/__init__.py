@@ -30,7 +30,7 @@ import ctypes
 import os as _os
 
 __all__ = ["open", "Error", "Target", "Process", "Module", "library_path", "SONAME",
-           "KERNEL_PID"]
+           "KERNEL_PID", "STATUS", "load_plugins", "connectors", "os_layers"]
 
 ABI = "0.2"
 SONAME = "libmemintro.so." + ABI
@@ -92,7 +92,6 @@ def _fn(name, restype, *argtypes):
 
 
 _fn("memintro_library_version", _c_str)
-_fn("memintro_library_has_os", _c_int)
 _fn("memintro_library_status_name", _c_str, _c_int)
 _fn("memintro_library_sizeof", _c_size, _c_str)
 _fn("memintro_library_offsetof", _c_size, _c_str, _c_str)
@@ -101,7 +100,6 @@ _version = _lib.memintro_library_version().decode()
 if _version != ABI:
     raise ImportError("memintro: %s is version %s, this module needs %s"
                       % (library_path, _version, ABI))
-HAS_OS = bool(_lib.memintro_library_has_os())
 
 
 def _sizeof(t):
@@ -150,18 +148,47 @@ class _OsHints(ctypes.Structure):
     _fields_ = [("paging", _MmuDesc), ("kernel_base", _c_u64)]
 
 
-class _OsLayer(ctypes.Structure):  # only its leading fields are read
+class _OsLayer(ctypes.Structure):  # its leading fields (version: at the library's offset)
     _fields_ = [("abi", _c_u32), ("name", _c_str), ("help", _c_str)]
+
+
+class _Connector(ctypes.Structure):  # the same
+    _fields_ = [("abi", _c_u32), ("name", _c_str), ("syntax", _c_str), ("help", _c_str)]
+
+
+class _PluginElf(ctypes.Structure):
+    _fields_ = [("elf_class", _c_u32), ("big_endian", _c_u32), ("machine", _c_u32),
+                ("type", _c_u32), ("has_symbol", _c_int), ("symbol_value", _c_u64),
+                ("symbol_size", _c_u64), ("descriptor_offset", _c_u64), ("abi", _c_u32),
+                ("kind", _c_u32), ("symbols_from", _c_str)]
+
+
+class _PluginEntry(ctypes.Structure):
+    _fields_ = [("path", ctypes.c_char * 1024), ("status", _c_u32), ("kind", _c_u32),
+                ("name", ctypes.c_char * 64), ("version", ctypes.c_char * 32),
+                ("description", ctypes.c_char * 256), ("reason", ctypes.c_char * 1280),
+                ("mtime", ctypes.c_int64), ("mtime_nsec", _c_u32), ("order", _c_u32),
+                ("descriptor", _c_ptr), ("elf", _PluginElf)]
+
+
+class _Allocator(ctypes.Structure):
+    _fields_ = [("alloc", _c_ptr), ("free", _c_ptr), ("user", _c_ptr)]
+
+
+class _PluginOptions(ctypes.Structure):
+    _fields_ = [("path", _c_str), ("flags", _c_u32), ("allocator", _Allocator)]
 
 
 _LAID_OUT = [("memintro_mmu_desc", _MmuDesc, ["dtb", "pa_bits"]),
              ("memintro_xlate", _Xlate, ["pa", "status"]),
              ("memintro_op", _Op, []),
-             ("memintro_target_fact", _Fact, ["value"])]
-if HAS_OS:
-    _LAID_OUT += [("memintro_os_process", _OsProcess, ["dtb", "flags", "name"]),
-                  ("memintro_os_module", _OsModule, ["name", "path"]),
-                  ("memintro_os_hints", _OsHints, [])]
+             ("memintro_target_fact", _Fact, ["value"]),
+             ("memintro_os_process", _OsProcess, ["dtb", "flags", "name"]),
+             ("memintro_os_module", _OsModule, ["name", "path"]),
+             ("memintro_os_hints", _OsHints, []),
+             ("memintro_plugin_elf", _PluginElf, ["symbols_from"]),
+             ("memintro_plugin_entry", _PluginEntry, ["status", "reason", "mtime", "descriptor", "elf"]),
+             ("memintro_plugin_options", _PluginOptions, ["allocator"])]
 for _cname, _py, _fields in _LAID_OUT:
     if _sizeof(_cname) != ctypes.sizeof(_py):
         raise ImportError("memintro: sizeof(%s) is %d in %s, %d here: the module does not match "
@@ -171,8 +198,11 @@ for _cname, _py, _fields in _LAID_OUT:
             raise ImportError("memintro: offsetof(%s, %s) is %d in %s, %d here"
                               % (_cname, _f, _offsetof(_cname, _f), library_path,
                                  getattr(_py, _f).offset))
-if HAS_OS and _offsetof("memintro_os_layer", "name") != _OsLayer.name.offset:
-    raise ImportError("memintro: memintro_os_layer.name is not where this module reads it")
+for _cname, _py, _fields in [("memintro_os_layer", _OsLayer, ["name", "help"]),
+                              ("memintro_connector", _Connector, ["name", "syntax", "help"])]:
+    for _f in _fields:  # leading fields only: the rest is read at the library's offsets
+        if _offsetof(_cname, _f) != getattr(_py, _f).offset:
+            raise ImportError("memintro: %s.%s is not where this module reads it" % (_cname, _f))
 
 
 class _Opaque(object):
@@ -201,7 +231,7 @@ class _Opaque(object):
         return ctype.from_buffer(self.buf, self._o(field))
 
 
-for _cname in ["memintro_target"] + (["memintro_os"] if HAS_OS else []):
+for _cname in ["memintro_target", "memintro_os", "memintro_plugins"]:
     if _sizeof(_cname) == 0:
         raise ImportError("memintro: %s does not know sizeof(%s)" % (library_path, _cname))
 
@@ -223,16 +253,21 @@ _fn("memintro_translate", _c_int, _c_ptr, ctypes.POINTER(_Xlate), _c_size)
 _PROC_FN = ctypes.CFUNCTYPE(_c_int, _c_ptr, ctypes.POINTER(_OsProcess))
 _MOD_FN = ctypes.CFUNCTYPE(_c_int, _c_ptr, ctypes.POINTER(_OsModule))
 _FACT_FN = ctypes.CFUNCTYPE(_c_int, _c_ptr, _c_str, _c_str)
-if HAS_OS:
-    _fn("memintro_os_open", _c_int, _c_ptr, _c_ptr, _c_str, _c_ptr)
-    _fn("memintro_os_close", None, _c_ptr)
-    _fn("memintro_os_error", _c_str, _c_ptr)
-    _fn("memintro_os_facts", _c_int, _c_ptr, _FACT_FN, _c_ptr)
-    _fn("memintro_os_processes", _c_int, _c_ptr, _PROC_FN, _c_ptr)
-    _fn("memintro_os_modules", _c_int, _c_ptr, _c_u64, _c_u32, _MOD_FN, _c_ptr)
-    _fn("memintro_os_process_virt", _c_int, _c_ptr, _c_u64, ctypes.POINTER(_c_ptr))
-    _fn("memintro_os_kernel_virt", _c_int, _c_ptr, ctypes.POINTER(_c_ptr))
-    _fn("memintro_os_symbol", _c_int, _c_ptr, _c_str, ctypes.POINTER(_c_u64))
+_fn("memintro_os_open", _c_int, _c_ptr, _c_ptr, _c_str, _c_ptr)
+_fn("memintro_os_close", None, _c_ptr)
+_fn("memintro_os_error", _c_str, _c_ptr)
+_fn("memintro_os_facts", _c_int, _c_ptr, _FACT_FN, _c_ptr)
+_fn("memintro_os_processes", _c_int, _c_ptr, _PROC_FN, _c_ptr)
+_fn("memintro_os_modules", _c_int, _c_ptr, _c_u64, _c_u32, _MOD_FN, _c_ptr)
+_fn("memintro_os_process_virt", _c_int, _c_ptr, _c_u64, ctypes.POINTER(_c_ptr))
+_fn("memintro_os_kernel_virt", _c_int, _c_ptr, ctypes.POINTER(_c_ptr))
+_fn("memintro_os_symbol", _c_int, _c_ptr, _c_str, ctypes.POINTER(_c_u64))
+_fn("memintro_os_layer_list", ctypes.POINTER(_c_ptr), ctypes.POINTER(_c_size))
+_fn("memintro_target_connector_list", ctypes.POINTER(_c_ptr), ctypes.POINTER(_c_size))
+_fn("memintro_plugins_load", _c_int, _c_ptr, ctypes.POINTER(_PluginOptions))
+_fn("memintro_plugins_free", None, _c_ptr)
+_fn("memintro_plugin_kind_name", _c_str, _c_u32)
+_fn("memintro_plugin_status_name", _c_str, _c_u32)
 
 # status codes by C name, from the library (never numbered here)
 STATUS = {}
@@ -315,6 +350,7 @@ class Target(object):
     def __init__(self, spec, os="auto", arch=None, dtb=None, kernel_base=None):
         self._t = None
         self._os = None
+        _autoload()
         t = _Opaque("memintro_target")
         s = _lib.memintro_target_open(t.ptr, _c(spec), None)
         if s != OK:
@@ -328,9 +364,6 @@ class Target(object):
         if not t.get("cpus_loaded", _c_int):
             _lib.memintro_target_load_cpus(t.ptr)
         if os is not None:
-            if not HAS_OS:
-                self.close()
-                raise Error(_UNSUPPORTED, "%s has no OS layers (built without memintro_os.h)" % library_path)
             h = _OsHints()
             if arch is not None or dtb is not None:
                 if arch is None or dtb is None:
@@ -523,6 +556,80 @@ class Target(object):
                 raise self._os_error(s, "info")
             info["os"] = {"name": self.os_name, "why": self._os.text("why"), "facts": of}
         return info
+
+
+# ---- the inventory: plugins, connectors, OS layers ----------------------------------------
+
+_plugins_loaded = None
+
+
+def load_plugins(path=None, check_only=False):
+    """Finds the plugins (path: colon-separated folders INSTEAD of the standard search path:
+    $MEMINTRO_PLUGIN_PATH, ~/.local/lib/memintro, /usr/local/lib/memintro,
+    /usr/lib/memintro), checks each one as an ELF file, loads and registers what passes
+    (not with check_only). Returns one dict per candidate: path, status ("loaded",
+    "rejected"), kind ("connector", "os", "-"), name, version, description, reason (why it
+    was rejected, "" when loaded). A plugin loaded once stays loaded. open(), connectors()
+    and os_layers() call this once (the standard path) unless it was called before, as the
+    CLI loads the plugins at its start."""
+    global _plugins_loaded
+    p = _Opaque("memintro_plugins")
+    o = _PluginOptions(path=_c(path), flags=1 if check_only else 0)
+    s = _lib.memintro_plugins_load(p.ptr, ctypes.byref(o))
+    try:
+        if s != OK:
+            raise Error(s, "plugins: %s" % (p.text("error") or status_text(s)))
+        out = []
+        arr = ctypes.cast(p.get("entries", _c_ptr), ctypes.POINTER(_PluginEntry))
+        for i in range(p.get("count", _c_size)):
+            e = arr[i]
+            out.append({"path": _u(e.path), "status": _u(_lib.memintro_plugin_status_name(e.status)),
+                        "kind": _u(_lib.memintro_plugin_kind_name(e.kind)), "name": _u(e.name),
+                        "version": _u(e.version), "description": _u(e.description),
+                        "reason": _u(e.reason)})
+    finally:
+        _lib.memintro_plugins_free(p.ptr)
+    if not check_only:
+        _plugins_loaded = out
+    return out
+
+
+def _autoload():
+    if _plugins_loaded is None:
+        try:
+            load_plugins()
+        except Error:
+            pass  # a search that failed as a whole: the built-ins still work
+
+
+def _field(ptr, cname, field, ctype):
+    return ctype.from_address(ptr + _offsetof(cname, field)).value
+
+
+def connectors():
+    """The registered connectors, built-ins first: dicts name, syntax, help, version."""
+    _autoload()
+    n = _c_size()
+    arr = _lib.memintro_target_connector_list(ctypes.byref(n))
+    out = []
+    for i in range(n.value):
+        c = ctypes.cast(arr[i], ctypes.POINTER(_Connector)).contents
+        out.append({"name": _u(c.name), "syntax": _u(c.syntax), "help": _u(c.help),
+                    "version": _u(_field(arr[i], "memintro_connector", "version", _c_str))})
+    return out
+
+
+def os_layers():
+    """The registered OS layers, in detection order ("none" last): dicts name, help, version."""
+    _autoload()
+    n = _c_size()
+    arr = _lib.memintro_os_layer_list(ctypes.byref(n))
+    out = []
+    for i in range(n.value):
+        l = ctypes.cast(arr[i], ctypes.POINTER(_OsLayer)).contents
+        out.append({"name": _u(l.name), "help": _u(l.help),
+                    "version": _u(_field(arr[i], "memintro_os_layer", "version", _c_str))})
+    return out
 
 
 def open(spec, os="auto", arch=None, dtb=None, kernel_base=None):
