@@ -31,6 +31,10 @@ M="make -s --no-print-directory"
 
 sh tests/deps.sh python3 pkg-config man-db groff-base binutils gcc g++ libc6-dev >/dev/null ||
     { fail "the packages this test needs are missing"; exit 1; }
+# Debian's python3 (package python3), not whatever python3 comes first in PATH
+PY=${MEMINTRO_PYTHON:-/usr/bin/python3}
+[ -x "$PY" ] || { echo "not ok - $PY is missing (package python3)"; exit 1; }
+"$PY" -c 'import ctypes' || { echo "not ok - $PY has no ctypes"; exit 1; }
 major=$(sed -n 's/^#define MEMINTRO_VERSION_MAJOR \([0-9]*\).*/\1/p' memintro.h)
 minor=$(sed -n 's/^#define MEMINTRO_VERSION_MINOR \([0-9]*\).*/\1/p' memintro.h)
 if [ "$major" = 0 ]; then abi=$major.$minor; else abi=$major; fi
@@ -183,23 +187,23 @@ t = memintro.open(sys.argv[1], os=None)
 print(memintro.library_path)
 print(t.read(int(sys.argv[2]), 32).hex())
 t.close()'
-out=$(cd "$T" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$P/$pyd" python3 -c "$pycheck" "raw:$T/img.raw" "$off" 2>&1)
+out=$(cd "$T" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$P/$pyd" "$PY" -c "$pycheck" "raw:$T/img.raw" "$off" 2>&1)
 if [ "$(echo "$out" | head -1)" = "$P/lib/libmemintro.so.$abi" ] && [ "$(echo "$out" | sed -n 2p)" = "$want" ]; then
     pass "import memintro from the installed prefix (PYTHONPATH) loads $P/lib's library and reads the image"
 else
     fail "import memintro from the prefix: $out"
 fi
-out=$(cd "$T" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$OLDPWD/python" python3 -c "$pycheck" "raw:$T/img.raw" "$off" 2>&1)
+out=$(cd "$T" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$OLDPWD/python" "$PY" -c "$pycheck" "raw:$T/img.raw" "$off" 2>&1)
 if [ "$(echo "$out" | head -1)" = "$(pwd)/$so" ] && [ "$(echo "$out" | sed -n 2p)" = "$want" ]; then
     pass "import memintro from the build tree (python/) loads build/lib's library and reads the image"
 else
     fail "import memintro from the build tree: $out"
 fi
 out=$(cd "$T" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$OLDPWD/python" MEMINTRO_LIBRARY="$P/lib/libmemintro.so.$abi" \
-    python3 -c "$pycheck" "raw:$T/img.raw" "$off" 2>&1)
+    "$PY" -c "$pycheck" "raw:$T/img.raw" "$off" 2>&1)
 [ "$(echo "$out" | head -1)" = "$P/lib/libmemintro.so.$abi" ] && pass "MEMINTRO_LIBRARY overrides the build tree's library" ||
     fail "MEMINTRO_LIBRARY: $out"
-out=$(cd "$T" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$P/$pyd" MEMINTRO_LIBRARY="$T/nowhere.so" python3 -c 'import memintro' 2>&1)
+out=$(cd "$T" && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$P/$pyd" MEMINTRO_LIBRARY="$T/nowhere.so" "$PY" -c 'import memintro' 2>&1)
 case "$out" in *ImportError*"MEMINTRO_LIBRARY=$T/nowhere.so"*) pass "a MEMINTRO_LIBRARY that cannot be loaded is an ImportError naming it" ;;
     *) fail "MEMINTRO_LIBRARY=nowhere: '$out'" ;; esac
 

@@ -34,6 +34,10 @@ nok() {
 for f in build/mkimage build/sample/x86_64.img build/win32/x64-19045.dmp build/memintro build/plugins/file.so build/plugins/toyos.so; do
     [ -e "$f" ] || { nok "$f is not built (make test builds it: mk/cli.mk, mk/win32_gen.mk, mk/plugins.mk)"; exit 1; }
 done
+# Debian's python3 (package python3), not whatever python3 comes first in PATH
+PY=${MEMINTRO_PYTHON:-/usr/bin/python3}
+[ -x "$PY" ] || { echo "not ok - $PY is missing (package python3)"; exit 1; }
+"$PY" -c 'import ctypes' || { echo "not ok - $PY has no ctypes"; exit 1; }
 export PYTHONPATH=$(pwd)/python PYTHONDONTWRITEBYTECODE=1
 unset MEMINTRO_LIBRARY
 
@@ -222,7 +226,7 @@ except memintro.Error as e:
        "Error carries the code, its name and the library's message: %s" % e)
 sys.exit(rc)
 EOF
-python3 "$tmp/unit.py" "$tmp" || rc=1
+"$PY" "$tmp/unit.py" "$tmp" || rc=1
 
 # ---- live: the real guest ----
 if ! tests/guest/boot.sh --dir "$g" --name mi-python-$$ >"$tmp/pid" 2>"$tmp/boot"; then
@@ -288,5 +292,5 @@ with memintro.open(spec, os="auto") as t:
     ok(t.read_virt(text, 2) == t.read(t.translate(text)["pa"], 2), "read_virt(_text) in the kernel's space = read() at its translation")
 sys.exit(rc)
 EOF
-python3 "$tmp/live.py" "qemu:pid=$(cat "$tmp/pid"),qmp=unix:$g/qmp.sock" "$g/serial.log" || rc=1
+"$PY" "$tmp/live.py" "qemu:pid=$(cat "$tmp/pid"),qmp=unix:$g/qmp.sock" "$g/serial.log" || rc=1
 exit $rc

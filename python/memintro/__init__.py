@@ -5,17 +5,32 @@ through the standard library's ctypes only.
 
     import memintro
     with memintro.open("qemu:name=vm1", os="auto") as t:
-        print(t.info()["description"])
+        print(t.info()["description"], t.os_name)
         for p in t.processes():
             print(p.pid, p.ppid, p.name, hex(p.dtb))
         print(hex(t.symbol("init_task")))
         data = t.read_virt(0xffffffff81000000, 64)
 
 open(spec, os="auto") takes the connector strings of the C library and of the memintro
-command-line tool ("qemu:name=VM", "dump:PATH", "raw:PATH[,base=ADDR]", ...) and the OS
-layer's name ("auto", "win32", "linux", "none", or None for no OS layer at all). Every
-failure raises memintro.Error, whose .status is the C status name ("MEMINTRO_E_NOTFOUND")
-and whose message is the library's one line.
+command-line tool ("qemu:name=VM", "dump:PATH", "raw:PATH[,base=ADDR]", a plugin's) and the
+OS layer's name ("auto", "win32", "linux", "none", a plugin's, or None for no OS layer at
+all); arch=/dtb=/kernel_base= are the OS layer's hints (the CLI's --arch/--dtb). It makes
+the two calls a C program makes: memintro_target_open and memintro_os_open.
+
+    Target.read(addr, n, partial=False)          guest-physical bytes
+    Target.read_virt(va, n, pid=None, partial=False)   guest-virtual: the kernel's or pid's
+    Target.translate(va, pid=None)               {"pa", "page_size", "flags", "writable",
+                                                  "user", "nx", "level", "va"}
+    Target.processes()                           [Process(pid, ppid, name, dtb, object, flags)]
+    Target.modules(pid=None, wow64=False)        [Module(base, size, name, path)]; None: kernel's
+    Target.symbol(name)                          a kernel symbol's address
+    Target.info()                                what is open, its facts, the OS layer's facts
+    Target.os_name, Target.close(), with ... as t
+    load_plugins(path=None), connectors(), os_layers()   the inventory
+
+Every failure raises memintro.Error: .status is the C status name ("MEMINTRO_E_NOTFOUND"),
+.code its number, str(e) the library's one-line message and the status. One Target per
+thread (as in C).
 
 The library is looked for, first found wins:
   1. $MEMINTRO_LIBRARY (a path to the file), when set: nothing else is tried;
