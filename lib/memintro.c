@@ -9,6 +9,9 @@
    declarations). A program using the library includes the headers WITHOUT any
    IMPLEMENTATION macro and links with `pkg-config --libs memintro`.
 
+   memintro_gdb.h (the gdbstub client, branch of its own) is compiled in when the tree has
+   it: mk/lib.mk passes MEMINTRO_LIB_GDB.
+
    Beside the headers' functions the library exports the few helpers below, for bindings
    that cannot read C headers (ctypes): the library's version, the name of a status, and
    the size and field offsets of the structures a binding lays out itself, so that it can
@@ -37,6 +40,10 @@
 #include "memintro_os.h"
 #define MEMINTRO_PLUGIN_IMPLEMENTATION
 #include "memintro_plugin.h"
+#ifdef MEMINTRO_LIB_GDB /* mk/lib.mk: when the tree has memintro_gdb.h */
+#define MEMINTRO_GDB_IMPLEMENTATION
+#include "memintro_gdb.h"
+#endif
 
 #include <stddef.h>
 #include <string.h>

@@ -14,7 +14,8 @@ LIB_ABI     = $(if $(filter 0,$(LIB_MAJOR)),$(LIB_MAJOR).$(LIB_MINOR),$(LIB_MAJO
 LIB_SONAME  = libmemintro.so.$(LIB_ABI)
 # the headers compiled into the library (and installed by make install)
 LIB_HEADERS = memintro.h memintro_qemu.h memintro_coredump.h memintro_target.h memintro_win32.h \
-              memintro_linux.h memintro_os.h memintro_plugin.h
+              memintro_linux.h memintro_os.h memintro_plugin.h $(wildcard memintro_gdb.h)
+LIB_DEFS    = $(if $(wildcard memintro_gdb.h),-DMEMINTRO_LIB_GDB)
 LIB_SO      = $(B)/lib/$(LIB_SONAME)
 LIB_FILES   = $(LIB_SO) $(B)/lib/libmemintro.so $(B)/lib/libmemintro.a
 
@@ -24,7 +25,7 @@ lib: $(LIB_FILES)
 
 $(B)/lib/memintro.o: lib/memintro.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -I. -c -o $@ lib/memintro.c
+	$(CC) $(STD) $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden $(LIB_DEFS) -I. -c -o $@ lib/memintro.c
 
 $(LIB_SO): $(B)/lib/memintro.o
 	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs -o $@ $< $(LDLIBS)

@@ -45,6 +45,8 @@ done
 
 # ---- the library's exports ----
 hdrs="memintro.h memintro_qemu.h memintro_coredump.h memintro_target.h memintro_win32.h memintro_linux.h memintro_os.h memintro_plugin.h"
+libdefs=""
+[ -f memintro_gdb.h ] && hdrs="$hdrs memintro_gdb.h" && libdefs=-DMEMINTRO_LIB_GDB
 # the name before '(' on each MEMINTRO_API line (a declaration starts on that line)
 cat $hdrs | grep '^MEMINTRO_API' | sed 's/(.*//; s/.*[ *]\([A-Za-z_][A-Za-z0-9_]*\)$/\1/' >"$T/decl"
 grep -o '^MEMINTRO_API [^(]*' lib/memintro.c | sed 's/.*[ *]\([A-Za-z_][A-Za-z0-9_]*\)$/\1/' >>"$T/decl"
@@ -65,7 +67,7 @@ sn=$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')
 py=$(sed -n 's/^ABI = "\(.*\)"/\1/p' python/memintro/__init__.py)
 [ "$py" = "$abi" ] && pass "the Python module loads libmemintro.so.$py" ||
     fail "the Python module's ABI is '$py', the library's $abi"
-if g++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -O2 -fPIC -fvisibility=hidden \
+if g++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -O2 -fPIC -fvisibility=hidden $libdefs \
     -I. -c -o "$T/lib-cxx.o" lib/memintro.c 2>"$T/cxx.err"; then
     pass "lib/memintro.c compiles as C++ (g++ -Wall -Wextra -Wpedantic -Werror)"
 else
