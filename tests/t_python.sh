@@ -20,7 +20,8 @@
 #   against the guest's FACT ps/stat lines, symbol() against its FACT kallsyms lines
 #   (/proc/kallsyms), modules() against FACT modules (/proc/modules), the marker strings
 #   through read_virt(va, pid), read(pa) and translate(va, pid) against the MARKER/SPAN
-#   lines. Expected values are the guest's own, never memintro's. About 30 s.
+#   lines; pause(), resume() and running() (QMP). Expected values are the guest's own,
+#   never memintro's. About 30 s.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 SO=build/lib/libmemintro.so.0.2
@@ -155,6 +156,7 @@ with memintro.open("raw:" + img, os="none", arch="x86_64", dtb=dtb) as t:
     for l in ub[:1]:
         raises("MEMINTRO_E_HOLE", lambda: t.read_virt(int(l[1], 16), 8), "read_virt() of a page mapped outside the image")
     raises("MEMINTRO_E_UNSUPPORTED", t.processes, "processes() on the none layer")
+    raises("MEMINTRO_E_UNSUPPORTED", t.pause, "pause() of a file")
     raises("MEMINTRO_E_UNSUPPORTED", lambda: t.symbol("x"), "symbol() on the none layer")
     i = t.info()
     ok(i["kind"] == "raw" and i["ram_size"] == len(data) and i["os"]["name"] == "none" and not i["live"],
@@ -288,9 +290,19 @@ with memintro.open(spec, os="auto") as t:
     spans = [dict(kv.split("=", 1) for kv in l.split()[2:]) for l in facts if l.startswith("SPAN ")]
     good = sum(t.read_virt(int(s["va"], 16), 55, pid=int(s["pid"])) == s["text"].encode() for s in spans)
     ok(len(spans) == 2 and good == 2, "the 2 span strings across a page boundary through read_virt(pid)")
+    ok(t.running(), "running(): the guest runs")
+    def qemu_says():  # QEMU's own answer, over the tests' QMP socket
+        import subprocess
+        out = subprocess.run(["tests/guest/qmp.sh", sys.argv[3], '{"execute":"query-status"}'],
+                             capture_output=True, text=True, timeout=60).stdout
+        return '"running": true' in out, '"running": false' in out
+    t.pause()
+    ok(not t.running() and qemu_says() == (False, True), "pause(): the guest is paused (running() False, QEMU's query-status too)")
+    t.resume()
+    ok(t.running() and qemu_says() == (True, False), "resume(): the guest runs again (running(), QEMU's query-status)")
     text = int(fact("kallsyms _text")[0], 16)
     ok(t.read_virt(text, 2) == t.read(t.translate(text)["pa"], 2), "read_virt(_text) in the kernel's space = read() at its translation")
 sys.exit(rc)
 EOF
-"$PY" "$tmp/live.py" "qemu:pid=$(cat "$tmp/pid"),qmp=unix:$g/qmp.sock" "$g/serial.log" || rc=1
+"$PY" "$tmp/live.py" "qemu:pid=$(cat "$tmp/pid"),qmp=unix:$g/qmp.sock" "$g/serial.log" "$g/qmp-test.sock" || rc=1
 exit $rc

@@ -25,6 +25,7 @@ the two calls a C program makes: memintro_target_open and memintro_os_open.
     Target.modules(pid=None, wow64=False)        [Module(base, size, name, path)]; None: kernel's
     Target.symbol(name)                          a kernel symbol's address
     Target.info()                                what is open, its facts, the OS layer's facts
+    Target.pause(), resume(), running()          a live VM's vCPUs (QMP)
     Target.os_name, Target.close(), with ... as t
     load_plugins(path=None), connectors(), os_layers()   the inventory
 
@@ -259,6 +260,9 @@ _fn("memintro_target_open", _c_int, _c_ptr, _c_str, _c_ptr)
 _fn("memintro_target_close", None, _c_ptr)
 _fn("memintro_target_error", _c_str, _c_ptr)
 _fn("memintro_target_load_cpus", _c_int, _c_ptr)
+_fn("memintro_target_pause", _c_int, _c_ptr)
+_fn("memintro_target_resume", _c_int, _c_ptr)
+_fn("memintro_target_running", _c_int, _c_ptr, ctypes.POINTER(_c_int))
 _fn("memintro_target_kind_name", _c_str, _c_int)
 _fn("memintro_target_layout_name", _c_str, _c_int)
 _fn("memintro_phys_read", _c_int, _c_ptr, ctypes.POINTER(_Op), _c_size)
@@ -442,6 +446,28 @@ class Target(object):
     def _os_error(self, s, what):
         m = _u(_lib.memintro_os_error(self._os.ptr)) if self._os is not None else ""
         return Error(s, "%s: %s" % (what, m or status_text(s)))
+
+    # -- a live VM --
+    def pause(self):
+        """Stops a live VM's vCPUs (QMP stop), for a consistent view. Raises Error
+        (MEMINTRO_E_UNSUPPORTED for files)."""
+        s = _lib.memintro_target_pause(self._target().ptr)
+        if s != OK:
+            raise self._target_error(s, "pause")
+
+    def resume(self):
+        """Lets a paused live VM run again (QMP cont)."""
+        s = _lib.memintro_target_resume(self._target().ptr)
+        if s != OK:
+            raise self._target_error(s, "resume")
+
+    def running(self):
+        """True when a live VM's vCPUs run, False when paused (QMP query-status)."""
+        r = _c_int()
+        s = _lib.memintro_target_running(self._target().ptr, ctypes.byref(r))
+        if s != OK:
+            raise self._target_error(s, "running")
+        return bool(r.value)
 
     # -- memory --
     @property
