@@ -104,8 +104,23 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+/* all of memintro_target.h's too, so that the order of includes does not matter (a file
+   may have included memintro_target.h for its declarations first) */
 #ifndef MEMINTRO_TARGET_IMPLEMENTATION
 #define MEMINTRO_TARGET_IMPLEMENTATION
+#endif
+#ifndef MEMINTRO_IMPLEMENTATION
+#define MEMINTRO_IMPLEMENTATION
+#endif
+#ifndef MEMINTRO_QEMU_IMPLEMENTATION
+#define MEMINTRO_QEMU_IMPLEMENTATION
+#endif
+#ifndef MEMINTRO_COREDUMP_IMPLEMENTATION
+#define MEMINTRO_COREDUMP_IMPLEMENTATION
+#endif
+#if !defined(MEMINTRO_COREDUMP_ZLIB) && !defined(MEMINTRO_COREDUMP_LZO) && !defined(MEMINTRO_COREDUMP_SNAPPY) && \
+    !defined(MEMINTRO_COREDUMP_ZSTD) && !defined(MEMINTRO_COREDUMP_DLOPEN)
+#define MEMINTRO_COREDUMP_DLOPEN
 #endif
 #ifndef MEMINTRO_WIN32_IMPLEMENTATION
 #define MEMINTRO_WIN32_IMPLEMENTATION
@@ -115,6 +130,9 @@
 #endif
 #endif
 
+#include "memintro.h"
+#include "memintro_qemu.h"
+#include "memintro_coredump.h"
 #include "memintro_target.h"
 #include "memintro_win32.h"
 #include "memintro_linux.h"
@@ -380,7 +398,7 @@ static memintro_status memintro__os_w32_detect(memintro_target *t, const memintr
     size_t need = memintro_win32_mem_size(MEMINTRO__OS_W32_TLB);
     memintro_arch a = oh->paging.arch;
     *state = 0;
-    if (t->kind == MEMINTRO_TARGET_QEMU && !t->cpus_loaded) memintro_target_load_cpus(t);
+    if (!t->cpus_loaded) memintro_target_load_cpus(t); /* a live VM's registers (files: at open) */
     memintro_win32_hints_from_target(t, &h);
     if (a != MEMINTRO_ARCH_NONE) {
         if (a != MEMINTRO_ARCH_X86_64 && a != MEMINTRO_ARCH_X86_PAE && a != MEMINTRO_ARCH_X86) {
@@ -444,7 +462,8 @@ static memintro_status memintro__os_w32_facts(void *state, memintro_os_fact_fn f
 {
     const memintro_win32 *w = &((memintro__os_w32 *)state)->w;
     const char *found = memintro_win32_why(w);
-    if (memintro__os_fact(fn, user, "arch", "%s", memintro_arch_name(w->arch)) ||
+    /* each call in turn until fn asks to stop */
+    (void)(memintro__os_fact(fn, user, "arch", "%s", memintro_arch_name(w->arch)) ||
         memintro__os_fact(fn, user, "version", "%u.%u", (unsigned)w->major, (unsigned)w->minor) ||
         memintro__os_fact(fn, user, "build", "%u", (unsigned)w->build) ||
         memintro__os_fact(fn, user, "kernel_base", "0x%llx", MEMINTRO__OS_ULL(w->kernel_base)) ||
@@ -456,8 +475,7 @@ static memintro_status memintro__os_w32_facts(void *state, memintro_os_fact_fn f
         memintro__os_fact(fn, user, "system_eprocess", "0x%llx", MEMINTRO__OS_ULL(w->system_process)) ||
         memintro__os_fact(fn, user, "ps_active_process_head", "0x%llx", MEMINTRO__OS_ULL(w->ps_active_process_head)) ||
         memintro__os_fact(fn, user, "ps_loaded_module_list", "0x%llx", MEMINTRO__OS_ULL(w->ps_loaded_module_list)) ||
-        memintro__os_fact(fn, user, "found", "%s", found ? found : ""))
-        return MEMINTRO_OK;
+        memintro__os_fact(fn, user, "found", "%s", found ? found : ""));
     return MEMINTRO_OK;
 }
 
@@ -633,7 +651,7 @@ static memintro_status memintro__os_lx_detect(memintro_target *t, const memintro
     memintro_status s;
     memintro_arch a = oh->paging.arch;
     *state = 0;
-    if (t->kind == MEMINTRO_TARGET_QEMU && !t->cpus_loaded) memintro_target_load_cpus(t);
+    if (!t->cpus_loaded) memintro_target_load_cpus(t); /* a live VM's registers (files: at open) */
     memintro_linux_hints_from_target(t, &h);
     if (a != MEMINTRO_ARCH_NONE) {
         if (a != MEMINTRO_ARCH_X86_64 && a != MEMINTRO_ARCH_X86_64_LA57) {
@@ -947,7 +965,7 @@ static memintro_status memintro__os_none_kernel_virt(void *state, memintro_virt 
     if (st->hint.arch != MEMINTRO_ARCH_NONE && st->hint.dtb) {
         d = st->hint;
     } else {
-        if (t->kind == MEMINTRO_TARGET_QEMU && !t->cpus_loaded) memintro_target_load_cpus(t);
+        if (!t->cpus_loaded) memintro_target_load_cpus(t); /* a live VM's registers (files: at open) */
         if (!t->has_paging || (st->hint.arch != MEMINTRO_ARCH_NONE && st->hint.arch != t->paging.arch)) {
             memintro__os_set(st->base.msg, sizeof st->base.msg, "no paging known: %s",
                              t->cpu_note[0] ? t->cpu_note : st->hint.arch != MEMINTRO_ARCH_NONE
@@ -1188,6 +1206,7 @@ MEMINTRO__OSDEF memintro_status memintro_os_process_find(memintro_os *os, uint64
     s = os->layer->processes(os->state, memintro__os_find_one, &f);
     if (f.found) {
         os->error[0] = 0;
+        if (memintro__os_builtin(os->layer)) ((memintro__os_base *)os->state)->msg[0] = 0;
         return MEMINTRO_OK;
     }
     if (s == MEMINTRO_OK) return memintro__os_fail(os, MEMINTRO_E_NOTFOUND, "no process with pid %llu", MEMINTRO__OS_ULL(pid));

@@ -43,7 +43,8 @@
 
    WRITING A PLUGIN
      A plugin includes this header for the types only (no IMPLEMENTATION macro) and
-     defines its descriptor with MEMINTRO_PLUGIN_EXPORT:
+     defines its descriptor with MEMINTRO_PLUGIN_EXPORT (in outline; examples/plugins/file.c
+     is a whole connector, examples/plugins/toyos.c a whole OS layer):
 
          static const memintro_connector my_conn = { MEMINTRO_CONNECTOR_ABI, "mine", ... };
          MEMINTRO_PLUGIN_EXPORT const memintro_plugin_descriptor memintro_plugin = {
@@ -83,7 +84,9 @@
        an already loaded file as loaded again without reloading it;
      - protect the process from a plugin that passed: a loaded plugin is native code with
        the rights of the process (the checks keep out wrong files, not malicious ones);
-     - look at symlinked folders' permissions, signatures or owners;
+     - look at permissions, owners or signatures, or guard against a file changed between
+       its check and dlopen: a plugin folder must be writable only by those trusted to run
+       code in the process;
      - read the plugin's name before dlopen: the name is a pointer in the descriptor
        (relocated at load time), so a name clash is settled after dlopen (the losing file's
        constructors, if any, have run) and the loser is closed again;
@@ -92,6 +95,7 @@
 
    REFERENCE (in the order declared below)
      MEMINTRO_PLUGIN_EXPORT        how a plugin defines its descriptor
+     memintro_plugin_arg           a connector key's value, for plugins (inline)
      memintro_plugin_check_image   the ELF check over a reader callback (any bytes)
      memintro_plugin_check_file    the ELF check of one file
      memintro_plugin_search_path   the folders searched, colon-separated
@@ -252,7 +256,9 @@ typedef struct memintro_plugin_entry {
 } memintro_plugin_entry;
 
 /* memintro_plugin_options.flags */
-#define MEMINTRO_PLUGIN_CHECK_ONLY 0x1u /* check and list the candidates, load none */
+#define MEMINTRO_PLUGIN_CHECK_ONLY 0x1u /* check and list the candidates, load none (those
+                                           that passed are listed as rejected, reason
+                                           "not loaded (check only): ...") */
 
 /* Options of memintro_plugins_load. A zeroed struct (or NULL) means the defaults. */
 typedef struct memintro_plugin_options {
@@ -268,7 +274,8 @@ typedef struct memintro_plugins {
     size_t count;
     size_t loaded, rejected;        /* how many of each */
     char path[4096];                /* the folders searched, colon-separated */
-    char error[512];                /* a failure of the search itself ("" if none) */
+    char error[512];                /* a failure of the search itself, or (MEMINTRO_OK) a
+                                       note that candidates were left out; "" if none */
     memintro_allocator allocator;
 } memintro_plugins;
 
@@ -1133,8 +1140,9 @@ static void memintro__plugin_load_one(memintro_plugin_entry *e, uint64_t dev, ui
             memintro__plugin_reject(e, "OS layer ABI version %s is needed", v, 0);
             goto fail;
         }
-        if (!dsc->os->detect) {
-            memintro__plugin_reject(e, "OS layer \"%s\" has no detect function", e->name, 0);
+        if (!dsc->os->detect || !dsc->os->kernel_virt) {
+            memintro__plugin_reject(e, "OS layer \"%s\" has no %s function", e->name,
+                                    dsc->os->detect ? "kernel_virt" : "detect");
             goto fail;
         }
         inner = dsc->os->name;
@@ -1204,7 +1212,9 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
     memintro__plugin_cand *cand = 0;
     size_t cap = 0, i, j, *byage = 0;
     const char *dirs;
-    char *names[256];
+    char **names = 0;
+    size_t ncap = 0;
+    int skipped = 0;
     if (!p) return MEMINTRO_E_INVALID;
     memset(p, 0, sizeof *p);
     if (!o) {
@@ -1253,8 +1263,23 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
         while ((de = readdir(dp)) != 0) {
             size_t l = strlen(de->d_name);
             if (l < 4 || strcmp(de->d_name + l - 3, ".so")) continue;
-            if (nn == sizeof names / sizeof names[0]) break; /* 256 a folder */
-            if (!(names[nn] = (char *)memintro__plugin_alloc(&p->allocator, l + 1))) break;
+            if (nn == ncap) {
+                size_t nc = ncap ? ncap * 2 : 64;
+                char **nw = nc <= MEMINTRO_PLUGIN_MAX_FILES * 2u
+                                ? (char **)memintro__plugin_alloc(&p->allocator, nc * sizeof *nw) : 0;
+                if (!nw) {
+                    skipped = 1;
+                    break;
+                }
+                if (nn) memcpy(nw, names, nn * sizeof *nw);
+                memintro__plugin_free(&p->allocator, names);
+                names = nw;
+                ncap = nc;
+            }
+            if (!(names[nn] = (char *)memintro__plugin_alloc(&p->allocator, l + 1))) {
+                skipped = 1;
+                break;
+            }
             memcpy(names[nn++], de->d_name, l + 1);
         }
         closedir(dp);
@@ -1266,7 +1291,10 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
             int fd, len = snprintf(full, sizeof full, "%s/%s", dir, names[k]);
             if (len <= 0 || (size_t)len >= sizeof full) continue;
             if (stat(full, &st) || !S_ISREG(st.st_mode)) continue; /* candidates are regular files */
-            if (p->count >= MEMINTRO_PLUGIN_MAX_FILES) continue;
+            if (p->count >= MEMINTRO_PLUGIN_MAX_FILES) {
+                skipped = 1;
+                continue;
+            }
             if (p->count == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 memintro_plugin_entry *ne = (memintro_plugin_entry *)memintro__plugin_alloc(&p->allocator, nc * sizeof *ne);
@@ -1275,6 +1303,7 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
                     memintro__plugin_free(&p->allocator, ne);
                     memintro__plugin_free(&p->allocator, ncand);
                     for (; k < nn; k++) memintro__plugin_free(&p->allocator, names[k]);
+                    memintro__plugin_free(&p->allocator, names);
                     snprintf(p->error, sizeof p->error, "out of memory");
                     memintro__plugin_free(&p->allocator, cand);
                     return MEMINTRO_E_NOSPACE;
@@ -1320,6 +1349,10 @@ MEMINTRO_API memintro_status memintro_plugins_load(memintro_plugins *p, const me
         }
         for (k = 0; k < nn; k++) memintro__plugin_free(&p->allocator, names[k]);
     }
+    memintro__plugin_free(&p->allocator, names);
+    if (skipped)
+        snprintf(p->error, sizeof p->error, "more candidates than could be listed (at most %u, "
+                 "MEMINTRO_PLUGIN_MAX_FILES): the rest were not looked at", (unsigned)MEMINTRO_PLUGIN_MAX_FILES);
     /* load what passed, newest first: the newest of a name wins */
     if (p->count && !(byage = (size_t *)memintro__plugin_alloc(&p->allocator, p->count * sizeof *byage))) {
         snprintf(p->error, sizeof p->error, "out of memory");

@@ -1,7 +1,9 @@
 /* memintro_target.h - open any memory-introspection target from one connector string.
 
    One object for every target memintro reads: a running QEMU VM, a memory dump, a raw
-   guest-physical image. memintro_target_open() turns a connector string into
+   guest-physical image, or what a registered connector (a plugin) opens, with middleware
+   (a page cache, a delay, metrics) over any of them. memintro_target_open() turns a
+   connector string into
 
      - the guest-physical backend (`phys`) and its memory map (`map`);
      - a one-line description, how the guest-physical layout is known (asked from QEMU over
@@ -16,14 +18,77 @@
        name/value text in a stable order;
      - what an ELF core of the target needs (memintro_target_write_elf).
 
-   Connector strings (memintro_target_connectors() lists them for usage text):
-     qemu[:name=VM|pid=N][,qmp=unix:PATH|tcp:HOST:PORT][,map=qmp|table|auto][,write][,nozerocopy]
-                    a running QEMU VM on this host (memintro_qemu.h); no options: the only VM
-     dump:PATH      a memory dump, format detected: ELF core, kdump-compressed (also
+   CONNECTOR STRINGS: NAME[:TARGET][,KEY[=VALUE]]...
+     One syntax for every connector, built in or registered. NAME picks the connector,
+     TARGET is what it opens (qemu: the VM's name, dump/raw: a path), KEYs are options, a
+     KEY without "=VALUE" is a flag (its value is ""). Built in, in this order:
+       qemu[:VM][,name=VM|pid=N][,qmp=unix:PATH|tcp:HOST:PORT][,map=qmp|table|auto][,write][,nozerocopy]
+                    a running QEMU VM on this host (memintro_qemu.h); qemu:vm1 is
+                    qemu:name=vm1; no VM named: the only VM; its targets are the VMs
+       dump:PATH    a memory dump, format detected: ELF core, kdump-compressed (also
                     flattened), Windows crash dump, LiME; anything else reads as a raw image
-     raw:PATH[,base=ADDR]   a raw guest-physical image: file byte N is guest-physical
+       raw:PATH[,base=ADDR]   a raw guest-physical image: file byte N is guest-physical
                     address base+N (base defaults to 0)
-   A path may contain commas; only a trailing ",base=ADDR" is taken as an option.
+     How the string is cut:
+       - the keys are the trailing run of comma-separated pieces whose key is known to the
+         connector (or is a middleware key); everything between ':' and them is TARGET,
+         so a path may contain commas: raw:/vm/a,b.img,base=0x1000 opens "/vm/a,b.img";
+       - a trailing ',' ends a TARGET that has no keys: dump:/tmp/x,cache=on, opens the
+         file "/tmp/x,cache=on";
+       - a piece shaped like KEY=VALUE (letters, digits, '_' then '=') at the start or the
+         end of what is left as TARGET is an unknown key: refused with MEMINTRO_E_INVALID,
+         bad_spec = 1 and the connector's known keys and the middleware keys in the
+         message. So is every piece of a TARGET that starts with a known key
+         (qemu:name=vm,bogus), and any comma in a VM name (qemu:vm1,bogus);
+       - a known key right after ':' is a key, not a TARGET (qemu:write; a VM named
+         "write" is qemu:name=write); a key given twice is refused; at most 32 keys.
+
+   MIDDLEWARE (the registry's keys: they work on every connector and never reach it)
+     | key           | value            | meaning                                          |
+     |---------------|------------------|--------------------------------------------------|
+     | cache         | on, off          | a page cache (memintro_cache_*, every page kept) |
+     | cache_size    | bytes, k/M/G     | its size (default 4M; the largest power-of-two   |
+     |               |                  | number of 4 KiB lines that fits); implies on     |
+     | cache_time    | milliseconds     | a line older than this is read again (0: never); |
+     |               |                  | implies on                                       |
+     | delay         | microseconds     | wait before every batch reaching the connector   |
+     |               |                  | (simulating a slow target; no direct access)     |
+     | metrics       | on, off          | count batches, operations, failed operations,    |
+     |               |                  | bytes and time in the backend; one line at close |
+     |               |                  | ("metrics SPEC: ...") to stderr, or to           |
+     |               |                  | options.metrics_fn; memintro_target_metrics_get  |
+     Layers, from the top: cache, metrics, delay, the connector's phys (t->phys is the top
+     one; t->qemu / t->dump keep the backend). Metrics count what reaches the connector:
+     under a cache, hits are not batches (the line adds the cache's hits and misses).
+     The cache passes direct access (memintro_phys_direct) through to the backend: bytes
+     in host memory (a memory-mapped dump, QEMU's shared RAM) are read there, fresh; the
+     cache serves the batches. Writes go through and drop the lines they touch; pause and
+     resume drop every line.
+     Defaults: the cache is ON with a short age (4M, cache_time=10) for a live target (a
+     QEMU VM; a registered connector whose result says live) and OFF otherwise. Why: one
+     command reads the same page-table and list pages many times within milliseconds (a
+     walk, a translation per address), and a live VM's pages outside a shared mapping come
+     through process_vm_readv, a system call per batch; 10 ms bounds how stale a cached
+     page can be to far less than a command takes, and reads race with the running guest
+     anyway (`live`). Dumps and images are memory-mapped and do not change: a cache would
+     only add a copy (kdump-compressed dumps keep their own cache of decompressed pages).
+     No delay, no metrics by default.
+
+   THE REGISTRY
+     Every connector is a memintro_connector descriptor (name, syntax, help, its keys, open,
+     close, optional targets / load_cpus / pause, version). The built-ins come first
+     (qemu, dump, raw), then the connectors memintro_target_register added (a plugin loader
+     registers them: memintro_plugin.h), in order. memintro_target_open parses the string
+     for the connector named, refuses unknown keys, calls its open with the TARGET and its
+     own keys, fills the target from what the open handed back (a registered connector:
+     kind MEMINTRO_TARGET_PLUGIN, layout MEMINTRO_TARGET_LAYOUT_CONNECTOR, facts
+     "version" and "live", one range per map range), then puts the middleware over its
+     phys. memintro_target_close calls the connector's close once. A registered
+     connector's load_cpus and pause serve memintro_target_load_cpus / _pause / _resume.
+     The built-ins' descriptors open only through memintro_target_open (their open fills
+     the target itself; called directly it returns MEMINTRO_E_UNSUPPORTED); their CPU
+     state and pause are this header's own code. A whole connector of one's own (a memory
+     buffer, with keys, CPU state and pause) is in tests/test_target_registry.c.
 
    HOSTED: Linux (it builds on memintro_qemu.h and memintro_coredump.h).
 
@@ -33,9 +98,10 @@
          #include "memintro_target.h"
      That file also gets the implementations of memintro.h, memintro_qemu.h and
      memintro_coredump.h (it defines their IMPLEMENTATION macros) unless
-     MEMINTRO_TARGET_NO_DEPS is defined too (then other files must provide them). The QEMU
-     implementation needs _GNU_SOURCE: it is defined here when memintro_target.h is the first
-     thing the file includes; otherwise put `#define _GNU_SOURCE` at the top of that file.
+     MEMINTRO_TARGET_NO_DEPS is defined too (then other files must provide them). The
+     implementation (and the QEMU one) needs _GNU_SOURCE: it is defined here when
+     memintro_target.h is the first thing the file includes; otherwise put
+     `#define _GNU_SOURCE` at the top of that file.
      Compressed kdump pages: unless one of MEMINTRO_COREDUMP_ZLIB/LZO/SNAPPY/ZSTD/DLOPEN is
      defined, MEMINTRO_COREDUMP_DLOPEN is (the libraries are loaded at run time when
      present; glibc >= 2.34 has dlopen in libc, older needs -ldl).
@@ -55,8 +121,11 @@
        memintro_target_pause / memintro_target_resume around what must be consistent;
      - follow a VM's CPUs as they run: memintro_target_load_cpus reads them when called;
      - hold QEMU's QMP socket between calls (a QMP socket serves one client at a time);
-     - reach other targets: QEMU processes on this host and files only (no gdbstub, no
-       remote host, no other hypervisor);
+     - reach other targets by itself: QEMU processes on this host and files only (no
+       gdbstub, no remote host, no other hypervisor) unless a connector is registered;
+     - load plugins (memintro_plugin.h finds, checks and registers them);
+     - unregister a connector, or register one while targets are being opened (the
+       registry is a process-wide list without a lock; at most 64 beyond the built-ins);
      - write to dumps or images (they open read-only);
      - lock: one object per thread.
 
@@ -69,9 +138,15 @@
      memintro_target_running       is a live VM running? (QMP query-status)
      memintro_target_fact_value    one printable fact by name
      memintro_target_write_elf/_fd write an ELF core of the target (memory, CPUs, VMCOREINFO)
+     memintro_connector_arg        a key's value in a parsed connector string
+     memintro_target_register      add a connector (after the built-ins)
+     memintro_target_connector_list / _find   every connector / one by name
+     memintro_target_middleware_keys   cache, cache_size, cache_time, delay, metrics
+     memintro_connector_parse      cut a string for a connector as open does
+     memintro_target_metrics_get   what metrics=on counted so far
      memintro_target_connectors    the connectors (name, syntax, help) for usage text
-     memintro_target_kind_name     "qemu", "dump", "raw"
-     memintro_target_layout_name   "qmp", "inferred", "dump", "file"
+     memintro_target_kind_name     "qemu", "dump", "raw", "plugin"
+     memintro_target_layout_name   "qmp", "inferred", "dump", "file", "connector"
 
    EXAMPLE (compiled by tests/test_target.c)
 
@@ -365,10 +440,13 @@ typedef struct memintro_target {
    t->error names the problem in one line, nothing stays allocated (memintro_target_close
    is still allowed) and:
      MEMINTRO_E_INVALID   with t->bad_spec = 1: a malformed string (unknown connector - the
-                          message lists the known ones -, unknown key, no path, bad number);
-                          also (bad_spec = 0) a bad allocator or several VMs matching;
-     otherwise the backend's status: MEMINTRO_E_NOTFOUND (no such file or VM),
-     E_PERMISSION, E_FORMAT (a damaged dump), E_UNSUPPORTED (a directory, a FIFO, a
+                          message lists the known ones -, unknown key - it lists the
+                          connector's and the middleware's -, a key given twice, no path, a
+                          bad number or middleware value), or a registered connector's open
+                          returned E_INVALID; also (bad_spec = 0) a bad allocator, several
+                          VMs matching, a registered connector that gave no phys or map;
+     otherwise the backend's (or the registered connector's) status: MEMINTRO_E_NOTFOUND
+     (no such file or VM), E_PERMISSION, E_FORMAT (a damaged dump), E_UNSUPPORTED (a directory, a FIFO, a
      socket: not a file; write access to a file; a dump variant not read), E_IO, E_GONE,
      E_NOSPACE (allocation). */
 MEMINTRO_API memintro_status memintro_target_open(memintro_target *t, const char *spec,
@@ -1413,7 +1491,7 @@ static void memintro__tg_builtin_close(void *handle)
 /* The QEMU VMs on this host: name (or pid=N) and a description. */
 static memintro_status memintro__tg_qemu_targets(memintro_connector_target_fn fn, void *user, char *err, size_t errlen)
 {
-    memintro_qemu_vm vm[64], *vms = vm;
+    memintro_qemu_vm vm[16], *vms = vm;
     size_t n = 0, i, cap = sizeof vm / sizeof vm[0];
     memintro_status s = memintro_qemu_list(vms, cap, &n);
     if (s != MEMINTRO_OK) {
@@ -1722,7 +1800,7 @@ static memintro_status memintro__tg_plugin_fill(memintro_target *t, const memint
         t->vmcoreinfo = r->vmcoreinfo;
         t->vmcoreinfo_size = r->vmcoreinfo_size;
     }
-    memintro__tg_fact(t, "connector", "%s %s (registered)", c->name, c->version ? c->version : "");
+    memintro__tg_fact(t, "version", "%s (a registered connector)", c->version && c->version[0] ? c->version : "?");
     memintro__tg_fact(t, "live", "%s", t->live ? "yes: reads race with the running guest" : "no");
     for (i = 0; i < r->map->count; i++) {
         const memintro_range *g = &r->map->ranges[i];
@@ -2099,6 +2177,12 @@ MEMINTRO__TGDEF memintro_status memintro_target_write_elf_fd(memintro_target *t,
 #undef MEMINTRO__TGDEF
 #undef MEMINTRO__TG_PRINTF
 #undef MEMINTRO__TG_ULL
+#undef MEMINTRO__TG_NMW
+#undef MEMINTRO__TG_CACHE_SIZE
+#undef MEMINTRO__TG_CACHE_TIME
+#undef MEMINTRO__TG_MAGIC
+#undef MEMINTRO__TG_NBUILTIN
+#undef MEMINTRO__TG_MAX_REG
 
 
 #endif /* MEMINTRO_TARGET_IMPLEMENTATION_INCLUDED */

@@ -74,3 +74,15 @@ $(B)/gen/plugin_example.inc: memintro_plugin.h
 
 $(B)/tests/test_plugin $(B)/tests-san/test_plugin: $(B)/gen/plugin_example.inc $(PLUGIN_SO) $(PLUGIN_TEST_SO)
 $(B)/tests/test_plugin $(B)/tests-san/test_plugin: TEST_LDLIBS += -I$(B)/gen -DMEMINTRO_TEST_PLUGINS='"$(B)"'
+
+# the ELF check's libFuzzer harness (clang, ASan+UBSan); tests/t_plugin_fuzz.sh runs it a few
+# seconds inside `make test` with the built plugins as seeds; `make fuzz-plugin` runs it
+# FUZZ_SECONDS (mk/coredump.mk: 300) seconds, keeping its corpus in build/fuzz/corpus/plugin_elf
+TEST_EXTRA += $(B)/fuzz/fuzz_plugin_elf
+$(B)/fuzz/fuzz_plugin_elf: fuzz/fuzz_plugin_elf.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -o $@ $<
+
+.PHONY: fuzz-plugin
+fuzz-plugin: $(B)/fuzz/fuzz_plugin_elf $(PLUGIN_SO) $(PLUGIN_TEST_SO)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_KEEP=1 sh tests/t_plugin_fuzz.sh

@@ -410,6 +410,30 @@ static void test_search_path(void)
     CHECK(!strcmp(buf, "/usr/local/lib/memintro:/usr/lib/memintro"), "no MEMINTRO_PLUGIN_PATH, no HOME: \"%s\"", buf);
 }
 
+/* ---- small functions ---- */
+
+static void test_small(void)
+{
+    memintro_connector_args a;
+    char b[16];
+    memset(&a, 0, sizeof a);
+    a.count = 2;
+    a.keys[0] = "base";
+    a.values[0] = "0x10";
+    a.keys[1] = "bas";
+    a.values[1] = "";
+    CHECK(!strcmp(memintro_plugin_arg(&a, "base"), "0x10") && !strcmp(memintro_plugin_arg(&a, "bas"), "") &&
+              !memintro_plugin_arg(&a, "ba") && !memintro_plugin_arg(&a, "based"),
+          "memintro_plugin_arg: exact key names, a flag is \"\", a missing key NULL");
+    CHECK(!strcmp(memintro_plugin_machine_name(183, b, sizeof b), "AArch64") &&
+              !strcmp(memintro_plugin_machine_name(62, b, sizeof b), "x86-64") &&
+              !strcmp(memintro_plugin_machine_name(9999, b, sizeof b), "machine 9999"),
+          "memintro_plugin_machine_name: EM_AARCH64 (183), EM_X86_64 (62), unknown");
+    CHECK(!strcmp(memintro_plugin_kind_name(MEMINTRO_PLUGIN_OS), "os") && !strcmp(memintro_plugin_kind_name(7), "-") &&
+              !strcmp(memintro_plugin_status_name(MEMINTRO_PLUGIN_REJECTED), "rejected"),
+          "kind and status names");
+}
+
 /* ---- loading ---- */
 
 static const memintro_plugin_entry *entry(const memintro_plugins *ps, const char *base)
@@ -717,6 +741,7 @@ int main(void)
     test_check_real();
     test_check_synthetic();
     test_search_path();
+    test_small();
     test_load();
     {
         char cmd[600];

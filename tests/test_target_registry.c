@@ -250,6 +250,18 @@ static void test_register(void)
     old = memintro_target_connectors(&n);
     CHECK(n == 4 && !strcmp(old[3].name, "mem") && !strcmp(old[3].syntax, membuf_conn.syntax),
           "memintro_target_connectors (the older list) has mem too");
+    {
+        memintro_connector_args a;
+        memintro_connector_result r;
+        char err[256] = "";
+        memset(&a, 0, sizeof a);
+        memset(&r, 0, sizeof r);
+        a.name = "raw";
+        a.target = "/dev/null";
+        CHECK(memintro_target_connector_find("raw")->open(&a, NULL, &r, err, sizeof err) == MEMINTRO_E_UNSUPPORTED &&
+                  strstr(err, "memintro_target_open") && r.phys == NULL,
+              "a built-in's open called directly refuses: %s", err);
+    }
     targets_seen = 0;
     targets_text[0] = 0;
     CHECK(membuf_conn.targets(on_target, 0, 0, 0) == MEMINTRO_OK && targets_seen == 2 &&

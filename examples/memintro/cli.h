@@ -9,6 +9,7 @@
    info.c    info, targets
    os.c      the OS layers' framework: --os, detection, the dispatcher (os.h)
    os_*.c    OS layers behind os.h: none (memory only), win32 (Windows guests), linux
+   plugins.c plugins: loaded at start, `plugins` lists them
    impl.c    the header implementations (one translation unit)
 
    Exit status: 0 success, 1 a runtime failure, 2 a usage error. Every error is one line on
@@ -202,5 +203,9 @@ int cmd_translate(cli_ctx *c, int argc, char **argv);
 int cmd_search(cli_ctx *c, int argc, char **argv);
 int cmd_write(cli_ctx *c, int argc, char **argv);
 int cmd_dump(cli_ctx *c, int argc, char **argv);
+/* plugins.c: finds, checks and loads the plugins (once, before the command line is
+   parsed; warns about rejected ones unless argv holds the plugins command) */
+void cli_plugins_load(int argc, char **argv);
+int cmd_plugins(cli_ctx *c, int argc, char **argv);
 
 #endif

@@ -79,9 +79,19 @@ int cli_args(const char *cmd, int argc, char **argv, const cli_optspec *spec, si
 
 /* ---- commands and usage --------------------------------------------------------------- */
 
+int cmd_connectors(cli_ctx *c, int argc, char **argv); /* info.c */
+int cmd_help(cli_ctx *c, int argc, char **argv);       /* info.c */
+
 /* Every command. Adding one = one entry here (and its run function). */
 static const cli_command cli_commands[] = {
-    {"targets", "", "list the QEMU VMs running on this host", cmd_targets},
+    {"connectors", "", "the connectors: name, syntax, help", cmd_connectors},
+    {"help", "CONNECTOR", "a connector's syntax, its keys and the\n"
+                          "middleware keys every connector takes",
+     cmd_help},
+    {"targets", "[CONNECTOR]", "what the connectors can open: the QEMU\n"
+                               "VMs on this host, and the targets\n"
+                               "registered connectors list",
+     cmd_targets},
     {"info", "", "what the target is: how its layout is\n"
                  "known, each guest-physical range and its\n"
                  "backing, CPUs and paging, format facts",
@@ -104,6 +114,8 @@ static const cli_command cli_commands[] = {
     {"write", "[--virt] ADDR HEXBYTES", "write bytes (\"de ad be ef\") at ADDR; needs\n"
                                         "a VM opened with -c qemu:...,write",
      cmd_write},
+    {"os", "", "the OS layers --os chooses from (plugins too)", cmd_os},
+    {"plugins", "", "every plugin found: loaded, or why not (*.so in\nMEMINTRO_PLUGIN_PATH, ~/.local/lib/memintro,\n/usr/local/lib/memintro, /usr/lib/memintro)", cmd_plugins},
     {"dump", "-o FILE [--force]", "write the target's memory as an ELF core\n"
                                   "(CPU notes when known); -o - for stdout;\n"
                                   "--force replaces an existing FILE",
@@ -149,6 +161,8 @@ static void cli_usage(FILE *f)
                "Reads the memory of a running QEMU virtual machine or of a memory snapshot.\n\n"
                "Target:\n");
     cli_connectors_each(cli_usage_connector, f);
+    fprintf(f, "  Every connector also takes ,cache=on|off ,cache_size=BYTES ,cache_time=MS\n"
+               "  ,delay=US ,metrics=on (memintro help CONNECTOR); unknown keys are refused.\n");
     fprintf(f, "\nPaging (for guest-virtual addresses; default: the target's CPU 0, when known):\n"
                "  --arch MODE                 x86, pae, x86_64, la57 or aarch64\n"
                "  --dtb ADDR                  page-table root: CR3, or TTBR0_EL1 for aarch64\n"
@@ -301,6 +315,7 @@ int main(int argc, char **argv)
     const char *cmdname = 0;
     memset(&c, 0, sizeof c);
     cli_signals_init();
+    cli_plugins_load(argc, argv);
     rest = (char **)cli_alloc((size_t)(argc + 1) * sizeof *rest);
     /* Global options are accepted anywhere; the first other word is the command, and what
        follows it (its own options included) goes to the command. */

@@ -8,53 +8,58 @@
    The active layer: `--os NAME` names it (a layer that is not found is an error with its
    one-line reason, exit 1); `--os auto` (the default) takes the first layer of
    cli_os_layers whose OS is found, and "none" (the last, memory commands only) always
-   matches. Detection runs once per run, and only for commands that need it (info, the
-   layers' commands, --pid): the memory commands never look for an OS. */
+   matches. Detection is memintro_os.h's (memintro_os_open: the same code an embedder
+   runs); the layers' files keep their commands and get the layer's objects from it
+   (memintro_os_win32, memintro_os_linux). Detection runs once per run, and only for
+   commands that need it (info, the layers' commands, --pid): the memory commands never
+   look for an OS. */
 #ifndef MEMINTRO_CLI_OS_H
 #define MEMINTRO_CLI_OS_H
 
 #include "cli.h"
 
+#include "memintro_os.h" /* impl.c holds its implementation */
+
 /* What cli_os_require returns while the dispatcher only checks a command's arguments. */
 #define CLI_OS_PARSED 100
 
-/* What cli_os.detect returns. */
-#define CLI_OS_FOUND 1
-#define CLI_OS_ABSENT 0
-#define CLI_OS_FAILED (-1)
+/* Layers the CLI lists at most (the built-ins, registered ones, none: memintro_os.h's
+   default MEMINTRO_OS_MAX_LAYERS is 32). */
+#define CLI_OS_LIST_MAX 40
 
 typedef struct cli_os {
-    const char *name; /* as --os names it */
+    const char *name; /* as --os names it: the memintro_os.h layer's name */
     const char *help; /* one line */
-    /* Looks for this OS in the open target c->t (memory, CPU state, facts; the global
-       --arch/--dtb are hints). Keeps what it found for the layer's commands. Returns
-       CLI_OS_FOUND; CLI_OS_ABSENT with a one-line reason in why[len] ("no x64 low stub
-       ..."); CLI_OS_FAILED when the target failed (the reason in why). Called at most once. */
-    int (*detect)(cli_ctx *c, char *why, size_t len);
-    /* Adds its fields to info's "os" object, after "name" (may be NULL). */
+    /* Adds its fields to info's "os" object, after "name" (NULL: the layer's facts,
+       memintro_os_facts, one field each). */
     void (*info)(cli_ctx *c, cli_out *o);
     /* The guest-virtual address space of process `pid` (cmd names the command in
        messages). Returns CLI_OK and sets *out, or an exit status (error printed). NULL:
        the layer knows no processes. */
     int (*process_virt)(cli_ctx *c, const char *cmd, uint64_t pid, memintro_virt **out);
-    /* Releases what detect kept (may be NULL). */
-    void (*release)(cli_ctx *c);
     const cli_command *commands; /* the commands it adds, ncommands of them */
     size_t ncommands;
 } cli_os;
 
-/* Every OS layer in detection order, the last one "none" (it always matches). */
-extern const cli_os *const cli_os_layers[];
-extern const size_t cli_os_count;
+/* Every OS layer in detection order (memintro_os_layer_list: win32, linux, the registered
+   ones (plugins), none last). A registered layer the CLI does not know by name gets the
+   generic commands ps and modules, through memintro_os.h's interface. */
+const cli_os *const *cli_os_list(size_t *count);
+#define cli_os_layers (cli_os_list(0))
+#define cli_os_count (cli_os_list_count())
+size_t cli_os_list_count(void);
 extern const cli_os cli_os_none, cli_os_win32, cli_os_linux;
 
 /* The layer named `name` ("auto": *out = NULL). Returns CLI_OK, or CLI_USAGE (error
    printed, naming the layers). */
 int cli_os_parse(const char *name, const cli_os **out);
-/* The active layer (see above). Opens the target if needed. Returns CLI_OK and *out, or an
-   exit status (error printed, starting with cmd): the target could not be opened or
-   failed, or the layer --os named is not there. */
+/* The active layer (see above): memintro_os_open on the target with --os (or "auto") and
+   --arch/--dtb as hints. Opens the target if needed. Returns CLI_OK and *out, or an exit
+   status (error printed, starting with cmd): the target could not be opened or failed, or
+   the layer --os named is not there. */
 int cli_os_active(cli_ctx *c, const char *cmd, const cli_os **out);
+/* The memintro_os object of the active layer (after cli_os_active returned CLI_OK), else NULL. */
+memintro_os *cli_os_object(cli_ctx *c);
 /* For command cmd of layer os (after its arguments are parsed): makes sure os is the
    active layer. Returns CLI_OK, or an exit status (error printed: "ps: no guest OS found
    (win32: REASON)", exit 1). */
@@ -69,8 +74,10 @@ int cli_os_dispatch(cli_ctx *c, const char *name, int argc, char **argv);
 /* info's "os" object: the active layer's name and fields, or with "none" why each layer
    was not found. Returns CLI_OK or an exit status (error printed). */
 int cli_os_info(cli_ctx *c, cli_out *o);
-/* Releases every layer's state. */
+/* Releases the OS layer (memintro_os_close). */
 void cli_os_release(cli_ctx *c);
+/* `memintro os`: the registered OS layers (name, version, help). */
+int cmd_os(cli_ctx *c, int argc, char **argv);
 
 /* os_linux.c: a Linux guest's own VMCOREINFO for dump (the text its vmcoreinfo_note holds)
    when the active layer is linux, else *text = NULL. Returns CLI_OK, or an exit status

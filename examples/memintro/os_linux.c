@@ -3,29 +3,29 @@
    the address space of a process (read --pid, translate --pid), the commands ps, maps,
    modules, dmesg and symbol, and the guest's own VMCOREINFO for dump.
 
-   Discovery takes its hints from the target object alone (memintro_linux_hints_from_target:
-   VMCOREINFO, CPU 0's CR3 and paging mode, the end of the memory map), plus --arch and --dtb
-   when given, so an embedder calling the same functions gets the same result. */
+   Discovery is memintro_os.h's "linux" layer (memintro_os_open): hints from the target
+   object alone (memintro_linux_hints_from_target: VMCOREINFO, CPU 0's CR3 and paging mode,
+   the end of the memory map), plus --arch and --dtb when given, so an embedder calling
+   memintro_target_open and memintro_os_open gets the same result. This file keeps the
+   commands and reads the guest's VMCOREINFO for dump. */
 #include "os.h"
 
 #include "memintro_linux.h" /* impl.c holds its implementation */
 
 #define CLI_LX_NOTE_MAX 4096 /* VMCOREINFO_BYTES: the kernel keeps its note in one page */
 
-/* The layer's state for the run (one target per run). */
+/* What this file keeps for the run (memintro_os.h keeps the layer's objects). */
 static struct {
-    int ready;    /* the kernel and its symbols were found */
-    int os_ready; /* the walkers can run (BTF and the symbols they need) */
-    memintro_status os_status;
-    memintro_linux *l; /* about 64 KiB: on the heap */
-    memintro_linux_os os;
-    memintro_btf btf;
-    void *mem, *index, *scratch;
-    memintro_virt pv; /* the process space handed out last (read/translate --pid) */
     char vmci[CLI_LX_NOTE_MAX + 1]; /* the guest's VMCOREINFO text, once read */
     size_t vmci_size;
     int vmci_tried;
 } cli_lx;
+
+/* The kernel, its walkers' context, and whether the walkers run (valid once the layer is
+   active). */
+static memintro_linux *cli_lx_kernel(cli_ctx *c) { return memintro_os_linux_kernel(cli_os_object(c)); }
+static memintro_linux_os *cli_lx_os(cli_ctx *c) { return memintro_os_linux(cli_os_object(c)); }
+static memintro_status cli_lx_walkers(cli_ctx *c) { return memintro_os_linux_walkers(cli_os_object(c)); }
 
 static const char *cli_lx_source(memintro_linux_source s)
 {
@@ -37,57 +37,6 @@ static const char *cli_lx_source(memintro_linux_source s)
     case MEMINTRO_LINUX_SRC_KALLSYMS: return "kallsyms";
     default: return "none";
     }
-}
-
-static int cli_lx_detect(cli_ctx *c, char *why, size_t len)
-{
-    memintro_linux_hints h;
-    memintro_status s;
-    cli_target *t = &c->t;
-    memintro_linux *l;
-    cli_target_cpus(t);
-    memintro_linux_hints_from_target(t, &h);
-    if (c->o.arch_name) {
-        if (c->o.arch != MEMINTRO_ARCH_X86_64 && c->o.arch != MEMINTRO_ARCH_X86_64_LA57) {
-            snprintf(why, len, "Linux guests are x86_64 or la57 here, not --arch %s", c->o.arch_name);
-            return CLI_OS_ABSENT;
-        }
-        if (h.arch != c->o.arch) h.dtb = 0; /* a CR3 of another mode is no hint for this one */
-        h.arch = c->o.arch;
-    }
-    if (c->o.have_dtb) h.dtb = c->o.dtb;
-    l = cli_lx.l = (memintro_linux *)cli_alloc(sizeof *l);
-    s = memintro_linux_init(l, t->phys, &h, 0, 0);
-    if (s == MEMINTRO_E_NOSPACE && l->mem_needed) {
-        cli_lx.mem = cli_alloc(l->mem_needed);
-        s = memintro_linux_init(l, t->phys, &h, cli_lx.mem, l->mem_needed);
-    }
-    if (s != MEMINTRO_OK) {
-        cli_oneline(memintro_linux_why(l), why, len);
-        if (!why[0]) snprintf(why, len, "%s", memintro_status_str(s));
-        return s == MEMINTRO_E_GONE || s == MEMINTRO_E_IO ? CLI_OS_FAILED : CLI_OS_ABSENT;
-    }
-    cli_lx.ready = 1;
-    /* the walkers: types from the kernel's BTF, symbols from its kallsyms */
-    if (l->btf_data && l->btf_size) {
-        size_t need = memintro_btf_index_size(l->btf_data, (size_t)l->btf_size);
-        cli_lx.index = need ? cli_alloc(need) : 0;
-        cli_lx.os_status = memintro_linux_os_from(&cli_lx.os, l, &cli_lx.btf, cli_lx.index, need);
-    } else {
-        cli_lx.os_status = MEMINTRO_E_UNSUPPORTED;
-    }
-    cli_lx.os_ready = cli_lx.os_status == MEMINTRO_OK;
-    return CLI_OS_FOUND;
-}
-
-static void cli_lx_release(cli_ctx *c)
-{
-    (void)c;
-    free(cli_lx.mem);
-    free(cli_lx.index);
-    free(cli_lx.scratch);
-    free(cli_lx.l);
-    memset(&cli_lx, 0, sizeof cli_lx);
 }
 
 /* "0x1000-0x2000" style kallsyms layout words. */
@@ -102,10 +51,11 @@ static const char *cli_lx_layout(uint32_t f, char *buf, size_t len)
 
 static void cli_lx_info(cli_ctx *c, cli_out *o)
 {
-    const memintro_linux *l = cli_lx.l;
+    const memintro_linux *l = cli_lx_kernel(c);
+    const memintro_linux_os *lo = cli_lx_os(c);
     const memintro_linux_kallsyms *k = &l->kallsyms;
+    memintro_status ws = cli_lx_walkers(c);
     char buf[320];
-    (void)c;
     cli_text(o, "os         linux: %s\n", l->banner);
     cli_str(o, "banner", 0, l->banner);
     cli_str(o, "release", "release    %s\n", l->release);
@@ -131,13 +81,13 @@ static void cli_lx_info(cli_ctx *c, cli_out *o)
         cli_hex(o, "va", "btf        __start_BTF %s", l->btf_va);
         cli_hex(o, "pa", " at physical %s", l->btf_pa);
         cli_num(o, "size", ", %s bytes", l->btf_size);
-        cli_num(o, "types", ", %s types\n", cli_lx.os_ready || cli_lx.btf.ntypes ? cli_lx.btf.ntypes : 0);
+        cli_num(o, "types", ", %s types\n", lo->btf ? lo->btf->ntypes : 0);
     } else {
         cli_num(o, "size", "btf        none (%s bytes): ps, maps, modules and dmesg need CONFIG_DEBUG_INFO_BTF\n", 0);
     }
     cli_end(o);
-    if (!cli_lx.os_ready) {
-        const char *m = cli_lx.os.missing_tasks ? cli_lx.os.missing_tasks : memintro_status_str(cli_lx.os_status);
+    if (ws != MEMINTRO_OK) {
+        const char *m = lo->missing_tasks ? lo->missing_tasks : memintro_status_str(ws);
         cli_str(o, "walkers_missing", "walkers    unavailable: %s\n", m);
     }
     cli_str(o, "found", "found      %s\n", cli_oneline(memintro_linux_why(l), buf, sizeof buf));
@@ -148,22 +98,23 @@ static int cli_lx_need(cli_ctx *c, const char *cmd, int walkers)
 {
     int rc = cli_os_require(c, cmd, &cli_os_linux);
     if (rc != CLI_OK) return rc;
-    if (!cli_lx.ready) return cli_error(CLI_FAIL, "%s: the Linux layer is not set up", cmd);
-    if (walkers && !cli_lx.os_ready) {
-        if (cli_lx.os_status == MEMINTRO_E_UNSUPPORTED)
+    if (!cli_lx_kernel(c)) return cli_error(CLI_FAIL, "%s: the Linux layer is not set up", cmd);
+    if (walkers && cli_lx_walkers(c) != MEMINTRO_OK) {
+        if (cli_lx_walkers(c) == MEMINTRO_E_UNSUPPORTED)
             return cli_error(CLI_FAIL, "%s: the kernel has no BTF (CONFIG_DEBUG_INFO_BTF): its structures are unknown", cmd);
         return cli_error(CLI_FAIL, "%s: the kernel's types or symbols lack %s (%s)", cmd,
-                         cli_lx.os.missing_tasks ? cli_lx.os.missing_tasks : "something", memintro_status_str(cli_lx.os_status));
+                         cli_lx_os(c)->missing_tasks ? cli_lx_os(c)->missing_tasks : "something",
+                         memintro_status_str(cli_lx_walkers(c)));
     }
     return CLI_OK;
 }
 
 /* Process (thread id) pid. Returns CLI_OK or an exit status (error printed). */
-static int cli_lx_task(const char *cmd, uint64_t pid, memintro_linux_task *t)
+static int cli_lx_task(cli_ctx *c, const char *cmd, uint64_t pid, memintro_linux_task *t)
 {
     memintro_status s;
     if (pid > 0x7fffffffu) return cli_error(CLI_FAIL, "%s: no process with pid %llu", cmd, (cli_ull)pid);
-    s = memintro_linux_task_find(&cli_lx.os, (int32_t)pid, 0, t);
+    s = memintro_linux_task_find(cli_lx_os(c), (int32_t)pid, 0, t);
     if (s == MEMINTRO_OK) return CLI_OK;
     if (s == MEMINTRO_E_NOTFOUND) return cli_error(CLI_FAIL, "%s: no process with pid %llu", cmd, (cli_ull)pid);
     return cli_error(CLI_FAIL, "%s: cannot find pid %llu: %s", cmd, (cli_ull)pid, memintro_status_str(s));
@@ -171,25 +122,16 @@ static int cli_lx_task(const char *cmd, uint64_t pid, memintro_linux_task *t)
 
 static int cli_lx_process_virt(cli_ctx *c, const char *cmd, uint64_t pid, memintro_virt **out)
 {
-    memintro_linux_task t;
-    memintro_status s;
-    size_t need = memintro_virt_scratch_size(1024);
+    char buf[600];
     int rc;
     if ((rc = cli_lx_need(c, cmd, 1)) != CLI_OK) return rc;
-    if ((rc = cli_lx_task(cmd, pid, &t)) != CLI_OK) return rc;
-    if (t.kernel_thread || !t.mm)
-        return cli_error(CLI_FAIL, "%s: pid %llu (%s) is a kernel thread: it has no user address space", cmd,
-                         (cli_ull)pid, t.comm);
-    if (!cli_lx.scratch) cli_lx.scratch = cli_alloc(need);
-    if ((s = memintro_linux_task_space(&cli_lx.os, &t, &cli_lx.pv, cli_lx.scratch, need)) != MEMINTRO_OK)
-        return cli_error(CLI_FAIL, "%s: pid %llu (%s): DTB 0x%llx: %s", cmd, (cli_ull)pid, t.comm, (cli_ull)t.dtb,
-                         memintro_status_str(s));
-    *out = &cli_lx.pv;
-    return CLI_OK;
+    if (memintro_os_process_virt(cli_os_object(c), pid, out) == MEMINTRO_OK) return CLI_OK;
+    return cli_error(CLI_FAIL, "%s: %s", cmd, cli_oneline(memintro_os_error(cli_os_object(c)), buf, sizeof buf));
 }
 
 typedef struct cli_lx_walk {
     cli_out *o;
+    uint64_t kernel_dtb; /* a kernel thread's DTB column: the kernel's */
     uint64_t n, last;
     int threads;
 } cli_lx_walk;
@@ -210,7 +152,7 @@ static int cli_lx_ps_one(void *user, const memintro_linux_task *t)
     cli_str(o, "state", "%s  ", st);
     cli_str(o, "name", "%-16s  ", t->comm);
     /* a kernel thread has no page tables of its own: it runs in the kernel's */
-    cli_hex(o, "dtb", "%-18s  ", t->dtb ? t->dtb : cli_lx.l->dtb);
+    cli_hex(o, "dtb", "%-18s  ", t->dtb ? t->dtb : k->kernel_dtb);
     cli_bool(o, "kernel_thread", 0, t->kernel_thread);
     if (k->threads) cli_bool(o, "thread", 0, t->is_thread);
     cli_text(o, "%-7s  ", t->kernel_thread ? "kthread" : k->threads && t->is_thread ? "thread" : "user");
@@ -234,12 +176,13 @@ static int cmd_lx_ps(cli_ctx *c, int argc, char **argv)
     memset(&k, 0, sizeof k);
     k.o = &c->out;
     k.threads = threads;
+    k.kernel_dtb = cli_lx_kernel(c)->dtb;
     cli_arr(k.o, 0);
     if (threads)
         cli_text(k.o, "%8s %8s %8s  %s  %-16s  %-18s  %-7s  %s\n", "PID", "TGID", "PPID", "S", "NAME", "DTB", "KIND", "TASK");
     else
         cli_text(k.o, "%8s %8s  %s  %-16s  %-18s  %-7s  %s\n", "PID", "PPID", "S", "NAME", "DTB", "KIND", "TASK");
-    s = memintro_linux_task_each(&cli_lx.os, threads ? MEMINTRO_LINUX_THREADS : 0, cli_lx_ps_one, &k);
+    s = memintro_linux_task_each(cli_lx_os(c), threads ? MEMINTRO_LINUX_THREADS : 0, cli_lx_ps_one, &k);
     cli_end(k.o);
     if (s != MEMINTRO_OK) return cli_os_walk_error("ps", "the task list", s, k.n, k.last);
     return CLI_OK;
@@ -285,17 +228,17 @@ static int cmd_lx_maps(cli_ctx *c, int argc, char **argv)
     if (npos < 1) return cli_error(CLI_USAGE, "maps: missing PID (usage: %s)", usage);
     if ((why = cli_parse_num(pos[0], &pid))) return cli_error(CLI_USAGE, "maps: PID '%s': %s", pos[0], why);
     if ((rc = cli_lx_need(c, "maps", 1)) != CLI_OK) return rc;
-    if ((rc = cli_lx_task("maps", pid, &t)) != CLI_OK) return rc;
+    if ((rc = cli_lx_task(c, "maps", pid, &t)) != CLI_OK) return rc;
     if (t.kernel_thread || !t.mm)
         return cli_error(CLI_FAIL, "maps: pid %llu (%s) is a kernel thread: it has no memory maps", (cli_ull)pid, t.comm);
     memset(&k, 0, sizeof k);
     k.o = &c->out;
     cli_arr(k.o, 0);
-    s = memintro_linux_vma_each(&cli_lx.os, &t, cli_lx_vma_one, &k);
+    s = memintro_linux_vma_each(cli_lx_os(c), &t, cli_lx_vma_one, &k);
     cli_end(k.o);
     snprintf(what, sizeof what, "the memory maps of pid %llu (%s)", (cli_ull)pid, t.comm);
     if (s == MEMINTRO_E_UNSUPPORTED)
-        return cli_error(CLI_FAIL, "maps: the kernel's types lack %s", cli_lx.os.missing_maps ? cli_lx.os.missing_maps : "something");
+        return cli_error(CLI_FAIL, "maps: the kernel's types lack %s", cli_lx_os(c)->missing_maps ? cli_lx_os(c)->missing_maps : "something");
     if (s != MEMINTRO_OK) return cli_os_walk_error("maps", what, s, k.n, k.last);
     return CLI_OK;
 }
@@ -333,11 +276,11 @@ static int cmd_lx_modules(cli_ctx *c, int argc, char **argv)
     k.o = &c->out;
     cli_arr(k.o, 0);
     cli_text(k.o, "%-24s  %10s  %-18s  %s\n", "NAME", "SIZE", "BASE", "MODULE");
-    s = memintro_linux_module_each(&cli_lx.os, cli_lx_mod_one, &k);
+    s = memintro_linux_module_each(cli_lx_os(c), cli_lx_mod_one, &k);
     cli_end(k.o);
     if (s == MEMINTRO_E_UNSUPPORTED)
         return cli_error(CLI_FAIL, "modules: the kernel's types or symbols lack %s",
-                         cli_lx.os.missing_modules ? cli_lx.os.missing_modules : "something");
+                         cli_lx_os(c)->missing_modules ? cli_lx_os(c)->missing_modules : "something");
     if (s != MEMINTRO_OK) return cli_os_walk_error("modules", "the module list", s, k.n, k.last);
     return CLI_OK;
 }
@@ -388,11 +331,11 @@ static int cmd_lx_dmesg(cli_ctx *c, int argc, char **argv)
     memset(&k, 0, sizeof k);
     k.o = &c->out;
     cli_arr(k.o, 0);
-    s = memintro_linux_log_each(&cli_lx.os, cli_lx_log_one, &k);
+    s = memintro_linux_log_each(cli_lx_os(c), cli_lx_log_one, &k);
     cli_end(k.o);
     if (s == MEMINTRO_E_UNSUPPORTED)
         return cli_error(CLI_FAIL, "dmesg: the kernel's types or symbols lack %s",
-                         cli_lx.os.missing_log ? cli_lx.os.missing_log : "something");
+                         cli_lx_os(c)->missing_log ? cli_lx_os(c)->missing_log : "something");
     if (s != MEMINTRO_OK) {
         if (k.n)
             return cli_error(CLI_FAIL, "dmesg: the kernel log ends after %llu records (the last seq %llu): %s",
@@ -439,7 +382,7 @@ static int cmd_lx_symbol(cli_ctx *c, int argc, char **argv)
         free(pos);
         return rc;
     }
-    l = cli_lx.l;
+    l = cli_lx_kernel(c);
     cli_arr(o, 0);
     for (i = 0; i < npos; i++) {
         uint64_t addr, off;
@@ -537,10 +480,10 @@ int cli_linux_vmcoreinfo(cli_ctx *c, const char **text, size_t *size)
     *size = 0;
     if (c->o.os && c->o.os != &cli_os_linux) return CLI_OK;
     if (cli_os_active(c, "dump", &a) != CLI_OK) return CLI_FAIL;
-    if (a != &cli_os_linux || !cli_lx.ready) return CLI_OK;
+    if (a != &cli_os_linux || !cli_lx_kernel(c)) return CLI_OK;
     if (!cli_lx.vmci_tried) {
         cli_lx.vmci_tried = 1;
-        if (!cli_lx_read_vmcoreinfo(cli_lx.l, cli_lx.vmci, &cli_lx.vmci_size, &why))
+        if (!cli_lx_read_vmcoreinfo(cli_lx_kernel(c), cli_lx.vmci, &cli_lx.vmci_size, &why))
             cli_warn("dump: the Linux guest's VMCOREINFO is not written: %s", why);
     }
     if (cli_lx.vmci_size) {
@@ -570,9 +513,7 @@ static const cli_command cli_lx_commands[] = {
 
 const cli_os cli_os_linux = {"linux",
                              "Linux guests, found in memory alone",
-                             cli_lx_detect,
                              cli_lx_info,
                              cli_lx_process_virt,
-                             cli_lx_release,
                              cli_lx_commands,
                              sizeof cli_lx_commands / sizeof cli_lx_commands[0]};

@@ -2,81 +2,29 @@
    fields, the address space of a process (read --pid, translate --pid), and the commands
    ps, modules and exports.
 
-   Discovery takes its hints from the target object alone (memintro_win32_hints_from_target:
-   a crash dump's header, CPU 0's CR3 and RIP), plus --arch and --dtb when given, so an
-   embedder calling the same two functions gets the same result. */
+   Discovery is memintro_os.h's "win32" layer (memintro_os_open): hints from the target
+   object alone (memintro_win32_hints_from_target: a crash dump's header, CPU 0's CR3 and
+   RIP), plus --arch and --dtb when given, so an embedder calling memintro_target_open and
+   memintro_os_open gets the same result. This file keeps the commands. */
 #include "os.h"
 
 #include "memintro_win32.h" /* impl.c holds its implementation */
 
 #include <strings.h>
 
-#define CLI_W32_TLB 4096 /* TLB entries shared by the kernel's and the processes' spaces */
+/* The process space exports uses (read/translate --pid use memintro_os_process_virt's). */
+static memintro_virt cli_w32_pv;
 
-/* The layer's state for the run (one target per run). */
-static struct {
-    int ready;
-    memintro_win32 w;
-    void *mem;
-    memintro_virt pv; /* the process space handed out last (read/translate --pid) */
-} cli_w32;
-
-static const char *cli_w32_status_why(memintro_status s, const memintro_win32 *w, char *buf, size_t len)
+/* The Windows layer's object (memintro_os.h keeps it; valid once the layer is active). */
+static memintro_win32 *cli_w32_obj(cli_ctx *c)
 {
-    const char *why = memintro_win32_why(w);
-    if (why && why[0]) return cli_oneline(why, buf, len);
-    snprintf(buf, len, "%s", memintro_status_str(s));
-    return buf;
-}
-
-static int cli_w32_detect(cli_ctx *c, char *why, size_t len)
-{
-    memintro_win32_hints h;
-    memintro_status s;
-    size_t need = memintro_win32_mem_size(CLI_W32_TLB);
-    cli_target *t = &c->t;
-    cli_target_cpus(t);
-    memset(&h, 0, sizeof h);
-    memintro_win32_hints_from_target(t, &h);
-    if (c->o.arch_name) {
-        if (c->o.arch != MEMINTRO_ARCH_X86_64 && c->o.arch != MEMINTRO_ARCH_X86_PAE && c->o.arch != MEMINTRO_ARCH_X86) {
-            snprintf(why, len, "Windows guests are x86_64, pae or x86, not --arch %s", c->o.arch_name);
-            return CLI_OS_ABSENT;
-        }
-        if (h.arch != c->o.arch) { /* a CR3 of another mode is no hint for this one */
-            h.dtb = 0;
-            h.dtb_source = MEMINTRO_WIN32_SRC_NONE;
-        }
-        h.arch = c->o.arch;
-    }
-    if (c->o.have_dtb) {
-        h.dtb = c->o.dtb;
-        h.dtb_source = MEMINTRO_WIN32_SRC_HINT;
-    }
-    cli_w32.mem = cli_alloc(need);
-    s = memintro_win32_init(&cli_w32.w, t->phys, &h, CLI_W32_TLB, cli_w32.mem, need);
-    if (s == MEMINTRO_OK) {
-        cli_w32.ready = 1;
-        return CLI_OS_FOUND;
-    }
-    cli_w32_status_why(s, &cli_w32.w, why, len);
-    free(cli_w32.mem);
-    cli_w32.mem = 0;
-    return s == MEMINTRO_E_GONE || s == MEMINTRO_E_IO ? CLI_OS_FAILED : CLI_OS_ABSENT;
-}
-
-static void cli_w32_release(cli_ctx *c)
-{
-    (void)c;
-    free(cli_w32.mem);
-    memset(&cli_w32, 0, sizeof cli_w32);
+    return memintro_os_win32(cli_os_object(c));
 }
 
 static void cli_w32_info(cli_ctx *c, cli_out *o)
 {
-    const memintro_win32 *w = &cli_w32.w;
+    const memintro_win32 *w = cli_w32_obj(c);
     char buf[160], fmt[96];
-    (void)c;
     snprintf(buf, sizeof buf, "Windows %u.%u build %u", (unsigned)w->major, (unsigned)w->minor, (unsigned)w->build);
     cli_text(o, "os         win32: %s (%s)\n", buf, memintro_arch_name(w->arch));
     cli_str(o, "arch", 0, memintro_arch_name(w->arch));
@@ -104,14 +52,14 @@ static void cli_w32_info(cli_ctx *c, cli_out *o)
 static int cli_w32_need(cli_ctx *c, const char *cmd)
 {
     int rc = cli_os_require(c, cmd, &cli_os_win32);
-    if (rc == CLI_OK && !cli_w32.ready) rc = cli_error(CLI_FAIL, "%s: the Windows layer is not set up", cmd);
+    if (rc == CLI_OK && !cli_w32_obj(c)) rc = cli_error(CLI_FAIL, "%s: the Windows layer is not set up", cmd);
     return rc;
 }
 
 /* Process `pid`. Returns CLI_OK or an exit status (error printed). */
-static int cli_w32_process(const char *cmd, uint64_t pid, memintro_win32_process *p)
+static int cli_w32_process(cli_ctx *c, const char *cmd, uint64_t pid, memintro_win32_process *p)
 {
-    memintro_status s = memintro_win32_process_find(&cli_w32.w, pid, 0, p);
+    memintro_status s = memintro_win32_process_find(cli_w32_obj(c), pid, 0, p);
     if (s == MEMINTRO_OK) return CLI_OK;
     if (s == MEMINTRO_E_NOTFOUND) return cli_error(CLI_FAIL, "%s: no process with pid %llu", cmd, (cli_ull)pid);
     return cli_error(CLI_FAIL, "%s: cannot find pid %llu: %s", cmd, (cli_ull)pid, memintro_status_str(s));
@@ -119,16 +67,11 @@ static int cli_w32_process(const char *cmd, uint64_t pid, memintro_win32_process
 
 static int cli_w32_process_virt(cli_ctx *c, const char *cmd, uint64_t pid, memintro_virt **out)
 {
-    memintro_win32_process p;
-    memintro_status s;
+    char buf[600];
     int rc;
     if ((rc = cli_w32_need(c, cmd)) != CLI_OK) return rc;
-    if ((rc = cli_w32_process(cmd, pid, &p)) != CLI_OK) return rc;
-    if ((s = memintro_win32_process_virt(&cli_w32.w, &p, &cli_w32.pv)) != MEMINTRO_OK)
-        return cli_error(CLI_FAIL, "%s: pid %llu (%s): DTB 0x%llx: %s", cmd, (cli_ull)pid, p.name, (cli_ull)p.dtb,
-                         memintro_status_str(s));
-    *out = &cli_w32.pv;
-    return CLI_OK;
+    if (memintro_os_process_virt(cli_os_object(c), pid, out) == MEMINTRO_OK) return CLI_OK;
+    return cli_error(CLI_FAIL, "%s: %s", cmd, cli_oneline(memintro_os_error(cli_os_object(c)), buf, sizeof buf));
 }
 
 /* ---- ps ------------------------------------------------------------------------------- */
@@ -175,7 +118,7 @@ static int cmd_w32_ps(cli_ctx *c, int argc, char **argv)
     k.o = &c->out;
     cli_arr(k.o, 0);
     cli_text(k.o, "%8s %8s  %-15s  %-18s  %-12s  %s\n", "PID", "PPID", "NAME", "DTB", "FLAGS", "EPROCESS");
-    s = memintro_win32_processes(&cli_w32.w, cli_w32_ps_one, &k);
+    s = memintro_win32_processes(cli_w32_obj(c), cli_w32_ps_one, &k);
     cli_end(k.o);
     if (s != MEMINTRO_OK) return cli_os_walk_error("ps", "the process list", s, k.n, k.last);
     return CLI_OK;
@@ -229,7 +172,7 @@ static int cmd_w32_modules(cli_ctx *c, int argc, char **argv)
     if ((rc = cli_w32_which("modules", pos[0], &kernel, &pid)) != CLI_OK) return rc;
     if (kernel && wow64) return cli_error(CLI_USAGE, "modules: --wow64 is for a process's 32-bit list, not the kernel's");
     if ((rc = cli_w32_need(c, "modules")) != CLI_OK) return rc;
-    if (!kernel && (rc = cli_w32_process("modules", pid, &p)) != CLI_OK) return rc;
+    if (!kernel && (rc = cli_w32_process(c, "modules", pid, &p)) != CLI_OK) return rc;
     if (!kernel && wow64 && !(p.flags & MEMINTRO_WIN32_PROC_WOW64))
         return cli_error(CLI_FAIL, "modules: pid %llu (%s) is not a WoW64 process: it has no 32-bit module list",
                          (cli_ull)pid, p.name);
@@ -237,7 +180,7 @@ static int cmd_w32_modules(cli_ctx *c, int argc, char **argv)
     k.o = &c->out;
     cli_arr(k.o, 0);
     cli_text(k.o, "%-18s  %10s  %-24s  %s\n", "BASE", "SIZE", "NAME", "PATH");
-    s = memintro_win32_modules(&cli_w32.w, kernel ? 0 : &p, wow64 ? MEMINTRO_WIN32_MOD_WOW64 : 0, cli_w32_mod_one, &k);
+    s = memintro_win32_modules(cli_w32_obj(c), kernel ? 0 : &p, wow64 ? MEMINTRO_WIN32_MOD_WOW64 : 0, cli_w32_mod_one, &k);
     cli_end(k.o);
     if (kernel)
         snprintf(what, sizeof what, "the kernel's module list");
@@ -316,18 +259,18 @@ static int cmd_w32_exports(cli_ctx *c, int argc, char **argv)
     memset(&f, 0, sizeof f);
     f.name = pos[0];
     if (spid) {
-        if ((rc = cli_w32_process("exports", pid, &p)) != CLI_OK) return rc;
+        if ((rc = cli_w32_process(c, "exports", pid, &p)) != CLI_OK) return rc;
         snprintf(where, sizeof where, "pid %llu (%s)", (cli_ull)pid, p.name);
-        s = memintro_win32_modules(&cli_w32.w, &p, 0, cli_w32_find_one, &f);
+        s = memintro_win32_modules(cli_w32_obj(c), &p, 0, cli_w32_find_one, &f);
         if (!f.found && (p.flags & MEMINTRO_WIN32_PROC_WOW64)) /* a 32-bit DLL of a WoW64 process */
-            s = memintro_win32_modules(&cli_w32.w, &p, MEMINTRO_WIN32_MOD_WOW64, cli_w32_find_one, &f);
-        if (f.found && (s = memintro_win32_process_virt(&cli_w32.w, &p, &cli_w32.pv)) != MEMINTRO_OK)
+            s = memintro_win32_modules(cli_w32_obj(c), &p, MEMINTRO_WIN32_MOD_WOW64, cli_w32_find_one, &f);
+        if (f.found && (s = memintro_win32_process_virt(cli_w32_obj(c), &p, &cli_w32_pv)) != MEMINTRO_OK)
             return cli_error(CLI_FAIL, "exports: %s: DTB 0x%llx: %s", where, (cli_ull)p.dtb, memintro_status_str(s));
-        v = &cli_w32.pv;
+        v = &cli_w32_pv;
     } else {
         snprintf(where, sizeof where, "the kernel's module list");
-        s = memintro_win32_modules(&cli_w32.w, 0, 0, cli_w32_find_one, &f);
-        v = &cli_w32.w.kernel;
+        s = memintro_win32_modules(cli_w32_obj(c), 0, 0, cli_w32_find_one, &f);
+        v = &cli_w32_obj(c)->kernel;
     }
     if (!f.found && s != MEMINTRO_OK)
         return cli_error(CLI_FAIL, "exports: no module named '%s' in %s (the list ends early: %s)", f.name, where,
@@ -371,9 +314,7 @@ static const cli_command cli_w32_commands[] = {
 
 const cli_os cli_os_win32 = {"win32",
                              "Windows guests, found in memory alone",
-                             cli_w32_detect,
                              cli_w32_info,
                              cli_w32_process_virt,
-                             cli_w32_release,
                              cli_w32_commands,
                              sizeof cli_w32_commands / sizeof cli_w32_commands[0]};

@@ -40,8 +40,8 @@ void cli_target_cpus(cli_target *t)
 void cli_connectors_each(void (*fn)(void *user, const char *syntax, const char *help), void *user)
 {
     size_t i, n = 0;
-    const memintro_target_connector *k = memintro_target_connectors(&n);
-    for (i = 0; i < n; i++) fn(user, k[i].syntax, k[i].help);
+    const memintro_connector *const *k = memintro_target_connector_list(&n);
+    for (i = 0; i < n; i++) fn(user, k[i]->syntax ? k[i]->syntax : k[i]->name, k[i]->help ? k[i]->help : "");
 }
 
 /* Checks that the root table at `root` (from `what` = dtb) is inside the target's memory. */
