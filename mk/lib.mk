@@ -4,6 +4,8 @@
 #                                  release may change the ABI), else MAJOR
 #   build/lib/libmemintro.so       the link-time name (a symlink)
 #   build/lib/libmemintro.a        the static library (the same object, position-independent)
+#   build/lib-san/libmemintro.so.ABI   the shared library with ASan + UBSan (make test only:
+#                                  tests/t_python.sh runs its unit part over it too)
 # Built by `make` (all), from LIB_HEADERS.
 # Checked by tests/t_install.sh (exports, soname, install) and tests/t_python.sh.
 
@@ -36,6 +38,14 @@ $(B)/lib/libmemintro.so: $(LIB_SO)
 $(B)/lib/libmemintro.a: $(B)/lib/memintro.o
 	rm -f $@
 	ar rcs $@ $<
+
+# the same library under AddressSanitizer + UndefinedBehaviorSanitizer, for tests/t_python.sh
+# (python3 with libasan/libubsan preloaded); built by make test, not by make
+$(B)/lib-san/$(LIB_SONAME): lib/memintro.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O1 -g $(SAN) -fPIC -fvisibility=hidden $(LIB_DEFS) -I. -shared \
+	    -Wl,-soname,$(LIB_SONAME) -o $@ lib/memintro.c
+TEST_EXTRA += $(B)/lib-san/$(LIB_SONAME)
 
 # the Python module's tests and the install test
 TEST_PKGS += python3 binutils

@@ -15,6 +15,8 @@
 #     manifest (the generator's own spec);
 #   - errors raise memintro.Error with the right .status (no file, unknown connector, an
 #     unknown layer, a layer whose OS is absent, unmapped, hole, unsupported, closed).
+#   The unit part runs twice: over build/lib (plain) and over build/lib-san (the library
+#   built with ASan + UBSan, preloaded into python3).
 # Live part: the REAL test guest (tests/guest: Debian 12's 6.1 cloud kernel under QEMU/TCG,
 #   tests/guest/boot.sh), opened as qemu:pid=N,qmp=unix:SOCK with os="auto": processes()
 #   against the guest's FACT ps/stat lines, symbol() against its FACT kallsyms lines
@@ -52,9 +54,10 @@ import json, os, random, sys
 import memintro
 
 rc = 0
+tmp, elf, want_lib, label = sys.argv[1:5]
 def ok(cond, msg):
     global rc
-    print(("ok - python: " if cond else "not ok - python: ") + msg)
+    print(("ok - %s: " if cond else "not ok - %s: ") % label + msg)
     if not cond:
         rc = 1
     return cond
@@ -68,9 +71,7 @@ def raises(status, fn, msg):
         return ok(False, "%s raised %r, not memintro.Error" % (msg, e))
     return ok(False, "%s did not raise %s" % (msg, status))
 
-tmp = sys.argv[1]
-ok(memintro.library_path == os.path.abspath("build/lib/" + memintro.SONAME),
-   "the build tree's library is the one loaded (%s)" % memintro.library_path)
+ok(memintro.library_path == want_lib, "the library loaded is %s" % memintro.library_path)
 
 # ---- plugins (the project's example plugins, built by make: mk/plugins.mk) ----
 pd = os.path.join(tmp, "plugins")
@@ -165,7 +166,6 @@ ok(t._t is None, "with closes the target")
 raises("MEMINTRO_E_INVALID", lambda: t.read(0, 1), "read() on a closed target")
 
 # ---- an ELF core of the image, written by memintro dump ----
-elf = os.path.join(tmp, "sample.elf")
 if os.path.exists(elf):
     with memintro.open("dump:" + elf, os=None) as t:
         rnd = random.Random(10)
@@ -228,7 +228,20 @@ except memintro.Error as e:
        "Error carries the code, its name and the library's message: %s" % e)
 sys.exit(rc)
 EOF
-"$PY" "$tmp/unit.py" "$tmp" || rc=1
+mkdir "$tmp/plain" "$tmp/san"
+"$PY" "$tmp/unit.py" "$tmp/plain" "$tmp/sample.elf" "$(pwd)/$SO" python || rc=1
+# the same over the library built with AddressSanitizer + UndefinedBehaviorSanitizer (the
+# ctypes layouts: a buffer too small for what the library writes is an ASan report)
+SAN_SO=build/lib-san/libmemintro.so.0.2
+if [ ! -f "$SAN_SO" ]; then
+    nok "$SAN_SO is not built (make test builds it: mk/lib.mk)"
+else
+    ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" \
+        MEMINTRO_LIBRARY="$(pwd)/$SAN_SO" "$PY" "$tmp/unit.py" "$tmp/san" "$tmp/sample.elf" "$(pwd)/$SAN_SO" \
+        "python (sanitizers)" >"$tmp/san.out" 2>&1 || { rc=1; grep -q '^not ok' "$tmp/san.out" || echo "not ok - python (sanitizers): exited with an error"; }
+    grep '^ok\|^not ok' "$tmp/san.out"
+    grep -q 'ERROR: AddressSanitizer\|runtime error' "$tmp/san.out" && { nok "sanitizer report:"; grep -A12 'ERROR: AddressSanitizer\|runtime error' "$tmp/san.out" | head -30 | sed 's/^/    # /'; }
+fi
 
 # ---- live: the real guest ----
 if ! tests/guest/boot.sh --dir "$g" --name mi-python-$$ >"$tmp/pid" 2>"$tmp/boot"; then
