@@ -156,6 +156,11 @@ with memintro.open("raw:" + img, os="none", arch="x86_64", dtb=dtb) as t:
     ub = [l for l in man if l[0] == "unbacked"]
     for l in ub[:1]:
         raises("MEMINTRO_E_HOLE", lambda: t.read_virt(int(l[1], 16), 8), "read_virt() of a page mapped outside the image")
+    raises("MEMINTRO_E_INVALID", lambda: t.read(1 << 64, 1), "read() at an address of 65 bits")
+    raises("MEMINTRO_E_INVALID", lambda: t.read(-1, 1), "read() at a negative address")
+    raises("MEMINTRO_E_INVALID", lambda: t.translate(1 << 64), "translate() of an address of 65 bits")
+    raises("MEMINTRO_E_INVALID", lambda: t.read(0, -1), "read() of a negative length")
+    ok(t.read(0x1000, 0) == b"", "read() of 0 bytes is b''")
     raises("MEMINTRO_E_UNSUPPORTED", t.processes, "processes() on the none layer")
     raises("MEMINTRO_E_UNSUPPORTED", t.pause, "pause() of a file")
     raises("MEMINTRO_E_UNSUPPORTED", lambda: t.symbol("x"), "symbol() on the none layer")

@@ -332,6 +332,14 @@ def _u(b):
     return b.decode("utf-8", "replace") if b is not None else None
 
 
+_MAX_READ = 1 << 30  # one read at most 1 GiB (as the CLI)
+
+
+def _check_addr(a, what):
+    if not isinstance(a, int) or a < 0 or a >> 64:
+        raise Error(_INVALID, "%s: %r is not a 64-bit address" % (what, a))
+
+
 class Process(object):
     """A guest process: pid, ppid, name, dtb (0 if none), object (the kernel's EPROCESS /
     task_struct address), flags (MEMINTRO_OS_PROC_*: is_32bit, exited, kernel)."""
@@ -479,10 +487,11 @@ class Target(object):
         return _u(ctypes.cast(p, ctypes.POINTER(_OsLayer)).contents.name) if p else None
 
     def _read(self, fn, obj, addr, n, partial, what):
-        if n < 0:
-            raise Error(_INVALID, "%s: negative length" % what)
+        _check_addr(addr, what)
+        if n < 0 or n > _MAX_READ:
+            raise Error(_INVALID, "%s 0x%x: length %d is not 0..%d" % (what, addr, n, _MAX_READ))
         buf = ctypes.create_string_buffer(n)
-        op = _Op(addr=addr & 0xffffffffffffffff, buf=ctypes.cast(buf, _c_ptr), len=n)
+        op = _Op(addr=addr, buf=ctypes.cast(buf, _c_ptr), len=n)
         fn(obj, ctypes.byref(op), 1)
         if op.status != OK and not partial:
             raise Error(op.status, "%s 0x%x, %d bytes: %d not read: %s"
@@ -520,7 +529,8 @@ class Target(object):
         {"va", "pa", "page_size", "flags", "writable", "user", "nx", "level"}. Raises Error
         (MEMINTRO_E_UNMAPPED, ...) when va does not translate."""
         v = self._virt(pid)
-        x = _Xlate(va=va & 0xffffffffffffffff)
+        _check_addr(va, "translate")
+        x = _Xlate(va=va)
         _lib.memintro_translate(v, ctypes.byref(x), 1)
         if x.status != OK:
             raise Error(x.status, "translate 0x%x: %s (level %d)" % (va, status_text(x.status), x.level))
