@@ -219,6 +219,8 @@ for path, os_name in [("build/win32/x64-19045.dmp", "auto"), ("build/win32/x64-1
            int(i["os"]["facts"].get("kernel_base", "0"), 16) == hx(m["kernel_base"]),
            "%s: info()'s OS facts: build %s, kernel base %s" % (n, m["build"], m["kernel_base"]))
         raises("MEMINTRO_E_NOTFOUND", lambda: t.modules(123456), "%s: modules() of a pid that does not exist" % n)
+        raises("MEMINTRO_E_NOTFOUND", lambda: t.read_virt(0x10000, 4, pid=123456), "%s: read_virt() in a pid that does not exist" % n)
+        raises("MEMINTRO_E_INVALID", lambda: t.read_virt(0x10000, 4, pid=-1), "%s: read_virt() with pid -1" % n)
 
 # ---- errors ----
 raises("MEMINTRO_E_NOTFOUND", lambda: memintro.open("raw:" + os.path.join(tmp, "nothing.img")), "open() of a missing file")

@@ -337,7 +337,7 @@ _MAX_READ = 1 << 30  # one read at most 1 GiB (as the CLI)
 
 def _check_addr(a, what):
     if not isinstance(a, int) or a < 0 or a >> 64:
-        raise Error(_INVALID, "%s: %r is not a 64-bit address" % (what, a))
+        raise Error(_INVALID, "%s: %r is not an unsigned 64-bit number" % (what, a))
 
 
 class Process(object):
@@ -512,6 +512,7 @@ class Target(object):
             s = _lib.memintro_os_kernel_virt(o.ptr, ctypes.byref(v))
             what = "the kernel's address space"
         else:
+            _check_addr(pid, "pid")
             s = _lib.memintro_os_process_virt(o.ptr, pid, ctypes.byref(v))
             what = "process %d's address space" % pid
         if s != OK:
@@ -553,6 +554,8 @@ class Target(object):
         """The modules of process pid, or the kernel's (pid None or KERNEL_PID); wow64: a
         32-bit process's 32-bit list. A list of Module."""
         o = self._need_os()
+        if pid is not None:
+            _check_addr(pid, "modules: pid")
         out = []
         cb = _MOD_FN(lambda user, m: out.append(Module(m.contents)) or 0)
         s = _lib.memintro_os_modules(o.ptr, KERNEL_PID if pid is None else pid,
@@ -565,6 +568,8 @@ class Target(object):
         """The address of kernel symbol `name`. Raises Error (MEMINTRO_E_NOTFOUND when the
         kernel has no such symbol, MEMINTRO_E_UNSUPPORTED when the layer knows none)."""
         o = self._need_os()
+        if not isinstance(name, (str, bytes)):
+            raise Error(_INVALID, "symbol: %r is not a name" % (name,))
         a = _c_u64()
         s = _lib.memintro_os_symbol(o.ptr, _c(name), ctypes.byref(a))
         if s != OK:
