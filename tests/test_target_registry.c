@@ -16,7 +16,9 @@
    key: cache (a repeated read is served without a backend batch; cache_size and
    cache_time change that; the defaults: on for a live target, off otherwise and for raw
    images; direct access passes through), delay (a batch takes at least the delay), metrics
-   (counts what a known sequence of reads did, one line through the callback at close). */
+   (counts what a known sequence of reads did, one line through the callback at close);
+   30000 pseudo-random strings of the syntax's characters through the parser (a result whose
+   keys are all known, or a one-line refusal; no sanitizer report). */
 #define MEMINTRO_TARGET_IMPLEMENTATION
 #include "memintro_target.h"
 
@@ -543,8 +545,46 @@ static void test_raw(void)
     rmdir(dir);
 }
 
+/* Random strings of the syntax's characters through the parser (under the sanitizers in
+   the -san build): a result or a one-line message, and a result's keys are mem's own. */
+static void test_parse_random(void)
+{
+    static const char alpha[] = ",:=,,==::abcsizedlyme_/.0x1k";
+    char spec[96], buf[256];
+    memintro_connector_args a;
+    uint32_t x = 12345;
+    int i, bad = 0, ok = 0;
+    size_t k, n, len;
+    for (i = 0; i < 30000; i++) {
+        const char *why;
+        len = 4 + (x >> 8) % 80;
+        memcpy(spec, "mem", 3);
+        for (k = 3; k < len; k++) {
+            x = x * 1103515245u + 12345u;
+            spec[k] = alpha[(x >> 16) % (sizeof alpha - 1)];
+        }
+        spec[len] = 0;
+        if (i % 7 == 0 && len >= 10) memcpy(spec + len - 7, ",size=1", 7); /* a known key at the end */
+        why = memintro_connector_parse(&membuf_conn, spec, &a, buf, (i % 5) ? sizeof buf : 40);
+        if (why) {
+            bad += !one_line(why) || strlen(why) >= sizeof buf;
+            continue;
+        }
+        ok++;
+        for (n = 0; n < a.count; n++) {
+            size_t m;
+            int known = 0;
+            for (m = 0; m < membuf_conn.nkeys; m++) known |= !strcmp(a.keys[n], membuf_keys[m].name);
+            bad += !known;
+        }
+        bad += a.count > 32 || !a.target || strcmp(a.name, "mem") != 0;
+    }
+    CHECK(bad == 0 && ok > 100, "30000 random strings: %d parsed, every other one refused in one line (%d bad)", ok, bad);
+}
+
 int main(void)
 {
+    test_parse_random();
     test_register();
     test_syntax();
     test_open();
