@@ -73,6 +73,7 @@
      kernel discovery and symbols
      memintro_linux_init            find the kernel, kallsyms, KASLR, phys_base, DTB, BTF
      memintro_linux_why             one line: why init failed, or what it found
+     memintro_linux_source_name     how a fact was found, in words
      memintro_linux_symbol          a symbol's address by name
      memintro_linux_symbol_at       the symbol (first alias) and offset for an address
      memintro_linux_symbol_count    symbols in the table
@@ -359,6 +360,8 @@ MEMINTRO_API memintro_status memintro_linux_init(memintro_linux *l, memintro_phy
                                                  const memintro_linux_hints *hints, void *mem, size_t mem_size);
 /* The line that says why memintro_linux_init failed (or what it found), never NULL. */
 MEMINTRO_API const char *memintro_linux_why(const memintro_linux *l);
+/* "hint", "page tables", "banner scan", "low-memory page table", "kallsyms" or "none". */
+MEMINTRO_API const char *memintro_linux_source_name(memintro_linux_source s);
 /* The address of the symbol `name` (the first of that name in kallsyms order). Returns
    MEMINTRO_OK or MEMINTRO_E_NOTFOUND. Constant time (a hash in the caller's memory). */
 MEMINTRO_API memintro_status memintro_linux_symbol(const memintro_linux *l, const char *name, uint64_t *addr);
@@ -2010,6 +2013,18 @@ memintro_status memintro_linux_init(memintro_linux *l, memintro_phys *phys, cons
 const char *memintro_linux_why(const memintro_linux *l)
 {
     return l && l->why ? l->why : "no kernel searched";
+}
+
+const char *memintro_linux_source_name(memintro_linux_source s)
+{
+    switch (s) {
+    case MEMINTRO_LINUX_SRC_HINT: return "hint";
+    case MEMINTRO_LINUX_SRC_PAGETABLES: return "page tables";
+    case MEMINTRO_LINUX_SRC_SCAN: return "banner scan";
+    case MEMINTRO_LINUX_SRC_LOWMEM: return "low-memory page table";
+    case MEMINTRO_LINUX_SRC_KALLSYMS: return "kallsyms";
+    default: return "none";
+    }
 }
 
 memintro_status memintro_linux_symbol(const memintro_linux *l, const char *name, uint64_t *addr)

@@ -698,18 +698,6 @@ static memintro_status memintro__os_lx_detect(memintro_target *t, const memintro
     return MEMINTRO_OK;
 }
 
-static const char *memintro__os_lx_source(memintro_linux_source s)
-{
-    switch (s) {
-    case MEMINTRO_LINUX_SRC_HINT: return "hint";
-    case MEMINTRO_LINUX_SRC_PAGETABLES: return "page tables";
-    case MEMINTRO_LINUX_SRC_SCAN: return "banner scan";
-    case MEMINTRO_LINUX_SRC_LOWMEM: return "low-memory page table";
-    case MEMINTRO_LINUX_SRC_KALLSYMS: return "kallsyms";
-    default: return "none";
-    }
-}
-
 /* Why the walkers do not run, into msg. Returns the status. */
 static memintro_status memintro__os_lx_nowalk(memintro__os_lx *st, const char *what)
 {
@@ -732,11 +720,11 @@ static memintro_status memintro__os_lx_facts(void *state, memintro_os_fact_fn fn
         memintro__os_fact(fn, user, "arch", "%s", memintro_arch_name(l->arch)) ||
         memintro__os_fact(fn, user, "kaslr_shift", "0x%llx", MEMINTRO__OS_ULL(l->kaslr_shift)) ||
         memintro__os_fact(fn, user, "phys_base", "0x%llx", MEMINTRO__OS_ULL(l->phys_base)) ||
-        memintro__os_fact(fn, user, "image_source", "%s", memintro__os_lx_source(l->image_source)) ||
+        memintro__os_fact(fn, user, "image_source", "%s", memintro_linux_source_name(l->image_source)) ||
         memintro__os_fact(fn, user, "text_va", "0x%llx", MEMINTRO__OS_ULL(l->text_va)) ||
         memintro__os_fact(fn, user, "text_pa", "0x%llx", MEMINTRO__OS_ULL(l->text_pa)) ||
         memintro__os_fact(fn, user, "dtb", "0x%llx", MEMINTRO__OS_ULL(l->dtb)) ||
-        memintro__os_fact(fn, user, "dtb_source", "%s", memintro__os_lx_source(l->paging_source)) ||
+        memintro__os_fact(fn, user, "dtb_source", "%s", memintro_linux_source_name(l->paging_source)) ||
         memintro__os_fact(fn, user, "levels", "%u", (unsigned)l->levels) ||
         memintro__os_fact(fn, user, "symbols", "%u", (unsigned)memintro_linux_symbol_count(l)) ||
         memintro__os_fact(fn, user, "btf_size", "%llu", MEMINTRO__OS_ULL(l->btf_size)) ||

@@ -27,18 +27,6 @@ static memintro_linux *cli_lx_kernel(cli_ctx *c) { return memintro_os_linux_kern
 static memintro_linux_os *cli_lx_os(cli_ctx *c) { return memintro_os_linux(cli_os_object(c)); }
 static memintro_status cli_lx_walkers(cli_ctx *c) { return memintro_os_linux_walkers(cli_os_object(c)); }
 
-static const char *cli_lx_source(memintro_linux_source s)
-{
-    switch (s) {
-    case MEMINTRO_LINUX_SRC_HINT: return "hint";
-    case MEMINTRO_LINUX_SRC_PAGETABLES: return "page tables";
-    case MEMINTRO_LINUX_SRC_SCAN: return "banner scan";
-    case MEMINTRO_LINUX_SRC_LOWMEM: return "low-memory page table";
-    case MEMINTRO_LINUX_SRC_KALLSYMS: return "kallsyms";
-    default: return "none";
-    }
-}
-
 /* "0x1000-0x2000" style kallsyms layout words. */
 static const char *cli_lx_layout(uint32_t f, char *buf, size_t len)
 {
@@ -62,13 +50,13 @@ static void cli_lx_info(cli_ctx *c, cli_out *o)
     cli_str(o, "arch", 0, memintro_arch_name(l->arch));
     cli_hex(o, "kaslr_shift", "kaslr      shift %s", l->kaslr_shift);
     cli_hex(o, "phys_base", ", phys_base %s", l->phys_base);
-    cli_str(o, "image_source", " (source: %s)\n", cli_lx_source(l->image_source));
+    cli_str(o, "image_source", " (source: %s)\n", memintro_linux_source_name(l->image_source));
     cli_hex(o, "text_va", "text       _text %s", l->text_va);
     cli_hex(o, "text_pa", " at physical %s\n", l->text_pa);
     cli_hex(o, "dtb", "kernel dtb %s (init_top_pgt", l->dtb);
-    cli_str(o, "dtb_source", ", source: %s)\n", cli_lx_source(l->paging_source));
+    cli_str(o, "dtb_source", ", source: %s)\n", memintro_linux_source_name(l->paging_source));
     cli_num(o, "levels", "paging     %s-level", l->levels);
-    cli_str(o, "levels_source", " (source: %s)\n", cli_lx_source(l->levels_source));
+    cli_str(o, "levels_source", " (source: %s)\n", memintro_linux_source_name(l->levels_source));
     cli_obj(o, "kallsyms");
     cli_num(o, "symbols", "kallsyms   %s symbols", k->count);
     cli_hex(o, "token_table", ", kallsyms_token_table at physical %s", k->token_table);
