@@ -268,6 +268,8 @@ typedef struct memintro_gdb {
     char *out;                 /* outgoing packets (a pipeline of them) */
     size_t out_len, out_cap;
     size_t sent_off[16], sent_len[16], sent_n, sent_acked; /* packets waiting for '+' */
+    int pipe_broken;           /* a nack or bad checksum while several packets were in flight */
+    int no_pipeline;           /* since then: one memory packet at a time */
     unsigned char in[8192];
     size_t in_pos, in_len;
     memintro_allocator alloc;
@@ -675,7 +677,10 @@ static memintro_status memintro__gdb_get_packet(memintro_gdb *g, int64_t deadlin
                 if (g->sent_acked < g->sent_n) g->sent_acked++;
             } else if (c == '-' && !g->noack) {
                 size_t k = g->sent_acked < g->sent_n ? g->sent_acked : (g->sent_n ? g->sent_n - 1 : 0);
-                if (g->sent_n) {
+                if (g->sent_n > 1) {
+                    /* in a pipeline a retransmission would reorder the replies */
+                    g->pipe_broken = 1;
+                } else if (g->sent_n) {
                     if (++tries > 8) return memintro__gdb_fail(g, MEMINTRO_E_IO, "gdb stub: packet refused 8 times (bad checksum?)");
                     g->retransmits++;
                     if ((s = memintro__gdb_write_all(g, g->out + g->sent_off[k], g->sent_len[k], deadline)) != MEMINTRO_OK)
@@ -734,6 +739,10 @@ static memintro_status memintro__gdb_get_packet(memintro_gdb *g, int64_t deadlin
         want = (unsigned)(memintro__gdb_hexval(h1) << 4 | memintro__gdb_hexval(h2));
         if (memintro__gdb_hexval(h1) < 0 || memintro__gdb_hexval(h2) < 0 || want != (sum & 0xff)) {
             if (g->noack) return memintro__gdb_fail(g, MEMINTRO_E_IO, "gdb stub: reply with a bad checksum");
+            if (g->sent_n > 1) {
+                g->pipe_broken = 1; /* the stub would resend its latest reply, not this one */
+                return memintro__gdb_fail(g, MEMINTRO_E_LIMIT, "gdb stub: bad checksum in a pipeline");
+            }
             if (++tries > 8) return memintro__gdb_fail(g, MEMINTRO_E_IO, "gdb stub: 8 replies with bad checksums");
             if ((s = memintro__gdb_write_all(g, "-", 1, deadline)) != MEMINTRO_OK) return s;
             continue;
@@ -1744,7 +1753,21 @@ static memintro_status memintro__gdb_run_reqs(memintro_gdb *g, memintro_op *ops,
     for (i = 0; i < n; i++) {
         size_t op = rq[i].op, off = rq[i].off, left = rq[i].len, pos = 0;
         int bad;
-        if ((s = memintro__gdb_reply(g, deadline)) != MEMINTRO_OK) return s;
+        s = memintro__gdb_reply(g, deadline);
+        if (g->pipe_broken) {
+            /* take what is still coming, then the caller redoes the batch one by one */
+            int64_t quiet;
+            g->pipe_broken = 0;
+            g->no_pipeline = 1;
+            if (s == MEMINTRO_E_GONE) return s;
+            for (;;) {
+                quiet = memintro__gdb_now_ms() + 200;
+                if (memintro__gdb_get_packet(g, quiet, NULL) != MEMINTRO_OK) break;
+            }
+            if (g->gone) return MEMINTRO_E_GONE;
+            return MEMINTRO_E_LIMIT;
+        }
+        if (s != MEMINTRO_OK) return s;
         bad = write ? !(g->reply_len == 2 && !memcmp(g->reply, "OK", 2)) : (g->reply_len != 2 * rq[i].len);
         while (left) {
             size_t take = ops[op].len - off < left ? ops[op].len - off : left, k;
@@ -1772,6 +1795,17 @@ static memintro_status memintro__gdb_run_reqs(memintro_gdb *g, memintro_op *ops,
     return MEMINTRO_OK;
 }
 
+/* Runs requests pipelined; when the pipeline broke, again one at a time. */
+static memintro_status memintro__gdb_run_all(memintro_gdb *g, memintro_op *ops, const memintro__gdb_req *rq, size_t n, int write)
+{
+    size_t i;
+    memintro_status s = memintro__gdb_run_reqs(g, ops, rq, n, write);
+    if (s != MEMINTRO_E_LIMIT || !g->no_pipeline) return s;
+    for (i = 0; i < n; i++)
+        if ((s = memintro__gdb_run_reqs(g, ops, rq + i, 1, write)) != MEMINTRO_OK) return s;
+    return MEMINTRO_OK;
+}
+
 /* A batch: ops cut into requests of at most one chunk, contiguous ops merged. */
 static memintro_status memintro__gdb_batch(memintro_gdb *g, memintro_op *ops, size_t count, int phys, int write)
 {
@@ -1793,8 +1827,8 @@ static memintro_status memintro__gdb_batch(memintro_gdb *g, memintro_op *ops, si
                 off += take;
                 continue;
             }
-            if (n == MEMINTRO_GDB_PIPELINE) {
-                if ((s = memintro__gdb_run_reqs(g, ops, rq, n, write)) != MEMINTRO_OK) return s;
+            if (n == (g->no_pipeline ? 1u : (size_t)MEMINTRO_GDB_PIPELINE)) {
+                if ((s = memintro__gdb_run_all(g, ops, rq, n, write)) != MEMINTRO_OK) return s;
                 n = 0;
                 continue;
             }
@@ -1807,7 +1841,7 @@ static memintro_status memintro__gdb_batch(memintro_gdb *g, memintro_op *ops, si
             off += take;
         }
     }
-    if (n && (s = memintro__gdb_run_reqs(g, ops, rq, n, write)) != MEMINTRO_OK) return s;
+    if (n && (s = memintro__gdb_run_all(g, ops, rq, n, write)) != MEMINTRO_OK) return s;
     return MEMINTRO_OK;
 }
 
