@@ -15,7 +15,7 @@
 
 static memintro_gdb cli_gdb;    /* large: static */
 static int cli_gdb_open_done;
-static char *cli_gdb_rest;      /* -c without its gdb= key */
+static char cli_gdb_rest[4096]; /* -c without its gdb= key (c->o.connect points here) */
 static volatile sig_atomic_t cli_gdb_stop;
 
 /* ---- connecting ------------------------------------------------------------------------- */
@@ -42,7 +42,7 @@ static int cli_gdb_split(cli_ctx *c, char *addr, size_t cap, int *has_target)
     memcpy(addr, v, n);
     addr[n] = 0;
     /* the rest: everything but ",gdb=ADDR" */
-    cli_gdb_rest = (char *)cli_alloc(strlen(spec) + 1);
+    if (strlen(spec) >= sizeof cli_gdb_rest) return cli_error(CLI_USAGE, "-c: too long");
     n = (size_t)(k - spec);
     memcpy(cli_gdb_rest, spec, n);
     if (e) strcpy(cli_gdb_rest + n, e + 1);
