@@ -78,7 +78,7 @@ static unsigned char stub_mem[0x4000]; /* guest memory at 0x100000 (phys) */
 
 typedef struct stub {
     int fd, flags, noack, nacked, badsum_done, running, phys;
-    int zcount;
+    int zcount, pc_writes, steps, zops;
     char bps[16][64];
     int nbps;
     uint64_t rip;
@@ -297,12 +297,33 @@ static void stub_run(int fd, int flags)
             else strcpy(r, "E45");
             st_reply(&s, r, 0, 0);
         } else if (buf[0] == 'P') {
+            unsigned long num = strtoul(buf + 1, 0, 16);
+            if (num == 4 && strlen(buf) >= 19) { /* rip: 16 hex digits, little-endian */
+                uint64_t v = 0;
+                int i;
+                for (i = 7; i >= 0; i--) {
+                    unsigned byte;
+                    sscanf(strchr(buf, '=') + 1 + 2 * i, "%2x", &byte);
+                    v = v << 8 | byte;
+                }
+                s.rip = v;
+                s.pc_writes++;
+            }
             st_reply(&s, "OK", 0, 0);
         } else if (buf[0] == 'm') {
             unsigned long long a = 0;
             unsigned long l = 0;
             sscanf(buf + 1, "%llx,%lx", &a, &l);
             if (flags & ST_SILENT_M) continue;
+            if (!s.phys && (a == 0xffffffff81000100ull || a == 0xffffffff81000200ull) && l <= 16) {
+                /* code at the test breakpoints: the 5-byte NOP of Linux's ftrace site
+                   (0x100) or a push (0x200), then zeros */
+                unsigned char code[16] = {0x0f, 0x1f, 0x44, 0x00, 0x00, 0x53};
+                if (a == 0xffffffff81000200ull) code[0] = 0x53, code[1] = 0x48, code[2] = 0x89, code[3] = 0xe5, code[4] = 0;
+                st_hex(r, code, l);
+                st_reply(&s, r, 0, 0);
+                continue;
+            }
             if (!s.phys || a < MEM_BASE || a + l > MEM_BASE + sizeof stub_mem || l > 2048) {
                 st_reply(&s, "E14", 0, 0);
                 continue;
@@ -331,6 +352,7 @@ static void stub_run(int fd, int flags)
             }
             st_reply(&s, "OK", 0, 0);
         } else if (buf[0] == 'Z' || buf[0] == 'z') {
+            s.zops++;
             if (buf[1] == '4') {
                 st_reply(&s, "", 0, 0); /* access watchpoints not supported */
                 continue;
@@ -349,10 +371,13 @@ static void stub_run(int fd, int flags)
                     }
             }
             st_reply(&s, "OK", 0, 0);
-        } else if (!strcmp(buf, "qstub.bps")) { /* a query of our own: how many are set */
+        } else if (!strcmp(buf, "qstub.bps")) { /* queries of our own: how many are set */
             sprintf(r, "%d", s.nbps);
             st_reply(&s, r, 0, 0);
-        } else if (!strcmp(buf, "c") || !strcmp(buf, "vCont;c")) {
+        } else if (!strcmp(buf, "qstub.counts")) { /* pc writes, single-steps, Z/z packets */
+            sprintf(r, "%d,%d,%d", s.pc_writes, s.steps, s.zops);
+            st_reply(&s, r, 0, 0);
+        } else if (!strcmp(buf, "c") || !strncmp(buf, "vCont;c", 7)) {
             /* with a breakpoint "0,ffffffff81000100,1" set, "hit" it at once; with a write
                watchpoint set, report it; else run until \x03 */
             int i, hit = 0;
@@ -374,6 +399,7 @@ static void stub_run(int fd, int flags)
             }
             s.running = !hit;
         } else if (!strncmp(buf, "vCont;s", 7) || !strcmp(buf, "s")) {
+            s.steps++;
             s.rip += 3;
             st_reply(&s, "T05thread:02;", 0, 0);
         } else if (!strcmp(buf, "D")) {
@@ -530,6 +556,9 @@ static void test_events(void)
           "events: breakpoint hit on vCPU 1 at rip 0x%llx (%s)", (unsigned long long)ev.regs.rip, g.error);
     s = memintro_gdb_next_event(&g, 1000, &ev);
     CHECK(s == MEMINTRO_OK && ev.id == id && ev.hits == 2, "events: second hit (stepped over the first: %llu)", (unsigned long long)ev.hits);
+    memintro_gdb_command(&g, "qstub.counts", rep, sizeof rep, 0);
+    CHECK(!strcmp(rep, "1,0,1"), "events: the NOP at the breakpoint is stepped over by moving rip past it: one P, no "
+                                 "single-step, no Z/z but the insertion (%s)", rep);
     s = memintro_gdb_unset(&g, id);
     CHECK(s == MEMINTRO_OK && !memintro_gdb_bp_find(&g, id), "events: unset");
     memintro_gdb_command(&g, "qstub.bps", rep, sizeof rep, 0);
@@ -545,6 +574,12 @@ static void test_events(void)
     memintro_gdb_break(&g, 0xffffffff81000200ull, &id);
     memintro_gdb_command(&g, "qstub.bps", rep, sizeof rep, 0);
     CHECK(!strcmp(rep, "1"), "events: a breakpoint left set (%s)", rep);
+    s = memintro_gdb_next_event(&g, 1000, &ev);
+    CHECK(s == MEMINTRO_OK && ev.id == id && ev.regs.rip == 0xffffffff81000200ull, "events: a breakpoint on a push");
+    s = memintro_gdb_next_event(&g, 1000, &ev);
+    memintro_gdb_command(&g, "qstub.counts", rep, sizeof rep, 0);
+    CHECK(s == MEMINTRO_OK && ev.hits == 2 && !strcmp(rep, "1,0,9"),
+          "events: a push is stepped over with a temporary breakpoint after it (Z/z so far 5, then z, Z temp, z temp, Z: %s)", rep);
     /* close removes it: ask a second stub? no - the stub exits on D; check by the count
        before D through a hook: close must send z before D */
     memintro_gdb_close(&g);
