@@ -388,6 +388,17 @@ MEMINTRO_API const char *memintro_gdb_bp_type_name(memintro_gdb_bp_type t);
 /* "x86_64", "i386", "aarch64", "unknown". */
 MEMINTRO_API const char *memintro_gdb_arch_name(memintro_gdb_arch a);
 
+#ifdef MEMINTRO_CONNECTOR_ABI
+/* The `gdb:` connector for memintro_target.h's registry (declared only when
+   memintro_target.h with the registry was included before this header):
+       gdb:unix:PATH|tcp:HOST:PORT[,ram=SIZE][,machine=q35|pc][,timeout=MS][,write][,stopped]
+   guest-physical memory through the stub's physical mode, vCPUs from its registers,
+   pause/resume through it. The stub does not tell the layout: ram=SIZE (k/M/G) lays it
+   out like QEMU's q35 (default) or pc machine, else [0, 4 GiB) is assumed. Register it
+   once: memintro_target_register(memintro_gdb_connector()). */
+MEMINTRO_API const memintro_connector *memintro_gdb_connector(void);
+#endif
+
 #ifdef __cplusplus
 }
 #endif
@@ -2255,6 +2266,164 @@ MEMINTRO__GDB_DEF memintro_status memintro_gdb_next_event(memintro_gdb *g, int t
         return MEMINTRO_OK;
     }
 }
+
+/* ---- the gdb: connector (memintro_target.h's registry) ---------------------------------- */
+
+#ifdef MEMINTRO_CONNECTOR_ABI
+typedef struct memintro__gdb_conn {
+    memintro_gdb g;
+    memintro_memmap map;
+    memintro_range ranges[4];
+    memintro_cpu cpus[MEMINTRO_GDB_CPU_MAX];
+    memintro_allocator alloc;
+} memintro__gdb_conn;
+
+static const memintro_connector_key memintro__gdb_keys[] = {
+    {"ram", "SIZE", "guest RAM size (k/M/G), laid out as QEMU's machine does (default: 4 GiB from 0)"},
+    {"machine", "q35|pc", "the machine type for ram= (default q35)"},
+    {"timeout", "MS", "wait for connecting and for each reply (default 3000)"},
+    {"write", "", "allow writes to guest memory"},
+    {"stopped", "", "leave the VM stopped (connecting stops it)"},
+};
+
+static int memintro__gdb_size(const char *t, uint64_t *v)
+{
+    char *end;
+    unsigned long long n;
+    if (!t || !*t) return 0;
+    n = strtoull(t, &end, 0);
+    switch (*end) {
+    case 'k': case 'K': n <<= 10, end++; break;
+    case 'm': case 'M': n <<= 20, end++; break;
+    case 'g': case 'G': n <<= 30, end++; break;
+    case 't': case 'T': n <<= 40, end++; break;
+    default: break;
+    }
+    if (*end || !n) return 0;
+    *v = n;
+    return 1;
+}
+
+static void memintro__gdb_conn_close(void *h)
+{
+    memintro__gdb_conn *c = (memintro__gdb_conn *)h;
+    memintro_allocator a;
+    if (!c) return;
+    a = c->alloc;
+    memintro_gdb_close(&c->g);
+    if (a.free) a.free(a.user, c);
+    else MEMINTRO_GDB_FREE(c, a.user);
+}
+
+static memintro_status memintro__gdb_conn_open(const memintro_connector_args *a, const memintro_target_options *o,
+                                               memintro_connector_result *out, char *err, size_t errlen)
+{
+    memintro__gdb_conn *c;
+    memintro_gdb_options go;
+    memintro_status s;
+    uint64_t ram = 0, low;
+    const char *v, *machine = memintro_connector_arg(a, "machine");
+    int pc = machine && !strcmp(machine, "pc");
+    memset(&go, 0, sizeof go);
+    if (machine && !pc && strcmp(machine, "q35")) {
+        snprintf(err, errlen, "gdb: machine=%s: q35 or pc", machine);
+        return MEMINTRO_E_INVALID;
+    }
+    if ((v = memintro_connector_arg(a, "ram")) != 0 && !memintro__gdb_size(v, &ram)) {
+        snprintf(err, errlen, "gdb: ram=%s: a size (512M, 4G) expected", v);
+        return MEMINTRO_E_INVALID;
+    }
+    if ((v = memintro_connector_arg(a, "timeout")) != 0) go.timeout_ms = atoi(v);
+    go.write = memintro_connector_arg(a, "write") != 0;
+    go.keep_stopped = memintro_connector_arg(a, "stopped") != 0;
+    if (o) go.allocator = o->allocator;
+    c = (memintro__gdb_conn *)(go.allocator.alloc ? go.allocator.alloc(go.allocator.user, sizeof *c)
+                                                  : MEMINTRO_GDB_MALLOC(sizeof *c, go.allocator.user));
+    if (!c) {
+        snprintf(err, errlen, "gdb: out of memory");
+        return MEMINTRO_E_NOSPACE;
+    }
+    memset(c, 0, sizeof *c);
+    c->alloc = go.allocator;
+    s = memintro_gdb_open(&c->g, a->target, &go);
+    if (s != MEMINTRO_OK) {
+        snprintf(err, errlen, "%s", memintro_gdb_error(&c->g));
+        memintro__gdb_conn_close(c);
+        return s;
+    }
+    if (!c->g.has_phys_mode) {
+        snprintf(err, errlen, "gdb: %s: the stub has no physical-memory mode (Qqemu.PhyMemMode)", a->target);
+        memintro__gdb_conn_close(c);
+        return MEMINTRO_E_UNSUPPORTED;
+    }
+    memintro_memmap_init(&c->map, c->ranges, 4);
+    if (!ram) {
+        memintro_memmap_add(&c->map, 0, 1ull << 32, 0);
+        snprintf(out->layout_text, sizeof out->layout_text, "assumed: [0, 4 GiB) (the gdbstub does not tell the layout; give ram=SIZE)");
+    } else {
+        low = pc ? (ram >= 0xe0000000ull ? 0xe0000000ull : ram) : (ram >= 0xb0000000ull ? 0x80000000ull : ram);
+        memintro_memmap_add(&c->map, 0, low, 0);
+        if (ram > low) memintro_memmap_add(&c->map, 1ull << 32, ram - low, low);
+        snprintf(out->layout_text, sizeof out->layout_text, "from ram=%llu MiB and QEMU's %s layout", (unsigned long long)(ram >> 20),
+                 pc ? "pc" : "q35");
+    }
+    out->phys = &c->g.phys;
+    out->map = &c->map;
+    out->handle = c;
+    snprintf(out->description, sizeof out->description, "QEMU gdbstub %s (%s, %u vCPUs, packets of %u bytes)", a->target,
+             memintro_gdb_arch_name(c->g.arch), (unsigned)c->g.nthreads, c->g.packet_size);
+    out->ram_size = ram;
+    out->live = c->g.running;
+    return MEMINTRO_OK;
+}
+
+static memintro_status memintro__gdb_conn_cpus(void *h, const memintro_cpu **cpus, size_t *count, char *err, size_t errlen)
+{
+    memintro__gdb_conn *c = (memintro__gdb_conn *)h;
+    size_t i;
+    memintro_status s;
+    int was;
+    if ((s = memintro__gdb_hold(&c->g, &was)) != MEMINTRO_OK) {
+        snprintf(err, errlen, "%s", memintro_gdb_error(&c->g));
+        return s;
+    }
+    for (i = 0; i < c->g.nthreads && s == MEMINTRO_OK; i++) s = memintro_gdb_regs(&c->g, (uint32_t)i, &c->cpus[i]);
+    s = memintro__gdb_unhold(&c->g, was, s);
+    if (s != MEMINTRO_OK) {
+        snprintf(err, errlen, "%s", memintro_gdb_error(&c->g));
+        return s;
+    }
+    *cpus = c->cpus;
+    *count = c->g.nthreads;
+    return MEMINTRO_OK;
+}
+
+static memintro_status memintro__gdb_conn_pause(void *h, int pause)
+{
+    memintro__gdb_conn *c = (memintro__gdb_conn *)h;
+    return pause ? memintro_gdb_pause(&c->g) : memintro_gdb_resume(&c->g);
+}
+
+static const memintro_connector memintro__gdb_connector = {
+    MEMINTRO_CONNECTOR_ABI,
+    "gdb",
+    "gdb:unix:PATH|tcp:HOST:PORT[,ram=SIZE][,machine=q35|pc][,timeout=MS][,write][,stopped]",
+    "a VM through QEMU's gdbstub (-gdb unix:PATH,server=on,wait=off): physical memory, vCPUs, pause",
+    memintro__gdb_keys,
+    sizeof memintro__gdb_keys / sizeof memintro__gdb_keys[0],
+    memintro__gdb_conn_open,
+    memintro__gdb_conn_close,
+    0,
+    memintro__gdb_conn_cpus,
+    memintro__gdb_conn_pause,
+    "0.1",
+};
+
+MEMINTRO__GDB_DEF const memintro_connector *memintro_gdb_connector(void)
+{
+    return &memintro__gdb_connector;
+}
+#endif /* MEMINTRO_CONNECTOR_ABI */
 
 /* ---- closing --------------------------------------------------------------------------- */
 

@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #endif
 #define MEMINTRO_IMPLEMENTATION
+#define MEMINTRO_TARGET_IMPLEMENTATION
+#include "memintro_target.h" /* first: with its connector registry, the gdb: connector */
 #define MEMINTRO_GDB_IMPLEMENTATION
 #include "memintro_gdb.h"
 #include "check.h"
@@ -701,6 +703,56 @@ static void test_parse_stop(void)
           "names");
 }
 
+/* The gdb: connector through memintro_target.h's registry, on a stub listening on a unix
+   socket. */
+static void test_connector(void)
+{
+#ifdef MEMINTRO_CONNECTOR_ABI
+    char path[108], spec[200];
+    struct sockaddr_un sun;
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0), st;
+    memintro_target t;
+    unsigned char buf[256];
+    memintro_status s;
+    snprintf(path, sizeof path, "/tmp/mi-test-gdb.%d.sock", (int)getpid());
+    unlink(path);
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    fill_mem();
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof sun) || listen(lfd, 1)) {
+        CHECK(0, "connector: a listening socket");
+        return;
+    }
+    stub_pid = fork();
+    if (stub_pid == 0) {
+        int fd = accept(lfd, 0, 0);
+        if (fd >= 0) stub_run(fd, ST_RUNNING);
+        _exit(0);
+    }
+    close(lfd);
+    s = memintro_target_register(memintro_gdb_connector());
+    CHECK(s == MEMINTRO_OK && memintro_target_connector_find("gdb") == memintro_gdb_connector(), "connector: registered as gdb");
+    snprintf(spec, sizeof spec, "gdb:unix:%s,ram=16M,timeout=2000", path);
+    s = memintro_target_open(&t, spec, NULL);
+    CHECK(s == MEMINTRO_OK, "connector: %s opens (%s)", spec, memintro_target_error(&t));
+    if (s == MEMINTRO_OK) {
+        s = memintro_phys_read1(t.phys, MEM_BASE + 0x40, buf, sizeof buf);
+        CHECK(s == MEMINTRO_OK && !memcmp(buf, stub_mem + 0x40, sizeof buf), "connector: physical bytes through the target");
+        CHECK(t.map && t.map->count == 1 && t.map->ranges[0].size == 16u << 20, "connector: ram=16M is the map");
+        memintro_target_close(&t);
+    }
+    s = memintro_target_open(&t, "gdb:unix:/nonexistent/gdb.sock", NULL);
+    CHECK(s != MEMINTRO_OK, "connector: no socket fails (%s)", memintro_target_error(&t));
+    memintro_target_close(&t);
+    waitpid(stub_pid, &st, 0);
+    stub_pid = 0;
+    unlink(path);
+#else
+    printf("skip - connector: this memintro_target.h has no connector registry (MEMINTRO_CONNECTOR_ABI)\n");
+#endif
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -716,5 +768,6 @@ int main(void)
     test_events();
     test_close_cleanup();
     test_failures();
+    test_connector();
     return check_done();
 }
