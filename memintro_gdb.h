@@ -1533,10 +1533,35 @@ static memintro_status memintro__gdb_fast_step(memintro_gdb *g, int idx, int64_t
             v[n++] = memintro__gdb_hex[byte & 15];
         }
         v[n] = 0;
-        if ((s = memintro__gdb_xfer(g, v, n)) != MEMINTRO_OK) return s;
-        if (memintro__gdb_ok(g, "P") == MEMINTRO_OK) {
+        if (!g->noack) {
+            /* with acks, P's reply is acknowledged after it: a continue sent with P would
+               already run when the '+' arrives, and QEMU stops a running VM at any byte */
+            if ((s = memintro__gdb_xfer(g, v, n)) != MEMINTRO_OK) return s;
+            if (memintro__gdb_ok(g, "P") != MEMINTRO_OK) {
+                g->no_fast_step = 1;
+                return MEMINTRO_E_UNSUPPORTED;
+            }
             g->step_over = 0;
             return memintro__gdb_cont(g);
+        }
+        /* no acks: P and the continue in one write, one round trip (no reply to continue) */
+        {
+            int64_t deadline = memintro__gdb_now_ms() + g->timeout_ms;
+            const char *c = g->has_vcont ? "vCont;c" : "c";
+            memintro__gdb_out_reset(g);
+            if ((s = memintro__gdb_frame(g, v, n)) != MEMINTRO_OK) return s;
+            if ((s = memintro__gdb_frame(g, c, strlen(c))) != MEMINTRO_OK) return s;
+            if ((s = memintro__gdb_write_all(g, g->out, g->out_len, deadline)) != MEMINTRO_OK) return s;
+            if ((s = memintro__gdb_reply(g, deadline)) != MEMINTRO_OK) return s;
+            g->step_over = 0;
+            g->running = 1;
+            g->g_thread = 0;
+            memset(&g->last, 0, sizeof g->last);
+            if (memintro__gdb_ok(g, "P") != MEMINTRO_OK)
+                /* the stub refused the new pc: it runs from the breakpoint, which stops it
+                   again at once; never again this way */
+                g->no_fast_step = 1;
+            return MEMINTRO_OK;
         }
     }
     if (!g->has_vcont) return MEMINTRO_E_UNSUPPORTED;

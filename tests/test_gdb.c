@@ -80,7 +80,7 @@ static unsigned char stub_mem[0x4000]; /* guest memory at 0x100000 (phys) */
 
 typedef struct stub {
     int fd, flags, noack, nacked, badsum_done, running, phys;
-    int zcount, pc_writes, steps, zops;
+    int zcount, pc_writes, steps, zops, intr_stops;
     char bps[16][64];
     int nbps;
     uint64_t rip;
@@ -163,7 +163,14 @@ static int st_packet(stub *s, char *buf, size_t cap)
 again:
     do {
         c = st_getc(s);
-        if (c == 3) return -1;
+        if (s->running) {
+            /* like QEMU: any byte reaching a running VM stops it (T02) and is dropped */
+            s->running = 0;
+            s->intr_stops += c != 3;
+            st_reply(s, "T02thread:01;", 0, 0);
+            continue;
+        }
+        if (c == 3) continue;
         if (c == '-' && !s->noack && st_last_len) st_send_raw(s, st_last, st_last_len);
     } while (c != '$');
     n = 0;
@@ -228,6 +235,24 @@ static void st_xfer(stub *s, const char *doc, const char *args)
     st_reply(s, r, 0, 0);
 }
 
+/* The "guest" runs for 20 ms before it reaches a breakpoint. Like QEMU, a byte arriving
+   meanwhile stops it (T02) and is dropped. Returns 1 when it reached the breakpoint. */
+static int st_run(stub *s)
+{
+    struct pollfd pf;
+    pf.fd = s->fd;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    if (poll(&pf, 1, 20) > 0) {
+        int c = st_getc(s);
+        s->intr_stops += c != 3;
+        s->running = 0;
+        st_reply(s, "T02thread:01;", 0, 0);
+        return 0;
+    }
+    return 1;
+}
+
 static void stub_run(int fd, int flags)
 {
     static char buf[70000], r[70000];
@@ -238,14 +263,7 @@ static void stub_run(int fd, int flags)
     s.rip = 0xffffffff81000000ull;
     if (flags & ST_RUNNING) st_reply(&s, "T02thread:01;", 0, 0);
     for (;;) {
-        int n = st_packet(&s, buf, sizeof buf);
-        if (n < 0) { /* \x03 */
-            if (s.running) {
-                s.running = 0;
-                st_reply(&s, "T02thread:01;", 0, 0);
-            }
-            continue;
-        }
+        st_packet(&s, buf, sizeof buf);
         if ((flags & ST_NACK_FIRST) && !s.nacked && buf[0] == 'm') {
             /* pretend the packet was garbled: the client must send it again */
             s.nacked = 1;
@@ -379,6 +397,9 @@ static void stub_run(int fd, int flags)
         } else if (!strcmp(buf, "qstub.counts")) { /* pc writes, single-steps, Z/z packets */
             sprintf(r, "%d,%d,%d", s.pc_writes, s.steps, s.zops);
             st_reply(&s, r, 0, 0);
+        } else if (!strcmp(buf, "qstub.intr")) { /* bytes other than \x03 that stopped the VM */
+            sprintf(r, "%d", s.intr_stops);
+            st_reply(&s, r, 0, 0);
         } else if (!strcmp(buf, "c") || !strncmp(buf, "vCont;c", 7)) {
             /* with a breakpoint "0,ffffffff81000100,1" set, "hit" it at once; with a write
                watchpoint set, report it; else run until \x03 */
@@ -388,18 +409,25 @@ static void stub_run(int fd, int flags)
                 unsigned long long a, l;
                 if (sscanf(s.bps[i], "%u,%llx,%llx", &t, &a, &l) != 3) continue;
                 if (t == 0) {
-                    usleep(20000);
+                    if (!st_run(&s)) {
+                        hit = -1;
+                        break;
+                    }
                     s.rip = a;
                     st_reply(&s, "T05thread:02;", 0, 0);
                     hit = 1;
                 } else if (t == 2) {
-                    usleep(20000);
+                    if (!st_run(&s)) {
+                        hit = -1;
+                        break;
+                    }
                     sprintf(r, "T05thread:01;watch:%llx;", a + 1);
                     st_reply(&s, r, 0, 0);
                     hit = 1;
                 }
             }
             s.running = !hit;
+            if (hit < 0) s.running = 0;
         } else if (!strncmp(buf, "vCont;s", 7) || !strcmp(buf, "s")) {
             s.steps++;
             s.rip += 3;
@@ -537,19 +565,19 @@ static void test_basic(int flags, const char *label)
     stub_end();
 }
 
-static void test_events(void)
+static void test_events(int flags)
 {
     static memintro_gdb g;
     memintro_gdb_options o;
     memintro_gdb_event ev;
     uint32_t id = 0, wid = 0;
-    char rep[16];
+    char rep[16] = "";
     memintro_status s;
-    int fd = stub_start(ST_NOACK);
+    int fd = stub_start(flags);
     memset(&o, 0, sizeof o);
     o.timeout_ms = 2000;
     s = memintro_gdb_open_fd(&g, fd, &o);
-    CHECK(s == MEMINTRO_OK, "events: open");
+    CHECK(s == MEMINTRO_OK, "events (%s): open", flags & ST_NOACK ? "no-ack" : "acks");
     s = memintro_gdb_break(&g, 0xffffffff81000100ull, &id);
     CHECK(s == MEMINTRO_OK && id == 1, "events: break id %u", id);
     s = memintro_gdb_next_event(&g, 1000, &ev);
@@ -579,6 +607,8 @@ static void test_events(void)
     s = memintro_gdb_next_event(&g, 1000, &ev);
     CHECK(s == MEMINTRO_OK && ev.id == id && ev.regs.rip == 0xffffffff81000200ull, "events: a breakpoint on a push");
     s = memintro_gdb_next_event(&g, 1000, &ev);
+    memintro_gdb_command(&g, "qstub.intr", rep, sizeof rep, 0);
+    CHECK(!strcmp(rep, "0"), "events: no stray byte (an ack) reached the running VM (%s)", rep);
     memintro_gdb_command(&g, "qstub.counts", rep, sizeof rep, 0);
     CHECK(s == MEMINTRO_OK && ev.hits == 2 && !strcmp(rep, "1,0,9"),
           "events: a push is stepped over with a temporary breakpoint after it (Z/z so far 5, then z, Z temp, z temp, Z: %s)", rep);
@@ -765,7 +795,8 @@ int main(void)
     test_basic(ST_NACK_FIRST, "nack retransmit");
     test_basic(ST_BADSUM, "bad checksum");
     test_basic(ST_RUNNING, "running at connect");
-    test_events();
+    test_events(ST_NOACK);
+    test_events(0);
     test_close_cleanup();
     test_failures();
     test_connector();
