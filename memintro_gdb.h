@@ -783,6 +783,9 @@ static void memintro__gdb_note_stop(memintro_gdb *g)
     if (memintro_gdb_parse_stop(g->reply, g->reply_len, &st) == MEMINTRO_OK) {
         g->last = st;
         g->running = 0;
+        /* a debug stop (breakpoint, watchpoint, step) selects its vCPU for g/p/m (QEMU's
+           gdb_set_stop_cpu; checked on a 2-vCPU guest): no Hg needed after it */
+        if (st.signal == 5 && st.thread > 0 && st.kind != MEMINTRO_GDB_STOP_EXITED) g->g_thread = st.thread;
         if (st.kind == MEMINTRO_GDB_STOP_EXITED) g->gone = 1;
     }
 }
