@@ -23,7 +23,15 @@
      - events: breakpoints and watchpoints registered with an id; memintro_gdb_next_event
        resumes the guest (stepping over the breakpoint it is stopped at), waits at most a
        timeout for the next hit and returns it with the vCPU, kind, address and registers,
-       the guest stopped until the next call; remove a breakpoint at any time;
+       the guest stopped until the next call; remove a breakpoint at any time. QEMU's TCG
+       drops all its translated code when single-stepping is switched on or off and when
+       a breakpoint is inserted or removed, so the step over a breakpoint avoids both where
+       it can: a NOP or endbr64 there (Linux's ftrace site at every function entry) is
+       stepped over by moving the program counter past it; another instruction that falls
+       through (push, mov between registers...) by a temporary breakpoint after it with
+       only that vCPU running; anything else (a call, a jump) by a single-step;
+     - the `gdb:` connector for memintro_target.h's registry (memintro_gdb_connector(),
+       when memintro_target.h with the registry is included before this header);
      - never hangs: every wait has a deadline, a stub that goes away (EOF, reset, a peer
        that closes mid-packet) is MEMINTRO_E_GONE.
 
@@ -98,6 +106,7 @@
      memintro_gdb_next_event        resume, wait for the next hit, return it (VM stopped)
      memintro_gdb_parse_stop        a stop reply's text as a memintro_gdb_stop (pure)
      memintro_gdb_bp_type_name, memintro_gdb_arch_name   names of the enums
+     memintro_gdb_connector         the gdb: connector descriptor (with the registry)
      g.phys                         the physical-memory backend (memintro_phys_read...)
 
    EXAMPLE (a whole program; tests/test_gdb.c compiles it)
