@@ -9,6 +9,7 @@
 #   pause / resume  change query-status (paused / running)
 #   break SYMBOL    __x64_sys_getppid (the tick's syscall): each hit is at the symbol's
 #                   kallsyms address, with mi-marker-1's pid and name as current process
+#                   (memory through the QEMU connector, and through the stub alone)
 #   watch --write   on the tick string: each hit shows "MEMINTRO-TICK-" and a counter that
 #                   changes between hits
 #   gdb: bytes      the gdbstub's physical reads equal the procfs connector's (tests/gdb_live)
@@ -65,9 +66,13 @@ check "$(jq -r .rip "$tmp/break.json" | sort -u)" "$sys" "break: every hit at __
 check "$(jq -r .pid "$tmp/break.json" | sort -u)" "$tpid" "break: the current process is mi-marker-1's pid"
 check "$(jq -r .name "$tmp/break.json" | sort -u)" "mi-marker-1" "break: the current process's name"
 check "$(status)" running "break: the VM runs on afterwards"
-# the same by address, text output, gdb: alone (no OS: no process)
+# the same by address, text output, gdb: alone (memory and the Linux layer through the
+# stub's physical mode)
 out=$($M $G break "$sys" --count 1 --timeout 20 2>&1 | grep '^hit 1 ')
-case $out in "hit 1 sw cpu 0 addr $sys rip $sys "*) ok "break ADDR over gdb: alone: $out" ;; *) nok "break ADDR: '$out'" ;; esac
+case $out in "hit 1 sw cpu 0 addr $sys rip $sys cr3 "*" pid $tpid name mi-marker-1") ok "break ADDR over gdb: alone: $out" ;;
+*) nok "break ADDR over gdb: alone: '$out'" ;; esac
+out=$($M $G --json break __x64_sys_getppid --count 1 --timeout 20 2>&1)
+check "$(echo "$out" | jq -r '.rip + " " + (.pid|tostring)' 2>/dev/null)" "$sys $tpid" "break SYMBOL over gdb: alone (kallsyms read through the stub)"
 
 # a write watchpoint on the tick string: the new contents
 $M $Q --json watch --write "$tva" 24 --count 4 --timeout 20 >"$tmp/watch.json" 2>"$tmp/watch.err" || nok "watch: $(cat "$tmp/watch.err")"

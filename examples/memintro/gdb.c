@@ -96,26 +96,45 @@ static struct {
     size_t nprocs;
 } cli_gl;
 
+/* The Linux layer: over the QEMU connector's memory (qemu:...,gdb=), or over the gdbstub's
+   own physical mode (gdb: alone; the VM is paused while the kernel is looked for, so the
+   reads are not paused and resumed one batch at a time). */
 static int cli_gdb_linux(cli_ctx *c)
 {
     cli_target *t;
     memintro_linux_hints h;
     memintro_status s;
+    memintro_phys *phys;
+    int resume = 0;
     if (cli_gl.tried) return cli_gl.ready;
     cli_gl.tried = 1;
-    if (!cli_gdb_has_target) {
-        snprintf(cli_gl.why, sizeof cli_gl.why, "no memory connector (give -c qemu:name=VM,gdb=ADDR)");
-        return 0;
+    memset(&h, 0, sizeof h);
+    if (cli_gdb_has_target) {
+        if (cli_target_get(c, &t) != CLI_OK) return 0;
+        cli_target_cpus(t);
+        memintro_linux_hints_from_target(t, &h);
+        phys = t->phys;
+    } else {
+        memintro_cpu cpu;
+        if (!cli_gdb.has_phys_mode) {
+            snprintf(cli_gl.why, sizeof cli_gl.why, "the stub has no physical-memory mode");
+            return 0;
+        }
+        resume = memintro_gdb_running(&cli_gdb);
+        if (resume) memintro_gdb_pause(&cli_gdb);
+        if (memintro_gdb_regs(&cli_gdb, 0, &cpu) == MEMINTRO_OK && cpu.isa == MEMINTRO_ISA_X86_64) {
+            h.arch = cpu.cr[4] & (1u << 12) ? MEMINTRO_ARCH_X86_64_LA57 : MEMINTRO_ARCH_X86_64;
+            h.dtb = cpu.cr[3];
+        }
+        phys = &cli_gdb.phys;
     }
-    if (cli_target_get(c, &t) != CLI_OK) return 0;
-    cli_target_cpus(t);
-    memintro_linux_hints_from_target(t, &h);
     cli_gl.l = (memintro_linux *)cli_alloc(sizeof *cli_gl.l);
-    s = memintro_linux_init(cli_gl.l, t->phys, &h, 0, 0);
+    s = memintro_linux_init(cli_gl.l, phys, &h, 0, 0);
     if (s == MEMINTRO_E_NOSPACE && cli_gl.l->mem_needed) {
         cli_gl.mem = cli_alloc(cli_gl.l->mem_needed);
-        s = memintro_linux_init(cli_gl.l, t->phys, &h, cli_gl.mem, cli_gl.l->mem_needed);
+        s = memintro_linux_init(cli_gl.l, phys, &h, cli_gl.mem, cli_gl.l->mem_needed);
     }
+    if (resume) memintro_gdb_resume(&cli_gdb);
     if (s != MEMINTRO_OK) {
         cli_oneline(memintro_linux_why(cli_gl.l), cli_gl.why, sizeof cli_gl.why);
         return 0;
@@ -382,11 +401,11 @@ int cmd_break(cli_ctx *c, int argc, char **argv)
     if (npos != 1) return cli_error(CLI_USAGE, "break: needs ADDR or SYMBOL");
     if ((rc = cli_gdb_count("break", count_s, timeout_s, &count, &timeout)) != CLI_OK) return rc;
     if ((rc = cli_gdb_get(c, &g)) != CLI_OK) return rc;
-    if (cli_gdb_has_target) cli_gdb_linux(c); /* the current process of each hit */
+    cli_gdb_linux(c); /* the current process of each hit */
     if (cli_parse_num(pos[0], &addr) != 0) {
         if (!cli_gdb_linux(c) || memintro_linux_symbol(cli_gl.l, pos[0], &addr) != MEMINTRO_OK) {
             rc = cli_error(CLI_FAIL, "break: %s is not a number, nor a kernel symbol (%s)", pos[0],
-                           cli_gl.ready ? "not in kallsyms" : cli_gl.why);
+                           cli_gl.ready ? "not in kallsyms" : cli_gl.why[0] ? cli_gl.why : "no Linux kernel found");
             cli_gdb_release();
             return rc;
         }
@@ -418,7 +437,7 @@ int cmd_watch(cli_ctx *c, int argc, char **argv)
     if ((rc = cli_gdb_count("watch", count_s, timeout_s, &count, &timeout)) != CLI_OK) return rc;
     type = w ? MEMINTRO_GDB_WATCH_WRITE : r ? MEMINTRO_GDB_WATCH_READ : MEMINTRO_GDB_WATCH_ACCESS;
     if ((rc = cli_gdb_get(c, &g)) != CLI_OK) return rc;
-    if (cli_gdb_has_target) cli_gdb_linux(c);
+    cli_gdb_linux(c);
     if (memintro_gdb_watch(g, type, addr, len, &id) != MEMINTRO_OK) {
         rc = cli_error(CLI_FAIL, "watch 0x%llx: %s", (cli_ull)addr, memintro_gdb_error(g));
         cli_gdb_release();

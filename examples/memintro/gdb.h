@@ -2,9 +2,10 @@
    memintro_gdb.h). main.c's command table holds them through one line, CLI_GDB_COMMANDS.
 
    The stub is named by the connector: -c gdb:unix:PATH (or gdb:tcp:HOST:PORT, gdb:PATH):
-   the gdbstub alone (registers, breakpoints; memory through its physical mode), or
-   -c qemu:name=VM,gdb=unix:PATH: the QEMU connector for memory (and so the Linux layer:
-   symbols for break, the current process of each hit) plus the stub for control. */
+   the gdbstub alone (registers, breakpoints; memory, and so the Linux layer, through its
+   physical mode: finding the kernel takes seconds), or -c qemu:name=VM,gdb=unix:PATH: the
+   QEMU connector for memory (the Linux layer: symbols for break, the current process of
+   each hit) plus the stub for control. */
 #ifndef MEMINTRO_CLI_GDB_H
 #define MEMINTRO_CLI_GDB_H
 #include "cli.h"
@@ -24,8 +25,7 @@ int cmd_watch(cli_ctx *c, int argc, char **argv);
     {"break", "ADDR|SYMBOL [--count N] [--timeout S]",                                                   \
      "breakpoint (gdbstub): one line per hit with\n"                                                     \
      "vCPU, rip, cr3 and the process (Linux);\n"                                                         \
-     "SYMBOL needs -c qemu:...,gdb=ADDR; Ctrl-C\n"                                                       \
-     "removes it and lets the VM run",                                                                   \
+     "Ctrl-C removes it and lets the VM run",                                                            \
      cmd_break},                                                                                         \
     {"watch", "--write|--read|--access ADDR LEN [--count N] [--timeout S]",                              \
      "watchpoint on guest-virtual ADDR..+LEN\n"                                                          \
