@@ -11,6 +11,10 @@
                 stop, the registers, the step over the breakpoint, the resume); baseline:
                 the loop's own iterations per second without the breakpoint (its tick
                 counter read twice, one second apart, through the procfs connector)
+     watch      write-watchpoint hits per second on the tick string (the loop writes it
+                each iteration) through memintro_gdb_next_event; same baseline. QEMU 7.2's
+                stub drops TCG's whole translation cache at every breakpoint stop (not at
+                watchpoint stops), so breakpoints cost far more than watchpoints there
      phys4k     random 4 KiB guest-physical pages per second through the gdbstub's physical
                 mode (batches of 64 pages, pipelined packets) with the VM paused; baseline:
                 the same pages through memintro_qemu.h (process_vm_readv)
@@ -81,7 +85,7 @@ int main(void)
     static memintro_qemu q;
     memintro_qemu_options qo;
     char cmd[800], sock[300];
-    unsigned long long sys = 0, tpa = 0, pid = 0, c0, c1;
+    unsigned long long sys = 0, tpa = 0, tva = 0, pid = 0, c0, c1;
     double t0, t1, rate_loop, rate_ev, rate_g, rate_q;
     memintro_gdb_event ev;
     uint32_t id;
@@ -101,7 +105,8 @@ int main(void)
     if (!pf || fscanf(pf, "%llu", &pid) != 1) pid = 0;
     if (pf) fclose(pf);
     remove(cmd);
-    if (!serial_value("FACT tick_sys __x64_sys_getppid ", "", &sys) || !serial_value("TICK mi-marker-1", "pa=", &tpa) || !pid) {
+    if (!serial_value("FACT tick_sys __x64_sys_getppid ", "", &sys) || !serial_value("TICK mi-marker-1", "pa=", &tpa) ||
+        !serial_value("TICK mi-marker-1", "va=", &tva) || !pid) {
         fprintf(stderr, "bench_gdb: no TICK / tick_sys line or pid\n");
         stop_guest();
         return 1;
@@ -141,6 +146,24 @@ int main(void)
     memintro_gdb_unset(&g, id);
     printf("BENCH gdb_events %.0f events/s loop_without_breakpoint %.0f iterations/s ratio %.4f\n", rate_ev, rate_loop,
            rate_loop > 0 ? rate_ev / rate_loop : 0.0);
+
+    /* write watchpoint on the tick string */
+    if (memintro_gdb_watch(&g, MEMINTRO_GDB_WATCH_WRITE, tva, 24, &id) == MEMINTRO_OK) {
+        for (n = 0; n < 50; n++)
+            if (memintro_gdb_next_event(&g, 2000, &ev) != MEMINTRO_OK) break;
+        t0 = now();
+        for (n = 0; now() - t0 < 2.0; n++)
+            if (memintro_gdb_next_event(&g, 2000, &ev) != MEMINTRO_OK || ev.id != id) {
+                fprintf(stderr, "bench_gdb: watch event: %s\n", memintro_gdb_error(&g));
+                break;
+            }
+        t1 = now();
+        memintro_gdb_unset(&g, id);
+        printf("BENCH gdb_watch_events %.0f events/s loop_without_watchpoint %.0f iterations/s ratio %.4f\n", n / (t1 - t0),
+               rate_loop, rate_loop > 0 ? n / (t1 - t0) / rate_loop : 0.0);
+    } else {
+        fprintf(stderr, "bench_gdb: watch: %s\n", memintro_gdb_error(&g));
+    }
 
     /* physical reads, the VM paused */
     memintro_gdb_pause(&g);
