@@ -29,7 +29,10 @@
        it can: a NOP or endbr64 there (Linux's ftrace site at every function entry) is
        stepped over by moving the program counter past it; another instruction that falls
        through (push, mov between registers...) by a temporary breakpoint after it with
-       only that vCPU running; anything else (a call, a jump) by a single-step;
+       only that vCPU running; anything else (a call, a jump) by a single-step. QEMU 7.2's
+       stub itself still flushes TCG's code at every breakpoint stop (not at watchpoint
+       stops): there, breakpoints give a few hundred events a second, watchpoints
+       thousands (bench/bench_gdb.c);
      - the `gdb:` connector for memintro_target.h's registry (memintro_gdb_connector(),
        when memintro_target.h with the registry is included before this header);
      - never hangs: every wait has a deadline, a stub that goes away (EOF, reset, a peer
