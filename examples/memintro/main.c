@@ -21,6 +21,7 @@
    each file holds). */
 #include "cli.h"
 #include "os.h"
+#include "gdb.h"
 
 #include <errno.h>
 
@@ -120,6 +121,7 @@ static const cli_command cli_commands[] = {
                                   "(CPU notes when known); -o - for stdout;\n"
                                   "--force replaces an existing FILE",
      cmd_dump},
+    CLI_GDB_COMMANDS
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

@@ -1,10 +1,11 @@
 #!/bin/sh
 # tests/guest/boot.sh --dir RUNDIR [--machine q35|pc[,opts]] [--mem 512M]
 #     [--extra "QEMU ARGS"] [--no-qmp] [--name NAME] [--guest GUESTDIR]
-#     [--kernel FLAVOUR] [--append "KERNEL WORDS"]
+#     [--kernel FLAVOUR] [--append "KERNEL WORDS"] [--gdb]
 # --kernel picks the Debian kernel flavour (cloud, amd64, rt; see build.sh) and,
 # without --guest, its own GUESTDIR (build/guest, build/guest-amd64, ...);
-# --append adds words to the kernel command line (e.g. nokaslr).
+# --append adds words to the kernel command line (e.g. nokaslr, mi_tick=100).
+# --gdb adds QEMU's gdbstub on RUNDIR/gdb.sock (-gdb unix:RUNDIR/gdb.sock,server=on,wait=off).
 # Boots the test guest (built first by build.sh; cached) under TCG in the
 # background (qemu -daemonize), waits up to BOOT_TIMEOUT (120) seconds for
 # MEMINTRO-GUEST-READY in RUNDIR/serial.log and prints QEMU's pid on stdout.
@@ -14,7 +15,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-dir= machine=q35 mem=512M extra= qmp=1 name=memintro-test guest= kernel= append=
+dir= machine=q35 mem=512M extra= qmp=1 name=memintro-test guest= kernel= append= gdb=
 while [ $# -gt 0 ]; do
     case $1 in
         --dir) dir=$2; shift ;;
@@ -26,7 +27,8 @@ while [ $# -gt 0 ]; do
         --guest) guest=$2; shift ;;
         --kernel) kernel=$2; shift ;;
         --append) append=$2; shift ;;
-        *) echo "usage: $0 --dir RUNDIR [--machine M] [--mem SIZE] [--extra ARGS] [--no-qmp] [--name NAME] [--guest DIR] [--kernel FLAVOUR] [--append WORDS]" >&2
+        --gdb) gdb=1 ;;
+        *) echo "usage: $0 --dir RUNDIR [--machine M] [--mem SIZE] [--extra ARGS] [--no-qmp] [--name NAME] [--guest DIR] [--kernel FLAVOUR] [--append WORDS] [--gdb]" >&2
            exit 2 ;;
     esac
     shift
@@ -50,7 +52,7 @@ else
     "$here/build.sh" "$guest" >&2
 fi
 "$root/tests/deps.sh" qemu-system-x86 >&2
-rm -f "$dir/serial.log" "$dir/qemu.pid" "$dir/qemu.err" "$dir/qmp.sock" "$dir/qmp-test.sock"
+rm -f "$dir/serial.log" "$dir/qemu.pid" "$dir/qemu.err" "$dir/qmp.sock" "$dir/qmp-test.sock" "$dir/gdb.sock"
 
 set -- -accel tcg -machine "$machine" -m "$mem" -smp 1 \
     -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" \
@@ -61,6 +63,7 @@ if [ -n "$qmp" ]; then
     set -- "$@" -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
                 -qmp "unix:$dir/qmp-test.sock,server=on,wait=off"
 fi
+[ -n "$gdb" ] && set -- "$@" -gdb "unix:$dir/gdb.sock,server=on,wait=off"
 # shellcheck disable=SC2086  # --extra is split into words on purpose
 qemu-system-x86_64 "$@" $extra </dev/null >/dev/null 2>"$dir/qemu.err" ||
     { echo "boot.sh: qemu failed to start:" >&2; cat "$dir/qemu.err" >&2; exit 1; }

@@ -21,6 +21,16 @@
  * its first byte, pa2 that of page 1 (where the rest lives).
  * Then it creates READYFILE (if given) and sleeps forever in pause().
  *
+ *   mi-marker INSTANCE PAGES READYFILE TICK_MS
+ *
+ * does the same, then prints
+ *   TICK <comm> pid=<pid> va=0x<hex> pa=0x<hex> interval=<TICK_MS>
+ * and, instead of pausing, every TICK_MS milliseconds (0: as fast as it can) rewrites the
+ * tick string at offset TICK_OFF of page 0 ("MEMINTRO-TICK-<n as %010u>", n = 1, 2, ...)
+ * and calls getppid() (a system call nothing else in the guest makes), so a write
+ * watchpoint on va and a breakpoint on the kernel's __x64_sys_getppid fire at a known
+ * rate in a known process.
+ *
  * Invoked through a name starting with "mi-sleeper" it only pauses forever.
  */
 #define _GNU_SOURCE
@@ -30,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static void die(const char *what)
@@ -43,6 +54,8 @@ static void die(const char *what)
 /* Physical address of virtual address va, or 0 if unknown. */
 /* Markers sit past the span's tail in page 1, so neither overwrites the other. */
 #define MARKER_OFF 64
+/* The tick string: page 0, past the marker (64 + 30) and before the span (page end - 24). */
+#define TICK_OFF 128
 
 static uint64_t virt_to_phys(int pagemap, uintptr_t va, long psz)
 {
@@ -140,10 +153,33 @@ int main(int argc, char **argv)
     explicit_bzero(span, sizeof span);
     explicit_bzero(line, sizeof line);
 
+    long tick = argc > 4 ? strtol(argv[4], NULL, 0) : -1;
+    if (tick >= 0) {
+        int pm2 = open("/proc/self/pagemap", O_RDONLY);
+        uintptr_t va = (uintptr_t)(buf + TICK_OFF);
+        memcpy(buf + TICK_OFF, "MEMINTRO-TICK-0000000000", 25);
+        snprintf(line, sizeof line, "TICK %s pid=%d va=0x%lx pa=0x%llx interval=%ld\n", comm, (int)pid,
+                 (unsigned long)va, pm2 >= 0 ? (unsigned long long)virt_to_phys(pm2, va, psz) : 0ull, tick);
+        if (pm2 >= 0)
+            close(pm2);
+        say(line);
+    }
     if (argc > 3) {
         fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0)
             close(fd);
+    }
+    if (tick >= 0) {
+        struct timespec ts = {tick / 1000, (tick % 1000) * 1000000L};
+        unsigned n = 0;
+        for (;;) {
+            char t[32];
+            snprintf(t, sizeof t, "MEMINTRO-TICK-%010u", ++n);
+            memcpy(buf + TICK_OFF, t, 24); /* 14 + 10 characters; the NUL stays */
+            (void)getppid();
+            if (tick > 0)
+                nanosleep(&ts, NULL);
+        }
     }
     for (;;)
         pause();
