@@ -191,6 +191,15 @@ size_t memintro_library_offsetof(const char *type, const char *field)
     return (size_t)-1;
 }
 
+#ifdef MEMINTRO_LIB_GDB
+/* The gdb: connector is one of the library's own: in the registry from the moment the
+   library is loaded, as in the memintro tool. */
+__attribute__((constructor)) static void memintro__lib_register_gdb(void)
+{
+    memintro_target_register(memintro_gdb_connector());
+}
+#endif
+
 #undef MEMINTRO__LIB_S
 #undef MEMINTRO__LIB_F
 #undef MEMINTRO__LIB_STR

@@ -21,6 +21,11 @@ static volatile sig_atomic_t cli_gdb_stop;
 /* ---- connecting ------------------------------------------------------------------------- */
 
 /* Splits -c into the stub's address and (for qemu:...,gdb=ADDR) the rest. */
+void cli_gdb_register(void)
+{
+    memintro_target_register(memintro_gdb_connector());
+}
+
 static int cli_gdb_split(cli_ctx *c, char *addr, size_t cap, int *has_target)
 {
     const char *spec = c->o.connect, *k, *v, *e;

@@ -10,6 +10,9 @@
 #define MEMINTRO_CLI_GDB_H
 #include "cli.h"
 
+/* Adds the gdb: connector to memintro_target.h's registry (before the plugins), so every
+   command's -c reaches a gdbstub. */
+void cli_gdb_register(void);
 int cmd_pause(cli_ctx *c, int argc, char **argv);
 int cmd_resume(cli_ctx *c, int argc, char **argv);
 int cmd_regs(cli_ctx *c, int argc, char **argv);

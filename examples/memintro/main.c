@@ -317,6 +317,7 @@ int main(int argc, char **argv)
     const char *cmdname = 0;
     memset(&c, 0, sizeof c);
     cli_signals_init();
+    cli_gdb_register();
     cli_plugins_load(argc, argv);
     rest = (char **)cli_alloc((size_t)(argc + 1) * sizeof *rest);
     /* Global options are accepted anywhere; the first other word is the command, and what
