@@ -66,6 +66,18 @@ check "$(jq -r .rip "$tmp/break.json" | sort -u)" "$sys" "break: every hit at __
 check "$(jq -r .pid "$tmp/break.json" | sort -u)" "$tpid" "break: the current process is mi-marker-1's pid"
 check "$(jq -r .name "$tmp/break.json" | sort -u)" "mi-marker-1" "break: the current process's name"
 check "$(status)" running "break: the VM runs on afterwards"
+# --print: __x64_sys_getppid(const struct pt_regs *regs) has regs in rdi; regs->orig_ax
+# (offset 0x78: r15 .. di, then orig_ax, arch/x86/include/asm/ptrace.h) is the system call's
+# number, 110 for getppid on x86-64 (arch/x86/entry/syscalls/syscall_64.tbl)
+out=$($M $Q --json break __x64_sys_getppid --count 1 --timeout 20 --print 'rdi,*rdi+0x78' 2>&1)
+check "$(echo "$out" | jq -r '.print["*rdi+0x78"]' 2>/dev/null)" 0x6e "break --print: *rdi+0x78 is pt_regs.orig_ax, getppid's number 110"
+case $(echo "$out" | jq -r '.print.rdi' 2>/dev/null) in 0xffff*) ok "break --print: rdi is a kernel pointer" ;; *) nok "break --print rdi: $out" ;; esac
+out=$($M $Q break __x64_sys_getppid --count 1 --timeout 20 --print '*rdi+0x78' 2>&1 | grep '^hit 1 ')
+case $out in *" *rdi+0x78=0x6e") ok "break --print, text: $out" ;; *) nok "break --print, text: '$out'" ;; esac
+$M $Q break __x64_sys_getppid --count 1 --print nosuchreg >"$tmp/bp.out" 2>&1
+st=$?
+check "$st $(grep -c 'no register nosuchreg' "$tmp/bp.out")" "2 1" "break --print with an unknown register: a usage error naming it"
+check "$(status)" running "break --print: the VM runs on afterwards"
 # the same by address, text output, gdb: alone (memory and the Linux layer through the
 # stub's physical mode)
 out=$($M $G break "$sys" --count 1 --timeout 20 2>&1 | grep '^hit 1 ')

@@ -293,9 +293,114 @@ static void cli_gdb_on_signal(int sig)
     cli_gdb_stop = 1;
 }
 
+/* --print EXPR: comma-separated items, each REG (a register's value), *REG[+OFF] (the 8
+   bytes at the guest-virtual address REG holds, plus OFF: a field of the structure it
+   points at) or str:REG[+OFF] (the NUL-terminated string there, at most 128 bytes), read on
+   the vCPU of the hit (in its address space: a user pointer reads in the process that was
+   running). Returns NULL when the text is well formed, else why not. */
+#define CLI_GDB_PRINT_MAX 8
+typedef struct cli_gdb_print {
+    size_t n;
+    struct {
+        int kind; /* 0 REG, 1 *REG, 2 str:REG */
+        char reg[24];
+        uint64_t off;
+        char label[48];
+    } item[CLI_GDB_PRINT_MAX];
+} cli_gdb_print;
+
+static const char *cli_gdb_print_parse(memintro_gdb *g, const char *expr, cli_gdb_print *pr)
+{
+    static char why[96];
+    const char *p = expr;
+    pr->n = 0;
+    while (p && *p) {
+        const char *end = strchr(p, ','), *r = p;
+        size_t len = end ? (size_t)(end - p) : strlen(p), all = len;
+        int kind = 0;
+        if (pr->n == CLI_GDB_PRINT_MAX) return "at most 8 items";
+        if (len > 4 && !strncmp(p, "str:", 4)) kind = 2, r = p + 4;
+        else if (len > 1 && *p == '*') kind = 1, r = p + 1;
+        len -= (size_t)(r - p);
+        pr->item[pr->n].off = 0;
+        if (kind && memchr(r, '+', len)) {
+            const char *plus = (const char *)memchr(r, '+', len);
+            char num[24];
+            size_t nl = len - (size_t)(plus + 1 - r);
+            if (!nl || nl >= sizeof num) return "a bad +OFF";
+            memcpy(num, plus + 1, nl);
+            num[nl] = 0;
+            if (cli_parse_num(num, &pr->item[pr->n].off)) return "a bad +OFF";
+            len = (size_t)(plus - r);
+        }
+        if (!len || len >= sizeof pr->item[0].reg || all >= sizeof pr->item[0].label) return "an empty or too long item";
+        memcpy(pr->item[pr->n].reg, r, len);
+        pr->item[pr->n].reg[len] = 0;
+        if (!memintro_gdb_reg_find(g, pr->item[pr->n].reg)) {
+            snprintf(why, sizeof why, "no register %.24s in the stub's target description", pr->item[pr->n].reg);
+            return why;
+        }
+        pr->item[pr->n].kind = kind;
+        memcpy(pr->item[pr->n].label, p, all); /* the item as written */
+        pr->item[pr->n].label[all] = 0;
+        pr->n++;
+        p = end ? end + 1 : 0;
+    }
+    return pr->n ? 0 : "nothing to print";
+}
+
+/* Prints the items of pr for a hit on vCPU cpu (text: " LABEL=VALUE", JSON: ,"print":{..}). */
+static void cli_gdb_print_hit(cli_ctx *c, memintro_gdb *g, uint32_t cpu, const cli_gdb_print *pr)
+{
+    size_t i;
+    if (!pr || !pr->n) return;
+    if (c->o.json) printf(",\"print\":{");
+    for (i = 0; i < pr->n; i++) {
+        uint64_t v = 0, w = 0;
+        char str[129];
+        int ok = memintro_gdb_reg_get(g, cpu, pr->item[i].reg, &v) == MEMINTRO_OK, k;
+        const char *val = 0;
+        str[0] = 0;
+        v += pr->item[i].kind ? pr->item[i].off : 0;
+        if (ok && pr->item[i].kind == 1) ok = memintro_gdb_mem_read(g, cpu, v, &w, 8, 0) == MEMINTRO_OK, v = w;
+        if (ok && pr->item[i].kind == 2) {
+            size_t n;
+            memset(str, 0, sizeof str);
+            /* byte by byte up to the NUL: the string may end just before an unmapped page */
+            for (n = 0; n < sizeof str - 1; n++)
+                if (memintro_gdb_mem_read(g, cpu, v + n, &str[n], 1, 0) != MEMINTRO_OK || !str[n]) break;
+            ok = n > 0 || str[0] == 0;
+            val = str;
+        }
+        if (c->o.json) {
+            printf("%s\"%s\":", i ? "," : "", pr->item[i].label);
+            if (!ok) {
+                printf("null");
+            } else if (val) {
+                putchar('"');
+                for (k = 0; val[k]; k++)
+                    printf(val[k] == '"' || val[k] == '\\' ? "\\%c" : (unsigned char)val[k] < 32 ? "?" : "%c", val[k]);
+                putchar('"');
+            } else {
+                printf("\"0x%llx\"", (cli_ull)v);
+            }
+        } else if (!ok) {
+            printf(" %s=?", pr->item[i].label);
+        } else if (val) {
+            printf(" %s=\"", pr->item[i].label);
+            for (k = 0; val[k]; k++) putchar((unsigned char)val[k] >= 32 && (unsigned char)val[k] < 127 ? val[k] : '.');
+            putchar('"');
+        } else {
+            printf(" %s=0x%llx", pr->item[i].label, (cli_ull)v);
+        }
+    }
+    if (c->o.json) printf("}");
+}
+
 /* Waits for hits of source id until count hits (0: no limit), timeout seconds without one
    (0: none) or a signal. One line per hit. */
-static int cli_gdb_loop(cli_ctx *c, memintro_gdb *g, uint32_t id, const char *kind, uint64_t count, double timeout, uint64_t wlen)
+static int cli_gdb_loop(cli_ctx *c, memintro_gdb *g, uint32_t id, const char *kind, uint64_t count, double timeout, uint64_t wlen,
+                        const cli_gdb_print *pr)
 {
     struct sigaction sa, old_int, old_term, old_hup;
     uint64_t hits = 0;
@@ -355,6 +460,7 @@ static int cli_gdb_loop(cli_ctx *c, memintro_gdb *g, uint32_t id, const char *ki
                 for (i = 0; i < n; i++) printf("%02x", data[i]);
                 printf("\"");
             }
+            cli_gdb_print_hit(c, g, ev.cpu, pr);
             printf("}\n");
         } else {
             printf("hit %llu %s cpu %u addr 0x%llx rip 0x%llx cr3 0x%llx", (cli_ull)hits, memintro_gdb_bp_type_name(ev.type), ev.cpu,
@@ -365,6 +471,7 @@ static int cli_gdb_loop(cli_ctx *c, memintro_gdb *g, uint32_t id, const char *ki
                 printf(" data ");
                 for (i = 0; i < n; i++) putchar(data[i] >= 32 && data[i] < 127 ? data[i] : '.');
             }
+            cli_gdb_print_hit(c, g, ev.cpu, pr);
             printf("\n");
         }
         fflush(stdout);
@@ -395,17 +502,24 @@ static int cli_gdb_count(const char *cmd, const char *count_s, const char *timeo
 
 int cmd_break(cli_ctx *c, int argc, char **argv)
 {
-    const char *pos[1], *count_s = 0, *timeout_s = 0;
+    const char *pos[1], *count_s = 0, *timeout_s = 0, *print_s = 0, *why;
     int npos, rc;
     uint64_t addr, count;
     double timeout;
     uint32_t id;
     memintro_gdb *g;
-    cli_optspec spec[] = {{"--count", "-n", "N", 0, &count_s}, {"--timeout", 0, "S", 0, &timeout_s}};
-    if ((rc = cli_args("break", argc, argv, spec, 2, pos, 1, &npos, "break ADDR|SYMBOL [--count N] [--timeout S]", 0)) != CLI_OK) return rc;
+    cli_gdb_print pr;
+    cli_optspec spec[] = {{"--count", "-n", "N", 0, &count_s}, {"--timeout", 0, "S", 0, &timeout_s}, {"--print", 0, "EXPR", 0, &print_s}};
+    if ((rc = cli_args("break", argc, argv, spec, 3, pos, 1, &npos, "break ADDR|SYMBOL [--count N] [--timeout S] [--print EXPR]", 0)) != CLI_OK)
+        return rc;
     if (npos != 1) return cli_error(CLI_USAGE, "break: needs ADDR or SYMBOL");
     if ((rc = cli_gdb_count("break", count_s, timeout_s, &count, &timeout)) != CLI_OK) return rc;
     if ((rc = cli_gdb_get(c, &g)) != CLI_OK) return rc;
+    pr.n = 0;
+    if (print_s && (why = cli_gdb_print_parse(g, print_s, &pr)) != 0) {
+        cli_gdb_release();
+        return cli_error(CLI_USAGE, "break: --print %s: %s (items: REG, *REG, str:REG, comma-separated)", print_s, why);
+    }
     cli_gdb_linux(c); /* the current process of each hit */
     if (cli_parse_num(pos[0], &addr) != 0) {
         if (!cli_gdb_linux(c) || memintro_linux_symbol(cli_gl.l, pos[0], &addr) != MEMINTRO_OK) {
@@ -420,7 +534,7 @@ int cmd_break(cli_ctx *c, int argc, char **argv)
         cli_gdb_release();
         return rc;
     }
-    return cli_gdb_loop(c, g, id, "break", count, timeout, 0);
+    return cli_gdb_loop(c, g, id, "break", count, timeout, 0, &pr);
 }
 
 int cmd_watch(cli_ctx *c, int argc, char **argv)
@@ -448,5 +562,5 @@ int cmd_watch(cli_ctx *c, int argc, char **argv)
         cli_gdb_release();
         return rc;
     }
-    return cli_gdb_loop(c, g, id, "watch", count, timeout, len);
+    return cli_gdb_loop(c, g, id, "watch", count, timeout, len, 0);
 }

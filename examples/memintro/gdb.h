@@ -25,9 +25,11 @@ int cmd_watch(cli_ctx *c, int argc, char **argv);
     {"regs", "[--cpu N]", "a vCPU's registers (gdbstub): rip, cr0,\n"                                    \
                           "cr3, cr4, efer, segment bases, GPRs",                                         \
      cmd_regs},                                                                                          \
-    {"break", "ADDR|SYMBOL [--count N] [--timeout S]",                                                   \
+    {"break", "ADDR|SYMBOL [--count N] [--timeout S] [--print EXPR]",                                    \
      "breakpoint (gdbstub): one line per hit with\n"                                                     \
      "vCPU, rip, cr3 and the process (Linux);\n"                                                         \
+     "--print rdi,*rsi,str:rsi: registers, the\n"                                                        \
+     "8 bytes or the string they point at;\n"                                                            \
      "Ctrl-C removes it and lets the VM run",                                                            \
      cmd_break},                                                                                         \
     {"watch", "--write|--read|--access ADDR LEN [--count N] [--timeout S]",                              \
