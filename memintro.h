@@ -1125,9 +1125,9 @@ MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memint
             memintro_op *op = &ops[k];
             const uint64_t addr = op->addr;
             const size_t len = op->len;
-            const memintro_range *r =
-                &ranges[nranges <= 4 ? (size_t)(s4[1] <= addr) + (s4[2] <= addr) + (s4[3] <= addr)
-                                     : memintro__memmap_floor(ranges, nranges, addr)];
+            size_t ri = nranges <= 4 ? (size_t)(s4[1] <= addr) + (s4[2] <= addr) + (s4[3] <= addr)
+                                     : memintro__memmap_floor(ranges, nranges, addr);
+            const memintro_range *r = &ranges[ri < nranges ? ri : nranges - 1]; /* addr ~0 meets the padding */
             const uint64_t off = addr - r->start;
             if (off >= r->size || len > r->size - off) {
                 memintro__buffer_slow(b, &fb, ops, k, write);
