@@ -2740,7 +2740,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
        a second lookup: host memory of the last range looked up is guest-physical
        [hlo, hlo + hlen) at hbase. The pairs are copied before any other call into the
        backend (which may move what direct pointers point at). */
-    const int direct = !write && v->phys->direct != 0;
+    const int direct = !write && v->phys && v->phys->direct != 0; /* (no phys: virt_init failed) */
     const uint8_t *hbase = 0, *src[MEMINTRO__PAIRS];
     uint8_t *dst[MEMINTRO__PAIRS];
     uint8_t plen[MEMINTRO__PAIRS];
