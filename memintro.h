@@ -1101,8 +1101,10 @@ MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memint
     const memintro_range *const ranges = b->map->ranges;
     const size_t nranges = b->map->count;
     uint8_t *const data = MEMINTRO__AT(b, 0);
-    uint8_t *host[MEMINTRO__CHUNK], *buf[MEMINTRO__CHUNK]; /* the 8-byte copies of a chunk */
-    uint16_t other[MEMINTRO__CHUNK];                        /* its other ops in one range */
+    /* the host memory of a chunk's ops in one range: its 8-byte copies from the front (with
+       buf), its other ops from the back (with their index in other) */
+    uint8_t *host[MEMINTRO__CHUNK], *buf[MEMINTRO__CHUNK];
+    uint16_t other[MEMINTRO__CHUNK];
     uint64_t s4[4]; /* up to 4 ranges: their starts, the rest past every address */
     memintro__fallback fb;
     size_t base, k, n;
@@ -1140,6 +1142,7 @@ MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memint
                 host[n8] = data + r->offset + off;
                 buf[n8++] = (uint8_t *)op->buf;
             } else {
+                host[MEMINTRO__CHUNK - 1 - no] = data + r->offset + off;
                 other[no++] = (uint16_t)(k - base);
             }
         }
@@ -1149,8 +1152,7 @@ MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memint
             for (k = 0; k < n8; k++) MEMINTRO_MEMCPY(buf[k], host[k], 8);
         for (k = 0; k < no; k++) {
             memintro_op *op = &ops[base + other[k]];
-            const memintro_range *r = &ranges[memintro__memmap_floor(ranges, nranges, op->addr)];
-            uint8_t *h = data + r->offset + (op->addr - r->start);
+            uint8_t *h = host[MEMINTRO__CHUNK - 1 - k];
             if (write)
                 MEMINTRO_MEMCPY(h, op->buf, op->len);
             else
@@ -2716,12 +2718,7 @@ static MEMINTRO__NOINLINE memintro_status memintro__read1_at(memintro_virt *v, u
 static size_t memintro__copy_pairs(uint8_t *const *dst, const uint8_t *const *src, const uint8_t *len, size_t n)
 {
     size_t k;
-    for (k = 0; k < n; k++) {
-        if (len[k] == 8)
-            MEMINTRO_MEMCPY(dst[k], src[k], 8);
-        else
-            MEMINTRO_MEMCPY(dst[k], src[k], len[k]);
-    }
+    for (k = 0; k < n; k++) memintro__copy_out(dst[k], src[k], len[k]);
     return 0;
 }
 
