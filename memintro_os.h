@@ -74,6 +74,7 @@
      memintro_os_layer_find     the layer of a name
      memintro_os_win32 / _linux / _linux_kernel / _linux_walkers
                                 the built-in layers' own objects, for what only they offer
+     memintro_os_target_open    a qemu connector on a QEMU running inside the guest (nesting)
 
    EXAMPLE (compiled by tests/test_os.c, which runs it on a synthetic Windows image)
 
@@ -282,6 +283,24 @@ MEMINTRO_API memintro_linux *memintro_os_linux_kernel(const memintro_os *os);
    E_UNSUPPORTED (no BTF), E_NOTFOUND (memintro_os_linux(os)->missing_tasks names what the
    kernel's types or symbols lack), E_FORMAT (a damaged BTF blob). */
 MEMINTRO_API memintro_status memintro_os_linux_walkers(const memintro_os *os);
+
+/* Nesting: opens `spec`, a qemu connector string ("qemu:inner", "qemu:name=inner,cache=off",
+   "qemu:pid=123"), on a QEMU process that runs INSIDE the guest of os (the VM in a VM),
+   the way memflow chains connector("qemu").os("linux").connector("qemu"). The VM is chosen
+   among the guest's processes as the qemu connector chooses among the host's (by name=,
+   by pid= - the guest's pid -, or the only QEMU running); its command line and memory maps
+   come from the Linux layer, its RAM is read through the guest's page tables of that
+   process, the layout comes from the machine-type tables (the inner QMP socket is out of
+   reach: map=qmp and qmp= fail, and so do pause, resume and registers). Pages the inner
+   QEMU never touched are not in the guest's page tables: reading them fails with
+   MEMINTRO_E_UNMAPPED, not zeros. t is then an ordinary target (any OS layer may be opened
+   on it in turn); os and its target must stay open until memintro_target_close(t). o may
+   be NULL. Returns what memintro_target_open returns, and: MEMINTRO_E_UNSUPPORTED when
+   os's layer is not linux or its walkers cannot run (t->error says why); MEMINTRO_E_INVALID
+   for a connector other than qemu; MEMINTRO_E_NOTFOUND when no guest process is that VM;
+   MEMINTRO_E_INVALID when several are (the message lists them). */
+MEMINTRO_API memintro_status memintro_os_target_open(memintro_target *t, memintro_os *os, const char *spec,
+                                                     const memintro_target_options *o);
 
 #ifdef __cplusplus
 }
@@ -1268,6 +1287,255 @@ MEMINTRO__OSDEF memintro_status memintro_os_linux_walkers(const memintro_os *os)
     return ((memintro__os_lx *)os->state)->walkers;
 }
 
+/* ---- nesting: a QEMU inside the guest ---- */
+
+#define MEMINTRO__OS_NEST_CMDLINE (64u << 10) /* bytes of a guest process's command line read */
+#define MEMINTRO__OS_NEST_MAPS (16u << 20)    /* bytes of maps text at most */
+#define MEMINTRO__OS_NEST_SHOWN 8             /* VMs named when several match */
+
+/* One guest process as the QEMU backend's process: its address space as a backend. */
+typedef struct memintro__os_nest {
+    memintro_phys phys; /* first: op addresses are the process's virtual addresses */
+    memintro_virt v;
+    const memintro_linux_os *lo;
+    memintro_linux_task task;
+    void *scratch;
+    char *cmdline, *maps;
+    size_t cmdline_len, maps_len, maps_cap;
+    int maps_full;
+    char where[320];
+} memintro__os_nest;
+
+static memintro_status memintro__os_nest_read(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro_virt_read(&((memintro__os_nest *)self)->v, ops, count);
+}
+
+static memintro_status memintro__os_nest_write(memintro_phys *self, memintro_op *ops, size_t count)
+{
+    return memintro_virt_write(&((memintro__os_nest *)self)->v, ops, count);
+}
+
+/* Still the same process: its task_struct still holds it, alive, with the same mm. */
+static int memintro__os_nest_alive(void *user)
+{
+    memintro__os_nest *n = (memintro__os_nest *)user;
+    memintro_linux_task t;
+    if (memintro_linux_task_read(n->lo, n->task.addr, &t) != MEMINTRO_OK) return 0;
+    return t.tgid == n->task.tgid && t.start_time == n->task.start_time && !t.exit_state && t.mm == n->task.mm;
+}
+
+static void memintro__os_nest_release(void *user)
+{
+    memintro__os_nest *n = (memintro__os_nest *)user;
+    if (!n) return;
+    MEMINTRO_OS_FREE(n->scratch);
+    MEMINTRO_OS_FREE(n->cmdline);
+    MEMINTRO_OS_FREE(n->maps);
+    MEMINTRO_OS_FREE(n);
+}
+
+/* A VMA as a /proc/PID/maps line (the device and inode are not known: 00:00 0). */
+static int memintro__os_nest_vma(void *user, const memintro_linux_vma *v)
+{
+    memintro__os_nest *n = (memintro__os_nest *)user;
+    char line[400];
+    int k = snprintf(line, sizeof line, "%llx-%llx %.4s %08llx 00:00 0%s%s\n", MEMINTRO__OS_ULL(v->start),
+                     MEMINTRO__OS_ULL(v->end), v->perms, MEMINTRO__OS_ULL(v->pgoff * 4096u), v->name[0] ? "   " : "",
+                     v->name);
+    size_t len = k > 0 ? (size_t)k : 0;
+    if (len >= sizeof line) len = sizeof line - 1;
+    if (n->maps_len + len > n->maps_cap) {
+        size_t cap = n->maps_cap ? n->maps_cap * 2 : 64u << 10;
+        char *m;
+        if (cap > MEMINTRO__OS_NEST_MAPS || !(m = (char *)MEMINTRO_OS_MALLOC(cap))) {
+            n->maps_full = 1;
+            return 1;
+        }
+        if (n->maps_len) memcpy(m, n->maps, n->maps_len);
+        MEMINTRO_OS_FREE(n->maps);
+        n->maps = m;
+        n->maps_cap = cap;
+    }
+    memcpy(n->maps + n->maps_len, line, len);
+    n->maps_len += len;
+    return 0;
+}
+
+/* Choosing the VM among the guest's processes. */
+typedef struct memintro__os_nest_pick {
+    const memintro_linux_os *lo;
+    const char *name;
+    long pid;             /* -1: any */
+    size_t looked, found;
+    memintro_linux_task task;
+    char *buf;            /* a command line being looked at */
+    char *cmdline;        /* the first match's */
+    size_t cmdline_len;
+    char list[512];
+} memintro__os_nest_pick;
+
+static int memintro__os_nest_task(void *user, const memintro_linux_task *t)
+{
+    memintro__os_nest_pick *k = (memintro__os_nest_pick *)user;
+    memintro_qemu_vm vm;
+    size_t len = 0, used;
+    if (t->kernel_thread || !t->mm) return 0;
+    k->looked++;
+    if (k->pid >= 0 && t->tgid != k->pid) return 0;
+    if (memintro_linux_task_cmdline(k->lo, t, k->buf, MEMINTRO__OS_NEST_CMDLINE, &len) != MEMINTRO_OK) return 0;
+    if (!memintro_qemu_parse_cmdline(k->buf, len, &vm)) return 0;
+    if (k->name && strcmp(k->name, vm.name)) return 0;
+    if (!k->found++) {
+        k->task = *t;
+        memcpy(k->cmdline, k->buf, len);
+        k->cmdline_len = len;
+    }
+    used = strlen(k->list);
+    if (k->found <= MEMINTRO__OS_NEST_SHOWN && used + 1 < sizeof k->list)
+        snprintf(k->list + used, sizeof k->list - used, "%spid %d \"%.64s\"", used ? ", " : "", (int)t->tgid, vm.name);
+    return 0;
+}
+
+MEMINTRO__OS_PRINTF(3, 4)
+static memintro_status memintro__os_nest_fail(memintro_target *t, memintro_status s, const char *fmt, ...)
+{
+    va_list ap;
+    memset(t, 0, sizeof *t);
+    va_start(ap, fmt);
+    vsnprintf(t->error, sizeof t->error, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+MEMINTRO__OSDEF memintro_status memintro_os_target_open(memintro_target *t, memintro_os *os, const char *spec,
+                                                     const memintro_target_options *o)
+{
+    const memintro_connector *qc = memintro_target_connector_find("qemu");
+    const memintro_linux_os *lo;
+    memintro_connector_args a;
+    memintro__os_nest_pick k;
+    memintro__os_nest *n;
+    memintro_qemu_process proc;
+    memintro_target_options opts;
+    memintro_status s;
+    const char *why, *pid_s;
+    char *storage;
+    size_t need = memintro_virt_scratch_size(MEMINTRO__OS_PAGES), slen;
+    if (!t) return MEMINTRO_E_INVALID;
+    if (!os || !os->layer || !os->target || !spec)
+        return memintro__os_nest_fail(t, MEMINTRO_E_INVALID, "nesting needs an open OS layer and a qemu connector string");
+    slen = strcspn(spec, ":,");
+    if (slen != 4 || strncmp(spec, "qemu", 4) || !qc) {
+        s = memintro__os_nest_fail(t, MEMINTRO_E_INVALID, "\"%.64s\": only the qemu connector opens a VM inside a guest",
+                                   spec);
+        t->bad_spec = 1;
+        return s;
+    }
+    if (!(lo = memintro_os_linux(os)))
+        return memintro__os_nest_fail(t, MEMINTRO_E_UNSUPPORTED,
+                                      "a VM inside the guest needs the linux layer (a process's command line and memory "
+                                      "maps); this guest's layer is %s",
+                                      os->layer->name);
+    if ((s = memintro_os_linux_walkers(os)) != MEMINTRO_OK)
+        return memintro__os_nest_fail(t, MEMINTRO_E_UNSUPPORTED,
+                                      "a VM inside the guest needs the Linux layer's process walkers, which cannot run: %s",
+                                      lo->missing_tasks ? lo->missing_tasks : memintro_status_str(s));
+    slen = strlen(spec) + 1;
+    if (!(storage = (char *)MEMINTRO_OS_MALLOC(slen < 256 ? 256 : slen)))
+        return memintro__os_nest_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
+    if ((why = memintro_connector_parse(qc, spec, &a, storage, slen < 256 ? 256 : slen))) {
+        s = memintro__os_nest_fail(t, MEMINTRO_E_INVALID, "%s", why);
+        t->bad_spec = 1;
+        MEMINTRO_OS_FREE(storage);
+        return s;
+    }
+    memset(&k, 0, sizeof k);
+    k.lo = lo;
+    k.name = a.target[0] ? a.target : memintro_connector_arg(&a, "name");
+    if (k.name && !k.name[0]) k.name = NULL;
+    k.pid = -1;
+    if ((pid_s = memintro_connector_arg(&a, "pid"))) {
+        uint64_t v = 0;
+        if (!pid_s[0] || memintro_parse_u64(pid_s, strlen(pid_s), &v) != strlen(pid_s) || v > 0x7fffffffu) {
+            s = memintro__os_nest_fail(t, MEMINTRO_E_INVALID, "qemu: pid=%.32s is not a process id", pid_s);
+            t->bad_spec = 1;
+            MEMINTRO_OS_FREE(storage);
+            return s;
+        }
+        k.pid = (long)v;
+    }
+    k.buf = (char *)MEMINTRO_OS_MALLOC(MEMINTRO__OS_NEST_CMDLINE);
+    k.cmdline = (char *)MEMINTRO_OS_MALLOC(MEMINTRO__OS_NEST_CMDLINE);
+    n = (memintro__os_nest *)MEMINTRO_OS_MALLOC(sizeof *n);
+    if (!k.buf || !k.cmdline || !n) {
+        MEMINTRO_OS_FREE(k.buf);
+        MEMINTRO_OS_FREE(k.cmdline);
+        MEMINTRO_OS_FREE(n);
+        MEMINTRO_OS_FREE(storage);
+        return memintro__os_nest_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
+    }
+    memset(n, 0, sizeof *n);
+    snprintf(n->where, sizeof n->where, "the Linux guest of %.256s", os->target->spec ? os->target->spec : "the target");
+    s = memintro_linux_task_each(lo, 0, memintro__os_nest_task, &k);
+    MEMINTRO_OS_FREE(k.buf);
+    if (k.found != 1) {
+        char what[160];
+        if (k.pid >= 0) snprintf(what, sizeof what, "pid %ld", k.pid);
+        else if (k.name) snprintf(what, sizeof what, "\"%.64s\"", k.name);
+        if (k.found > 1)
+            memintro__os_nest_fail(t, MEMINTRO_E_INVALID, "%u QEMU VMs%s%s run in %s; choose one with name= or pid=: %s",
+                                   (unsigned)k.found, k.name ? " named " : "", k.name ? what : "", n->where, k.list);
+        else if (s != MEMINTRO_OK)
+            memintro__os_nest_fail(t, s, "the process list of %s broke after %u processes (%s) before a QEMU VM%s%s was "
+                                   "found", n->where, (unsigned)k.looked, memintro_status_str(s), k.name || k.pid >= 0 ? " " : "",
+                                   k.name || k.pid >= 0 ? what : "");
+        else
+            memintro__os_nest_fail(t, MEMINTRO_E_NOTFOUND, "no QEMU VM%s%s runs in %s (%u processes looked at)",
+                                   k.name || k.pid >= 0 ? " " : "", k.name || k.pid >= 0 ? what : "", n->where,
+                                   (unsigned)k.looked);
+        MEMINTRO_OS_FREE(k.cmdline);
+        MEMINTRO_OS_FREE(n);
+        MEMINTRO_OS_FREE(storage);
+        return k.found > 1 ? MEMINTRO_E_INVALID : s != MEMINTRO_OK ? s : MEMINTRO_E_NOTFOUND;
+    }
+    MEMINTRO_OS_FREE(storage);
+    n->lo = lo;
+    n->task = k.task;
+    n->cmdline = k.cmdline;
+    n->cmdline_len = k.cmdline_len;
+    n->phys.read = memintro__os_nest_read;
+    n->phys.write = os->target->phys && os->target->phys->write ? memintro__os_nest_write : NULL;
+    if (!(n->scratch = MEMINTRO_OS_MALLOC(need))) {
+        memintro__os_nest_release(n);
+        return memintro__os_nest_fail(t, MEMINTRO_E_NOSPACE, "out of memory");
+    }
+    if ((s = memintro_linux_task_space(lo, &n->task, &n->v, n->scratch, need)) != MEMINTRO_OK ||
+        (s = memintro_linux_vma_each(lo, &n->task, memintro__os_nest_vma, n)) != MEMINTRO_OK || n->maps_full) {
+        memintro__os_nest_fail(t, n->maps_full ? MEMINTRO_E_LIMIT : s, "QEMU process %d of %s: %s: %s", (int)n->task.tgid,
+                               n->where, n->maps_full ? "its memory maps" : "its address space",
+                               n->maps_full ? "more than 16 MiB of maps text" : memintro_status_str(s));
+        if (n->maps_full) s = MEMINTRO_E_LIMIT;
+        memintro__os_nest_release(n);
+        return s;
+    }
+    memset(&proc, 0, sizeof proc);
+    proc.pid = (int)n->task.tgid;
+    proc.where = n->where;
+    proc.cmdline = n->cmdline;
+    proc.cmdline_len = n->cmdline_len;
+    proc.maps = n->maps ? n->maps : "";
+    proc.maps_len = n->maps_len;
+    proc.memory = &n->phys;
+    proc.alive = memintro__os_nest_alive;
+    proc.release = memintro__os_nest_release;
+    proc.user = n;
+    if (o) opts = *o;
+    else memset(&opts, 0, sizeof opts);
+    opts.qemu_process = &proc;
+    return memintro_target_open(t, spec, &opts); /* releases n whatever happens */
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -1278,6 +1546,9 @@ MEMINTRO__OSDEF memintro_status memintro_os_linux_walkers(const memintro_os *os)
 #undef MEMINTRO__OS_ULL
 #undef MEMINTRO__OS_W32_TLB
 #undef MEMINTRO__OS_PAGES
+#undef MEMINTRO__OS_NEST_CMDLINE
+#undef MEMINTRO__OS_NEST_MAPS
+#undef MEMINTRO__OS_NEST_SHOWN
 
 #endif /* MEMINTRO_OS_IMPLEMENTATION_INCLUDED */
 #endif /* MEMINTRO_OS_IMPLEMENTATION */

@@ -28,7 +28,13 @@
        file-size checks turn a vanished or shrunk mapping into an error instead of a signal;
      - reports clear errors: no permission (CAP_SYS_PTRACE), VM gone (MEMINTRO_E_GONE, no
        hang, no crash), QMP refused or malformed (falls back to the tables, with a warning),
-       a RAM mapping that disappeared or changed size.
+       a RAM mapping that disappeared or changed size;
+     - opens a QEMU that runs somewhere this host's /proc cannot see (options.process): a
+       QEMU inside a guest, read through memintro (the VM in a VM). The caller gives the
+       process's command line, its memory maps as /proc/PID/maps text and its memory as a
+       backend whose addresses are the process's virtual addresses; the layout comes from
+       the tables (the QMP socket is out of reach) and reads are batches on that backend.
+       memintro_os_target_open (memintro_os.h) does it for a process of a Linux guest.
 
    HOSTED: Linux only (procfs, process_vm_readv, pidfd, memfd). The implementation needs
    the GNU feature set: it defines _GNU_SOURCE itself when the implementation is the first
@@ -87,6 +93,7 @@
      memintro_qemu_hmp            run one HMP command (e.g. "info mtree -f") over QMP
      memintro_qemu_cpus           every vCPU's registers (info registers -a) as memintro_cpu
      memintro_qemu_parse_registers  the same from captured `info registers` text (pure)
+     memintro_qemu_parse_cmdline    a command line (/proc/PID/cmdline bytes) as a VM (pure)
      memintro_qemu_pause, memintro_qemu_resume   QMP stop / cont
      memintro_qemu_running        is the VM running? (query-status)
      memintro_phys_direct(&q.phys, ...)  a pointer into zero-copy RAM (see above), or NULL
@@ -177,6 +184,28 @@ typedef enum memintro_qemu_backing {
     MEMINTRO__QEMU_BACKING_FORCE32 = 0x7fffffff
 } memintro_qemu_backing;
 
+/* A QEMU process that this host's /proc does not show: a process of a guest, seen through
+   memintro (nesting: the VM inside a VM; memintro_os_target_open in memintro_os.h fills one
+   from a Linux guest's process). The open reads what /proc would give, from here instead:
+   the command line (which VM, machine type, -m), the memory maps (which mapping holds guest
+   RAM), and the process's memory. */
+typedef struct memintro_qemu_process {
+    int pid;                  /* its pid where it runs (in messages; pid= must match it) */
+    const char *where;        /* where it runs, for messages ("guest of qemu:name=outer");
+                                 NULL: "another machine" */
+    const char *cmdline;      /* its argv, NUL-separated, as /proc/PID/cmdline has it */
+    size_t cmdline_len;
+    const char *maps;         /* its memory maps as /proc/PID/maps text (dev and inode may
+                                 be 00:00 0); read during open only */
+    size_t maps_len;
+    memintro_phys *memory;    /* its memory: an op's address is a virtual address of the
+                                 process (read; write too when opened for writing) */
+    int (*alive)(void *user); /* optional: 0 once the process has exited */
+    void (*release)(void *user); /* optional: called once when the VM object is done with
+                                    the process (memintro_qemu_close, or a failed open) */
+    void *user;
+} memintro_qemu_process;
+
 /* memintro_qemu_open's options. A zero field means the default; so does a NULL string. */
 typedef struct memintro_qemu_options {
     int pid;                       /* the VM's pid; 0: by name, or the only VM */
@@ -191,7 +220,18 @@ typedef struct memintro_qemu_options {
                                       negative: check before every batch */
     memintro_allocator allocator;  /* both functions or neither (then MEMINTRO_QEMU_MALLOC /
                                       MEMINTRO_QEMU_FREE); only one: open fails, E_INVALID */
+    const memintro_qemu_process *process; /* NULL: a process of this host (found in /proc);
+                                      else that process (copied; its release is called
+                                      whether open succeeds or not). Its layout comes from
+                                      the tables (its QMP socket is out of reach: map=qmp
+                                      fails), reads go through process->memory, no
+                                      zero-copy, no QMP calls (pause, hmp, cpus: E_UNSUPPORTED) */
 } memintro_qemu_options;
+
+/* Parses a QEMU command line (argv NUL-separated, as /proc/PID/cmdline has it) into *vm
+   (pid 0; qmp as the first QMP socket named). Returns 1 when argv[0] is QEMU
+   (qemu-system-*, qemu-kvm, kvm), else 0 (vm is filled all the same). Pure: no I/O. */
+MEMINTRO_API int memintro_qemu_parse_cmdline(const char *cmdline, size_t len, memintro_qemu_vm *vm);
 
 /* Parses a connector string into *o (zeroed first): an optional "qemu:" prefix, then
    comma-separated keys: name=NAME, pid=N, qmp=unix:PATH|tcp:HOST:PORT, map=qmp|table|auto,
@@ -283,6 +323,11 @@ typedef struct memintro_qemu {
     int qmp_timeout_ms;                /* per QMP reply (options.qmp_timeout_ms or the default) */
     uint64_t starttime;                /* /proc/PID/stat start time (pid reuse guard) */
     uint64_t syscalls;                 /* process_vm_* calls made (statistics) */
+    int nested;                        /* the process is options.process, not a host one */
+    memintro_qemu_process proc;        /* options.process (cmdline and maps cleared after open) */
+    memintro_op *subops;               /* nested: the pieces of a batch as ops on proc.memory */
+    char maps_name[MEMINTRO_QEMU_ADDR_MAX]; /* "/proc/PID/maps", or the nested process's */
+    char where[MEMINTRO_QEMU_ADDR_MAX];     /* nested: where the process runs */
     char name[MEMINTRO_QEMU_NAME_MAX];
     char machine[MEMINTRO_QEMU_NAME_MAX];
     char binary[MEMINTRO_QEMU_NAME_MAX];  /* argv[0]'s base name */
@@ -689,6 +734,19 @@ static int memintro__qemu_lines(const char *path, int (*fn)(void *ctx, const cha
     return 0;
 }
 
+/* The same over bytes in memory (a nested process's maps text). Always returns 0. */
+static int memintro__qemu_lines_mem(const char *buf, size_t len, int (*fn)(void *ctx, const char *line, size_t len),
+                                    void *ctx)
+{
+    size_t start = 0, i;
+    for (i = 0; i <= len; i++) {
+        if (i < len && buf[i] != '\n') continue;
+        if (i > start && fn(ctx, buf + start, i - start > 8192 ? 8192 : i - start)) return 0;
+        start = i + 1;
+    }
+    return 0;
+}
+
 /* ---- QEMU command lines ---- */
 
 /* Options of one memory-backend object on the command line. */
@@ -936,6 +994,19 @@ static void memintro__qemu_parse_cmdline(const char *buf, size_t len, memintro__
         for (i = 0; i < c->nobj; i++)
             if (c->backend[0] && !strcmp(c->obj[i].id, c->backend) && c->obj[i].size) c->vm.ram_size = c->obj[i].size;
     }
+}
+
+MEMINTRO__QDEF int memintro_qemu_parse_cmdline(const char *cmdline, size_t len, memintro_qemu_vm *vm)
+{
+    memintro__qemu_cmd *c = cmdline ? (memintro__qemu_cmd *)memintro__qemu_alloc(NULL, sizeof *c) : NULL;
+    int is;
+    if (vm) memset(vm, 0, sizeof *vm);
+    if (!c) return 0;
+    memintro__qemu_parse_cmdline(cmdline, len, c);
+    is = c->is_qemu;
+    if (vm) *vm = c->vm;
+    memintro__qemu_free(NULL, c);
+    return is;
 }
 
 /* Reads and parses /proc/PID/cmdline. Returns 0 (c filled), or -1 with errno. */
@@ -1893,20 +1964,23 @@ static int memintro__qemu_exited(memintro_qemu *q)
     char st;
     uint64_t fl, start;
     if (q->gone) return 1;
-    if (q->pidfd >= 0) {
+    if (q->nested) {
+        if (q->proc.alive && !q->proc.alive(q->proc.user)) q->gone = 1;
+    } else if (q->pidfd >= 0) {
         struct pollfd p;
         p.fd = q->pidfd;
         p.events = POLLIN;
         p.revents = 0;
         if (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP))) q->gone = 1;
     }
-    if (!q->gone) {
+    if (!q->gone && !q->nested) {
         if (memintro__qemu_stat(q->pid, &st, &fl, &start) != 0 || start != q->starttime || st == 'Z' || st == 'X' ||
             st == 'x' || (fl & MEMINTRO__QEMU_PF_EXITING))
             q->gone = 1;
     }
     if (q->gone)
-        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d (%s) has exited", q->pid, q->name[0] ? q->name : "no name");
+        MEMINTRO__QEMU_FMT(q->error, "QEMU process %d (%s)%s%s has exited", q->pid, q->name[0] ? q->name : "no name",
+                           q->nested ? " of " : "", q->nested ? q->where : "");
     return q->gone;
 }
 
@@ -1933,7 +2007,9 @@ static int memintro__qemu_check(memintro_qemu *q)
         if (now - q->last_check_ns < q->check_ns) return 0;
         q->last_check_ns = now;
     }
-    if (q->pidfd >= 0) {
+    if (q->nested) {
+        return memintro__qemu_exited(q);
+    } else if (q->pidfd >= 0) {
         struct pollfd p;
         p.fd = q->pidfd;
         p.events = POLLIN;
@@ -2091,6 +2167,59 @@ static int memintro__qemu_single(memintro_qemu *q, memintro_op *ops, const memin
     return 0;
 }
 
+/* A nested process: pieces[0..np) as one batch on its memory backend; an op that comes
+   back partial is redone a page (4 KiB) at a time so that exactly the pages that failed
+   are missed. */
+static memintro_status memintro__qemu_proc_one(memintro_qemu *q, uint64_t hva, unsigned char *buf, size_t len,
+                                               int write)
+{
+    memintro_op op;
+    memset(&op, 0, sizeof op);
+    op.addr = hva;
+    op.buf = buf;
+    op.len = len;
+    return write ? memintro_phys_write(q->proc.memory, &op, 1) : memintro_phys_read(q->proc.memory, &op, 1);
+}
+
+static void memintro__qemu_flush_nested(memintro_qemu *q, memintro_op *ops, size_t np, int write)
+{
+    const memintro_qemu__piece *pc = q->pieces;
+    memintro_op *so = q->subops;
+    size_t i;
+    memintro_status s;
+    for (i = 0; i < np; i++) {
+        memset(&so[i], 0, sizeof so[i]);
+        so[i].addr = pc[i].hva;
+        so[i].buf = pc[i].buf;
+        so[i].len = pc[i].len;
+        so[i].flags = ops[pc[i].op].flags;
+    }
+    s = write ? memintro_phys_write(q->proc.memory, so, np) : memintro_phys_read(q->proc.memory, so, np);
+    if (s == MEMINTRO_OK) return;
+    for (i = 0; i < np; i++) {
+        size_t off, n;
+        if (so[i].status == MEMINTRO_OK) continue;
+        if (so[i].status == MEMINTRO_E_GONE) {
+            q->gone = 1;
+            MEMINTRO__QEMU_FMT(q->error, "%s is gone (QEMU process %d, \"%s\")", q->where, q->pid, q->name);
+            for (; i < np; i++) memintro__qemu_piece_fail(ops, &pc[i], 0, MEMINTRO_E_GONE, write);
+            return;
+        }
+        for (off = 0; off < pc[i].len; off += n) {
+            memintro_status ps = so[i].status;
+            n = (size_t)(4096 - ((pc[i].hva + off) & 4095));
+            if (n > pc[i].len - off) n = pc[i].len - off;
+            if (so[i].missing < so[i].len) ps = memintro__qemu_proc_one(q, pc[i].hva + off, pc[i].buf + off, n, write);
+            if (ps == MEMINTRO_OK) continue;
+            if (!q->error[0])
+                MEMINTRO__QEMU_FMT(q->error, "QEMU address 0x%llx of process %d of %s: %s",
+                                   (unsigned long long)(pc[i].hva + off), q->pid, q->where, memintro_status_str(ps));
+            memintro_op_fail(&ops[pc[i].op], ps, (size_t)(pc[i].buf + off - (unsigned char *)ops[pc[i].op].buf), n,
+                             !write);
+        }
+    }
+}
+
 /* Moves pieces[0..np) with as few process_vm_* calls as the iovec limit allows. Adjacent
    pieces are merged into one iovec on each side independently (the calls copy a byte
    stream: remote runs and local runs need not line up). */
@@ -2100,6 +2229,10 @@ static void memintro__qemu_flush(memintro_qemu *q, memintro_op *ops, size_t np, 
     const memintro_qemu__piece *pc = q->pieces;
     size_t i = 0, k;
     memintro_status stop = MEMINTRO_OK;
+    if (q->nested) {
+        memintro__qemu_flush_nested(q, ops, np, write);
+        return;
+    }
     while (i < np && stop == MEMINTRO_OK) {
         size_t nl = 0, nr = 0, j = i, total = 0, done;
         ssize_t n;
@@ -2382,13 +2515,17 @@ static memintro_status memintro__qemu_check_maps(memintro_qemu *q, memintro__qem
 {
     char path[64];
     size_t i, kept = 0;
+    int r;
     snprintf(path, sizeof path, "/proc/%d/maps", q->pid);
     for (i = 0; i < c->n; i++) {
         memset(&c->chk[i], 0, sizeof c->chk[i]);
         c->chk[i].cur = c->reg[i].hva;
         c->chk[i].readable_all = 1;
     }
-    if (memintro__qemu_lines(path, memintro__qemu_maps_fn, c) != 0) {
+    r = q->nested ? memintro__qemu_lines_mem(q->proc.maps ? q->proc.maps : "", q->proc.maps ? q->proc.maps_len : 0,
+                                             memintro__qemu_maps_fn, c)
+                  : memintro__qemu_lines(path, memintro__qemu_maps_fn, c);
+    if (r != 0) {
         int e = errno;
         if (e == ENOENT || e == ESRCH) {
             MEMINTRO__QEMU_FMT(q->error, "QEMU process %d has exited", q->pid);
@@ -2404,9 +2541,9 @@ static memintro_status memintro__qemu_check_maps(memintro_qemu *q, memintro__qem
         memintro_qemu_region *r = &c->reg[i];
         if (c->chk[i].cur < r->hva + r->size || !c->chk[i].readable_all) {
             memintro__qemu_cat(q->warning, sizeof q->warning, "%s%s range 0x%llx+0x%llx at QEMU address 0x%llx is not "
-                               "(readably) mapped in /proc/%d/maps: left out",
+                               "(readably) mapped in %s: left out",
                                q->warning[0] ? "; " : "", r->block, (unsigned long long)r->start,
-                               (unsigned long long)r->size, (unsigned long long)r->hva, q->pid);
+                               (unsigned long long)r->size, (unsigned long long)r->hva, q->maps_name);
             continue;
         }
         c->reg[kept] = *r;
@@ -2654,9 +2791,9 @@ static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memin
     memintro__qemu_human(hs, sizeof hs, ram);
     if (!c->ncand || (c->ncand > 1 && c->prefer_hits != 1)) {
         MEMINTRO__QEMU_FMT(q->error,
-                           "%s mapping%s of exactly %s (the -m size) in /proc/%d/maps: cannot tell which is guest RAM "
+                           "%s mapping%s of exactly %s (the -m size) in %s: cannot tell which is guest RAM "
                            "without QMP",
-                           c->ncand ? "several" : "no", c->ncand ? "s" : "", hs, q->pid);
+                           c->ncand ? "several" : "no", c->ncand ? "s" : "", hs, q->maps_name);
         return MEMINTRO_E_NOTFOUND;
     }
     for (i = 0; i < n; i++) q->regions[i].hva = c->cand.start + q->regions[i].block_offset;
@@ -2664,9 +2801,9 @@ static memintro_status memintro__qemu_layout_table(memintro_qemu *q, const memin
     memintro__qemu_human(highs, sizeof highs, high);
     MEMINTRO__QEMU_FMT(q->source,
                        "inferred (no QMP): machine %s, -m %s: %s below 4 GiB, %s above, %s; RAM mapping of exactly %s "
-                       "found in /proc/%d/maps",
+                       "found in %s",
                        cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)", hs, lows, highs,
-                       vga ? "VGA window at 0xa0000" : "no VGA card (RAM at 0xa0000)", hs, q->pid);
+                       vga ? "VGA window at 0xa0000" : "no VGA card (RAM at 0xa0000)", hs, q->maps_name);
     if (high && (1ull << 32) + high > 0xfd00000000ull)
         memintro__qemu_cat(q->warning, sizeof q->warning,
                            "%sRAM reaches the AMD HyperTransport hole: QEMU may have moved it above 1 TiB; use QMP",
@@ -2794,6 +2931,14 @@ MEMINTRO__QDEF void memintro_qemu_close(memintro_qemu *q)
     memintro__qemu_free(&q->al, q->iov);
     memintro__qemu_free(&q->al, q->zc_storage);
     memintro__qemu_free(&q->al, q->zc_direct);
+    memintro__qemu_free(&q->al, q->subops);
+    q->subops = NULL;
+    if (q->proc.release) {
+        void (*release)(void *) = q->proc.release;
+        q->proc.release = NULL;
+        release(q->proc.user);
+    }
+    q->proc.memory = NULL;
     if (q->pidfd >= 0) close(q->pidfd);
     q->maps = NULL;
     q->regions = NULL;
@@ -2829,6 +2974,27 @@ static memintro_status memintro__qemu_choose(memintro_qemu *q, const memintro_qe
     long total;
     size_t i, nmatch = 0, shown;
     int pid = 0;
+    if (o->process) {
+        const memintro_qemu_process *p = o->process;
+        if (!p->cmdline || !p->memory) {
+            MEMINTRO__QEMU_FMT(q->error, "options.process needs the command line and the memory of the process");
+            return MEMINTRO_E_INVALID;
+        }
+        memintro__qemu_parse_cmdline(p->cmdline, p->cmdline_len, cmd);
+        cmd->vm.pid = p->pid;
+        if (!cmd->is_qemu) {
+            MEMINTRO__QEMU_FMT(q->error, "process %d (%s) of %s is not a QEMU VM", p->pid,
+                               cmd->vm.binary[0] ? cmd->vm.binary : "no command line", q->where);
+            return MEMINTRO_E_NOTFOUND;
+        }
+        if ((o->pid > 0 && o->pid != p->pid) || (want && strcmp(want, cmd->vm.name))) {
+            MEMINTRO__QEMU_FMT(q->error, "QEMU process %d of %s is VM \"%s\", not %s%.64s%s", p->pid, q->where,
+                               cmd->vm.name, want ? "\"" : "pid ", want ? want : "", want ? "\"" : "");
+            if (!want) memintro__qemu_cat(q->error, sizeof q->error, "%d", o->pid);
+            return MEMINTRO_E_NOTFOUND;
+        }
+        return MEMINTRO_OK;
+    }
     if (o->pid > 0) {
         if (memintro__qemu_read_cmd(&q->al, o->pid, cmd) != 0) {
             int e = errno;
@@ -2905,44 +3071,76 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
         memset(&def, 0, sizeof def);
         o = &def;
     }
+    if (o->process) { /* from here on, close releases it */
+        q->nested = 1;
+        q->proc = *o->process;
+        memintro__qemu_str(q->where, sizeof q->where, q->proc.where ? q->proc.where : "another machine");
+    }
     if (!o->allocator.alloc != !o->allocator.free) {
         MEMINTRO__QEMU_FMT(q->error, "options.allocator has %s but no %s: set both functions or neither",
                            o->allocator.alloc ? "alloc" : "free", o->allocator.alloc ? "free" : "alloc");
+        memintro_qemu_close(q);
         return MEMINTRO_E_INVALID;
     }
     q->al = o->allocator;
     cmd = (memintro__qemu_cmd *)memintro__qemu_alloc(&q->al, sizeof *cmd);
     if (!cmd) {
         MEMINTRO__QEMU_FMT(q->error, "out of memory");
+        memintro_qemu_close(q);
         return MEMINTRO_E_NOSPACE;
     }
     st = memintro__qemu_choose(q, o, cmd);
     if (st != MEMINTRO_OK) goto fail;
     q->pid = cmd->vm.pid;
+    if (q->nested)
+        memintro__qemu_fmt(q->maps_name, sizeof q->maps_name, "the memory maps of process %d of %s", q->pid, q->where);
+    else
+        memintro__qemu_fmt(q->maps_name, sizeof q->maps_name, "/proc/%d/maps", q->pid);
     q->writable = o->write != 0;
     memintro__qemu_str(q->name, sizeof q->name, cmd->vm.name);
     memintro__qemu_str(q->machine, sizeof q->machine, cmd->vm.machine[0] ? cmd->vm.machine : "pc (default)");
     memintro__qemu_str(q->binary, sizeof q->binary, cmd->vm.binary);
-    if (memintro__qemu_stat(q->pid, &st_c, &fl, &q->starttime) != 0) {
+    if (q->nested) {
+        if (memintro__qemu_exited(q)) {
+            st = MEMINTRO_E_GONE;
+            goto fail;
+        }
+        if (o->qmp && o->qmp[0]) {
+            MEMINTRO__QEMU_FMT(q->error, "qmp=%.64s: QEMU process %d runs in %s, whose QMP sockets are out of reach",
+                               o->qmp, q->pid, q->where);
+            st = MEMINTRO_E_INVALID;
+            goto fail;
+        }
+        if (o->map == MEMINTRO_QEMU_LAYOUT_QMP) {
+            MEMINTRO__QEMU_FMT(q->error, "map=qmp: QEMU process %d runs in %s, whose QMP sockets are out of reach",
+                               q->pid, q->where);
+            st = MEMINTRO_E_UNSUPPORTED;
+            goto fail;
+        }
+    } else if (memintro__qemu_stat(q->pid, &st_c, &fl, &q->starttime) != 0) {
         MEMINTRO__QEMU_FMT(q->error, "QEMU process %d exited", q->pid);
         st = MEMINTRO_E_GONE;
         goto fail;
     }
 #ifdef SYS_pidfd_open
-    q->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)q->pid, 0);
-    if (q->pidfd < 0) q->pidfd = -1;
-    else fcntl(q->pidfd, F_SETFD, FD_CLOEXEC);
+    if (!q->nested) {
+        q->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)q->pid, 0);
+        if (q->pidfd < 0) q->pidfd = -1;
+        else fcntl(q->pidfd, F_SETFD, FD_CLOEXEC);
+    }
 #endif
     q->check_ns = o->check_us < 0 ? 0 : (uint64_t)(o->check_us ? o->check_us : MEMINTRO_QEMU_CHECK_US) * 1000ull;
     timeout = o->qmp_timeout_ms > 0 ? o->qmp_timeout_ms : MEMINTRO_QEMU_QMP_TIMEOUT_MS;
     q->qmp_timeout_ms = timeout;
     /* the QMP address memintro_qemu_hmp and the VM control calls use (map=qmp and auto
        replace it with the one that answered) */
-    memintro__qemu_str(q->qmp, sizeof q->qmp, o->qmp && o->qmp[0] ? o->qmp : cmd->nqmp ? cmd->qmp[0] : "");
+    memintro__qemu_str(q->qmp, sizeof q->qmp, q->nested ? "" : o->qmp && o->qmp[0] ? o->qmp : cmd->nqmp ? cmd->qmp[0] : "");
 
     /* the layout: QMP first (unless map=table), tables otherwise */
     why[0] = 0;
-    if (o->map != MEMINTRO_QEMU_LAYOUT_TABLE) {
+    if (q->nested && o->map != MEMINTRO_QEMU_LAYOUT_TABLE)
+        memintro__qemu_fmt(why, sizeof why, "a QEMU in %s: its QMP sockets are out of reach", q->where);
+    if (o->map != MEMINTRO_QEMU_LAYOUT_TABLE && !q->nested) {
         size_t naddr = o->qmp && o->qmp[0] ? 1 : cmd->nqmp;
         st = MEMINTRO_E_UNSUPPORTED;
         if (!naddr)
@@ -2969,6 +3167,8 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
         }
     }
     mc.chk = NULL;
+    if (q->nested && why[0]) memintro__qemu_cat(q->warning, sizeof q->warning, "%s; layout inferred from the machine "
+                                                "type and RAM size", why);
     if (q->layout != MEMINTRO_QEMU_LAYOUT_QMP) {
         q->layout = MEMINTRO_QEMU_LAYOUT_TABLE;
         st = memintro__qemu_layout_table(q, cmd, &mc);
@@ -2991,12 +3191,13 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
     if (st != MEMINTRO_OK) goto fail;
     q->nregions = mc.n;
     if (!q->nregions) {
-        MEMINTRO__QEMU_FMT(q->error, "no guest RAM of QEMU process %d is mapped (%s)", q->pid, q->warning);
+        MEMINTRO__QEMU_FMT(q->error, "no guest RAM of QEMU process %d is mapped in %s (%s)", q->pid, q->maps_name,
+                           q->warning);
         st = MEMINTRO_E_NOTFOUND;
         goto fail;
     }
     memintro__qemu_sort_regions(q->regions, q->nregions);
-    if (!o->no_zero_copy) memintro__qemu_zero_copy(q, mc.chk);
+    if (!o->no_zero_copy && !q->nested) memintro__qemu_zero_copy(q, mc.chk);
     memintro__qemu_free(&q->al, mc.chk);
     mc.chk = NULL;
 
@@ -3006,7 +3207,8 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
     q->iov = memintro__qemu_alloc(&q->al, 2 * MEMINTRO__QEMU_IOV * sizeof(struct iovec));
     q->zc_storage = (memintro_range *)memintro__qemu_alloc(&q->al, q->nregions * sizeof *q->zc_storage);
     q->zc_direct = (unsigned char *)memintro__qemu_alloc(&q->al, q->nregions);
-    if (!q->map_storage || !q->pieces || !q->iov || !q->zc_storage || !q->zc_direct) {
+    if (q->nested) q->subops = (memintro_op *)memintro__qemu_alloc(&q->al, MEMINTRO__QEMU_PIECES * sizeof *q->subops);
+    if (!q->map_storage || !q->pieces || !q->iov || !q->zc_storage || !q->zc_direct || (q->nested && !q->subops)) {
         MEMINTRO__QEMU_FMT(q->error, "out of memory");
         st = MEMINTRO_E_NOSPACE;
         goto fail;
@@ -3031,6 +3233,9 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
                            q->warning[0] ? "; " : "");
     q->phys.direct = memintro__qemu_direct;
     q->opened = 1;
+    q->proc.cmdline = q->proc.maps = NULL; /* read during open only */
+    q->proc.cmdline_len = q->proc.maps_len = 0;
+    q->proc.where = q->where;
     memintro__qemu_free(&q->al, cmd);
     cmd = NULL;
 
@@ -3370,6 +3575,11 @@ static memintro_status memintro__qemu_session(memintro_qemu *q, const char *qmp,
     if (!q || !q->opened) {
         if (q) MEMINTRO__QEMU_FMT(q->error, "%s: the VM is not open", what);
         return MEMINTRO_E_INVALID;
+    }
+    if (q->nested) {
+        MEMINTRO__QEMU_FMT(q->error, "%s: QEMU process %d runs in %s, whose QMP sockets are out of reach", what, q->pid,
+                           q->where);
+        return MEMINTRO_E_UNSUPPORTED;
     }
     if (!qmp || !qmp[0]) qmp = q->qmp;
     if (!qmp[0]) {

@@ -259,6 +259,11 @@ typedef struct memintro_target_options {
     memintro_target_metrics_fn metrics_fn; /* ",metrics=on": called at close; NULL: the line
                                               goes to stderr */
     void *metrics_user;
+    const memintro_qemu_process *qemu_process; /* the qemu connector opens the VM of this
+                                              process (not a host one: nesting, see
+                                              memintro_os_target_open); its release is
+                                              called whatever happens; other connectors
+                                              refuse it (E_INVALID) */
 } memintro_target_options;
 
 /* ---- connectors and the registry ---- */
@@ -572,6 +577,7 @@ struct memintro__target_state {
     memintro_qemu_options qo;
     char *qspec;                       /* qo's strings point into it */
     int qemu_open;
+    int process_taken;          /* options.qemu_process went to memintro_qemu_open */
     /* kind DUMP / RAW */
     memintro_coredump d;
     memintro_coredump_options dopt;
@@ -1028,6 +1034,8 @@ static memintro_status memintro__tg_open_qemu(memintro_target *t, const memintro
     }
     if (o->qmp_timeout_ms) st->qo.qmp_timeout_ms = o->qmp_timeout_ms;
     if (st->al.alloc) st->qo.allocator = st->al;
+    st->qo.process = o->qemu_process;
+    st->process_taken = 1; /* memintro_qemu_open releases it from here on */
     s = memintro_qemu_open(&st->q, &st->qo);
     if (s != MEMINTRO_OK) {
         memintro__tg_fail(t, s, "%s", memintro_qemu_error(&st->q)[0] ? memintro_qemu_error(&st->q)
@@ -1048,8 +1056,9 @@ static memintro_status memintro__tg_open_qemu(memintro_target *t, const memintro
     t->vm_name = in.name;
     t->machine = in.machine;
     t->qmp = in.qmp;
-    memintro__tg_set(t->description, sizeof t->description, "QEMU process %d \"%s\": machine %s, guest RAM %s, %s", in.pid,
-             in.name, in.machine, memintro__tg_human(in.ram_size, h, sizeof h), in.writable ? "read-write" : "read-only");
+    memintro__tg_set(t->description, sizeof t->description, "QEMU process %d \"%s\"%s%s: machine %s, guest RAM %s, %s",
+                     in.pid, in.name, st->q.nested ? " in " : "", st->q.nested ? st->q.where : "", in.machine,
+                     memintro__tg_human(in.ram_size, h, sizeof h), in.writable ? "read-write" : "read-only");
     src = in.source;
     if (in.layout == MEMINTRO_QEMU_LAYOUT_QMP) {
         t->layout = MEMINTRO_TARGET_LAYOUT_QMP;
@@ -1062,6 +1071,7 @@ static memintro_status memintro__tg_open_qemu(memintro_target *t, const memintro
     }
     memintro__tg_oneline(t->layout_text);
     memintro__tg_fact(t, "pid", "%d", in.pid);
+    if (st->q.nested) memintro__tg_fact(t, "runs in", "%s", st->q.where);
     memintro__tg_fact(t, "name", "%s", in.name[0] ? in.name : "(none)");
     memintro__tg_fact(t, "machine", "%s", in.machine);
     memintro__tg_fact(t, "qmp", "%s", in.qmp[0] ? in.qmp : "(none)");
@@ -1071,7 +1081,8 @@ static memintro_status memintro__tg_open_qemu(memintro_target *t, const memintro
     }
     memintro__tg_fact(t, "access", "%s", in.writable ? "read-write (write)" : "read-only");
     memintro__tg_fact(t, "reads", "%s",
-                      in.zero_copy_regions == in.count ? "zero-copy from a shared mapping of guest RAM"
+                      st->q.nested                     ? "batches through the process's address space"
+                      : in.zero_copy_regions == in.count ? "zero-copy from a shared mapping of guest RAM"
                       : in.zero_copy_regions           ? "zero-copy where RAM is shared, process_vm_readv elsewhere"
                                                        : "process_vm_readv, batched");
     for (i = 0; i < in.count; i++) {
@@ -1901,8 +1912,8 @@ MEMINTRO__TGDEF const char *memintro_target_layout_name(memintro_target_layout l
     }
 }
 
-MEMINTRO__TGDEF memintro_status memintro_target_open(memintro_target *t, const char *spec,
-                                                  const memintro_target_options *o)
+static memintro_status memintro__tg_open(memintro_target *t, const char *spec, const memintro_target_options *o,
+                                         int *taken)
 {
     memintro_target_options def;
     memintro__tg_state *st;
@@ -1934,6 +1945,11 @@ MEMINTRO__TGDEF memintro_status memintro_target_open(memintro_target *t, const c
         memcpy(name, spec, nlen);
         name[nlen] = 0;
         c = memintro_target_connector_find(name);
+    }
+    if (c && o->qemu_process && strcmp(c->name, "qemu")) {
+        t->bad_spec = 1;
+        return memintro__tg_fail(t, MEMINTRO_E_INVALID, "%s: only the qemu connector opens a process's VM (nesting)",
+                                 c->name);
     }
     if (!c) {
         char known[512] = "";
@@ -1990,16 +2006,27 @@ failed:
     if (s != MEMINTRO_OK) {
         char keep[sizeof t->error];
         int bad = t->bad_spec;
+        *taken = st->process_taken;
         memcpy(keep, t->error, sizeof keep);
         memintro_target_close(t);
         memcpy(t->error, keep, sizeof keep);
         t->bad_spec = bad;
         return s;
     }
+    *taken = st->process_taken;
     t->writable = t->phys->write != 0;
     memintro__tg_sync(t);
     t->error[0] = 0;
     return MEMINTRO_OK;
+}
+
+MEMINTRO__TGDEF memintro_status memintro_target_open(memintro_target *t, const char *spec,
+                                                  const memintro_target_options *o)
+{
+    int taken = 0;
+    memintro_status s = memintro__tg_open(t, spec, o, &taken);
+    if (o && o->qemu_process && !taken && o->qemu_process->release) o->qemu_process->release(o->qemu_process->user);
+    return s;
 }
 
 MEMINTRO__TGDEF void memintro_target_close(memintro_target *t)

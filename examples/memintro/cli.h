@@ -124,8 +124,13 @@ void cli_outfile_abort(cli_outfile *f);
 /* The target: memintro_target.h's object. */
 typedef memintro_target cli_target;
 
+#define CLI_NEST_MAX 4 /* targets below the one the commands read: -c A --os L -c B ... */
+
 typedef struct cli_opts {
-    const char *connect; /* -c */
+    const char *connect; /* -c (the last one) */
+    const char *outer[CLI_NEST_MAX];            /* the -c before it, outermost first */
+    const struct cli_os *outer_os[CLI_NEST_MAX]; /* the --os after each of them */
+    int nouter, os_given;                       /* os_given: --os since the last -c */
     const char *arch_name;
     memintro_arch arch;
     uint64_t dtb, ttbr1;
@@ -142,6 +147,10 @@ typedef struct cli_ctx {
     cli_out out; /* stdout, text or JSON */
     cli_target t;
     int target_open;
+    /* nesting (target.c): the targets and OS layers the last -c runs inside */
+    memintro_target outer_t[CLI_NEST_MAX];
+    struct memintro_os *outer_os;               /* CLI_NEST_MAX of them */
+    int nouter_open;
     memintro_virt v;
     int virt_ready;
     memintro_tlb tlb;

@@ -175,7 +175,11 @@ static void cli_usage(FILE *f)
                "\nGuest OS:\n"
                "  --os auto|win32|linux|none  the OS layer (default auto: the first whose kernel\n"
                "                              is found, else none); a named layer that is not\n"
-               "                              found is an error\n"
+               "                              found is an error; memintro os lists every layer\n"
+               "\nA target inside a target (a QEMU running in a Linux guest):\n"
+               "  -c qemu:name=OUTER --os linux -c qemu:name=INNER\n"
+               "                              the second -c opens a VM among the processes of\n"
+               "                              the first one's guest; commands read the last\n"
                "\nOutput:\n"
                "  --json                      machine-readable output (JSON)\n"
                "  -h, --help                  this text\n"
@@ -242,12 +246,28 @@ static int cli_global(cli_opts *o, int argc, char **argv, int *i)
     }
     if ((m = cli_opt(argc, argv, i, "-c", &val)) || (m = cli_opt(argc, argv, i, "--connect", &val))) {
         if (m < 0) return -CLI_USAGE;
+        if (o->connect) { /* nesting: the earlier target and its --os hold this one */
+            if (!o->os_given) {
+                cli_error(CLI_USAGE, "-c %s after -c %s: name the OS the inner target runs in between them (-c %s "
+                                     "--os linux -c %s)", val, o->connect, o->connect, val);
+                return -CLI_USAGE;
+            }
+            if (o->nouter == CLI_NEST_MAX) {
+                cli_error(CLI_USAGE, "at most %d targets inside each other", CLI_NEST_MAX + 1);
+                return -CLI_USAGE;
+            }
+            o->outer[o->nouter] = o->connect;
+            o->outer_os[o->nouter++] = o->os;
+            o->os = 0;
+        }
         o->connect = val;
+        o->os_given = 0;
         return 1;
     }
     if ((m = cli_opt(argc, argv, i, "--os", &val))) {
         if (m < 0) return -CLI_USAGE;
         if (cli_os_parse(val, &o->os) != CLI_OK) return -CLI_USAGE;
+        o->os_given = 1;
         return 1;
     }
     if ((m = cli_opt(argc, argv, i, "--arch", &val))) {

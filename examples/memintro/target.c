@@ -5,20 +5,60 @@
    memory map, description, ranges, facts, CPU state, paging). The CLI knows no connector
    of its own. */
 #include "cli.h"
+#include "os.h"
+
+/* Opens the targets the last -c runs inside, outermost first, each with its --os.
+   Returns CLI_OK or an exit status (error printed). */
+static int cli_outer_open(cli_ctx *c)
+{
+    memintro_target_options to;
+    char msg[1024];
+    int i;
+    memset(&to, 0, sizeof to);
+    if (!c->outer_os && !(c->outer_os = (memintro_os *)calloc(CLI_NEST_MAX, sizeof *c->outer_os)))
+        return cli_error(CLI_FAIL, "out of memory");
+    for (i = c->nouter_open; i < c->o.nouter; i++) {
+        const char *spec = c->o.outer[i];
+        const char *osname = c->o.outer_os[i] ? c->o.outer_os[i]->name : "auto";
+        memintro_status s = i ? memintro_os_target_open(&c->outer_t[i], &c->outer_os[i - 1], spec, &to)
+                              : memintro_target_open(&c->outer_t[i], spec, &to);
+        if (s != MEMINTRO_OK) {
+            int bad = c->outer_t[i].bad_spec;
+            cli_oneline(memintro_target_error(&c->outer_t[i]), msg, sizeof msg);
+            memintro_target_close(&c->outer_t[i]);
+            return cli_error(bad ? CLI_USAGE : CLI_FAIL, "-c %s: %s", spec, msg);
+        }
+        memintro_target_load_cpus(&c->outer_t[i]); /* a live VM's registers: where its kernel is */
+        s = memintro_os_open(&c->outer_os[i], &c->outer_t[i], osname, NULL);
+        if (s != MEMINTRO_OK) {
+            cli_oneline(memintro_os_error(&c->outer_os[i]), msg, sizeof msg);
+            memintro_os_close(&c->outer_os[i]);
+            memintro_target_close(&c->outer_t[i]);
+            return cli_error(CLI_FAIL, "-c %s --os %s: %s", spec, osname, msg);
+        }
+        c->nouter_open = i + 1;
+    }
+    return CLI_OK;
+}
 
 /* Opens the target named by -c (once). Returns CLI_OK or an exit status (error printed). */
 int cli_target_get(cli_ctx *c, cli_target **out)
 {
     memintro_target_options to;
+    memintro_status s;
     char msg[1024];
+    int rc;
     if (c->target_open) {
         *out = &c->t;
         return CLI_OK;
     }
     if (!c->o.connect)
         return cli_error(CLI_USAGE, "no target: choose one with -c (e.g. -c qemu:name=VM, -c dump:PATH, -c raw:PATH)");
+    if ((rc = cli_outer_open(c)) != CLI_OK) return rc;
     memset(&to, 0, sizeof to);
-    if (memintro_target_open(&c->t, c->o.connect, &to) != MEMINTRO_OK) {
+    s = c->nouter_open ? memintro_os_target_open(&c->t, &c->outer_os[c->nouter_open - 1], c->o.connect, &to)
+                       : memintro_target_open(&c->t, c->o.connect, &to);
+    if (s != MEMINTRO_OK) {
         int bad = c->t.bad_spec;
         cli_oneline(memintro_target_error(&c->t), msg, sizeof msg);
         memintro_target_close(&c->t);
@@ -120,6 +160,13 @@ int cli_virt_get(cli_ctx *c, memintro_virt **out)
 void cli_target_release(cli_ctx *c)
 {
     if (c->target_open) memintro_target_close(&c->t);
+    while (c->nouter_open > 0) { /* innermost first: each one reads through the one outside it */
+        c->nouter_open--;
+        memintro_os_close(&c->outer_os[c->nouter_open]);
+        memintro_target_close(&c->outer_t[c->nouter_open]);
+    }
+    free(c->outer_os);
+    c->outer_os = 0;
     free(c->scratch);
     free(c->tlb_entries);
     c->target_open = 0;
