@@ -1,10 +1,12 @@
 #!/bin/sh
 # tests/guest/boot.sh --dir RUNDIR [--machine q35|pc[,opts]] [--mem 512M]
 #     [--extra "QEMU ARGS"] [--no-qmp] [--name NAME] [--guest GUESTDIR]
-#     [--kernel FLAVOUR] [--append "KERNEL WORDS"] [--gdb]
+#     [--kernel FLAVOUR] [--append "KERNEL WORDS"] [--gdb] [--nested]
 # --kernel picks the Debian kernel flavour (cloud, amd64, rt; see build.sh) and,
 # without --guest, its own GUESTDIR (build/guest, build/guest-amd64, ...);
 # --append adds words to the kernel command line (e.g. nokaslr, mi_tick=100).
+# --nested boots the nested image (build.sh --nested; GUESTDIR build/guest-nested, or
+# build/guest-SHORT-nested with --kernel), whose /init starts a paused inner QEMU.
 # --gdb adds QEMU's gdbstub on RUNDIR/gdb.sock (-gdb unix:RUNDIR/gdb.sock,server=on,wait=off).
 # Boots the test guest (built first by build.sh; cached) under TCG in the
 # background (qemu -daemonize), waits up to BOOT_TIMEOUT (120) seconds for
@@ -15,7 +17,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-dir= machine=q35 mem=512M extra= qmp=1 name=memintro-test guest= kernel= append= gdb=
+dir= machine=q35 mem=512M extra= qmp=1 name=memintro-test guest= kernel= append= gdb= nested=
 while [ $# -gt 0 ]; do
     case $1 in
         --dir) dir=$2; shift ;;
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
         --kernel) kernel=$2; shift ;;
         --append) append=$2; shift ;;
         --gdb) gdb=1 ;;
-        *) echo "usage: $0 --dir RUNDIR [--machine M] [--mem SIZE] [--extra ARGS] [--no-qmp] [--name NAME] [--guest DIR] [--kernel FLAVOUR] [--append WORDS] [--gdb]" >&2
+        --nested) nested=1 ;;
+        *) echo "usage: $0 --dir RUNDIR [--machine M] [--mem SIZE] [--extra ARGS] [--no-qmp] [--name NAME] [--guest DIR] [--kernel FLAVOUR] [--append WORDS] [--gdb] [--nested]" >&2
            exit 2 ;;
     esac
     shift
@@ -45,12 +48,9 @@ if [ -z "$guest" ]; then
     short=${kernel#linux-image-}
     short=${short%-amd64}
     case $short in ''|cloud) guest=$root/build/guest ;; generic) guest=$root/build/guest-amd64 ;; *) guest=$root/build/guest-$short ;; esac
+    [ -n "$nested" ] && guest=$guest-nested
 fi
-if [ -n "$kernel" ]; then
-    "$here/build.sh" --kernel "$kernel" "$guest" >&2
-else
-    "$here/build.sh" "$guest" >&2
-fi
+"$here/build.sh" ${kernel:+--kernel "$kernel"} ${nested:+--nested} "$guest" >&2
 "$root/tests/deps.sh" qemu-system-x86 >&2
 rm -f "$dir/serial.log" "$dir/qemu.pid" "$dir/qemu.err" "$dir/qmp.sock" "$dir/qmp-test.sock" "$dir/gdb.sock"
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/guest/build.sh [--kernel FLAVOUR] [OUTDIR]: build the memintro test guest from
+# tests/guest/build.sh [--kernel FLAVOUR] [--nested] [OUTDIR]: build the memintro test guest from
 # Debian packages alone: a Debian kernel (vmlinuz taken from the .deb with
 # apt-get download + dpkg-deb, the host's /boot is not touched) and an
 # initramfs with busybox-static, tests/guest/init, mi-marker (marker.c) and
@@ -17,14 +17,25 @@
 # OUTDIR/cache/FLAVOUR/ (delete that to pick up a newer kernel). A kernel
 # whose config lacks what the tests need (KALLSYMS_ALL, DEBUG_INFO_BTF, ...)
 # is refused.
+# --nested builds the nested image (OUTDIR default build/guest-nested, or
+# build/guest-SHORT-nested for the other flavours): the same kernel and initramfs plus
+# the host's /usr/bin/qemu-system-x86_64 with every library ldd lists and the
+# dynamic loader (at the same paths), its TCG module and the firmware it opens for
+# -machine pc -nodefaults (bios-256k.bin, kvmvapic.bin), the 4096-byte /BLOB and
+# /etc/mi-nested.sh (nested.sh), which makes /init start the paused inner QEMU.
+# It is packed as an uncompressed cpio (unpacking gzip under TCG is slow).
+# OUTDIR/nested ("qemu-system-x86 VERSION") marks it; an OUTDIR given without
+# --nested stays nested if it was.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 flavour=${MEMINTRO_GUEST_KERNEL:-}
+nested=
 while [ $# -gt 0 ]; do
     case $1 in
         --kernel) flavour=$2; shift 2 ;;
-        -*) echo "usage: $0 [--kernel cloud|amd64|rt|linux-image-...] [OUTDIR]" >&2; exit 2 ;;
+        --nested) nested=1; shift ;;
+        -*) echo "usage: $0 [--kernel cloud|amd64|rt|linux-image-...] [--nested] [OUTDIR]" >&2; exit 2 ;;
         *) break ;;
     esac
 done
@@ -37,11 +48,13 @@ if [ -n "${1:-}" ]; then
     out=$1
     mkdir -p "$out"
     [ -n "$flavour" ] || flavour=$(cat "$out/kernel-flavour" 2>/dev/null || echo linux-image-cloud-amd64)
+    [ -f "$out/nested" ] && nested=1
 else
     flavour=${flavour:-linux-image-cloud-amd64}
     short=${flavour#linux-image-}
     short=${short%-amd64}
     case $short in cloud) out=$root/build/guest ;; *) out=$root/build/guest-$short ;; esac
+    [ -n "$nested" ] && out=$out-nested
     mkdir -p "$out"
 fi
 out=$(cd "$out" && pwd)
@@ -52,10 +65,28 @@ log() { echo "guest/build: $*" >&2; }
 exec 9>"$out/.lock"
 flock 9
 
+# The nested image's extra files from the host: QEMU, what ldd lists (libraries and
+# the dynamic loader), and what strace shows QEMU opening for -machine pc -nodefaults
+# -vga none -accel tcg: its TCG module (qemu-system-common) and the firmware
+# /usr/share/seabios/bios-256k.bin and /usr/share/qemu/kvmvapic.bin.
+qemu_bin=/usr/bin/qemu-system-x86_64
+qemu_tcg=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+nested_files() {
+    { echo "$qemu_bin"; echo "$qemu_tcg"
+      for f in "$qemu_bin" "$qemu_tcg"; do ldd "$f" 2>/dev/null; done |
+          awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+      echo /usr/share/seabios/bios-256k.bin
+      echo /usr/share/qemu/kvmvapic.bin; } | LC_ALL=C sort -u
+}
 inputs_key() {
     { cat "$here/build.sh" "$here/init" "$here/marker.c"; echo "$flavour"
       dpkg-query -W -f='${Package} ${Version}\n' busybox-static libc6-dev gcc 2>/dev/null
-      ls "$cache" 2>/dev/null; } | sha256sum | cut -d' ' -f1
+      ls "$cache" 2>/dev/null
+      if [ -n "$nested" ]; then
+          echo nested; cat "$here/nested.sh"
+          dpkg-query -W -f='${Package} ${Version}\n' qemu-system-x86 qemu-system-common qemu-system-data seabios 2>/dev/null
+          nested_files | xargs stat -L -c '%n %s %Y' 2>/dev/null
+      fi; } | sha256sum | cut -d' ' -f1
 }
 if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$(inputs_key)" ] &&
    [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] && [ -f "$out/kernel-version" ]; then
@@ -116,7 +147,25 @@ cp "$here/init" "$st/init"
 chmod 755 "$st/init"
 cp "$(find "$kx" -name qemu_fw_cfg.ko)" "$st/lib/modules/qemu_fw_cfg.ko"
 [ "$(id -u)" = 0 ] && mknod -m 600 "$st/dev/console" c 5 1
-(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 > "$out/initrd.img.tmp"
+pack=gzip\ -6
+if [ -n "$nested" ]; then
+    # QEMU and its libraries as regular files at the paths ldd shows (cp -L).
+    ! ldd "$qemu_bin" "$qemu_tcg" | grep 'not found' >&2 || { log "QEMU: libraries missing"; exit 1; }
+    for f in $(nested_files); do
+        mkdir -p "$st${f%/*}"
+        cp -L "$f" "$st$f"
+    done
+    # /BLOB: "MEMINTRO-NESTED-BLOB" (20 bytes), then byte i & 0xff at offset i up to 4095.
+    b= i=0
+    while [ $i -lt 256 ]; do b="$b\\$(printf %03o $i)"; i=$((i + 1)); done
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do printf "$b"; done > "$st/BLOB"
+    printf MEMINTRO-NESTED-BLOB | dd of="$st/BLOB" conv=notrunc status=none
+    [ "$(stat -c %s "$st/BLOB")" = 4096 ] || { log "BLOB is not 4096 bytes"; exit 1; }
+    mkdir -p "$st/etc"
+    cp "$here/nested.sh" "$st/etc/mi-nested.sh"
+    pack=cat
+fi
+(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | $pack > "$out/initrd.img.tmp"
 
 cp "$kx/boot/vmlinuz-$kver" "$out/vmlinuz.tmp"
 cp "$kx/boot/config-$kver" "$out/kernel-config"
@@ -124,8 +173,13 @@ dpkg-deb -f "$deb" Package Version | awk '{printf "%s%s", (NR > 1 ? " " : ""), $
     > "$out/kernel-package"
 echo "$kver" > "$out/kernel-version"
 echo "$flavour" > "$out/kernel-flavour"
+if [ -n "$nested" ]; then
+    dpkg-query -W -f='${Package} ${Version}\n' qemu-system-x86 > "$out/nested"
+else
+    rm -f "$out/nested"
+fi
 mv "$out/initrd.img.tmp" "$out/initrd.img"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
 rm -rf "$st" "$kx"
 inputs_key > "$out/.stamp"
-log "built $out (kernel $kver)"
+log "built $out (kernel $kver${nested:+, nested: $(cat "$out/nested"), initrd $(stat -c %s "$out/initrd.img") bytes})"
