@@ -3250,7 +3250,9 @@ MEMINTRO__QDEF memintro_status memintro_qemu_open(memintro_qemu *q, const memint
         }
         if (r) {
             st = memintro_phys_read1(&q->phys, r->start, &b, 1);
-            if (st != MEMINTRO_OK) {
+            /* a nested QEMU's page it never touched is not in its page tables: the
+               process is readable all the same */
+            if (st != MEMINTRO_OK && !(q->nested && st == MEMINTRO_E_UNMAPPED)) {
                 char keep[MEMINTRO_QEMU_MSG_MAX];
                 memintro__qemu_str(keep, sizeof keep, q->error);
                 memintro_qemu_close(q);
