@@ -25,7 +25,7 @@ PLUGIN_SO       = $(patsubst %,$(B)/plugins/%.so,$(PLUGIN_NAMES))
 PLUGIN_TEST_SO  = $(patsubst %,$(B)/plugins-test/%.so,aarch64 abi2 nosym file2 raw toy2 undef sysv)
 
 EXAMPLES   += $(PLUGIN_SO)
-TEST_PKGS  += gcc-aarch64-linux-gnu binutils jq
+TEST_PKGS  += gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils jq
 TEST_EXTRA += $(PLUGIN_TEST_SO) $(B)/memintro $(B)/memintro-san
 
 $(B)/plugins/%.so: examples/plugins/%.c $(HEADERS)
@@ -34,7 +34,7 @@ $(B)/plugins/%.so: examples/plugins/%.c $(HEADERS)
 
 $(B)/plugins-test/aarch64.so: examples/plugins/file.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	@command -v $(PLUGIN_CROSS) >/dev/null || { echo "mk/plugins.mk: $(PLUGIN_CROSS) is missing (make test-deps installs gcc-aarch64-linux-gnu)" >&2; exit 1; }
+	@command -v $(PLUGIN_CROSS) >/dev/null || { echo "mk/plugins.mk: $(PLUGIN_CROSS) is missing (make test-deps installs gcc-aarch64-linux-gnu and libc6-dev-arm64-cross)" >&2; exit 1; }
 	$(PLUGIN_CROSS) $(STD) $(WARN) -O2 -shared -fPIC -fvisibility=hidden -I. -o $@ $<
 
 $(B)/plugins-test/abi2.so: examples/plugins/file.c $(HEADERS)

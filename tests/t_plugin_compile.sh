@@ -45,7 +45,7 @@ if command -v aarch64-linux-gnu-gcc >/dev/null; then
     build "aarch64-linux-gnu-gcc -std=c99 -c tests/test_plugin.c" \
         aarch64-linux-gnu-gcc -std=c99 $W0 -O2 -c -o "$out/test-aarch64.o" tests/test_plugin.c
 else
-    echo "not ok - plugin compile: aarch64-linux-gnu-gcc missing (make test-deps installs gcc-aarch64-linux-gnu)"
+    echo "not ok - plugin compile: aarch64-linux-gnu-gcc missing (make test-deps installs gcc-aarch64-linux-gnu and libc6-dev-arm64-cross)"
 fi
 # the C++ plugin: its descriptor is exported under its C name, and the loader takes it
 for so in "$out"/cxx-plugins/*.so; do
