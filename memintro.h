@@ -1140,6 +1140,7 @@ MEMINTRO__INLINE memintro_status memintro__buffer_rw(memintro_phys *self, memint
             op->status = MEMINTRO_OK;
             if (len == 8) {
                 host[n8] = data + r->offset + off;
+                MEMINTRO_PREFETCH(host[n8]); /* its miss overlaps the lookups that follow */
                 buf[n8++] = (uint8_t *)op->buf;
             } else {
                 host[MEMINTRO__CHUNK - 1 - no] = data + r->offset + off;
@@ -2806,6 +2807,27 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
         /* the large page the previous piece of this op hit: later pieces inside it need
            no TLB lookup (a 1 MiB read in a 2 MiB page is one lookup, not 256) */
         uint64_t big_va = 0, big_pa = 0, big_mask = 0;
+        if (direct && t && op->len - 1 < 16 && (op->addr & gmask) + op->len - 1 <= gmask) {
+            /* the usual guest read, a small field inside one page: a TLB hit in host memory
+               of the range looked up last becomes a pair at once */
+            const uint64_t vp = op->addr >> shift;
+            const unsigned half = (unsigned)(op->addr >> 63);
+            const memintro_tlb_entry *e = &t->entries[(size_t)(vp + mix[half]) & t->mask];
+            if (e->tag == (vp | tag[half]) && !(e->val & MEMINTRO__TLB_UNMAPPED)) {
+                const uint64_t pa = (e->val & MEMINTRO__TLB_FRAME) + (op->addr & gmask);
+                if (pa - hlo < hlen && hlen - (pa - hlo) >= op->len) {
+                    hits++;
+                    op->status = MEMINTRO_OK;
+                    op->missing = 0;
+                    src[np] = hbase + (pa - hlo);
+                    MEMINTRO_PREFETCH(src[np]);
+                    dst[np] = buf;
+                    plen[np++] = (uint8_t)op->len;
+                    if (np == MEMINTRO__PAIRS) np = memintro__copy_pairs(dst, src, plen, np);
+                    continue;
+                }
+            }
+        }
         memintro_op *prev = 0; /* this op's last data operation, while it can grow */
         op->status = MEMINTRO_OK;
         op->missing = 0;
@@ -2849,6 +2871,7 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
                 }
                 if (hbase && pa - hlo < hlen && hlen - (pa - hlo) >= len) {
                     src[np] = hbase + (pa - hlo);
+                    MEMINTRO_PREFETCH(src[np]); /* its miss overlaps the lookups that follow */
                     dst[np] = buf + off;
                     plen[np++] = (uint8_t)len;
                     if (np == MEMINTRO__PAIRS) np = memintro__copy_pairs(dst, src, plen, np);

@@ -875,6 +875,28 @@ static void test_virt_rw(void)
         memintro_virt_read(&v, many, 3000);
         for (i = 0; i < 3000; i++) good &= read_op_ok(&many[i]);
         CHECK(good, "3000 random reads in one batch with 5 pages per round");
+        /* the same with a TLB, twice: the second batch's small reads are TLB hits copied
+           straight from the buffer's memory (unmapped pages and holes among them) */
+        {
+            static memintro_tlb_entry te[64];
+            memintro_tlb tlb;
+            int pass;
+            memintro_tlb_init(&tlb, te, 64);
+            memintro_virt_set_tlb(&v, &tlb);
+            for (pass = 0; pass < 2; pass++) {
+                good = 1;
+                for (i = 0; i < 3000; i++) {
+                    memset(mb[i], 0xa5, sizeof mb[i]);
+                    many[i].status = MEMINTRO_E_GONE;
+                    many[i].missing = 777;
+                }
+                memintro_virt_read(&v, many, 3000);
+                for (i = 0; i < 3000; i++) good &= read_op_ok(&many[i]) && (many[i].len == 16 || mb[i][many[i].len] == 0xa5);
+                CHECK(good, "3000 random reads in one batch with a TLB (%s)", pass ? "warm" : "cold");
+            }
+            CHECK(tlb.hits > 0, "the warm batch hit the TLB (%llu hits)", (unsigned long long)tlb.hits);
+            memintro_virt_set_tlb(&v, 0);
+        }
     }
     /* virt_read1 */
     {
