@@ -19,8 +19,9 @@
      zc_*      the same on the memfd guest, served from the library's own mapping of the
                memfd; baseline: memcpy out of that same mapping
    Each workload is checked against its baseline's bytes before it is timed. Each figure
-   is the MEDIAN of 5 timed runs, timed in CPU time of the measuring thread (system
-   calls included), so that other load on the machine does not blur the ratios. */
+   is the MEDIAN of 5 timed runs and each ratio the median of 5 pairs of runs measured back
+   to back, timed in CPU time of the measuring thread (system calls included), so that
+   other load on the machine does not blur the ratios. */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -225,28 +226,45 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Median over RUNS of (units per second); a unit is a read (per_bytes 0) or a byte. */
-static double measure(target *t, kind k, size_t n, size_t len, int per_bytes)
+/* One timed run: units per second; a unit is a read (per_bytes 0) or a byte. */
+static double one_run(target *t, kind k, size_t n, size_t len, int per_bytes)
 {
-    double r[RUNS];
-    int run;
-    size_t first = 0;
-    for (run = 0; run < RUNS; run++) {
-        double t0 = now(), el;
-        uint64_t units = 0;
-        do {
-            int rep, reps = n >= 64 ? 1 : 256; /* reading the clock is a system call */
-            for (rep = 0; rep < reps; rep++) {
-                size_t b = batch(t, k, first, n, len, buf);
-                first = (first + n) % NADDR;
-                units += per_bytes ? b : n;
-            }
-            el = now() - t0;
-        } while (el < RUN_SECONDS);
-        r[run] = (double)units / el;
-    }
+    static size_t first = 0;
+    double t0 = now(), el;
+    uint64_t units = 0;
+    do {
+        int rep, reps = n >= 64 ? 1 : 256; /* reading the clock is a system call */
+        for (rep = 0; rep < reps; rep++) {
+            size_t b = batch(t, k, first, n, len, buf);
+            first = (first + n) % NADDR;
+            units += per_bytes ? b : n;
+        }
+        el = now() - t0;
+    } while (el < RUN_SECONDS);
+    return (double)units / el;
+}
+
+static double median(double *r)
+{
     qsort(r, RUNS, sizeof r[0], cmp_d);
     return r[RUNS / 2];
+}
+
+/* The library (on t) against baseline k (on tb), RUNS pairs of runs back to back: the
+   medians of both in *lib and *base, and the median of the pairs' ratios returned (load
+   on the machine changes between pairs, less within one). */
+static double measure(target *t, target *tb, kind k, size_t n, size_t len, int per_bytes, double *lib, double *base)
+{
+    double a[RUNS], b[RUNS], q[RUNS];
+    int run;
+    for (run = 0; run < RUNS; run++) {
+        a[run] = one_run(t, LIB, n, len, per_bytes);
+        b[run] = one_run(tb, k, n, len, per_bytes);
+        q[run] = a[run] / b[run];
+    }
+    *lib = median(a);
+    *base = median(b);
+    return median(q);
 }
 
 /* Checks the library against the baseline on the first batch, after one pass over every
@@ -273,54 +291,49 @@ static void set_offsets(size_t len, size_t align)
 
 static void bench_pvr(target *t)
 {
-    double lib, bare, per;
+    double lib, bare, per, r1, r2;
     set_offsets(8, 1);
     if (verify(t, BARE, BATCH, 8)) exit(1);
-    lib = measure(t, LIB, BATCH, 8, 0);
-    bare = measure(t, BARE, BATCH, 8, 0);
-    per = measure(t, PER_READ, BATCH, 8, 0);
+    r1 = measure(t, t, BARE, BATCH, 8, 0, &lib, &bare);
+    r2 = measure(t, t, PER_READ, BATCH, 8, 0, &lib, &per);
     printf("BENCH qemu_rand8_batch1024 %.2f Mreads/s bare_1024iov=%.2f (%.2fx) one_syscall_per_read=%.2f (%.1fx)\n",
-           lib / 1e6, bare / 1e6, lib / bare, per / 1e6, lib / per);
+           lib / 1e6, bare / 1e6, r1, per / 1e6, r2);
 
     set_offsets(4096, 4096);
     if (verify(t, BARE, BATCH, 4096)) exit(1);
-    lib = measure(t, LIB, BATCH, 4096, 1);
-    bare = measure(t, BARE, BATCH, 4096, 1);
-    printf("BENCH qemu_page4k_batch1024 %.2f GB/s bare_1024iov=%.2f (%.2fx)\n", lib / 1e9, bare / 1e9, lib / bare);
+    r1 = measure(t, t, BARE, BATCH, 4096, 1, &lib, &bare);
+    printf("BENCH qemu_page4k_batch1024 %.2f GB/s bare_1024iov=%.2f (%.2fx)\n", lib / 1e9, bare / 1e9, r1);
 
     set_offsets(1 << 20, 1 << 20);
     if (verify(t, BARE, 1, 1 << 20)) exit(1);
-    lib = measure(t, LIB, 1, 1 << 20, 1);
-    bare = measure(t, BARE, 1, 1 << 20, 1);
-    printf("BENCH qemu_read1m %.2f GB/s bare_1iov=%.2f (%.2fx)\n", lib / 1e9, bare / 1e9, lib / bare);
+    r1 = measure(t, t, BARE, 1, 1 << 20, 1, &lib, &bare);
+    printf("BENCH qemu_read1m %.2f GB/s bare_1iov=%.2f (%.2fx)\n", lib / 1e9, bare / 1e9, r1);
 }
 
 static void bench_zc(target *t, target *viapvr)
 {
-    double lib, mc, pvr;
+    double lib, mc, pvr = 0, r1, r2 = 0, single[RUNS];
+    int run;
     set_offsets(8, 1);
     if (verify(t, MEMCPY, BATCH, 8)) exit(1);
-    lib = measure(t, LIB, BATCH, 8, 0);
-    mc = measure(t, MEMCPY, BATCH, 8, 0);
-    pvr = viapvr ? measure(viapvr, LIB, BATCH, 8, 0) : 0;
+    r1 = measure(t, t, MEMCPY, BATCH, 8, 0, &lib, &mc);
+    if (viapvr) r2 = measure(t, viapvr, LIB, BATCH, 8, 0, &lib, &pvr);
     printf("BENCH qemu_zc_rand8_batch1024 %.2f Mreads/s memcpy_same_mapping=%.2f (%.2fx) process_vm_readv_path=%.2f (%.1fx)\n",
-           lib / 1e6, mc / 1e6, lib / mc, pvr / 1e6, pvr > 0 ? lib / pvr : 0.0);
-    lib = measure(t, LIB, 1, 8, 0);
-    printf("BENCH qemu_zc_rand8_single %.2f Mreads/s (memintro_phys_read1-sized batches of one)\n", lib / 1e6);
+           lib / 1e6, mc / 1e6, r1, pvr / 1e6, r2);
+    for (run = 0; run < RUNS; run++) single[run] = one_run(t, LIB, 1, 8, 0);
+    printf("BENCH qemu_zc_rand8_single %.2f Mreads/s (memintro_phys_read1-sized batches of one)\n", median(single) / 1e6);
 
     set_offsets(4096, 4096);
     if (verify(t, MEMCPY, BATCH, 4096)) exit(1);
-    lib = measure(t, LIB, BATCH, 4096, 1);
-    mc = measure(t, MEMCPY, BATCH, 4096, 1);
-    pvr = viapvr ? measure(viapvr, LIB, BATCH, 4096, 1) : 0;
+    r1 = measure(t, t, MEMCPY, BATCH, 4096, 1, &lib, &mc);
+    if (viapvr) r2 = measure(t, viapvr, LIB, BATCH, 4096, 1, &lib, &pvr);
     printf("BENCH qemu_zc_page4k_batch1024 %.2f GB/s memcpy_same_mapping=%.2f (%.2fx) process_vm_readv_path=%.2f (%.1fx)\n",
-           lib / 1e9, mc / 1e9, lib / mc, pvr / 1e9, pvr > 0 ? lib / pvr : 0.0);
+           lib / 1e9, mc / 1e9, r1, pvr / 1e9, r2);
 
     set_offsets(1 << 20, 1 << 20);
     if (verify(t, MEMCPY, 1, 1 << 20)) exit(1);
-    lib = measure(t, LIB, 1, 1 << 20, 1);
-    mc = measure(t, MEMCPY, 1, 1 << 20, 1);
-    printf("BENCH qemu_zc_read1m %.2f GB/s memcpy_same_mapping=%.2f (%.2fx)\n", lib / 1e9, mc / 1e9, lib / mc);
+    r1 = measure(t, t, MEMCPY, 1, 1 << 20, 1, &lib, &mc);
+    printf("BENCH qemu_zc_read1m %.2f GB/s memcpy_same_mapping=%.2f (%.2fx)\n", lib / 1e9, mc / 1e9, r1);
 }
 
 int main(int argc, char **argv)
