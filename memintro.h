@@ -2714,6 +2714,19 @@ static MEMINTRO__NOINLINE memintro_status memintro__read1_at(memintro_virt *v, u
     return memintro__read1(v, va, buf, len);
 }
 
+/* A TLB hit for memintro__virt_rw: 1 with *pa when t holds a mapped translation of va in
+   the address spaces whose slot offsets and tag bits are mix and tag, else 0. */
+MEMINTRO__INLINE int memintro__tlb_mapped(const memintro_tlb *t, const uint64_t *mix, const uint64_t *tag, unsigned shift,
+                                          uint64_t va, uint64_t *pa)
+{
+    const uint64_t vp = va >> shift;
+    const unsigned h = (unsigned)(va >> 63);
+    const memintro_tlb_entry *e = &t->entries[(size_t)(vp + mix[h]) & t->mask];
+    if (e->tag != (vp | tag[h]) || (e->val & MEMINTRO__TLB_UNMAPPED)) return 0;
+    *pa = (e->val & MEMINTRO__TLB_FRAME) + (va & (((uint64_t)1 << shift) - 1));
+    return 1;
+}
+
 /* Copies n small pieces gathered by memintro__virt_rw; returns 0. */
 #define MEMINTRO__PAIRS 256
 static size_t memintro__copy_pairs(uint8_t *const *dst, const uint8_t *const *src, const uint8_t *len, size_t n)
@@ -2767,13 +2780,9 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
         /* One op inside one page, the usual read of a guest structure: on a TLB hit it
            goes straight to the backend, without the round machinery. */
         memintro_op *op = ops;
-        const uint64_t vp = op->addr >> shift;
-        const unsigned h = (unsigned)(op->addr >> 63);
-        const memintro_tlb_entry *e = &t->entries[(size_t)(vp + mix[h]) & t->mask];
-        if (e->tag == (vp | tag[h]) && !(e->val & MEMINTRO__TLB_UNMAPPED)) {
-            memintro_op d;
+        memintro_op d;
+        if (memintro__tlb_mapped(t, mix, tag, shift, op->addr, &d.addr)) {
             t->hits++;
-            d.addr = (e->val & MEMINTRO__TLB_FRAME) + (op->addr & gmask);
             d.buf = op->buf;
             d.len = op->len;
             d.missing = 0;
@@ -2804,30 +2813,26 @@ static memintro_status memintro__virt_rw(memintro_virt *v, memintro_op *ops, siz
             uint64_t a = ops[i + MEMINTRO__AHEAD].addr;
             MEMINTRO_PREFETCH(&t->entries[(size_t)((a >> shift) + mix[a >> 63]) & t->mask]);
         }
-        /* the large page the previous piece of this op hit: later pieces inside it need
-           no TLB lookup (a 1 MiB read in a 2 MiB page is one lookup, not 256) */
-        uint64_t big_va = 0, big_pa = 0, big_mask = 0;
         if (direct && t && op->len - 1 < 16 && (op->addr & gmask) + op->len - 1 <= gmask) {
             /* the usual guest read, a small field inside one page: a TLB hit in host memory
                of the range looked up last becomes a pair at once */
-            const uint64_t vp = op->addr >> shift;
-            const unsigned half = (unsigned)(op->addr >> 63);
-            const memintro_tlb_entry *e = &t->entries[(size_t)(vp + mix[half]) & t->mask];
-            if (e->tag == (vp | tag[half]) && !(e->val & MEMINTRO__TLB_UNMAPPED)) {
-                const uint64_t pa = (e->val & MEMINTRO__TLB_FRAME) + (op->addr & gmask);
-                if (pa - hlo < hlen && hlen - (pa - hlo) >= op->len) {
-                    hits++;
-                    op->status = MEMINTRO_OK;
-                    op->missing = 0;
-                    src[np] = hbase + (pa - hlo);
-                    MEMINTRO_PREFETCH(src[np]);
-                    dst[np] = buf;
-                    plen[np++] = (uint8_t)op->len;
-                    if (np == MEMINTRO__PAIRS) np = memintro__copy_pairs(dst, src, plen, np);
-                    continue;
-                }
+            uint64_t pa;
+            if (memintro__tlb_mapped(t, mix, tag, shift, op->addr, &pa) && pa - hlo < hlen &&
+                hlen - (pa - hlo) >= op->len) {
+                hits++;
+                op->status = MEMINTRO_OK;
+                op->missing = 0;
+                src[np] = hbase + (pa - hlo);
+                MEMINTRO_PREFETCH(src[np]);
+                dst[np] = buf;
+                plen[np++] = (uint8_t)op->len;
+                if (np == MEMINTRO__PAIRS) np = memintro__copy_pairs(dst, src, plen, np);
+                continue;
             }
         }
+        /* the large page the previous piece of this op hit: later pieces inside it need
+           no TLB lookup (a 1 MiB read in a 2 MiB page is one lookup, not 256) */
+        uint64_t big_va = 0, big_pa = 0, big_mask = 0;
         memintro_op *prev = 0; /* this op's last data operation, while it can grow */
         op->status = MEMINTRO_OK;
         op->missing = 0;
