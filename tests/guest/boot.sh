@@ -1,12 +1,13 @@
 #!/bin/sh
 # tests/guest/boot.sh --dir RUNDIR [--machine q35|pc[,opts]] [--mem 512M]
 #     [--extra "QEMU ARGS"] [--no-qmp] [--name NAME] [--guest GUESTDIR]
-#     [--kernel FLAVOUR] [--append "KERNEL WORDS"] [--gdb] [--nested]
+#     [--kernel FLAVOUR] [--append "KERNEL WORDS"] [--gdb] [--nested] [--smp N]
 # --kernel picks the Debian kernel flavour (cloud, amd64, rt; see build.sh) and,
 # without --guest, its own GUESTDIR (build/guest, build/guest-amd64, ...);
 # --append adds words to the kernel command line (e.g. nokaslr, mi_tick=100).
 # --nested boots the nested image (build.sh --nested; GUESTDIR build/guest-nested, or
 # build/guest-SHORT-nested with --kernel), whose /init starts a paused inner QEMU.
+# --smp N gives the guest N vCPUs (default 1).
 # --gdb adds QEMU's gdbstub on RUNDIR/gdb.sock (-gdb unix:RUNDIR/gdb.sock,server=on,wait=off).
 # Boots the test guest (built first by build.sh; cached) under TCG in the
 # background (qemu -daemonize), waits up to BOOT_TIMEOUT (120) seconds for
@@ -17,7 +18,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-dir= machine=q35 mem=512M extra= qmp=1 name=memintro-test guest= kernel= append= gdb= nested=
+dir= machine=q35 mem=512M extra= qmp=1 name=memintro-test guest= kernel= append= gdb= nested= smp=1
 while [ $# -gt 0 ]; do
     case $1 in
         --dir) dir=$2; shift ;;
@@ -31,7 +32,8 @@ while [ $# -gt 0 ]; do
         --append) append=$2; shift ;;
         --gdb) gdb=1 ;;
         --nested) nested=1 ;;
-        *) echo "usage: $0 --dir RUNDIR [--machine M] [--mem SIZE] [--extra ARGS] [--no-qmp] [--name NAME] [--guest DIR] [--kernel FLAVOUR] [--append WORDS] [--gdb] [--nested]" >&2
+        --smp) smp=$2; shift ;;
+        *) echo "usage: $0 --dir RUNDIR [--machine M] [--mem SIZE] [--extra ARGS] [--no-qmp] [--name NAME] [--guest DIR] [--kernel FLAVOUR] [--append WORDS] [--gdb] [--nested] [--smp N]" >&2
            exit 2 ;;
     esac
     shift
@@ -54,7 +56,7 @@ fi
 "$root/tests/deps.sh" qemu-system-x86 >&2
 rm -f "$dir/serial.log" "$dir/qemu.pid" "$dir/qemu.err" "$dir/qmp.sock" "$dir/qmp-test.sock" "$dir/gdb.sock"
 
-set -- -accel tcg -machine "$machine" -m "$mem" -smp 1 \
+set -- -accel tcg -machine "$machine" -m "$mem" -smp "$smp" \
     -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" \
     -append "console=ttyS0 panic=-1 quiet rdinit=/init${append:+ $append}" \
     -serial "file:$dir/serial.log" -display none -monitor none -no-reboot \

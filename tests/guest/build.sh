@@ -141,7 +141,7 @@ for a in $("$st/bin/busybox" --list-full); do
     [ -e "$st/$a" ] || ln -s /bin/busybox "$st/$a"
 done
 for s in a b c; do ln -s busybox "$st/bin/mi-sleeper-$s"; done
-gcc -static -O2 -Wall -o "$st/bin/mi-marker" "$here/marker.c"
+gcc -static -O2 -Wall -fcf-protection=branch -o "$st/bin/mi-marker" "$here/marker.c"
 for i in 1 2; do ln -s mi-marker "$st/bin/mi-marker-$i"; done
 cp "$here/init" "$st/init"
 chmod 755 "$st/init"

@@ -29,7 +29,10 @@
  * tick string at offset TICK_OFF of page 0 ("MEMINTRO-TICK-<n as %010u>", n = 1, 2, ...)
  * and calls getppid() (a system call nothing else in the guest makes), so a write
  * watchpoint on va and a breakpoint on the kernel's __x64_sys_getppid fire at a known
- * rate in a known process.
+ * rate in a known process. spin= is the address of mi_spin_step: while the byte 64 bytes
+ * past the tick string is 'S' (written by a debugger), the loop only calls
+ * mi_spin_step, which adds one to the 8-byte counter 72 bytes past the tick string (no
+ * system call), so a breakpoint on it fires with nothing but that loop in between.
  *
  * Invoked through a name starting with "mi-sleeper" it only pauses forever.
  */
@@ -56,6 +59,17 @@ static void die(const char *what)
 #define MARKER_OFF 64
 /* The tick string: page 0, past the marker (64 + 30) and before the span (page end - 24). */
 #define TICK_OFF 128
+
+/* The spin loop's control byte and counter, relative to the tick string (same page). */
+#define CTL_OFF 64
+#define SPIN_OFF 72
+
+/* One iteration of the spin loop, a function of its own (not inlined, not cloned), so a
+   breakpoint on it fires once per iteration with no system call in between. */
+__attribute__((noinline, noipa)) void mi_spin_step(volatile uint64_t *n)
+{
+    *n = *n + 1;
+}
 
 static uint64_t virt_to_phys(int pagemap, uintptr_t va, long psz)
 {
@@ -158,8 +172,9 @@ int main(int argc, char **argv)
         int pm2 = open("/proc/self/pagemap", O_RDONLY);
         uintptr_t va = (uintptr_t)(buf + TICK_OFF);
         memcpy(buf + TICK_OFF, "MEMINTRO-TICK-0000000000", 25);
-        snprintf(line, sizeof line, "TICK %s pid=%d va=0x%lx pa=0x%llx interval=%ld\n", comm, (int)pid,
-                 (unsigned long)va, pm2 >= 0 ? (unsigned long long)virt_to_phys(pm2, va, psz) : 0ull, tick);
+        snprintf(line, sizeof line, "TICK %s pid=%d va=0x%lx pa=0x%llx interval=%ld spin=0x%lx\n", comm, (int)pid,
+                 (unsigned long)va, pm2 >= 0 ? (unsigned long long)virt_to_phys(pm2, va, psz) : 0ull, tick,
+                 (unsigned long)(uintptr_t)&mi_spin_step);
         if (pm2 >= 0)
             close(pm2);
         say(line);
@@ -171,9 +186,12 @@ int main(int argc, char **argv)
     }
     if (tick >= 0) {
         struct timespec ts = {tick / 1000, (tick % 1000) * 1000000L};
+        volatile unsigned char *ctl = buf + TICK_OFF + CTL_OFF;
         unsigned n = 0;
         for (;;) {
             char t[32];
+            while (*ctl == 'S')
+                mi_spin_step((volatile uint64_t *)(buf + TICK_OFF + SPIN_OFF));
             snprintf(t, sizeof t, "MEMINTRO-TICK-%010u", ++n);
             memcpy(buf + TICK_OFF, t, 24); /* 14 + 10 characters; the NUL stays */
             (void)getppid();
