@@ -5,7 +5,15 @@
    of QEMU PID), with the VM paused over the gdbstub in between so both see the same
    bytes; prints "ok"/"not ok" lines: the bytes are equal, and a batch of scattered reads
    (4 KiB pages, one 8-byte read per page) equals the same from procfs. The VM runs on
-   afterwards. */
+   afterwards.
+   Usage: gdb_live --spin GDBADDR PID TICKPA SPINFN
+   Step-over check on the marker's spin loop (tests/guest/marker.c: the byte 64 bytes past
+   the tick string set to 'S' makes mi-marker-1 call mi_spin_step, at SPINFN, in a loop;
+   each call adds one to the 8-byte counter 72 bytes past the tick string): a breakpoint on
+   mi_spin_step (endbr64: stepped over by moving the pc) and one on its second instruction
+   (mov (%rdi),%rax: stepped over by a single-step) each fire 200 times,
+   and the counter, read through procfs at each stop, rises by exactly one from each event
+   to the next: no call is lost and none runs twice. Then the loop is switched off. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -18,6 +26,76 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static int spin_check(memintro_gdb *g, memintro_qemu *q, uint64_t tpa, uint64_t fn, uint64_t off, const char *what)
+{
+    uint64_t addr = fn + off;
+    memintro_gdb_event ev;
+    uint32_t id;
+    uint64_t prev = 0, c = 0;
+    int n, bad = 0, wrong = 0;
+    memintro_status s = memintro_gdb_break(g, addr, &id);
+    CHECK(s == MEMINTRO_OK, "gdb live: spin: breakpoint on %s (%s)", what, memintro_gdb_error(g));
+    if (s != MEMINTRO_OK) return 1;
+    for (n = 0; n < 200; n++) {
+        if ((s = memintro_gdb_next_event(g, 5000, &ev)) != MEMINTRO_OK) break;
+        if (ev.id != id || ev.regs.rip != addr) wrong++;
+        if (n == 0) {
+            /* the code this check is about (gcc -O2 -fcf-protection=branch, tests/guest/build.sh) */
+            static const unsigned char want[7] = {0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x8b, 0x07};
+            unsigned char code[7];
+            s = memintro_gdb_mem_read(g, ev.cpu, fn, code, 7, 0);
+            CHECK(s == MEMINTRO_OK && !memcmp(code, want, 7),
+                  "gdb live: spin: mi_spin_step starts with endbr64; mov (%%rdi),%%rax (%s)", memintro_gdb_error(g));
+        }
+        if (memintro_phys_read1(&q->phys, tpa + 72, &c, 8) != MEMINTRO_OK) break;
+        if (n > 0 && c != prev + 1) bad++;
+        prev = c;
+    }
+    CHECK(n == 200, "gdb live: spin: 200 events on %s (%d: %s)", what, n, memintro_gdb_error(g));
+    CHECK(wrong == 0, "gdb live: spin: every event is the breakpoint's, at 0x%llx (%d not)", (unsigned long long)addr, wrong);
+    CHECK(bad == 0, "gdb live: spin: the counter rises by one from each event on %s to the next (%d did not)", what, bad);
+    CHECK(memintro_gdb_unset(g, id) == MEMINTRO_OK, "gdb live: spin: the breakpoint on %s removed", what);
+    return 0;
+}
+
+static int spin_main(char **argv)
+{
+    static memintro_gdb g;
+    static memintro_qemu q;
+    memintro_qemu_options qo;
+    uint64_t tpa = strtoull(argv[4], 0, 0), fn = strtoull(argv[5], 0, 0), c0 = 0, c1 = 0;
+    unsigned char on = 'S', off = 0;
+    memintro_op op;
+    memintro_status s;
+    memset(&qo, 0, sizeof qo);
+    qo.pid = atoi(argv[3]);
+    qo.write = 1;
+    s = memintro_qemu_open(&q, &qo);
+    CHECK(s == MEMINTRO_OK, "gdb live: spin: qemu connector opens pid %d for writing (%s)", qo.pid, memintro_qemu_error(&q));
+    if (s != MEMINTRO_OK) return check_done();
+    memset(&op, 0, sizeof op);
+    op.addr = tpa + 64;
+    op.buf = &on;
+    op.len = 1;
+    CHECK(memintro_phys_write(&q.phys, &op, 1) == MEMINTRO_OK, "gdb live: spin: the loop switched on");
+    memintro_phys_read1(&q.phys, tpa + 72, &c0, 8);
+    usleep(300000);
+    memintro_phys_read1(&q.phys, tpa + 72, &c1, 8);
+    CHECK(c1 > c0, "gdb live: spin: the counter runs (%llu in 0.3 s)", (unsigned long long)(c1 - c0));
+    s = memintro_gdb_open(&g, argv[2], NULL);
+    CHECK(s == MEMINTRO_OK, "gdb live: spin: gdbstub opens (%s)", memintro_gdb_error(&g));
+    if (s == MEMINTRO_OK) {
+        spin_check(&g, &q, tpa, fn, 0, "mi_spin_step (endbr64)");
+        spin_check(&g, &q, tpa, fn, 4, "mi_spin_step+4 (mov (%rdi),%rax)");
+        memintro_gdb_close(&g);
+    }
+    op.buf = &off;
+    CHECK(memintro_phys_write(&q.phys, &op, 1) == MEMINTRO_OK, "gdb live: spin: the loop switched off");
+    memintro_qemu_close(&q);
+    return check_done();
+}
 
 int main(int argc, char **argv)
 {
@@ -29,8 +107,9 @@ int main(int argc, char **argv)
     memintro_op ops[64], ops2[64];
     unsigned char s1[64][8], s2[64][8];
     memintro_status s;
+    if (argc == 6 && !strcmp(argv[1], "--spin")) return spin_main(argv);
     if (argc != 5) {
-        fprintf(stderr, "usage: gdb_live GDBADDR PID PA LEN\n");
+        fprintf(stderr, "usage: gdb_live GDBADDR PID PA LEN | --spin GDBADDR PID TICKPA SPINFN\n");
         return 2;
     }
     pa = strtoull(argv[3], 0, 0);

@@ -13,6 +13,9 @@
 #   watch --write   on the tick string: each hit shows "MEMINTRO-TICK-" and a counter that
 #                   changes between hits
 #   gdb: bytes      the gdbstub's physical reads equal the procfs connector's (tests/gdb_live)
+#   spin            breakpoints on the marker's mi_spin_step (the TICK line's spin=) and on
+#                   its second instruction: 200 events each, the marker's own call counter
+#                   rises by exactly one per event (each step-over runs the call once)
 #   kill            SIGTERM to a waiting `break` on the tick's syscall: the VM runs on, and
 #                   keeps running while the tick would hit the breakpoint many times
 set -u
@@ -38,8 +41,9 @@ tick=$(grep -m1 '^TICK mi-marker-1' "$g/serial.log")
 tpid=$(echo "$tick" | sed 's/.* pid=\([0-9]*\).*/\1/')
 tva=$(echo "$tick" | sed 's/.* va=\(0x[0-9a-f]*\).*/\1/')
 tpa=$(echo "$tick" | sed 's/.* pa=\(0x[0-9a-f]*\).*/\1/')
+spin=$(echo "$tick" | sed -n 's/.* spin=\(0x[0-9a-f]*\).*/\1/p')
 sys=$(sed -n 's/^FACT tick_sys __x64_sys_getppid 0x0*\([0-9a-f]*\)/0x\1/p' "$g/serial.log")
-[ -n "$tpid" ] && [ -n "$tva" ] && [ -n "$sys" ] || { nok "no TICK / FACT tick_sys line in serial.log"; exit 1; }
+[ -n "$tpid" ] && [ -n "$tva" ] && [ -n "$sys" ] && [ -n "$spin" ] || { nok "no TICK / FACT tick_sys line in serial.log"; exit 1; }
 
 # pause / resume
 out=$($M $G pause 2>&1) || nok "pause: $out"
@@ -100,6 +104,11 @@ check "$(jq -r .addr "$tmp/watch.json" | sort -u | head -n 1 | cut -c1-2)" "0x" 
 build/tests/gdb_live "unix:$g/gdb.sock" "$pid" "$(printf '0x%x' $(($tpa & ~0xffff)))" 0x40000 >"$tmp/phys.out" 2>&1 || rc=1
 cat "$tmp/phys.out"
 check "$(status)" running "the VM runs after the physical reads"
+
+# step-over correctness on the marker's spin loop (tests/gdb_live --spin)
+build/tests/gdb_live --spin "unix:$g/gdb.sock" "$pid" "$tpa" "$spin" >"$tmp/spin.out" 2>&1 || rc=1
+cat "$tmp/spin.out"
+check "$(status)" running "the VM runs after the spin loop's breakpoints"
 
 # killing the CLI while it waits: no breakpoint left, the guest runs
 $M $Q break __x64_sys_getppid --timeout 60 >"$tmp/kill.out" 2>&1 &
