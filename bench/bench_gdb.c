@@ -11,6 +11,13 @@
                 stop, the registers, the step over the breakpoint, the resume); baseline:
                 the loop's own iterations per second without the breakpoint (its tick
                 counter read twice, one second apart, through the procfs connector)
+     events_user  breakpoint hits per second on mi_spin_step, the marker's spin loop (the
+                byte 64 past the tick string set to 'S': a loop of calls with no system
+                call), at its first instruction (endbr64: stepped over by a pc write, one
+                stop per event) and at its second (mov from memory: a single-step, two
+                stops); baseline: the spin loop's own calls per second (its counter, 72 past
+                the tick string, read twice, one second apart). What runs between two hits
+                is a few user instructions and the guest's timer interrupts
      watch      write-watchpoint hits per second on the tick string (the loop writes it
                 each iteration) through memintro_gdb_next_event; same baseline. QEMU 7.2's
                 stub drops TCG's whole translation cache at every breakpoint stop (not at
@@ -18,6 +25,11 @@
      phys4k     random 4 KiB guest-physical pages per second through the gdbstub's physical
                 mode (batches of 64 pages, pipelined packets) with the VM paused; baseline:
                 the same pages through memintro_qemu.h (process_vm_readv)
+   Then it boots the quiet guest (--smp 2 --append 'mi_tick=0 mi_cpu=1 nohz_full=1
+   rcu_nocbs=1': mi-marker-1 alone on vCPU 1, whose scheduler tick the kernel stops) and
+   measures events and events_user_pc again (names ending in _quiet). What a breakpoint
+   event costs on QEMU 7.2 is mostly QEMU translating again, after the flush, the guest code
+   that runs before the next hit; without the tick, less of it runs.
    Wall-clock time (the stub is another process); the machine is shared, so read the
    ratios. */
 #ifndef _GNU_SOURCE
@@ -79,24 +91,99 @@ static unsigned long long tick_count(memintro_qemu *q, unsigned long long pa)
     return strtoull(t, 0, 10);
 }
 
-int main(void)
+static unsigned long long spin_count(memintro_qemu *q, unsigned long long pa)
+{
+    uint64_t c = 0;
+    memintro_phys_read1(&q->phys, pa + 72, &c, 8);
+    return c;
+}
+
+/* The marker's loop: 'S' in the control byte spins, 0 ticks. */
+static void spin_mode(memintro_qemu *q, unsigned long long pa, int on)
+{
+    unsigned char c = on ? 'S' : 0;
+    memintro_op op;
+    memset(&op, 0, sizeof op);
+    op.addr = pa + 64;
+    op.buf = &c;
+    op.len = 1;
+    memintro_phys_write(&q->phys, &op, 1);
+}
+
+/* Calls of count() per second over one second of the running guest. */
+static double loop_rate(memintro_qemu *q, unsigned long long pa, unsigned long long (*count)(memintro_qemu *, unsigned long long))
+{
+    unsigned long long c0, c1;
+    double t0, t1;
+    usleep(200000);
+    c0 = count(q, pa);
+    t0 = now();
+    usleep(1000000);
+    c1 = count(q, pa);
+    t1 = now();
+    return (double)(c1 - c0) / (t1 - t0);
+}
+
+/* Events per second of a breakpoint (watch: a write watchpoint of 24 bytes) at addr over
+   two seconds, after 50 to warm up; the VM is left stopped at the last event. */
+static double event_rate(memintro_gdb *g, unsigned long long addr, int watch)
+{
+    memintro_gdb_event ev;
+    uint32_t id;
+    double t0, t1;
+    int n;
+    if ((watch ? memintro_gdb_watch(g, MEMINTRO_GDB_WATCH_WRITE, addr, 24, &id) : memintro_gdb_break(g, addr, &id)) != MEMINTRO_OK) {
+        fprintf(stderr, "bench_gdb: %s at 0x%llx: %s\n", watch ? "watch" : "break", addr, memintro_gdb_error(g));
+        return 0;
+    }
+    for (n = 0; n < 50; n++)
+        if (memintro_gdb_next_event(g, 2000, &ev) != MEMINTRO_OK) break;
+    t0 = now();
+    for (n = 0; now() - t0 < 2.0; n++)
+        if (memintro_gdb_next_event(g, 2000, &ev) != MEMINTRO_OK || ev.id != id) {
+            fprintf(stderr, "bench_gdb: event at 0x%llx: %s\n", addr, memintro_gdb_error(g));
+            break;
+        }
+    t1 = now();
+    memintro_gdb_unset(g, id);
+    return n / (t1 - t0);
+}
+
+/* 64 reads of random 4 KiB pages in [16 MiB, 80 MiB) into bufs */
+static void random_pages(memintro_op *ops, unsigned char (*bufs)[4096])
+{
+    int i;
+    for (i = 0; i < 64; i++) {
+        memset(&ops[i], 0, sizeof ops[i]);
+        ops[i].addr = 0x1000000ull + (uint64_t)(rand() % 16384) * 4096;
+        ops[i].buf = bufs[i];
+        ops[i].len = 4096;
+    }
+}
+
+static void report(const char *name, double rate, const char *base, double brate, const char *unit)
+{
+    printf("BENCH %s %.0f events/s %s %.0f %s ratio %.6f\n", name, rate, base, brate, unit, brate > 0 ? rate / brate : 0.0);
+}
+
+/* Boots the guest with boot.sh's extra arguments, runs the event measures (and with phys,
+   the physical reads), stops it. suffix ends each measure's name. */
+static int run_guest(const char *bootargs, const char *suffix, int all)
 {
     static memintro_gdb g;
     static memintro_qemu q;
     memintro_qemu_options qo;
-    char cmd[800], sock[300];
-    unsigned long long sys = 0, tpa = 0, tva = 0, pid = 0, c0, c1;
-    double t0, t1, rate_loop, rate_ev, rate_g, rate_q;
-    memintro_gdb_event ev;
-    uint32_t id;
-    int n, i, k;
+    char cmd[800], sock[300], name[64];
+    unsigned long long sys = 0, tpa = 0, tva = 0, pid = 0, spin = 0;
+    double rate_loop, rate_spin, rate_g, rate_q, t0;
+    int n, i;
     static unsigned char pages[64][4096], pages2[64][4096];
     memintro_op ops[64];
     FILE *pf;
     snprintf(dir, sizeof dir, "/tmp/mi-bench-gdb.%d", (int)getpid());
-    snprintf(cmd, sizeof cmd, "tests/guest/boot.sh --dir %s --gdb --append mi_tick=0 --name mi-bench-gdb >%s.pid", dir, dir);
+    snprintf(cmd, sizeof cmd, "tests/guest/boot.sh --dir %s --gdb %s --name mi-bench-gdb >%s.pid", dir, bootargs, dir);
     if (system(cmd) != 0) {
-        fprintf(stderr, "bench_gdb: boot failed\n");
+        fprintf(stderr, "bench_gdb: boot failed (%s)\n", bootargs);
         stop_guest();
         return 1;
     }
@@ -106,103 +193,84 @@ int main(void)
     if (pf) fclose(pf);
     remove(cmd);
     if (!serial_value("FACT tick_sys __x64_sys_getppid ", "", &sys) || !serial_value("TICK mi-marker-1", "pa=", &tpa) ||
-        !serial_value("TICK mi-marker-1", "va=", &tva) || !pid) {
+        !serial_value("TICK mi-marker-1", "va=", &tva) || !serial_value("TICK mi-marker-1", "spin=", &spin) || !pid) {
         fprintf(stderr, "bench_gdb: no TICK / tick_sys line or pid\n");
         stop_guest();
         return 1;
     }
     memset(&qo, 0, sizeof qo);
     qo.pid = (int)pid;
+    qo.write = 1; /* the spin loop's control byte */
     if (memintro_qemu_open(&q, &qo) != MEMINTRO_OK) {
         fprintf(stderr, "bench_gdb: %s\n", memintro_qemu_error(&q));
         stop_guest();
         return 1;
     }
-    /* baseline: the loop without a breakpoint */
-    c0 = tick_count(&q, tpa);
-    t0 = now();
-    usleep(1000000);
-    c1 = tick_count(&q, tpa);
-    t1 = now();
-    rate_loop = (double)(c1 - c0) / (t1 - t0);
-
+    rate_loop = loop_rate(&q, tpa, tick_count); /* baseline: the loop without a breakpoint */
     snprintf(sock, sizeof sock, "unix:%s/gdb.sock", dir);
-    if (memintro_gdb_open(&g, sock, NULL) != MEMINTRO_OK || memintro_gdb_break(&g, sys, &id) != MEMINTRO_OK) {
+    if (memintro_gdb_open(&g, sock, NULL) != MEMINTRO_OK) {
         fprintf(stderr, "bench_gdb: %s\n", memintro_gdb_error(&g));
-        memintro_gdb_close(&g);
+        memintro_qemu_close(&q);
         stop_guest();
         return 1;
     }
-    for (n = 0; n < 50; n++) /* warm up */
-        if (memintro_gdb_next_event(&g, 2000, &ev) != MEMINTRO_OK) break;
-    t0 = now();
-    for (n = 0; now() - t0 < 2.0; n++)
-        if (memintro_gdb_next_event(&g, 2000, &ev) != MEMINTRO_OK || ev.id != id) {
-            fprintf(stderr, "bench_gdb: event: %s\n", memintro_gdb_error(&g));
-            break;
-        }
-    t1 = now();
-    rate_ev = n / (t1 - t0);
-    memintro_gdb_unset(&g, id);
-    printf("BENCH gdb_events %.0f events/s loop_without_breakpoint %.0f iterations/s ratio %.4f\n", rate_ev, rate_loop,
-           rate_loop > 0 ? rate_ev / rate_loop : 0.0);
+    snprintf(name, sizeof name, "gdb_events%s", suffix);
+    report(name, event_rate(&g, sys, 0), "loop_without_breakpoint", rate_loop, "iterations/s");
 
-    /* write watchpoint on the tick string */
-    if (memintro_gdb_watch(&g, MEMINTRO_GDB_WATCH_WRITE, tva, 24, &id) == MEMINTRO_OK) {
-        for (n = 0; n < 50; n++)
-            if (memintro_gdb_next_event(&g, 2000, &ev) != MEMINTRO_OK) break;
-        t0 = now();
-        for (n = 0; now() - t0 < 2.0; n++)
-            if (memintro_gdb_next_event(&g, 2000, &ev) != MEMINTRO_OK || ev.id != id) {
-                fprintf(stderr, "bench_gdb: watch event: %s\n", memintro_gdb_error(&g));
+    /* breakpoints on the spin loop's function */
+    spin_mode(&q, tpa, 1);
+    memintro_gdb_resume(&g); /* stopped at the last event */
+    rate_spin = loop_rate(&q, tpa, spin_count);
+    snprintf(name, sizeof name, "gdb_events_user_pc%s", suffix);
+    report(name, event_rate(&g, spin, 0), "spin_loop_without_breakpoint", rate_spin, "calls/s");
+    if (all) {
+        snprintf(name, sizeof name, "gdb_events_user_step%s", suffix);
+        report(name, event_rate(&g, spin + 4, 0), "spin_loop_without_breakpoint", rate_spin, "calls/s");
+    }
+    spin_mode(&q, tpa, 0);
+
+    if (all) {
+        /* write watchpoint on the tick string */
+        snprintf(name, sizeof name, "gdb_watch_events%s", suffix);
+        report(name, event_rate(&g, tva, 1), "loop_without_watchpoint", rate_loop, "iterations/s");
+
+        /* physical reads, the VM paused */
+        memintro_gdb_pause(&g);
+        srand(1);
+        for (t0 = now(), n = 0; now() - t0 < 2.0;) {
+            random_pages(ops, pages);
+            if (memintro_phys_read(&g.phys, ops, 64) != MEMINTRO_OK) {
+                fprintf(stderr, "bench_gdb: phys read: %s\n", memintro_gdb_error(&g));
                 break;
             }
-        t1 = now();
-        memintro_gdb_unset(&g, id);
-        printf("BENCH gdb_watch_events %.0f events/s loop_without_watchpoint %.0f iterations/s ratio %.4f\n", n / (t1 - t0),
-               rate_loop, rate_loop > 0 ? n / (t1 - t0) / rate_loop : 0.0);
-    } else {
-        fprintf(stderr, "bench_gdb: watch: %s\n", memintro_gdb_error(&g));
-    }
-
-    /* physical reads, the VM paused */
-    memintro_gdb_pause(&g);
-    srand(1);
-    for (k = 0, t0 = now(), n = 0; now() - t0 < 2.0; k++) {
-        for (i = 0; i < 64; i++) {
-            memset(&ops[i], 0, sizeof ops[i]);
-            ops[i].addr = 0x1000000ull + (uint64_t)(rand() % 16384) * 4096;
-            ops[i].buf = pages[i];
-            ops[i].len = 4096;
+            n += 64;
         }
-        if (memintro_phys_read(&g.phys, ops, 64) != MEMINTRO_OK) {
-            fprintf(stderr, "bench_gdb: phys read: %s\n", memintro_gdb_error(&g));
-            break;
-        }
-        n += 64;
-    }
-    rate_g = n / (now() - t0);
-    /* check the last batch against procfs */
-    for (i = 0; i < 64; i++) ops[i].buf = pages2[i];
-    memintro_phys_read(&q.phys, ops, 64);
-    if (memcmp(pages, pages2, sizeof pages)) fprintf(stderr, "bench_gdb: gdb and procfs bytes differ\n");
-    srand(1);
-    for (t0 = now(), n = 0; now() - t0 < 1.0;) {
-        for (i = 0; i < 64; i++) {
-            memset(&ops[i], 0, sizeof ops[i]);
-            ops[i].addr = 0x1000000ull + (uint64_t)(rand() % 16384) * 4096;
-            ops[i].buf = pages2[i];
-            ops[i].len = 4096;
-        }
+        rate_g = n / (now() - t0);
+        /* check the last batch against procfs */
+        for (i = 0; i < 64; i++) ops[i].buf = pages2[i];
         memintro_phys_read(&q.phys, ops, 64);
-        n += 64;
+        if (memcmp(pages, pages2, sizeof pages)) fprintf(stderr, "bench_gdb: gdb and procfs bytes differ\n");
+        srand(1);
+        for (t0 = now(), n = 0; now() - t0 < 1.0;) {
+            random_pages(ops, pages2);
+            memintro_phys_read(&q.phys, ops, 64);
+            n += 64;
+        }
+        rate_q = n / (now() - t0);
+        printf("BENCH gdb_phys4k %.0f pages/s procfs %.0f pages/s ratio %.4f (packet %u bytes, %s)\n", rate_g, rate_q,
+               rate_q > 0 ? rate_g / rate_q : 0.0, g.packet_size, g.noack ? "no-ack" : "acks");
     }
-    rate_q = n / (now() - t0);
-    printf("BENCH gdb_phys4k %.0f pages/s procfs %.0f pages/s ratio %.4f (packet %u bytes, %s)\n", rate_g, rate_q,
-           rate_q > 0 ? rate_g / rate_q : 0.0, g.packet_size, g.noack ? "no-ack" : "acks");
     memintro_gdb_resume(&g);
     memintro_gdb_close(&g);
     memintro_qemu_close(&q);
     stop_guest();
     return 0;
+}
+
+int main(void)
+{
+    int r = run_guest("--append mi_tick=0", "", 1);
+    /* the quiet guest: two vCPUs, the marker alone on vCPU 1 with its scheduler tick off */
+    if (!r) r = run_guest("--smp 2 --append 'mi_tick=0 mi_cpu=1 nohz_full=1 rcu_nocbs=1'", "_quiet", 0);
+    return r;
 }
