@@ -23,16 +23,13 @@
      - events: breakpoints and watchpoints registered with an id; memintro_gdb_next_event
        resumes the guest (stepping over the breakpoint it is stopped at), waits at most a
        timeout for the next hit and returns it with the vCPU, kind, address and registers,
-       the guest stopped until the next call; remove a breakpoint at any time. QEMU's TCG
-       drops all its translated code when single-stepping is switched on or off and when
-       a breakpoint is inserted or removed, so the step over a breakpoint avoids both where
-       it can: a NOP or endbr64 there (Linux's ftrace site at every function entry) is
-       stepped over by moving the program counter past it; another instruction that falls
-       through (push, mov between registers...) by a temporary breakpoint after it with
-       only that vCPU running; anything else (a call, a jump) by a single-step. QEMU 7.2's
-       stub itself still flushes TCG's code at every breakpoint stop (not at watchpoint
-       stops): there, breakpoints give a few hundred events a second, watchpoints
-       thousands (bench/bench_gdb.c);
+       the guest stopped until the next call; remove a breakpoint at any time. QEMU 7.2's
+       stub drops all of TCG's translated code at every debug stop but a watchpoint's (a
+       breakpoint, a finished single-step: gdb_vm_state_change), so a stop is what an event
+       costs: a NOP or endbr64 at the breakpoint (Linux's ftrace site at every function
+       entry) is stepped over by moving the program counter past it, no stop at all;
+       anything else by a single-step of that vCPU, a second stop. There, breakpoints give
+       hundreds to about 1,500 events a second, watchpoints thousands (bench/bench_gdb.c);
      - the `gdb:` connector for memintro_target.h's registry (memintro_gdb_connector(),
        when memintro_target.h with the registry is included before this header);
      - never hangs: every wait has a deadline, a stub that goes away (EOF, reset, a peer
@@ -274,10 +271,7 @@ typedef struct memintro_gdb {
     uint32_t next_id;
     int step_over;             /* index+1 in bps of a breakpoint the VM is stopped at */
     int64_t step_thread;
-    int temp_bp;               /* index+1 in bps of a breakpoint removed while a temporary one
-                                  after its instruction is set (memintro_gdb_next_event) */
-    uint64_t temp_addr;
-    int no_fast_step;          /* the stub refused vCont;c:THREAD: always single-step */
+    int no_fast_step;          /* the stub refused a pc write: always single-step */
     /* buffers */
     char *reply;               /* the last decoded reply, NUL-terminated */
     size_t reply_len, reply_cap;
@@ -1444,22 +1438,15 @@ static memintro_status memintro__gdb_insert_raw(memintro_gdb *g, int insert, mem
     return memintro__gdb_ok(g, cmd);
 }
 
-/* Length of the instruction at a breakpoint when it is one that surely falls through to
-   the next instruction (so a temporary breakpoint after it catches the vCPU), else 0.
-   x86-64: endbr64, the multi-byte NOPs (the ftrace site), push, mov/xor between
-   registers, sub from rsp; AArch64: any instruction that is not a branch. */
-static size_t memintro__gdb_fallthrough(memintro_gdb *g, const unsigned char *b)
+/* Length of the instruction when it is a pure no-op (so stepping over it is setting the
+   program counter past it), else 0: x86-64 endbr64 (QEMU does not track indirect-branch
+   targets) and the NOPs (Linux's ftrace site at each function's entry, nopl 0x0(%rax,%rax,1));
+   AArch64 NOP and BTI. */
+static size_t memintro__gdb_nop_len(memintro_gdb *g, const unsigned char *b)
 {
     if (g->arch == MEMINTRO_GDB_ARCH_AARCH64) {
         uint32_t i = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        if ((i & 0x7c000000u) == 0x14000000u) return 0; /* B, BL */
-        if ((i & 0xff000010u) == 0x54000000u) return 0; /* B.cond */
-        if ((i & 0x7e000000u) == 0x34000000u) return 0; /* CBZ, CBNZ */
-        if ((i & 0x7e000000u) == 0x36000000u) return 0; /* TBZ, TBNZ */
-        if ((i & 0xfe000000u) == 0xd6000000u) return 0; /* BR, BLR, RET, ERET */
-        if ((i & 0xffe0001fu) == 0xd4000001u || (i & 0xffe0001fu) == 0xd4000002u || (i & 0xffe0001fu) == 0xd4000003u)
-            return 0; /* SVC, HVC, SMC */
-        return 4;
+        return i == 0xd503201fu || (i & 0xffffff3fu) == 0xd503241fu ? 4 : 0;
     }
     if (g->arch != MEMINTRO_GDB_ARCH_X86_64) return 0;
     if (b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa) return 4; /* endbr64 */
@@ -1474,51 +1461,18 @@ static size_t memintro__gdb_fallthrough(memintro_gdb *g, const unsigned char *b)
         return 0;
     }
     if (b[0] == 0x66 && b[1] == 0x0f && b[2] == 0x1f && b[3] == 0x44 && b[4] == 0x00 && b[5] == 0x00) return 6;
-    if (b[0] >= 0x50 && b[0] <= 0x57) return 1;                              /* push r */
-    if (b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57) return 2;              /* push r8-r15 */
-    if ((b[0] & 0xf0) == 0x40 && (b[1] == 0x89 || b[1] == 0x31 || b[1] == 0x29) && b[2] >= 0xc0) return 3; /* reg, reg */
-    if ((b[0] == 0x89 || b[0] == 0x31) && b[1] >= 0xc0) return 2;
-    if (b[0] == 0x48 && b[1] == 0x83 && b[2] == 0xec) return 4;              /* sub $imm8, %rsp */
-    if (b[0] == 0x48 && b[1] == 0x81 && b[2] == 0xec) return 7;              /* sub $imm32, %rsp */
     return 0;
 }
 
-/* Length of the instruction when it is a pure no-op (so stepping over it is setting the
-   program counter past it), else 0: x86-64 endbr64 (QEMU does not track indirect-branch
-   targets) and the NOPs (Linux's ftrace site at each function's entry); AArch64 NOP and
-   BTI. */
-static size_t memintro__gdb_nop_len(memintro_gdb *g, const unsigned char *b)
-{
-    if (g->arch == MEMINTRO_GDB_ARCH_AARCH64) {
-        uint32_t i = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        return i == 0xd503201fu || (i & 0xffffff3fu) == 0xd503241fu ? 4 : 0;
-    }
-    if (g->arch != MEMINTRO_GDB_ARCH_X86_64) return 0;
-    if ((b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa) || b[0] == 0x90 || (b[0] == 0x66 && b[1] == 0x90) ||
-        (b[0] == 0x0f && b[1] == 0x1f) || (b[0] == 0x66 && b[1] == 0x0f && b[2] == 0x1f))
-        return memintro__gdb_fallthrough(g, b);
-    return 0;
-}
-
-static memintro_status memintro__gdb_raw_packet(memintro_gdb *g, const char *cmd)
-{
-    int64_t deadline = memintro__gdb_now_ms() + g->timeout_ms;
-    memintro_status s;
-    memintro__gdb_out_reset(g);
-    if ((s = memintro__gdb_frame(g, cmd, strlen(cmd))) != MEMINTRO_OK) return s;
-    return memintro__gdb_write_all(g, g->out, g->out_len, deadline);
-}
-
-/* The fast step over breakpoint b (the VM stopped at it on thread t): no single-step
-   (QEMU's TCG flushes its translated code each time single-stepping is switched on or
-   off): b is replaced by a temporary breakpoint after its instruction and only thread t
-   runs until it stops. Returns MEMINTRO_OK with the vCPU running, MEMINTRO_E_UNSUPPORTED
-   when this instruction or stub does not allow it (nothing changed), or a failure. */
+/* The fast step over breakpoint b (the VM stopped at it on thread t): when its instruction
+   is a no-op, the program counter is moved past it and the VM continues, no second stop
+   (QEMU 7.2 flushes TCG's code at each debug stop). Returns MEMINTRO_OK with the VM
+   running, MEMINTRO_E_UNSUPPORTED when this instruction or stub does not allow it
+   (nothing changed: the caller single-steps), or a failure. */
 static memintro_status memintro__gdb_fast_step(memintro_gdb *g, int idx, int64_t t)
 {
     memintro_gdb_bp *b = &g->bps[idx];
     unsigned char insn[16];
-    char cmd[64];
     size_t len;
     memintro_status s;
     int cpu = memintro__gdb_cpu_of(g, t);
@@ -1535,8 +1489,7 @@ static memintro_status memintro__gdb_fast_step(memintro_gdb *g, int idx, int64_t
     if (op.status != MEMINTRO_OK) return MEMINTRO_E_UNSUPPORTED;
     /* the stub's breakpoints do not show in memory (QEMU's are not written to the guest) */
     if ((len = memintro__gdb_nop_len(g, insn)) != 0) {
-        /* a no-op: move the program counter past it, no breakpoint changes at all (QEMU's
-           TCG drops all its translated code at each breakpoint insertion or removal) */
+        /* a no-op: move the program counter past it; the breakpoint stays */
         const memintro_gdb_reg *pc = memintro_gdb_reg_find(g, "pc");
         char v[64];
         size_t n, i;
@@ -1579,43 +1532,7 @@ static memintro_status memintro__gdb_fast_step(memintro_gdb *g, int idx, int64_t
             return MEMINTRO_OK;
         }
     }
-    if (!g->has_vcont) return MEMINTRO_E_UNSUPPORTED;
-    len = memintro__gdb_fallthrough(g, insn);
-    if (!len || memintro__gdb_bp_slot(g, MEMINTRO_GDB_BP_SW, b->addr + len, 1) >= 0) return MEMINTRO_E_UNSUPPORTED;
-    if ((s = memintro__gdb_insert_raw(g, 0, b->type, b->addr, b->len)) != MEMINTRO_OK) return s;
-    b->inserted = 0;
-    g->temp_bp = idx + 1;
-    g->temp_addr = b->addr + len;
-    if ((s = memintro__gdb_insert_raw(g, 1, MEMINTRO_GDB_BP_SW, g->temp_addr, 1)) != MEMINTRO_OK) {
-        g->temp_bp = 0;
-        if (memintro__gdb_insert_raw(g, 1, b->type, b->addr, b->len) == MEMINTRO_OK) b->inserted = 1;
-        return s == MEMINTRO_E_GONE ? s : MEMINTRO_E_UNSUPPORTED;
-    }
-    snprintf(cmd, sizeof cmd, "vCont;c:%llx", (unsigned long long)t);
-    if ((s = memintro__gdb_raw_packet(g, cmd)) != MEMINTRO_OK) return s;
-    g->running = 1;
-    g->g_thread = 0;
-    memset(&g->last, 0, sizeof g->last);
-    return MEMINTRO_OK;
-}
-
-/* After a stop: the temporary breakpoint goes, the breakpoint it stood for comes back.
-   Returns 1 when the stop was the temporary breakpoint's (nothing to report). */
-static int memintro__gdb_fast_done(memintro_gdb *g, uint64_t pc, memintro_status *st)
-{
-    memintro_gdb_bp *b;
-    int was_temp;
-    *st = MEMINTRO_OK;
-    if (!g->temp_bp) return 0;
-    b = &g->bps[g->temp_bp - 1];
-    was_temp = g->last.kind == MEMINTRO_GDB_STOP_SIGNAL && pc == g->temp_addr;
-    g->temp_bp = 0;
-    if ((*st = memintro__gdb_insert_raw(g, 0, MEMINTRO_GDB_BP_SW, g->temp_addr, 1)) != MEMINTRO_OK) return 0;
-    if (b->id && !b->inserted) {
-        if ((*st = memintro__gdb_insert_raw(g, 1, b->type, b->addr, b->len)) != MEMINTRO_OK) return 0;
-        b->inserted = 1;
-    }
-    return was_temp;
+    return MEMINTRO_E_UNSUPPORTED;
 }
 
 /* Continues a stopped VM, first stepping over the breakpoint it stopped at. */
@@ -2259,17 +2176,7 @@ MEMINTRO__GDB_DEF memintro_status memintro_gdb_next_event(memintro_gdb *g, int t
         g->want_running = 1;
         s = memintro__gdb_wait_stop(g, deadline > memintro__gdb_now_ms() ? deadline : memintro__gdb_now_ms(), &to);
         if (s != MEMINTRO_OK) {
-            if (to) {
-                if (g->temp_bp) {
-                    /* only one vCPU runs: stop it, put things back, let them all run */
-                    memintro_status r;
-                    if ((r = memintro__gdb_stop_vm(g)) != MEMINTRO_OK) return r;
-                    memintro__gdb_fast_done(g, 0, &r);
-                    if (r != MEMINTRO_OK) return r;
-                    if ((r = memintro__gdb_cont(g)) != MEMINTRO_OK) return r;
-                }
-                return memintro__gdb_fail(g, MEMINTRO_E_NOTFOUND, "gdb: no event within %d ms", timeout_ms);
-            }
+            if (to) return memintro__gdb_fail(g, MEMINTRO_E_NOTFOUND, "gdb: no event within %d ms", timeout_ms);
             return s;
         }
         cpu = memintro__gdb_cpu_of(g, g->last.thread);
@@ -2280,11 +2187,6 @@ MEMINTRO__GDB_DEF memintro_status memintro_gdb_next_event(memintro_gdb *g, int t
         s = memintro_gdb_regs(g, (uint32_t)cpu, &ev->regs);
         if (s != MEMINTRO_OK) return s;
         pc = g->arch == MEMINTRO_GDB_ARCH_AARCH64 ? ev->regs.pc : ev->regs.rip;
-        if (g->temp_bp) {
-            int was_temp = memintro__gdb_fast_done(g, pc, &s);
-            if (s != MEMINTRO_OK) return s;
-            if (was_temp && memintro__gdb_now_ms() < deadline) continue;
-        }
         i = memintro__gdb_match(g, &g->last, pc);
         if (i < 0) {
             /* a stop we did not ask for: a step finishing, or a pause from elsewhere */
@@ -2474,8 +2376,6 @@ MEMINTRO__GDB_DEF void memintro_gdb_close(memintro_gdb *g)
     if (g->fd >= 0 && !g->gone) {
         int ok = memintro__gdb_stop_vm(g) == MEMINTRO_OK;
         int64_t deadline = memintro__gdb_now_ms() + g->timeout_ms;
-        if (ok && g->temp_bp && memintro__gdb_insert_raw(g, 0, MEMINTRO_GDB_BP_SW, g->temp_addr, 1) == MEMINTRO_E_GONE) ok = 0;
-        g->temp_bp = 0;
         for (i = 0; ok && i < MEMINTRO_GDB_BP_MAX; i++)
             if (g->bps[i].id && g->bps[i].inserted && memintro__gdb_insert_raw(g, 0, g->bps[i].type, g->bps[i].addr, g->bps[i].len) == MEMINTRO_E_GONE)
                 ok = 0;
