@@ -29,7 +29,7 @@
        costs: a NOP or endbr64 at the breakpoint (Linux's ftrace site at every function
        entry) is stepped over by moving the program counter past it, no stop at all;
        anything else by a single-step of that vCPU, a second stop. There, breakpoints give
-       hundreds to about 1,500 events a second, watchpoints thousands (bench/bench_gdb.c);
+       hundreds to under 2,000 events a second, watchpoints thousands (bench/bench_gdb.c);
      - the `gdb:` connector for memintro_target.h's registry (memintro_gdb_connector(),
        when memintro_target.h with the registry is included before this header);
      - never hangs: every wait has a deadline, a stub that goes away (EOF, reset, a peer
