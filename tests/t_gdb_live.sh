@@ -13,6 +13,7 @@
 #   watch --write   on the tick string: each hit shows "MEMINTRO-TICK-" and a counter that
 #                   changes between hits
 #   gdb: bytes      the gdbstub's physical reads equal the procfs connector's (tests/gdb_live)
+#   same -c         `read` with qemu:...,gdb=... in -c reads what it reads without gdb=
 #   spin            breakpoints on the marker's mi_spin_step (the TICK line's spin=) and on
 #                   its second instruction: 200 events each, the marker's own call counter
 #                   rises by exactly one per event (each step-over runs the call once)
@@ -104,6 +105,14 @@ check "$(jq -r .addr "$tmp/watch.json" | sort -u | head -n 1 | cut -c1-2)" "0x" 
 build/tests/gdb_live "unix:$g/gdb.sock" "$pid" "$(printf '0x%x' $(($tpa & ~0xffff)))" 0x40000 >"$tmp/phys.out" 2>&1 || rc=1
 cat "$tmp/phys.out"
 check "$(status)" running "the VM runs after the physical reads"
+
+# every command takes the same -c: gdb= is for the gdbstub commands, the others read memory
+# through the QEMU connector as without it
+mpa=$(printf '0x%x' $((tpa - 64))) # mi-marker-1's first marker string (constant)
+a=$($M $Q read "$mpa" 32 2>&1)
+b=$($M -c "qemu:pid=$pid,qmp=unix:$g/qmp.sock" read "$mpa" 32 2>&1)
+case $a in *"|MEMINTRO-MARKER-"*) check "$a" "$b" "read with gdb= in -c: the same bytes as without" ;;
+*) nok "read with gdb= in -c: '$a'" ;; esac
 
 # step-over correctness on the marker's spin loop (tests/gdb_live --spin)
 build/tests/gdb_live --spin "unix:$g/gdb.sock" "$pid" "$tpa" "$spin" >"$tmp/spin.out" 2>&1 || rc=1

@@ -127,7 +127,8 @@ typedef memintro_target cli_target;
 #define CLI_NEST_MAX 4 /* targets below the one the commands read: -c A --os L -c B ... */
 
 typedef struct cli_opts {
-    const char *connect; /* -c (the last one) */
+    const char *connect; /* -c (the last one), without a gdb= key */
+    const char *gdb;     /* the gdb=ADDR key of a qemu: -c (the gdbstub commands' stub), or NULL */
     const char *outer[CLI_NEST_MAX];            /* the -c before it, outermost first */
     const struct cli_os *outer_os[CLI_NEST_MAX]; /* the --os after each of them */
     int nouter, os_given;                       /* os_given: --os since the last -c */

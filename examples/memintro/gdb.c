@@ -15,37 +15,31 @@
 
 static memintro_gdb cli_gdb;    /* large: static */
 static int cli_gdb_open_done;
-static char cli_gdb_rest[4096]; /* -c without its gdb= key (c->o.connect points here) */
+static char cli_gdb_rest[4096]; /* -c without its gdb= key (o->connect points here) */
+static char cli_gdb_addr[512];  /* the gdb= key's value (o->gdb points here) */
 static volatile sig_atomic_t cli_gdb_stop;
 
 /* ---- connecting ------------------------------------------------------------------------- */
 
-/* Splits -c into the stub's address and (for qemu:...,gdb=ADDR) the rest. */
 void cli_gdb_register(void)
 {
     memintro_target_register(memintro_gdb_connector());
 }
 
-static int cli_gdb_split(cli_ctx *c, char *addr, size_t cap, int *has_target)
+int cli_gdb_take_key(cli_opts *o)
 {
-    const char *spec = c->o.connect, *k, *v, *e;
+    const char *spec = o->connect, *k, *v, *e;
     size_t n;
-    *has_target = 0;
-    if (!spec) return cli_error(CLI_USAGE, "needs -c gdb:unix:PATH or -c qemu:name=VM,gdb=unix:PATH");
-    if (!strncmp(spec, "gdb:", 4)) {
-        if (strlen(spec + 4) >= cap || !spec[4]) return cli_error(CLI_USAGE, "-c gdb: needs unix:PATH or tcp:HOST:PORT");
-        strcpy(addr, spec + 4);
-        return CLI_OK;
-    }
+    if (!spec || !strncmp(spec, "gdb:", 4)) return CLI_OK;
     k = strstr(spec, "gdb=");
     while (k && k != spec && k[-1] != ',' && k[-1] != ':') k = strstr(k + 1, "gdb=");
-    if (!k) return cli_error(CLI_USAGE, "-c %s has no gdb=ADDR (e.g. qemu:name=VM,gdb=unix:PATH)", spec);
+    if (!k) return CLI_OK;
     v = k + 4;
     e = strchr(v, ',');
     n = e ? (size_t)(e - v) : strlen(v);
-    if (!n || n >= cap) return cli_error(CLI_USAGE, "-c: gdb= needs unix:PATH or tcp:HOST:PORT");
-    memcpy(addr, v, n);
-    addr[n] = 0;
+    if (!n || n >= sizeof cli_gdb_addr) return cli_error(CLI_USAGE, "-c: gdb= needs unix:PATH or tcp:HOST:PORT");
+    memcpy(cli_gdb_addr, v, n);
+    cli_gdb_addr[n] = 0;
     /* the rest: everything but ",gdb=ADDR" */
     if (strlen(spec) >= sizeof cli_gdb_rest) return cli_error(CLI_USAGE, "-c: too long");
     n = (size_t)(k - spec);
@@ -54,9 +48,30 @@ static int cli_gdb_split(cli_ctx *c, char *addr, size_t cap, int *has_target)
     else cli_gdb_rest[n] = 0;
     n = strlen(cli_gdb_rest);
     while (n && (cli_gdb_rest[n - 1] == ',' || cli_gdb_rest[n - 1] == ':')) cli_gdb_rest[--n] = 0;
-    c->o.connect = cli_gdb_rest;
-    *has_target = 1;
+    o->connect = cli_gdb_rest;
+    o->gdb = cli_gdb_addr;
     return CLI_OK;
+}
+
+/* The stub's address: gdb=ADDR of a qemu: -c (*has_target: the QEMU connector holds the
+   memory), or -c gdb:ADDR (the stub alone). */
+static int cli_gdb_split(cli_ctx *c, char *addr, size_t cap, int *has_target)
+{
+    const char *spec = c->o.connect;
+    *has_target = 0;
+    if (c->o.gdb) {
+        if (strlen(c->o.gdb) >= cap) return cli_error(CLI_USAGE, "-c: gdb= too long");
+        strcpy(addr, c->o.gdb);
+        *has_target = 1;
+        return CLI_OK;
+    }
+    if (!spec) return cli_error(CLI_USAGE, "needs -c gdb:unix:PATH or -c qemu:name=VM,gdb=unix:PATH");
+    if (!strncmp(spec, "gdb:", 4)) {
+        if (strlen(spec + 4) >= cap || !spec[4]) return cli_error(CLI_USAGE, "-c gdb: needs unix:PATH or tcp:HOST:PORT");
+        strcpy(addr, spec + 4);
+        return CLI_OK;
+    }
+    return cli_error(CLI_USAGE, "-c %s has no gdb=ADDR (e.g. qemu:name=VM,gdb=unix:PATH)", spec);
 }
 
 static int cli_gdb_has_target;

@@ -13,6 +13,9 @@
 /* Adds the gdb: connector to memintro_target.h's registry (before the plugins), so every
    command's -c reaches a gdbstub. */
 void cli_gdb_register(void);
+/* Takes a gdb=ADDR key out of -c (o->connect, not a gdb: one) into o->gdb, before anything
+   is opened: every command takes the same -c, the gdbstub commands use the stub. */
+int cli_gdb_take_key(cli_opts *o);
 int cmd_pause(cli_ctx *c, int argc, char **argv);
 int cmd_resume(cli_ctx *c, int argc, char **argv);
 int cmd_regs(cli_ctx *c, int argc, char **argv);

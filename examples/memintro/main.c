@@ -410,6 +410,10 @@ int main(int argc, char **argv)
             return cli_error(CLI_USAGE, "unknown command '%s' (commands: %s)", cmdname, known);
         }
     }
+    if ((rc = cli_gdb_take_key(&c.o)) != CLI_OK) {
+        free(rest);
+        return rc;
+    }
     /* Options for the other architecture are a usage error before anything is opened. */
     if (c.o.arch_name && c.o.arch != MEMINTRO_ARCH_AARCH64 &&
         (c.o.have_ttbr1 || c.o.have_granule || c.o.have_va_bits)) {
