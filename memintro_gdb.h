@@ -28,7 +28,8 @@
        breakpoint, a finished single-step: gdb_vm_state_change), so a stop is what an event
        costs: a NOP or endbr64 at the breakpoint (Linux's ftrace site at every function
        entry) is stepped over by moving the program counter past it, no stop at all;
-       anything else by a single-step of that vCPU, a second stop. There, breakpoints give
+       anything else by a single-step of that vCPU, a second stop (again when the step
+       ran nothing, as QEMU 7.2 now and then reports). There, breakpoints give
        hundreds to under 2,000 events a second, watchpoints thousands (bench/bench_gdb.c);
      - the `gdb:` connector for memintro_target.h's registry (memintro_gdb_connector(),
        when memintro_target.h with the registry is included before this header);
@@ -271,6 +272,9 @@ typedef struct memintro_gdb {
     uint32_t next_id;
     int step_over;             /* index+1 in bps of a breakpoint the VM is stopped at */
     int64_t step_thread;
+    memintro_cpu step_regs;    /* that vCPU's registers at the stop (a step that ran nothing
+                                  leaves them as they were) */
+    int step_regs_ok;          /* step_regs hold: no register written or raw command since */
     int no_fast_step;          /* the stub refused a pc write: always single-step */
     /* buffers */
     char *reply;               /* the last decoded reply, NUL-terminated */
@@ -358,7 +362,9 @@ MEMINTRO_API memintro_status memintro_gdb_insert(memintro_gdb *g, memintro_gdb_b
 MEMINTRO_API memintro_status memintro_gdb_remove(memintro_gdb *g, memintro_gdb_bp_type type, uint64_t addr, uint64_t len);
 
 /* Single-steps vCPU cpu of a stopped VM (the others stay stopped) and waits for its stop
-   reply (*stop may be NULL). Stops a running VM first. Returns MEMINTRO_OK,
+   reply (*stop may be NULL). Stops a running VM first. QEMU 7.2 under TCG now and then
+   reports a step that ran nothing (the same pc and registers): compare and step again
+   when that matters (the step over a breakpoint does). Returns MEMINTRO_OK,
    MEMINTRO_E_NOTFOUND (no such vCPU), MEMINTRO_E_IO, MEMINTRO_E_GONE. */
 MEMINTRO_API memintro_status memintro_gdb_step(memintro_gdb *g, uint32_t cpu, memintro_gdb_stop *stop);
 /* Waits at most timeout_ms (negative: the default timeout) for the next stop reply of a
@@ -1536,6 +1542,14 @@ static memintro_status memintro__gdb_fast_step(memintro_gdb *g, int idx, int64_t
 }
 
 /* Continues a stopped VM, first stepping over the breakpoint it stopped at. */
+/* The program counter, flags and general registers are the same in a and b. */
+static int memintro__gdb_same_regs(const memintro_cpu *a, const memintro_cpu *b)
+{
+    if (a->isa == MEMINTRO_ISA_AARCH64)
+        return a->pc == b->pc && a->sp == b->sp && a->pstate == b->pstate && !memcmp(a->x, b->x, sizeof a->x);
+    return a->rip == b->rip && a->rflags == b->rflags && !memcmp(a->gpr, b->gpr, sizeof a->gpr);
+}
+
 static memintro_status memintro__gdb_cont(memintro_gdb *g)
 {
     memintro_status s;
@@ -1546,10 +1560,22 @@ static memintro_status memintro__gdb_cont(memintro_gdb *g)
         memintro_gdb_bp *b = &g->bps[g->step_over - 1];
         g->step_over = 0;
         if (b->id && b->inserted) {
+            int tries, cpu = memintro__gdb_cpu_of(g, g->step_thread);
             if ((s = memintro__gdb_insert_raw(g, 0, b->type, b->addr, b->len)) != MEMINTRO_OK) return s;
             b->inserted = 0;
-            s = memintro__gdb_step_thread(g, g->step_thread);
-            if (s != MEMINTRO_OK) return s;
+            /* QEMU 7.2 under TCG now and then ends a single-step without running anything
+               (about 1 step in 400 here: the same pc, the same registers); the breakpoint
+               put back then would report the same execution again, so step again */
+            if (!g->step_regs_ok && cpu >= 0 && (s = memintro_gdb_regs(g, (uint32_t)cpu, &g->step_regs)) != MEMINTRO_OK)
+                return s;
+            g->step_regs_ok = 0;
+            for (tries = 0;; tries++) {
+                memintro_cpu now;
+                if ((s = memintro__gdb_step_thread(g, g->step_thread)) != MEMINTRO_OK) return s;
+                if (cpu < 0 || tries >= 8) break;
+                if ((s = memintro_gdb_regs(g, (uint32_t)cpu, &now)) != MEMINTRO_OK) return s;
+                if (!memintro__gdb_same_regs(&now, &g->step_regs)) break;
+            }
             if ((s = memintro__gdb_insert_raw(g, 1, b->type, b->addr, b->len)) != MEMINTRO_OK) return s;
             b->inserted = 1;
         }
@@ -1602,6 +1628,7 @@ MEMINTRO__GDB_DEF memintro_status memintro_gdb_command(memintro_gdb *g, const ch
     memintro_status s;
     if (!g || !cmd) return MEMINTRO_E_INVALID;
     if ((s = memintro__gdb_hold(g, &was)) != MEMINTRO_OK) return s;
+    g->step_regs_ok = 0; /* it may write registers */
     s = memintro__gdb_xfers(g, cmd);
     if (s == MEMINTRO_OK) {
         if (len) *len = g->reply_len;
@@ -1707,6 +1734,7 @@ MEMINTRO__GDB_DEF memintro_status memintro_gdb_reg_set(memintro_gdb *g, uint32_t
     if (!g) return MEMINTRO_E_INVALID;
     if (!r) return memintro__gdb_fail(g, MEMINTRO_E_NOTFOUND, "gdb: no register %s in the target description", name ? name : "(null)");
     if (r->bitsize > 4096) return MEMINTRO_E_INVALID;
+    g->step_regs_ok = 0;
     n = (size_t)snprintf(cmd, 48, "P%x=", r->regnum);
     for (i = 0; i < r->bitsize / 8 && n + 2 < sizeof cmd; i++) {
         unsigned b = i < 8 ? (unsigned)(value >> (8 * i)) & 0xff : 0;
@@ -2204,6 +2232,8 @@ MEMINTRO__GDB_DEF memintro_status memintro_gdb_next_event(memintro_gdb *g, int t
         if (g->bps[i].type <= MEMINTRO_GDB_BP_HW) {
             g->step_over = i + 1;
             g->step_thread = ev->thread;
+            g->step_regs = ev->regs;
+            g->step_regs_ok = 1;
         }
         return MEMINTRO_OK;
     }

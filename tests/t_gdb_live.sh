@@ -15,8 +15,8 @@
 #   gdb: bytes      the gdbstub's physical reads equal the procfs connector's (tests/gdb_live)
 #   same -c         `read` with qemu:...,gdb=... in -c reads what it reads without gdb=
 #   spin            breakpoints on the marker's mi_spin_step (the TICK line's spin=) and on
-#                   its second instruction: 200 events each, the marker's own call counter
-#                   rises by exactly one per event (each step-over runs the call once)
+#                   its second instruction: 200 and 1000 events, the marker's own call
+#                   counter rises by exactly one per event (each step-over runs the call once)
 #   kill            SIGTERM to a waiting `break` on the tick's syscall: the VM runs on, and
 #                   keeps running while the tick would hit the breakpoint many times
 set -u

@@ -59,6 +59,8 @@ int main(int argc, char **argv)
 #define ST_SILENT_M   0x20 /* never answers 'm' */
 #define ST_RUNNING    0x40 /* the VM "was running": a T02 right after connecting */
 #define ST_SMALLPKT   0x80 /* PacketSize=100 */
+#define ST_STALL_STEP 0x100 /* the first single-step stops without running anything, as QEMU 7.2's
+                               now and then do (the same pc, the same registers) */
 
 static const char xml_target[] =
     "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\"><target>"
@@ -430,7 +432,7 @@ static void stub_run(int fd, int flags)
             if (hit < 0) s.running = 0;
         } else if (!strncmp(buf, "vCont;s", 7) || !strcmp(buf, "s")) {
             s.steps++;
-            s.rip += 3;
+            if (!(flags & ST_STALL_STEP) || s.steps > 1) s.rip += 3;
             st_reply(&s, "T05thread:02;", 0, 0);
         } else if (!strcmp(buf, "D")) {
             st_reply(&s, "OK", 0, 0);
@@ -618,6 +620,33 @@ static void test_events(int flags)
     stub_end();
 }
 
+/* A single-step that ran nothing (QEMU 7.2 does that now and then) is stepped again: the
+   breakpoint put back must not report the same execution twice. */
+static void test_stalled_step(void)
+{
+    static memintro_gdb g;
+    memintro_gdb_options o;
+    memintro_gdb_event ev;
+    uint32_t id = 0;
+    char rep[16] = "";
+    memintro_status s;
+    int fd = stub_start(ST_NOACK | ST_STALL_STEP);
+    memset(&o, 0, sizeof o);
+    o.timeout_ms = 2000;
+    s = memintro_gdb_open_fd(&g, fd, &o);
+    CHECK(s == MEMINTRO_OK, "stalled step: open");
+    memintro_gdb_break(&g, 0xffffffff81000200ull, &id); /* a push: stepped over by a single-step */
+    s = memintro_gdb_next_event(&g, 1000, &ev);
+    CHECK(s == MEMINTRO_OK && ev.id == id && ev.hits == 1, "stalled step: first hit");
+    s = memintro_gdb_next_event(&g, 1000, &ev);
+    memintro_gdb_command(&g, "qstub.counts", rep, sizeof rep, 0);
+    CHECK(s == MEMINTRO_OK && ev.id == id && ev.hits == 2 && !strcmp(rep, "0,2,3"),
+          "stalled step: a step that ran nothing is stepped again before the breakpoint returns (pc writes, "
+          "steps, Z/z: %s)", rep);
+    memintro_gdb_close(&g);
+    stub_end();
+}
+
 /* close: breakpoints removed before detaching. The stub records each packet it gets in a
    pipe we read afterwards. */
 static void test_close_cleanup(void)
@@ -793,6 +822,7 @@ int main(void)
     test_basic(ST_RUNNING, "running at connect");
     test_events(ST_NOACK);
     test_events(0);
+    test_stalled_step();
     test_close_cleanup();
     test_failures();
     test_connector();
