@@ -1541,7 +1541,6 @@ static memintro_status memintro__gdb_fast_step(memintro_gdb *g, int idx, int64_t
     return MEMINTRO_E_UNSUPPORTED;
 }
 
-/* Continues a stopped VM, first stepping over the breakpoint it stopped at. */
 /* The program counter, flags and general registers are the same in a and b. */
 static int memintro__gdb_same_regs(const memintro_cpu *a, const memintro_cpu *b)
 {
@@ -1550,6 +1549,7 @@ static int memintro__gdb_same_regs(const memintro_cpu *a, const memintro_cpu *b)
     return a->rip == b->rip && a->rflags == b->rflags && !memcmp(a->gpr, b->gpr, sizeof a->gpr);
 }
 
+/* Continues a stopped VM, first stepping over the breakpoint it stopped at. */
 static memintro_status memintro__gdb_cont(memintro_gdb *g)
 {
     memintro_status s;
