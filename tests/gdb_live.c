@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int spin_check(memintro_gdb *g, memintro_qemu *q, uint64_t tpa, uint64_t fn, uint64_t off, int count, const char *what)
+static void spin_check(memintro_gdb *g, memintro_qemu *q, uint64_t tpa, uint64_t fn, uint64_t off, int count, const char *what)
 {
     uint64_t addr = fn + off;
     memintro_gdb_event ev;
@@ -39,7 +39,7 @@ static int spin_check(memintro_gdb *g, memintro_qemu *q, uint64_t tpa, uint64_t 
     int n, bad = 0, wrong = 0;
     memintro_status s = memintro_gdb_break(g, addr, &id);
     CHECK(s == MEMINTRO_OK, "gdb live: spin: breakpoint on %s (%s)", what, memintro_gdb_error(g));
-    if (s != MEMINTRO_OK) return 1;
+    if (s != MEMINTRO_OK) return;
     for (n = 0; n < count; n++) {
         if ((s = memintro_gdb_next_event(g, 5000, &ev)) != MEMINTRO_OK) break;
         if (ev.id != id || ev.regs.rip != addr) wrong++;
@@ -59,7 +59,6 @@ static int spin_check(memintro_gdb *g, memintro_qemu *q, uint64_t tpa, uint64_t 
     CHECK(wrong == 0, "gdb live: spin: every event is the breakpoint's, at 0x%llx (%d not)", (unsigned long long)addr, wrong);
     CHECK(bad == 0, "gdb live: spin: the counter rises by one from each event on %s to the next (%d did not)", what, bad);
     CHECK(memintro_gdb_unset(g, id) == MEMINTRO_OK, "gdb live: spin: the breakpoint on %s removed", what);
-    return 0;
 }
 
 static int spin_main(char **argv)
